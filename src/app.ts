@@ -1,0 +1,50 @@
+import express, { type Express, type NextFunction, type Request, type Response } from 'express';
+import type { Logger } from 'pino';
+import type { Config } from './config.js';
+import { healthRoute, type HealthCheck } from './http/health.js';
+import { createWebhook } from './http/webhook.js';
+import { createLogger } from './logger.js';
+import { createResponder } from './replies/respond.js';
+import { createReplyRouter, type ReplyRouter } from './replies/router.js';
+
+export interface AppOptions {
+  /** The application's handlers; the default rules answer whatever they leave. */
+  readonly router?: ReplyRouter;
+  /** Set false to answer `success` to whatever the router leaves unanswered. */
+  readonly defaultRules?: boolean;
+  readonly logger?: Logger;
+}
+
+/** Wires the configuration, handlers and routes into an Express app. Starts nothing. */
+export function createApp(config: Config, options: AppOptions = {}): Express {
+  const logger = options.logger ?? createLogger(config.logLevel);
+  const responder = createResponder({
+    router: options.router ?? createReplyRouter(),
+    defaultRules: options.defaultRules ?? true,
+    fallbackReply: config.fallbackReply,
+  });
+  const webhook = createWebhook({ config, responder, logger });
+  const checks: HealthCheck[] = [];
+
+  const app = express();
+  app.disable('x-powered-by');
+  app.disable('etag');
+
+  app.get(config.wechatPath, webhook.verifyServer);
+  app.post(config.wechatPath, webhook.receiveMessage);
+  app.get('/healthz', healthRoute(checks));
+
+  app.use(function notFound(_req: Request, res: Response) {
+    res.status(404).type('text/plain').send('not found\n');
+  });
+  app.use(function errorHandler(error: unknown, _req: Request, res: Response, _next: NextFunction) {
+    const status = (error as { status?: unknown }).status;
+    if (typeof status === 'number' && status >= 400 && status < 500) {
+      res.status(status).type('text/plain').send('bad request\n');
+      return;
+    }
+    logger.error({ err: error }, 'unexpected error');
+    if (!res.headersSent) res.status(500).type('text/plain').send('internal error\n');
+  });
+  return app;
+}

@@ -1,0 +1,116 @@
+import { ConfigError } from './errors.js';
+
+/** Everything the server reads from its environment, validated once at start-up. */
+export interface Config {
+  readonly token: string;
+  readonly appId: string | undefined;
+  readonly appSecret: string | undefined;
+  readonly encodingAesKey: string | undefined;
+  readonly port: number;
+  readonly host: string;
+  readonly wechatPath: string;
+  readonly apiBase: string;
+  readonly adminToken: string | undefined;
+  readonly publicUrl: string | undefined;
+  readonly tokenMode: 'stable' | 'token';
+  readonly redisUrl: string | undefined;
+  readonly fallbackReply: string;
+  readonly replyTimeoutMs: number;
+  readonly logLevel: LogLevel;
+}
+
+export type LogLevel = 'fatal' | 'error' | 'warn' | 'info' | 'debug' | 'trace' | 'silent';
+const LOG_LEVELS: readonly LogLevel[] = ['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent'];
+
+export const DEFAULT_FALLBACK_REPLY = '暂不支持该类型的消息';
+
+type Env = Readonly<Record<string, string | undefined>>;
+
+/**
+ * Reads and validates the configuration. Throws a ConfigError whose message is one
+ * readable line naming the variable; the caller decides how to exit.
+ */
+export function loadConfig(env: Env): Config {
+  const token = optional(env, 'WECHAT_TOKEN');
+  if (token === undefined) {
+    fail('WECHAT_TOKEN', 'is missing or empty: set it to the Token entered on the platform’s server-configuration page');
+  }
+  const appId = optional(env, 'WECHAT_APPID');
+  const appSecret = optional(env, 'WECHAT_APPSECRET');
+  const tokenMode = optional(env, 'WECHAT_TOKEN_MODE') ?? 'stable';
+  if (tokenMode !== 'stable' && tokenMode !== 'token') {
+    fail('WECHAT_TOKEN_MODE', `must be "stable" or "token", not "${tokenMode}"`);
+  }
+  const logLevel = optional(env, 'LOG_LEVEL') ?? 'info';
+  if (!(LOG_LEVELS as readonly string[]).includes(logLevel)) {
+    fail('LOG_LEVEL', `must be one of ${LOG_LEVELS.join(', ')}, not "${logLevel}"`);
+  }
+  const wechatPath = optional(env, 'WECHAT_PATH') ?? '/wechat';
+  if (!/^\/[A-Za-z0-9._~\-/]*$/.test(wechatPath)) {
+    fail('WECHAT_PATH', `must be a URL path starting with "/" (letters, digits, . _ ~ - /), not "${wechatPath}"`);
+  }
+
+  return Object.freeze({
+    token,
+    appId,
+    appSecret,
+    encodingAesKey: aesKey(env),
+    port: integer(env, 'PORT', 80, 1, 65535),
+    host: optional(env, 'HOST') ?? '0.0.0.0',
+    wechatPath,
+    apiBase: url(env, 'WECHAT_API_BASE', ['http:', 'https:']) ?? 'https://api.weixin.qq.com',
+    adminToken: optional(env, 'ADMIN_TOKEN'),
+    publicUrl: url(env, 'PUBLIC_URL', ['http:', 'https:'])?.replace(/\/+$/, ''),
+    tokenMode,
+    redisUrl: url(env, 'REDIS_URL', ['redis:', 'rediss:']),
+    fallbackReply: optional(env, 'FALLBACK_REPLY') ?? DEFAULT_FALLBACK_REPLY,
+    replyTimeoutMs: integer(env, 'REPLY_TIMEOUT_MS', 4500, 1, 60_000),
+    logLevel: logLevel as LogLevel,
+  });
+}
+
+function fail(variable: string, problem: string): never {
+  throw new ConfigError(variable, `${variable} ${problem}`);
+}
+
+function optional(env: Env, name: string): string | undefined {
+  const value = env[name];
+  return value === undefined || value === '' ? undefined : value;
+}
+
+function integer(env: Env, name: string, fallback: number, min: number, max: number): number {
+  const raw = optional(env, name);
+  if (raw === undefined) return fallback;
+  const value = /^\d+$/.test(raw) ? Number(raw) : NaN;
+  if (!Number.isSafeInteger(value) || value < min || value > max) {
+    fail(name, `must be a whole number from ${min} to ${max}, not "${raw}"`);
+  }
+  return value;
+}
+
+function url(env: Env, name: string, protocols: readonly string[]): string | undefined {
+  const raw = optional(env, name);
+  if (raw === undefined) return undefined;
+  let parsed: URL;
+  try {
+    parsed = new URL(raw);
+  } catch {
+    fail(name, `is not a URL: expected ${protocols.map((p) => `${p}//…`).join(' or ')}`);
+  }
+  if (!protocols.includes(parsed.protocol)) {
+    fail(name, `must start with ${protocols.map((p) => `${p}//`).join(' or ')}, not "${parsed.protocol}//"`);
+  }
+  return raw.replace(/\/+$/, '');
+}
+
+function aesKey(env: Env): string | undefined {
+  const raw = optional(env, 'WECHAT_ENCODING_AES_KEY');
+  if (raw === undefined) return undefined;
+  if (!/^[A-Za-z0-9+/]{43}$/.test(raw)) {
+    fail(
+      'WECHAT_ENCODING_AES_KEY',
+      `must be the 43 base64 characters (A–Z, a–z, 0–9, +, /) shown on the platform, not ${raw.length} characters`,
+    );
+  }
+  return raw;
+}

@@ -1,0 +1,48 @@
+import type { IncomingMessage } from 'node:http';
+import { WebhookRequestError } from '../errors.js';
+
+/** WeChat's messages are a few KiB; anything past this is not from WeChat. */
+export const MAX_BODY_BYTES = 256 * 1024;
+
+/**
+ * Reads the whole request body as UTF-8, whatever the Content-Type, refusing more
+ * than `limit` bytes with a 413 before reading them all.
+ */
+export function readRawBody(req: IncomingMessage, limit = MAX_BODY_BYTES): Promise<string> {
+  const declared = Number(req.headers['content-length']);
+  if (declared > limit) return Promise.reject(tooLarge(limit));
+  return new Promise((resolve, reject) => {
+    const chunks: Buffer[] = [];
+    let size = 0;
+    const onData = (chunk: Buffer): void => {
+      size += chunk.length;
+      if (size > limit) {
+        cleanup();
+        reject(tooLarge(limit));
+        return;
+      }
+      chunks.push(chunk);
+    };
+    const onEnd = (): void => {
+      cleanup();
+      const text = chunks.length === 1 ? chunks[0]!.toString('utf8') : Buffer.concat(chunks, size).toString('utf8');
+      resolve(text.charCodeAt(0) === 0xfeff ? text.slice(1) : text);
+    };
+    const onError = (error: Error): void => {
+      cleanup();
+      reject(error);
+    };
+    const cleanup = (): void => {
+      req.off('data', onData);
+      req.off('end', onEnd);
+      req.off('error', onError);
+    };
+    req.on('data', onData);
+    req.on('end', onEnd);
+    req.on('error', onError);
+  });
+}
+
+function tooLarge(limit: number): WebhookRequestError {
+  return new WebhookRequestError(413, `the body is larger than ${limit / 1024} KiB`);
+}

@@ -1,0 +1,68 @@
+import dotenv from 'dotenv';
+import type { Server } from 'node:http';
+import { createApp } from './app.js';
+import { loadConfig, type Config } from './config.js';
+import { ConfigError } from './errors.js';
+import { createLogger } from './logger.js';
+
+/** Start-up: load the configuration, create the app, listen, and shut down cleanly. */
+function main(): void {
+  dotenv.config({ quiet: true });
+  let config: Config;
+  try {
+    config = loadConfig(process.env);
+  } catch (error) {
+    if (!(error instanceof ConfigError)) throw error;
+    process.stderr.write(`Configuration error: ${error.message}\n`);
+    process.exit(1);
+  }
+
+  const logger = createLogger(config.logLevel);
+  const app = createApp(config, { logger });
+  const server = app.listen(config.port, config.host);
+  server.on('error', (error: NodeJS.ErrnoException) => {
+    process.stderr.write(`${listenProblem(error, config)}\n`);
+    process.exit(1);
+  });
+  server.on('listening', () => {
+    logger.info({ host: config.host, port: config.port, path: config.wechatPath }, 'listening');
+  });
+  stopOnSignals(server, logger);
+}
+
+function listenProblem(error: NodeJS.ErrnoException, config: Config): string {
+  const where = `${config.host}:${config.port}`;
+  if (error.code === 'EADDRINUSE') {
+    return `Cannot listen on ${where}: the port is already in use. Stop the other server or choose another port with PORT=…`;
+  }
+  if (error.code === 'EACCES') {
+    return `Cannot listen on ${where}: ports below 1024 need root (or CAP_NET_BIND_SERVICE). Run behind nginx, or choose another port with PORT=…`;
+  }
+  if (error.code === 'EADDRNOTAVAIL') {
+    return `Cannot listen on ${where}: HOST is not an address of this machine. Set HOST=0.0.0.0 or PORT=…`;
+  }
+  return `Cannot listen on ${where}: ${error.message}. Check HOST and PORT.`;
+}
+
+/** SIGTERM/SIGINT: stop accepting, let in-flight requests finish, then exit 0. */
+function stopOnSignals(server: Server, logger: ReturnType<typeof createLogger>): void {
+  let stopping = false;
+  const stop = (signal: NodeJS.Signals): void => {
+    if (stopping) return;
+    stopping = true;
+    logger.info({ signal }, 'shutting down: finishing in-flight requests');
+    server.close(() => {
+      logger.info('stopped');
+      process.exit(0);
+    });
+    server.closeIdleConnections();
+    setTimeout(() => {
+      logger.warn('in-flight requests did not finish within 10 s; exiting');
+      process.exit(0);
+    }, 10_000).unref();
+  };
+  process.on('SIGTERM', stop);
+  process.on('SIGINT', stop);
+}
+
+main();

@@ -1,0 +1,49 @@
+import type { AddressInfo } from 'node:net';
+import { Writable } from 'node:stream';
+import { createApp, type AppOptions } from '../../src/app.js';
+import { loadConfig, type Config } from '../../src/config.js';
+import { createLogger } from '../../src/logger.js';
+
+export const TEST_TOKEN = 'test-token';
+
+export interface RunningApp {
+  readonly url: string;
+  readonly config: Config;
+  /** Every log line written so far, parsed. */
+  readonly logs: Record<string, unknown>[];
+  /** The raw log output, to search for secrets. */
+  logText(): string;
+  close(): Promise<void>;
+}
+
+/** Starts the app on 127.0.0.1 on a free port, with its logs captured. */
+export async function startApp(
+  env: Record<string, string> = {},
+  options: Omit<AppOptions, 'logger'> = {},
+): Promise<RunningApp> {
+  const config = loadConfig({ WECHAT_TOKEN: TEST_TOKEN, LOG_LEVEL: 'debug', ...env });
+  const lines: string[] = [];
+  const sink = new Writable({
+    write(chunk: Buffer, _encoding, callback) {
+      lines.push(...chunk.toString('utf8').split('\n').filter(Boolean));
+      callback();
+    },
+  });
+  const app = createApp(config, { ...options, logger: createLogger(config.logLevel, sink) });
+  const server = app.listen(0, '127.0.0.1');
+  await new Promise<void>((resolve) => server.once('listening', resolve));
+  const { port } = server.address() as AddressInfo;
+  return {
+    url: `http://127.0.0.1:${port}`,
+    config,
+    get logs() {
+      return lines.map((line) => JSON.parse(line) as Record<string, unknown>);
+    },
+    logText: () => lines.join('\n'),
+    close: () =>
+      new Promise<void>((resolve, reject) => {
+        server.closeAllConnections();
+        server.close((error) => (error ? reject(error) : resolve()));
+      }),
+  };
+}
