@@ -1,0 +1,154 @@
+import assert from 'node:assert/strict';
+import { createServer } from 'node:net';
+import type { AddressInfo } from 'node:net';
+import { describe, it } from 'node:test';
+import { loadConfig } from '../src/config.js';
+import { ConfigError } from '../src/errors.js';
+import { runServer, untilListening } from './helpers/run-server.js';
+
+function problemWith(env: Record<string, string>): ConfigError {
+  try {
+    loadConfig(env);
+  } catch (error) {
+    assert.ok(error instanceof ConfigError);
+    return error;
+  }
+  assert.fail('the configuration was accepted');
+}
+
+async function freePort(): Promise<number> {
+  const server = createServer();
+  await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
+  const { port } = server.address() as AddressInfo;
+  await new Promise((resolve) => server.close(resolve));
+  return port;
+}
+
+describe('configuration', () => {
+  it('has the contract’s defaults', () => {
+    const config = loadConfig({ WECHAT_TOKEN: 't' });
+    assert.equal(config.port, 80);
+    assert.equal(config.host, '0.0.0.0');
+    assert.equal(config.wechatPath, '/wechat');
+    assert.equal(config.apiBase, 'https://api.weixin.qq.com');
+    assert.equal(config.tokenMode, 'stable');
+    assert.equal(config.fallbackReply, '暂不支持该类型的消息');
+    assert.equal(config.replyTimeoutMs, 4500);
+    assert.equal(config.logLevel, 'info');
+    assert.equal(config.redisUrl, undefined);
+    assert.ok(Object.isFrozen(config));
+  });
+
+  const bad: [string, Record<string, string>, string][] = [
+    ['a missing WECHAT_TOKEN', {}, 'WECHAT_TOKEN'],
+    ['an empty WECHAT_TOKEN', { WECHAT_TOKEN: '' }, 'WECHAT_TOKEN'],
+    ['an AES key of 42 characters', { WECHAT_ENCODING_AES_KEY: 'a'.repeat(42) }, 'WECHAT_ENCODING_AES_KEY'],
+    ['an AES key with a character outside base64', { WECHAT_ENCODING_AES_KEY: `${'a'.repeat(42)}!` }, 'WECHAT_ENCODING_AES_KEY'],
+    ['a PORT that is not a number', { PORT: 'eighty' }, 'PORT'],
+    ['PORT 0', { PORT: '0' }, 'PORT'],
+    ['PORT 65536', { PORT: '65536' }, 'PORT'],
+    ['a fractional PORT', { PORT: '80.5' }, 'PORT'],
+    ['an unparsable REDIS_URL', { REDIS_URL: 'not a url' }, 'REDIS_URL'],
+    ['a REDIS_URL that is not redis://', { REDIS_URL: 'http://127.0.0.1:6379' }, 'REDIS_URL'],
+    ['an unparsable WECHAT_API_BASE', { WECHAT_API_BASE: '::' }, 'WECHAT_API_BASE'],
+    ['an unknown WECHAT_TOKEN_MODE', { WECHAT_TOKEN_MODE: 'fast' }, 'WECHAT_TOKEN_MODE'],
+    ['an unknown LOG_LEVEL', { LOG_LEVEL: 'loud' }, 'LOG_LEVEL'],
+    ['a REPLY_TIMEOUT_MS that is not a number', { REPLY_TIMEOUT_MS: 'soon' }, 'REPLY_TIMEOUT_MS'],
+    ['a WECHAT_PATH without a leading slash', { WECHAT_PATH: 'wechat' }, 'WECHAT_PATH'],
+  ];
+  for (const [name, env, variable] of bad) {
+    it(`rejects ${name}, naming ${variable}`, () => {
+      const error = problemWith(variable === 'WECHAT_TOKEN' ? env : { WECHAT_TOKEN: 't', ...env });
+      assert.equal(error.variable, variable);
+      assert.match(error.message, new RegExp(`^${variable} `));
+      assert.ok(!error.message.includes('\n'), 'the message is one line');
+    });
+  }
+
+  it('accepts a real EncodingAESKey', () => {
+    const config = loadConfig({ WECHAT_TOKEN: 't', WECHAT_ENCODING_AES_KEY: 'abcdefghijklmnopqrstuvwxyz0123456789ABCDEFG' });
+    assert.equal(config.encodingAesKey, 'abcdefghijklmnopqrstuvwxyz0123456789ABCDEFG');
+  });
+
+  it('never puts a secret into an error message', () => {
+    const error = problemWith({ WECHAT_TOKEN: 't', WECHAT_ENCODING_AES_KEY: 'secret-key-that-is-too-short' });
+    assert.ok(!error.message.includes('secret-key-that-is-too-short'));
+  });
+});
+
+describe('start-up', () => {
+  it('exits 1 with one readable line naming a missing WECHAT_TOKEN', async () => {
+    const server = runServer({});
+    assert.equal(await server.exited, 1);
+    const lines = server.stderr.trim().split('\n');
+    assert.equal(lines.length, 1, server.stderr);
+    assert.match(lines[0] ?? '', /WECHAT_TOKEN/);
+  });
+
+  it('exits 1 naming PORT when it is not a port', async () => {
+    const server = runServer({ WECHAT_TOKEN: 't', PORT: '99999' });
+    assert.equal(await server.exited, 1);
+    assert.match(server.stderr, /PORT/);
+    assert.equal(server.stderr.trim().split('\n').length, 1);
+  });
+
+  it('exits 1 with a readable line suggesting PORT when the port is taken', async () => {
+    const blocker = createServer();
+    await new Promise<void>((resolve) => blocker.listen(0, '127.0.0.1', resolve));
+    const { port } = blocker.address() as AddressInfo;
+    try {
+      const server = runServer({ WECHAT_TOKEN: 't', PORT: String(port), HOST: '127.0.0.1' });
+      assert.equal(await server.exited, 1);
+      assert.match(server.stderr, /already in use/);
+      assert.match(server.stderr, /PORT=/);
+      assert.doesNotMatch(server.stderr, /\n\s+at /, 'no stack trace');
+    } finally {
+      await new Promise((resolve) => blocker.close(resolve));
+    }
+  });
+
+  it('reads .env, and a variable set in the environment wins over it', async () => {
+    const port = await freePort();
+    const server = runServer(
+      { PORT: String(port), HOST: '127.0.0.1' },
+      `WECHAT_TOKEN=from-dotenv\nPORT=1\nFALLBACK_REPLY=from .env\n`,
+    );
+    try {
+      await untilListening(server);
+      assert.match(server.stdout, new RegExp(`"port":${port}`));
+    } finally {
+      server.child.kill('SIGTERM');
+      assert.equal(await server.exited, 0);
+    }
+  });
+
+  it('on SIGTERM, finishes the request in flight, then exits 0', async () => {
+    const port = await freePort();
+    const server = runServer({ WECHAT_TOKEN: 'test-token', PORT: String(port), HOST: '127.0.0.1', LOG_LEVEL: 'info' });
+    await untilListening(server);
+    const { signedQuery, textXml, readReply } = await import('./helpers/wechat.js');
+    const body = Buffer.from(textXml('in flight'));
+    // Send half the body, signal, then the rest: the request is in flight during shutdown.
+    let push: (chunk: Uint8Array | null) => void = () => undefined;
+    const stream = new ReadableStream<Uint8Array>({
+      start(controller) {
+        push = (chunk) => (chunk === null ? controller.close() : controller.enqueue(chunk));
+      },
+    });
+    const pending = fetch(`http://127.0.0.1:${port}/wechat?${signedQuery()}`, {
+      method: 'POST',
+      body: stream,
+      duplex: 'half',
+    } as RequestInit);
+    push(body.subarray(0, 40));
+    await new Promise((resolve) => setTimeout(resolve, 200));
+    server.child.kill('SIGTERM');
+    await new Promise((resolve) => setTimeout(resolve, 200));
+    push(body.subarray(40));
+    push(null);
+    const response = await pending;
+    assert.equal(response.status, 200);
+    assert.equal(readReply(await response.text()).Content, 'in flight');
+    assert.equal(await server.exited, 0);
+  });
+});

@@ -1,0 +1,109 @@
+import assert from 'node:assert/strict';
+import { after, before, describe, it } from 'node:test';
+import { startApp, type RunningApp } from './helpers/start-app.js';
+import { eventXml, exchange, messageXml, postToWebhook, textXml } from './helpers/wechat.js';
+
+describe('the default reply rules', () => {
+  let app: RunningApp;
+  before(async () => {
+    app = await startApp();
+  });
+  after(() => app.close());
+
+  async function replyTo(xml: string) {
+    const before = Math.floor(Date.now() / 1000);
+    const reply = await exchange(app.url, xml);
+    const after = Math.floor(Date.now() / 1000);
+    // Every reply swaps the parties and is stamped now.
+    assert.equal(reply.ToUserName, 'o_user_openid');
+    assert.equal(reply.FromUserName, 'gh_account');
+    const created = Number(reply.CreateTime);
+    assert.ok(created >= before && created <= after, `CreateTime ${String(reply.CreateTime)}`);
+    return reply;
+  }
+  async function successFor(xml: string) {
+    const response = await postToWebhook(app.url, xml);
+    assert.equal(response.status, 200);
+    assert.equal(await response.text(), 'success');
+  }
+
+  it('text → the Content, exactly as received', async () => {
+    const reply = await replyTo(textXml(' 你好 /::D '));
+    assert.equal(reply.MsgType, 'text');
+    assert.equal(reply.Content, ' 你好 /::D ');
+  });
+
+  it('voice → the Recognition field', async () => {
+    const reply = await replyTo(messageXml('voice', { MediaId: 'm', Format: 'amr', Recognition: '腾讯微信团队', MsgId: '1' }));
+    assert.equal(reply.MsgType, 'text');
+    assert.equal(reply.Content, '腾讯微信团队');
+  });
+
+  it('voice without Recognition → 未识别', async () => {
+    assert.equal((await replyTo(messageXml('voice', { MediaId: 'm', Format: 'amr', MsgId: '2' }))).Content, '未识别');
+  });
+
+  it('voice with an empty Recognition → 未识别', async () => {
+    assert.equal((await replyTo(messageXml('voice', { MediaId: 'm', Format: 'amr', Recognition: '', MsgId: '3' }))).Content, '未识别');
+  });
+
+  it('image → an image reply with the same MediaId', async () => {
+    const reply = await replyTo(messageXml('image', { PicUrl: 'http://x/y.jpg', MediaId: 'media_id_123', MsgId: '4' }));
+    assert.equal(reply.MsgType, 'image');
+    assert.deepEqual(reply.Image, { MediaId: 'media_id_123' });
+  });
+
+  it('subscribe without EventKey → 感谢您的关注!', async () => {
+    assert.equal((await replyTo(eventXml('subscribe'))).Content, '感谢您的关注!');
+  });
+
+  it('subscribe with an empty EventKey → 感谢您的关注!', async () => {
+    assert.equal((await replyTo(eventXml('subscribe', { EventKey: '' }))).Content, '感谢您的关注!');
+  });
+
+  it('subscribe with EventKey qrscene_X → the scene', async () => {
+    const reply = await replyTo(eventXml('subscribe', { EventKey: 'qrscene_123123', Ticket: 'TICKET' }));
+    assert.equal(reply.Content, '感谢您的关注!场景值:123123');
+  });
+
+  it('SCAN with EventKey X → 您扫描的场景值为:X', async () => {
+    const reply = await replyTo(eventXml('SCAN', { EventKey: 'promo_2024', Ticket: 'TICKET' }));
+    assert.equal(reply.Content, '您扫描的场景值为:promo_2024');
+  });
+
+  it('unsubscribe → success', async () => {
+    await successFor(eventXml('unsubscribe'));
+  });
+
+  for (const event of ['CLICK', 'VIEW', 'LOCATION', 'TEMPLATESENDJOBFINISH', 'scancode_push', 'some_future_event']) {
+    it(`event ${event} → success`, async () => {
+      await successFor(eventXml(event, { EventKey: 'k' }));
+    });
+  }
+
+  const others: [string, Record<string, string>][] = [
+    ['video', { MediaId: 'm', ThumbMediaId: 't', MsgId: '5' }],
+    ['shortvideo', { MediaId: 'm', ThumbMediaId: 't', MsgId: '6' }],
+    ['location', { Location_X: '23.134521', Location_Y: '113.358803', Scale: '20', Label: '位置信息', MsgId: '7' }],
+    ['link', { Title: 't', Description: 'd', Url: 'http://x', MsgId: '8' }],
+    ['file', { Title: 't', Description: 'd', FileKey: 'k', FileMd5: 'm', FileTotalLen: '1', MsgId: '9' }],
+    ['a_type_from_the_future', { MsgId: '10' }],
+  ];
+  for (const [type, fields] of others) {
+    it(`${type} → the fallback text 暂不支持该类型的消息`, async () => {
+      const reply = await replyTo(messageXml(type, fields));
+      assert.equal(reply.MsgType, 'text');
+      assert.equal(reply.Content, '暂不支持该类型的消息');
+    });
+  }
+
+  it('FALLBACK_REPLY replaces the fallback text', async () => {
+    const custom = await startApp({ FALLBACK_REPLY: '收到 ]]> 了' });
+    try {
+      const reply = await exchange(custom.url, messageXml('location', { Location_X: '1', Location_Y: '2', Scale: '3', Label: 'l', MsgId: '11' }));
+      assert.equal(reply.Content, '收到 ]]> 了');
+    } finally {
+      await custom.close();
+    }
+  });
+});

@@ -1,0 +1,106 @@
+import assert from 'node:assert/strict';
+import { after, before, describe, it } from 'node:test';
+import { createReplyRouter } from '../src/replies/router.js';
+import type { Reply } from '../src/protocol/reply-types.js';
+import { startApp, type RunningApp } from './helpers/start-app.js';
+import { eventXml, exchange, messageXml, postToWebhook, readReply, textXml } from './helpers/wechat.js';
+
+describe('the handler API: applications replace or extend the rules', () => {
+  let app: RunningApp;
+  const seen: string[] = [];
+  before(async () => {
+    const router = createReplyRouter()
+      .use((message) => {
+        seen.push(message.MsgType);
+        return undefined; // look, then let the next handler answer
+      })
+      .on('text', (message) => {
+        if (message.Content === 'pass') return undefined; // fall through to the defaults
+        if (message.Content === 'quiet') return null; // no reply: success
+        if (message.Content === 'boom') throw new Error('handler failed');
+        if (message.Content === 'async') return Promise.resolve<Reply>({ type: 'text', content: 'later' });
+        return { type: 'text', content: `you said: ${message.Content}` };
+      })
+      .on('event.CLICK', (event) => ({ type: 'text', content: `clicked ${event.EventKey}` }))
+      .on('unknown', (message) => ({ type: 'text', content: `unknown ${message.MsgType}` }))
+      .on('location', (message) => ({
+        type: 'news',
+        articles: [{ title: message.Label, description: `${message.Location_X},${message.Location_Y}`, picUrl: 'https://p/1.png', url: 'https://u/1' }],
+      }));
+    app = await startApp({}, { router });
+  });
+  after(() => app.close());
+
+  it('a text handler replaces the echo', async () => {
+    assert.equal((await exchange(app.url, textXml('hi'))).Content, 'you said: hi');
+  });
+
+  it('returning undefined falls through to the default rules', async () => {
+    assert.equal((await exchange(app.url, textXml('pass'))).Content, 'pass');
+  });
+
+  it('returning null answers success', async () => {
+    assert.equal(await (await postToWebhook(app.url, textXml('quiet'))).text(), 'success');
+  });
+
+  it('an async handler is awaited', async () => {
+    assert.equal((await exchange(app.url, textXml('async'))).Content, 'later');
+  });
+
+  it('an event handler gets its typed event', async () => {
+    assert.equal((await exchange(app.url, eventXml('CLICK', { EventKey: 'menu_1' }))).Content, 'clicked menu_1');
+  });
+
+  it('unhandled types still get the default rules', async () => {
+    assert.equal((await exchange(app.url, eventXml('SCAN', { EventKey: '7' }))).Content, '您扫描的场景值为:7');
+  });
+
+  it('unknown message types reach the unknown handler with their raw type', async () => {
+    assert.equal((await exchange(app.url, messageXml('hologram', { MsgId: '1' }))).Content, 'unknown hologram');
+  });
+
+  it('a use() handler sees every message', () => {
+    assert.ok(seen.includes('text') && seen.includes('event'));
+  });
+
+  it('a news reply carries its articles', async () => {
+    const reply = await exchange(app.url, messageXml('location', { Location_X: '23.1', Location_Y: '113.3', Scale: '20', Label: '广州', MsgId: '2' }));
+    assert.equal(reply.MsgType, 'news');
+    assert.equal(reply.ArticleCount, '1');
+    assert.deepEqual(reply.Articles, { item: [{ Title: '广州', Description: '23.1,113.3', PicUrl: 'https://p/1.png', Url: 'https://u/1' }] });
+  });
+
+  it('a handler that throws → 200 success and the error logged with the message type and id', async () => {
+    const response = await postToWebhook(app.url, textXml('boom', '777000111222333444'));
+    assert.equal(response.status, 200);
+    assert.equal(await response.text(), 'success');
+    const line = app.logs.find((entry) => entry.level === 50 && entry.id === '777000111222333444');
+    assert.ok(line, 'no error logged');
+    assert.equal(line.type, 'text');
+    assert.match(JSON.stringify(line.err), /handler failed/);
+  });
+
+  it('logs one line per message with type, id, outcome and latency', async () => {
+    await exchange(app.url, textXml('log me', '888000111222333444'));
+    const lines = app.logs.filter((entry) => entry.id === '888000111222333444' && entry.msg === 'message answered');
+    assert.equal(lines.length, 1);
+    assert.equal(lines[0]?.type, 'text');
+    assert.equal(lines[0]?.outcome, 'reply');
+    assert.equal(typeof lines[0]?.ms, 'number');
+  });
+
+  it('with defaultRules: false, what no handler answers gets success', async () => {
+    const bare = await startApp({}, { router: createReplyRouter(), defaultRules: false });
+    try {
+      const response = await postToWebhook(bare.url, textXml('hello'));
+      assert.equal(await response.text(), 'success');
+    } finally {
+      await bare.close();
+    }
+  });
+
+  it('a reply is never cached between messages (fresh CreateTime and parties)', async () => {
+    const first = readReply(await (await postToWebhook(app.url, textXml('hi'))).text());
+    assert.equal(first.ToUserName, 'o_user_openid');
+  });
+});
