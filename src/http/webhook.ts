@@ -3,7 +3,10 @@ import type { Logger } from 'pino';
 import type { Config } from '../config.js';
 import { WebhookRequestError } from '../errors.js';
 import { buildReplyXml } from '../protocol/build-reply.js';
-import { parseXml } from '../protocol/parse-xml.js';
+import { createMessageCipher, DecryptError, type MessageCipher } from '../protocol/cipher.js';
+import type { IncomingMessage, RawFields } from '../protocol/message-types.js';
+import { MessageXmlError, parseXml } from '../protocol/parse-xml.js';
+import { sealReply } from '../protocol/safe-mode.js';
 import { verifySignature } from '../protocol/signature.js';
 import { idOf, keyOf, toMessage } from '../protocol/to-message.js';
 import type { Responder } from '../replies/respond.js';
@@ -15,7 +18,7 @@ export interface WebhookOptions {
   readonly logger: Logger;
 }
 
-/** A query parameter as one string, or undefined when absent or repeated. */
+/** A query parameter as one string, or undefined when absent, empty or repeated. */
 function param(req: Request, name: string): string | undefined {
   const value = (req.query as Record<string, unknown>)[name];
   return typeof value === 'string' && value !== '' ? value : undefined;
@@ -35,26 +38,78 @@ function refuse(res: Response, error: WebhookRequestError): void {
   answer(res, error.status, 'text/plain; charset=utf-8', `${error.message}\n`);
 }
 
+function required(req: Request, ...names: string[]): string[] {
+  const values = names.map((name) => param(req, name));
+  const missing = names.filter((_, i) => values[i] === undefined);
+  if (missing.length > 0) throw new WebhookRequestError(400, `missing query parameter: ${missing.join(', ')}`);
+  return values as string[];
+}
+
 /** Checks `signature` against the token, timestamp and nonce: 400 if absent, 403 if wrong. */
 function checkSignature(req: Request, token: string): void {
-  const signature = param(req, 'signature');
-  const timestamp = param(req, 'timestamp');
-  const nonce = param(req, 'nonce');
-  if (signature === undefined || timestamp === undefined || nonce === undefined) {
-    throw new WebhookRequestError(400, 'signature, timestamp and nonce are required');
-  }
+  const [signature, timestamp, nonce] = required(req, 'signature', 'timestamp', 'nonce') as [string, string, string];
   if (!verifySignature(signature, token, timestamp, nonce)) {
     throw new WebhookRequestError(403, 'the signature does not match WECHAT_TOKEN');
   }
 }
 
+/** What a request's mode needs to open the message and seal the reply. */
+interface Envelope {
+  open(fields: RawFields): RawFields;
+  seal(xml: string): string;
+}
+
+const PLAINTEXT: Envelope = { open: (fields) => fields, seal: (xml) => xml };
+
 /** The webhook's two routes: WeChat's server verification (GET) and messages (POST). */
 export function createWebhook({ config, responder, logger }: WebhookOptions) {
+  const cipher: MessageCipher | undefined =
+    config.encodingAesKey === undefined ? undefined : createMessageCipher(config.encodingAesKey);
+
+  /**
+   * Safe and compatible mode (`encrypt_type=aes`): `msg_signature` signs the `Encrypt`
+   * field, which decrypts to the message; the reply is encrypted the same way.
+   */
+  function encryptedEnvelope(req: Request): Envelope {
+    if (cipher === undefined) {
+      logger.error('a message arrived with encrypt_type=aes but WECHAT_ENCODING_AES_KEY is not set');
+      throw new WebhookRequestError(400, 'encrypt_type=aes, but this server has no WECHAT_ENCODING_AES_KEY');
+    }
+    const [msgSignature, timestamp, nonce] = required(req, 'msg_signature', 'timestamp', 'nonce') as [string, string, string];
+    // WeChat also sends the plaintext `signature`; when present it must be right too.
+    if (param(req, 'signature') !== undefined) checkSignature(req, config.token);
+    let appId = config.appId;
+    return {
+      open(fields) {
+        const encrypted = fields.Encrypt;
+        if (typeof encrypted !== 'string' || encrypted === '') {
+          throw new WebhookRequestError(400, 'encrypt_type=aes, but the body has no Encrypt field');
+        }
+        if (!verifySignature(msgSignature, config.token, timestamp, nonce, encrypted)) {
+          throw new WebhookRequestError(403, 'msg_signature does not match WECHAT_TOKEN and Encrypt');
+        }
+        let decrypted;
+        try {
+          decrypted = cipher.decrypt(encrypted);
+        } catch (error) {
+          if (error instanceof DecryptError) throw new WebhookRequestError(403, `Encrypt does not decrypt: ${error.message}`);
+          throw error;
+        }
+        if (appId !== undefined && decrypted.appId !== appId) {
+          throw new WebhookRequestError(403, 'the decrypted AppID is not WECHAT_APPID');
+        }
+        appId ??= decrypted.appId;
+        return parseXml(decrypted.xml);
+      },
+      seal: (xml) => sealReply(cipher, config.token, appId ?? '', xml),
+    };
+  }
+
   /** GET: echoes `echostr` when the signature is WeChat's. */
   function verifyServer(req: Request, res: Response): void {
-    const echostr = param(req, 'echostr');
+    let echostr: string;
     try {
-      if (echostr === undefined) throw new WebhookRequestError(400, 'echostr is required');
+      [echostr] = required(req, 'echostr') as [string];
       checkSignature(req, config.token);
     } catch (error) {
       refuse(res, error as WebhookRequestError);
@@ -63,18 +118,23 @@ export function createWebhook({ config, responder, logger }: WebhookOptions) {
     answer(res, 200, 'text/plain; charset=utf-8', echostr);
   }
 
-  /** POST: verifies, parses, routes and answers one message or event. */
+  /** POST: verifies, parses (decrypting in safe mode), routes and answers one message. */
   async function receiveMessage(req: Request, res: Response, next: NextFunction): Promise<void> {
     const started = process.hrtime.bigint();
-    let message;
+    let envelope: Envelope;
+    let message: IncomingMessage;
     try {
-      checkSignature(req, config.token);
-      message = toMessage(parseXml(await readRawBody(req)));
+      if (param(req, 'encrypt_type') === 'aes') {
+        envelope = encryptedEnvelope(req);
+      } else {
+        checkSignature(req, config.token);
+        envelope = PLAINTEXT;
+      }
+      message = toMessage(envelope.open(parseXml(await readRawBody(req))));
     } catch (error) {
       if (error instanceof WebhookRequestError) refuse(res, error);
-      else if (error instanceof Error && error.name === 'MessageXmlError') {
-        refuse(res, new WebhookRequestError(400, error.message));
-      } else next(error);
+      else if (error instanceof MessageXmlError) refuse(res, new WebhookRequestError(400, error.message));
+      else next(error);
       return;
     }
 
@@ -84,7 +144,7 @@ export function createWebhook({ config, responder, logger }: WebhookOptions) {
       answer(res, 200, 'text/plain; charset=utf-8', 'success');
     } else {
       const xml = buildReplyXml(reply, { ToUserName: message.FromUserName, FromUserName: message.ToUserName });
-      answer(res, 200, 'application/xml; charset=utf-8', xml);
+      answer(res, 200, 'application/xml; charset=utf-8', envelope.seal(xml));
     }
     const ms = Number(process.hrtime.bigint() - started) / 1e6;
     log.info({ outcome, reply: reply?.type, ms: Math.round(ms * 100) / 100 }, 'message answered');
