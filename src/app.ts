@@ -1,6 +1,10 @@
 import express, { type Express, type NextFunction, type Request, type Response } from 'express';
 import type { Logger } from 'pino';
+import { createWeChatApi, type WeChatApi } from './api/create-api.js';
+import type { TokenStore } from './api/token-store.js';
 import type { Config } from './config.js';
+import { requireAdmin } from './http/admin-auth.js';
+import { qrCodeRoute } from './http/qrcode.js';
 import { healthRoute, type HealthCheck } from './http/health.js';
 import { createWebhook } from './http/webhook.js';
 import { createLogger } from './logger.js';
@@ -13,11 +17,19 @@ export interface AppOptions {
   /** Set false to answer `success` to whatever the router leaves unanswered. */
   readonly defaultRules?: boolean;
   readonly logger?: Logger;
+  /** Where the access token is kept (default: in this process). */
+  readonly tokenStore?: TokenStore;
+  /** The clock of the access token, injectable for tests. */
+  readonly now?: () => number;
 }
 
 /** Wires the configuration, handlers and routes into an Express app. Starts nothing. */
 export function createApp(config: Config, options: AppOptions = {}): Express {
   const logger = options.logger ?? createLogger(config.logLevel);
+  const api: WeChatApi | undefined = createWeChatApi(config, { store: options.tokenStore, now: options.now, logger });
+  if (config.adminToken === undefined) {
+    logger.warn('ADMIN_TOKEN is not set: admin routes (/qrcode) answer only clients on this machine');
+  }
   const responder = createResponder({
     router: options.router ?? createReplyRouter(),
     defaultRules: options.defaultRules ?? true,
@@ -33,6 +45,7 @@ export function createApp(config: Config, options: AppOptions = {}): Express {
   app.get(config.wechatPath, webhook.verifyServer);
   app.post(config.wechatPath, webhook.receiveMessage);
   app.get('/healthz', healthRoute(checks));
+  app.get('/qrcode', requireAdmin(config.adminToken), qrCodeRoute(api, logger));
 
   app.use(function notFound(_req: Request, res: Response) {
     res.status(404).type('text/plain').send('not found\n');

@@ -21,3 +21,35 @@ export class WebhookRequestError extends Error {
     super(message);
   }
 }
+
+/** WeChat answered an API call with a non-zero `errcode`. */
+export class WeChatApiError extends Error {
+  override readonly name = 'WeChatApiError';
+  constructor(
+    readonly errcode: number,
+    readonly errmsg: string,
+    /** The API path, without its query (which may hold a token). */
+    readonly path: string,
+  ) {
+    super(`WeChat answered errcode ${errcode} (${errmsg}) to ${path}`);
+  }
+}
+
+/** WeChat could not be reached, or did not answer in time. */
+export class WeChatUnreachableError extends Error {
+  override readonly name = 'WeChatUnreachableError';
+  constructor(
+    readonly path: string,
+    readonly reason: string,
+  ) {
+    super(`WeChat could not be reached at ${path}: ${reason}`);
+  }
+}
+
+/** An outbound call needs WECHAT_APPID and WECHAT_APPSECRET, and one is not set. */
+export class MissingCredentialsError extends Error {
+  override readonly name = 'MissingCredentialsError';
+  constructor() {
+    super('WECHAT_APPID and WECHAT_APPSECRET must be set to call WeChat’s API');
+  }
+}

@@ -1,0 +1,68 @@
+import axios, { type AxiosInstance } from 'axios';
+import { WeChatApiError, WeChatUnreachableError } from '../errors.js';
+
+/** WeChat's API answers JSON; a non-zero `errcode` is an error whatever the HTTP status. */
+export interface WeChatAnswer {
+  readonly errcode?: number;
+  readonly errmsg?: string;
+  readonly [field: string]: unknown;
+}
+
+export interface ApiRequest {
+  readonly method: 'GET' | 'POST';
+  readonly path: string;
+  readonly query?: Readonly<Record<string, string>>;
+  readonly body?: unknown;
+}
+
+export const API_TIMEOUT_MS = 5000;
+
+/**
+ * Sends requests to WECHAT_API_BASE and turns every failure into one of two typed
+ * errors. Errors never carry the URL's query, where tokens and secrets travel.
+ */
+export function createApiTransport(apiBase: string, timeoutMs = API_TIMEOUT_MS) {
+  const http: AxiosInstance = axios.create({
+    baseURL: apiBase,
+    timeout: timeoutMs,
+    // WeChat's answers are small; a larger one is not WeChat.
+    maxContentLength: 1024 * 1024,
+    validateStatus: () => true,
+    responseType: 'json',
+    headers: { 'User-Agent': 'wechat-oa-server' },
+  });
+
+  /** The raw answer, errcode included, for callers that act on the errcode. */
+  async function send(request: ApiRequest): Promise<WeChatAnswer> {
+    let response;
+    try {
+      response = await http.request({
+        method: request.method,
+        url: request.path,
+        params: request.query,
+        data: request.body,
+      });
+    } catch (error) {
+      const code = (error as { code?: string }).code;
+      const reason = code === 'ECONNABORTED' || code === 'ETIMEDOUT' ? `no answer within ${timeoutMs} ms` : (code ?? 'network error');
+      throw new WeChatUnreachableError(request.path, reason);
+    }
+    const data: unknown = response.data;
+    if (typeof data !== 'object' || data === null || Array.isArray(data)) {
+      throw new WeChatUnreachableError(request.path, `HTTP ${response.status} without a JSON answer`);
+    }
+    return data as WeChatAnswer;
+  }
+
+  return { send };
+}
+
+export type ApiTransport = ReturnType<typeof createApiTransport>;
+
+/** Throws WeChatApiError when the answer carries a non-zero errcode. */
+export function checkAnswer(answer: WeChatAnswer, path: string): WeChatAnswer {
+  if (typeof answer.errcode === 'number' && answer.errcode !== 0) {
+    throw new WeChatApiError(answer.errcode, String(answer.errmsg ?? ''), path);
+  }
+  return answer;
+}

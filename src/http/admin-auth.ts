@@ -1,0 +1,52 @@
+import { createHash, timingSafeEqual } from 'node:crypto';
+import type { NextFunction, Request, Response } from 'express';
+
+function sameSecret(given: string, expected: string): boolean {
+  // Hashing first makes the comparison constant-time whatever the lengths.
+  const a = createHash('sha256').update(given).digest();
+  const b = createHash('sha256').update(expected).digest();
+  return timingSafeEqual(a, b);
+}
+
+/** The password an Authorization header carries: a Bearer token, or Basic's password. */
+function presentedSecret(header: string | undefined): string | undefined {
+  if (header === undefined) return undefined;
+  const [scheme, credentials = ''] = header.trim().split(/\s+/, 2);
+  if (scheme?.toLowerCase() === 'bearer') return credentials;
+  if (scheme?.toLowerCase() === 'basic') {
+    const decoded = Buffer.from(credentials, 'base64').toString('utf8');
+    const colon = decoded.indexOf(':');
+    return colon === -1 ? undefined : decoded.slice(colon + 1);
+  }
+  return undefined;
+}
+
+/** True for a connection from this machine, judged by the socket, never by headers. */
+export function isLoopback(address: string | undefined): boolean {
+  if (address === undefined) return false;
+  return address === '::1' || /^(::ffff:)?127\./.test(address);
+}
+
+/**
+ * Guards admin routes: `Authorization: Bearer <ADMIN_TOKEN>` or Basic with the token as
+ * password (so a browser can open them). Without ADMIN_TOKEN, loopback clients only.
+ */
+export function requireAdmin(adminToken: string | undefined) {
+  return function adminAuth(req: Request, res: Response, next: NextFunction): void {
+    if (adminToken === undefined) {
+      if (isLoopback(req.socket.remoteAddress)) {
+        next();
+        return;
+      }
+      res.status(403).json({ error: 'ADMIN_TOKEN is not set: admin routes answer only loopback clients' });
+      return;
+    }
+    const given = presentedSecret(req.headers.authorization);
+    if (given !== undefined && sameSecret(given, adminToken)) {
+      next();
+      return;
+    }
+    res.set('WWW-Authenticate', 'Basic realm="wechat-oa-server admin", charset="UTF-8"');
+    res.status(401).json({ error: 'admin credentials required: Bearer ADMIN_TOKEN, or Basic with ADMIN_TOKEN as password' });
+  };
+}

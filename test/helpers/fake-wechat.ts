@@ -1,0 +1,206 @@
+import { createServer, type IncomingMessage, type ServerResponse } from 'node:http';
+import type { AddressInfo, Socket } from 'node:net';
+
+/** One call the fake received. */
+export interface RecordedCall {
+  readonly method: string;
+  readonly path: string;
+  readonly query: Record<string, string>;
+  readonly body: unknown;
+}
+
+/** What the fake does with the next call(s) to a path instead of answering normally. */
+export interface Behaviour {
+  readonly errcode?: number;
+  readonly errmsg?: string;
+  readonly delayMs?: number;
+  readonly hang?: boolean;
+  /** How many calls it applies to (default 1). */
+  readonly times?: number;
+}
+
+export interface UserProfile {
+  readonly openid: string;
+  readonly nickname: string;
+  readonly sex: number;
+  readonly province: string;
+  readonly city: string;
+  readonly country: string;
+  readonly headimgurl: string;
+}
+
+/**
+ * A fake of WeChat's API on 127.0.0.1: a real HTTP server the app reaches through
+ * WECHAT_API_BASE. It issues and checks access tokens, counts calls, records bodies,
+ * and can be told to answer an errcode, to delay, or to hang.
+ */
+export class FakeWeChat {
+  readonly appId = 'wx_fake_appid_0001';
+  readonly appSecret = 'fake-app-secret-7c1f9e2d';
+  expiresIn = 7200;
+  readonly calls: RecordedCall[] = [];
+  readonly #valid = new Map<string, number>();
+  #stable: string | undefined;
+  #serial = 0;
+  readonly #behaviours = new Map<string, Behaviour[]>();
+  readonly #codes = new Map<string, UserProfile>();
+  readonly #oauthTokens = new Map<string, UserProfile>();
+  readonly #sockets = new Set<Socket>();
+  readonly #server = createServer((req, res) => void this.#handle(req, res));
+  url = '';
+
+  async start(): Promise<this> {
+    this.#server.on('connection', (socket) => {
+      this.#sockets.add(socket);
+      socket.on('close', () => this.#sockets.delete(socket));
+    });
+    await new Promise<void>((resolve) => this.#server.listen(0, '127.0.0.1', resolve));
+    this.url = `http://127.0.0.1:${(this.#server.address() as AddressInfo).port}`;
+    return this;
+  }
+
+  async stop(): Promise<void> {
+    for (const socket of this.#sockets) socket.destroy();
+    await new Promise((resolve) => this.#server.close(resolve));
+  }
+
+  /** The environment that points the app at this fake. */
+  env(): Record<string, string> {
+    return { WECHAT_APPID: this.appId, WECHAT_APPSECRET: this.appSecret, WECHAT_API_BASE: this.url };
+  }
+
+  /** Calls to `path` so far. */
+  count(path: string): number {
+    return this.calls.filter((call) => call.path === path).length;
+  }
+
+  /** Calls to `path` so far, with their bodies. */
+  callsTo(path: string): RecordedCall[] {
+    return this.calls.filter((call) => call.path === path);
+  }
+
+  /** The token fetches so far, classic and stable. */
+  tokenFetches(): number {
+    return this.count('/cgi-bin/token') + this.count('/cgi-bin/stable_token');
+  }
+
+  /** Makes the next call(s) to `path` behave as told. */
+  on(path: string, behaviour: Behaviour): void {
+    const queue = this.#behaviours.get(path) ?? [];
+    for (let i = 0; i < (behaviour.times ?? 1); i++) queue.push(behaviour);
+    this.#behaviours.set(path, queue);
+  }
+
+  /** Makes every token issued so far invalid (as another system's fetch would). */
+  revokeTokens(): void {
+    this.#valid.clear();
+  }
+
+  /** Everything the fake ever sent or received, to search for leaked secrets. */
+  issuedTokens(): string[] {
+    return [...this.#valid.keys()];
+  }
+
+  /** Registers an OAuth code that exchanges for `profile`. */
+  issueCode(profile: UserProfile): string {
+    const code = `code_${++this.#serial}`;
+    this.#codes.set(code, profile);
+    return code;
+  }
+
+  #issue(): string {
+    const token = `ACCESS_TOKEN_${++this.#serial}_${Math.random().toString(36).slice(2)}`;
+    this.#valid.set(token, Date.now() + this.expiresIn * 1000);
+    return token;
+  }
+
+  #tokenValid(token: string | undefined): boolean {
+    const expires = token === undefined ? undefined : this.#valid.get(token);
+    return expires !== undefined && expires > Date.now();
+  }
+
+  async #handle(req: IncomingMessage, res: ServerResponse): Promise<void> {
+    const url = new URL(req.url ?? '/', 'http://fake');
+    const chunks: Buffer[] = [];
+    for await (const chunk of req) chunks.push(chunk as Buffer);
+    const text = Buffer.concat(chunks).toString('utf8');
+    let body: unknown = undefined;
+    if (text !== '') {
+      try {
+        body = JSON.parse(text);
+      } catch {
+        body = text;
+      }
+    }
+    const query = Object.fromEntries(url.searchParams);
+    this.calls.push({ method: req.method ?? '', path: url.pathname, query, body });
+
+    const send = (status: number, payload: unknown): void => {
+      res.writeHead(status, { 'Content-Type': 'application/json' });
+      res.end(JSON.stringify(payload));
+    };
+    const behaviour = this.#behaviours.get(url.pathname)?.shift();
+    if (behaviour?.hang) return; // never answer
+    if (behaviour?.delayMs) await new Promise((resolve) => setTimeout(resolve, behaviour.delayMs));
+    if (behaviour?.errcode !== undefined) {
+      send(200, { errcode: behaviour.errcode, errmsg: behaviour.errmsg ?? `fake error ${behaviour.errcode}` });
+      return;
+    }
+    send(200, this.#answer(url.pathname, query, body as Record<string, unknown> | undefined));
+  }
+
+  #answer(path: string, query: Record<string, string>, body: Record<string, unknown> | undefined): unknown {
+    const credentials = (appid: unknown, secret: unknown) =>
+      appid !== this.appId ? { errcode: 40013, errmsg: 'invalid appid' } : secret !== this.appSecret ? { errcode: 40125, errmsg: 'invalid appsecret' } : undefined;
+    const needsToken = () => (this.#tokenValid(query.access_token) ? undefined : { errcode: 40001, errmsg: 'invalid credential, access_token is invalid or not latest' });
+
+    switch (path) {
+      case '/cgi-bin/token':
+        return query.grant_type !== 'client_credential'
+          ? { errcode: 40002, errmsg: 'invalid grant_type' }
+          : (credentials(query.appid, query.secret) ?? { access_token: this.#issue(), expires_in: this.expiresIn });
+      case '/cgi-bin/stable_token': {
+        const problem = credentials(body?.appid, body?.secret);
+        if (problem) return problem;
+        if (body?.force_refresh !== undefined && typeof body.force_refresh !== 'boolean') return { errcode: 47001, errmsg: 'data format error' };
+        if (body?.force_refresh === true || !this.#tokenValid(this.#stable)) {
+          if (this.#stable !== undefined) this.#valid.delete(this.#stable);
+          this.#stable = this.#issue();
+        }
+        const stable = this.#stable ?? '';
+        const remaining = Math.floor(((this.#valid.get(stable) ?? 0) - Date.now()) / 1000);
+        return { access_token: stable, expires_in: remaining };
+      }
+      case '/cgi-bin/qrcode/create': {
+        const invalid = needsToken();
+        if (invalid) return invalid;
+        const ticket = `gQH47joAAAAAAAAAASxodHRwOi8vd2VpeGluLnFxLmNvbS9xL2taZ2Z3TVRtNzJXV1Brb3ZhYmJJAAIEZ23sUwMEmm3sUw==+/${++this.#serial}`;
+        const temporary = body?.action_name === 'QR_SCENE' || body?.action_name === 'QR_STR_SCENE';
+        return {
+          ticket,
+          ...(temporary ? { expire_seconds: body?.expire_seconds } : {}),
+          url: `http://weixin.qq.com/q/kZgfwMTm72WWPkovabbI${this.#serial}`,
+        };
+      }
+      case '/cgi-bin/message/custom/send':
+        return needsToken() ?? { errcode: 0, errmsg: 'ok' };
+      case '/sns/oauth2/access_token': {
+        const problem = credentials(query.appid, query.secret);
+        if (problem) return problem;
+        const profile = query.code === undefined ? undefined : this.#codes.get(query.code);
+        if (profile === undefined || query.grant_type !== 'authorization_code') return { errcode: 40029, errmsg: 'invalid code' };
+        this.#codes.delete(query.code ?? '');
+        const token = `OAUTH_TOKEN_${++this.#serial}`;
+        this.#oauthTokens.set(token, profile);
+        return { access_token: token, expires_in: 7200, refresh_token: `REFRESH_${this.#serial}`, openid: profile.openid, scope: 'snsapi_userinfo' };
+      }
+      case '/sns/userinfo': {
+        const profile = query.access_token === undefined ? undefined : this.#oauthTokens.get(query.access_token);
+        if (profile === undefined || profile.openid !== query.openid) return { errcode: 40001, errmsg: 'invalid credential' };
+        return { ...profile, privilege: [] };
+      }
+      default:
+        return { errcode: 404, errmsg: `the fake does not know ${path}` };
+    }
+  }
+}
