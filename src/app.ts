@@ -9,6 +9,7 @@ import { healthRoute, type HealthCheck } from './http/health.js';
 import { createWebhook } from './http/webhook.js';
 import { createLogger } from './logger.js';
 import { createResponder } from './replies/respond.js';
+import { createMemoryRetryStore, type RetryStore } from './replies/retry-store.js';
 import { createReplyRouter, type ReplyRouter } from './replies/router.js';
 
 export interface AppOptions {
@@ -21,6 +22,8 @@ export interface AppOptions {
   readonly tokenStore?: TokenStore;
   /** The clock of the access token, injectable for tests. */
   readonly now?: () => number;
+  /** Where WeChat's retries are recognised (default: in this process, bounded). */
+  readonly retryStore?: RetryStore;
 }
 
 /** Wires the configuration, handlers and routes into an Express app. Starts nothing. */
@@ -34,8 +37,11 @@ export function createApp(config: Config, options: AppOptions = {}): Express {
     router: options.router ?? createReplyRouter(),
     defaultRules: options.defaultRules ?? true,
     fallbackReply: config.fallbackReply,
+    timeoutMs: config.replyTimeoutMs,
+    api: api?.client,
   });
-  const webhook = createWebhook({ config, responder, logger });
+  const retryStore = options.retryStore ?? createMemoryRetryStore();
+  const webhook = createWebhook({ config, responder, retryStore, logger });
   const checks: HealthCheck[] = [];
 
   const app = express();

@@ -2,7 +2,7 @@ import assert from 'node:assert/strict';
 import fc from 'fast-check';
 import { after, before, describe, it } from 'node:test';
 import { startApp, type RunningApp } from './helpers/start-app.js';
-import { exchange, postToWebhook, readReply } from './helpers/wechat.js';
+import { exchange, freshMsgId, postToWebhook, readReply } from './helpers/wechat.js';
 
 describe('every field is kept as the exact string WeChat sent', () => {
   let app: RunningApp;
@@ -28,23 +28,23 @@ describe('every field is kept as the exact string WeChat sent', () => {
   ];
   for (const [name, content] of contents) {
     it(`echoes a Content of ${name} exactly`, async () => {
-      const reply = await exchange(app.url, `<xml><ToUserName><![CDATA[gh_a]]></ToUserName><FromUserName><![CDATA[o_u]]></FromUserName><CreateTime>1</CreateTime><MsgType><![CDATA[text]]></MsgType><Content><![CDATA[${content.replaceAll(']]>', ']]]]><![CDATA[>')}]]></Content><MsgId>6349323426230210995</MsgId></xml>`);
+      const reply = await exchange(app.url, `<xml><ToUserName><![CDATA[gh_a]]></ToUserName><FromUserName><![CDATA[o_u]]></FromUserName><CreateTime>1</CreateTime><MsgType><![CDATA[text]]></MsgType><Content><![CDATA[${content.replaceAll(']]>', ']]]]><![CDATA[>')}]]></Content><MsgId>${freshMsgId()}</MsgId></xml>`);
       assert.equal(reply.Content, content);
     });
   }
 
   it('reads plain (non-CDATA) text with XML entities decoded', async () => {
-    const reply = await exchange(app.url, '<xml><ToUserName>gh_a</ToUserName><FromUserName>o_u</FromUserName><CreateTime>1</CreateTime><MsgType>text</MsgType><Content> 0012 &amp; &lt;b&gt; &#20013;&#x6587; </Content><MsgId>1</MsgId></xml>');
+    const reply = await exchange(app.url, `<xml><ToUserName>gh_a</ToUserName><FromUserName>o_u</FromUserName><CreateTime>1</CreateTime><MsgType>text</MsgType><Content> 0012 &amp; &lt;b&gt; &#20013;&#x6587; </Content><MsgId>${freshMsgId()}</MsgId></xml>`);
     assert.equal(reply.Content, ' 0012 & <b> 中文 ');
   });
 
   it('reads a CR LF line end as LF, as every XML parser must (XML 1.0, 2.11)', async () => {
-    const reply = await exchange(app.url, '<xml><ToUserName>gh_a</ToUserName><FromUserName>o_u</FromUserName><CreateTime>1</CreateTime><MsgType>text</MsgType><Content><![CDATA[one\r\ntwo]]></Content><MsgId>1</MsgId></xml>');
+    const reply = await exchange(app.url, `<xml><ToUserName>gh_a</ToUserName><FromUserName>o_u</FromUserName><CreateTime>1</CreateTime><MsgType>text</MsgType><Content><![CDATA[one\r\ntwo]]></Content><MsgId>${freshMsgId()}</MsgId></xml>`);
     assert.equal(reply.Content, 'one\ntwo');
   });
 
   it('drops control characters XML 1.0 forbids and still answers', async () => {
-    const response = await postToWebhook(app.url, '<xml><ToUserName>gh_a</ToUserName><FromUserName>o_u</FromUserName><CreateTime>1</CreateTime><MsgType>text</MsgType><Content><![CDATA[a\u0001b\u0008c\u001fd\u000be\tf]]></Content><MsgId>1</MsgId></xml>');
+    const response = await postToWebhook(app.url, `<xml><ToUserName>gh_a</ToUserName><FromUserName>o_u</FromUserName><CreateTime>1</CreateTime><MsgType>text</MsgType><Content><![CDATA[a\u0001b\u0008c\u001fd\u000be\tf]]></Content><MsgId>${freshMsgId()}</MsgId></xml>`);
     assert.equal(response.status, 200);
     assert.equal(readReply(await response.text()).Content, 'abcde\tf');
   });
@@ -79,7 +79,7 @@ describe('every field is kept as the exact string WeChat sent', () => {
     await fc.assert(
       fc.asyncProperty(fc.array(xmlChar, { maxLength: 5 }), async (parts) => {
         const content = parts.join('').replace(forbidden, '');
-        const reply = await exchange(app.url, `<xml><ToUserName>gh_a</ToUserName><FromUserName>o_u</FromUserName><CreateTime>1</CreateTime><MsgType>text</MsgType><Content><![CDATA[${content.replaceAll(']]>', ']]]]><![CDATA[>')}]]></Content><MsgId>1</MsgId></xml>`);
+        const reply = await exchange(app.url, `<xml><ToUserName>gh_a</ToUserName><FromUserName>o_u</FromUserName><CreateTime>1</CreateTime><MsgType>text</MsgType><Content><![CDATA[${content.replaceAll(']]>', ']]]]><![CDATA[>')}]]></Content><MsgId>${freshMsgId()}</MsgId></xml>`);
         assert.equal(reply.Content, content);
       }),
       { numRuns: 200 },

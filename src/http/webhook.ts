@@ -9,14 +9,19 @@ import { MessageXmlError, parseXml } from '../protocol/parse-xml.js';
 import { sealReply } from '../protocol/safe-mode.js';
 import { verifySignature } from '../protocol/signature.js';
 import { idOf, keyOf, toMessage } from '../protocol/to-message.js';
+import { retryKeyOf } from '../protocol/retry-key.js';
 import type { Responder } from '../replies/respond.js';
+import type { RetryStore, StoredAnswer } from '../replies/retry-store.js';
 import { readRawBody } from './read-raw-body.js';
 
 export interface WebhookOptions {
   readonly config: Config;
   readonly responder: Responder;
+  readonly retryStore: RetryStore;
   readonly logger: Logger;
 }
+
+const SUCCESS: StoredAnswer = { contentType: 'text/plain; charset=utf-8', body: 'success' };
 
 /** A query parameter as one string, or undefined when absent, empty or repeated. */
 function param(req: Request, name: string): string | undefined {
@@ -62,7 +67,7 @@ interface Envelope {
 const PLAINTEXT: Envelope = { open: (fields) => fields, seal: (xml) => xml };
 
 /** The webhook's two routes: WeChat's server verification (GET) and messages (POST). */
-export function createWebhook({ config, responder, logger }: WebhookOptions) {
+export function createWebhook({ config, responder, retryStore, logger }: WebhookOptions) {
   const cipher: MessageCipher | undefined =
     config.encodingAesKey === undefined ? undefined : createMessageCipher(config.encodingAesKey);
 
@@ -139,15 +144,29 @@ export function createWebhook({ config, responder, logger }: WebhookOptions) {
     }
 
     const log = logger.child({ type: keyOf(message), id: idOf(message) });
-    const { reply, outcome } = await responder(message, log);
-    if (reply === null) {
-      answer(res, 200, 'text/plain; charset=utf-8', 'success');
+    const claim = await retryStore.claim(retryKeyOf(message));
+    let stored: StoredAnswer;
+    let outcome: string;
+    if (claim.first) {
+      const answered = await responder(message, log);
+      outcome = answered.outcome;
+      const reply = answered.passive;
+      stored =
+        reply === null
+          ? SUCCESS
+          : {
+              contentType: 'application/xml; charset=utf-8',
+              body: envelope.seal(buildReplyXml(reply, { ToUserName: message.FromUserName, FromUserName: message.ToUserName })),
+            };
+      claim.settle(stored);
     } else {
-      const xml = buildReplyXml(reply, { ToUserName: message.FromUserName, FromUserName: message.ToUserName });
-      answer(res, 200, 'application/xml; charset=utf-8', envelope.seal(xml));
+      // WeChat's retry of a message already (or still being) answered: the same answer.
+      stored = await claim.answer;
+      outcome = 'retry';
     }
+    answer(res, 200, stored.contentType, stored.body);
     const ms = Number(process.hrtime.bigint() - started) / 1e6;
-    log.info({ outcome, reply: reply?.type, ms: Math.round(ms * 100) / 100 }, 'message answered');
+    log.info({ outcome, ms: Math.round(ms * 100) / 100 }, 'message answered');
   }
 
   return { verifyServer, receiveMessage };

@@ -1,4 +1,5 @@
 import type { Logger } from 'pino';
+import type { ApiClient } from '../api/client.js';
 import type {
   ClickEvent,
   FileMessage,
@@ -60,6 +61,8 @@ export type MessageKey = keyof MessagesByKey;
 export interface HandlerContext {
   /** A logger already bound to the message's type and id. */
   readonly log: Logger;
+  /** WeChat's API (customer-service messages, …); undefined without AppID and AppSecret. */
+  readonly api: ApiClient | undefined;
 }
 
 /**

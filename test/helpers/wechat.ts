@@ -26,14 +26,19 @@ function field(name: string, value: string): string {
   return `<${name}><![CDATA[${value.replaceAll(']]>', ']]]]><![CDATA[>')}]]></${name}>`;
 }
 
-/** A message as WeChat pushes it: `fields` in CDATA after the common header. */
+let nextCreateTime = 1_700_000_000;
+
+/**
+ * A message as WeChat pushes it: `fields` in CDATA after the common header. Each gets
+ * its own CreateTime, so that two events are never taken for a retry of each other.
+ */
 export function messageXml(msgType: string, fields: Record<string, string> = {}): string {
   const body = Object.entries(fields)
     .map(([name, value]) => field(name, value))
     .join('');
   return (
     `<xml>${field('ToUserName', 'gh_account')}${field('FromUserName', 'o_user_openid')}` +
-    `<CreateTime>1700000000</CreateTime>${field('MsgType', msgType)}${body}</xml>`
+    `<CreateTime>${nextCreateTime++}</CreateTime>${field('MsgType', msgType)}${body}</xml>`
   );
 }
 

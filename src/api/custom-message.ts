@@ -1,0 +1,77 @@
+import type { Reply } from '../protocol/reply-types.js';
+import type { ApiClient } from './client.js';
+
+/** WeChat's passive-reply (and per-message customer-service) limit for text, in UTF-8 bytes. */
+export const TEXT_LIMIT_BYTES = 2048;
+
+/**
+ * Cuts `text` into pieces of at most `limit` UTF-8 bytes, between code points, so that
+ * joining the pieces gives the text back exactly.
+ */
+export function splitText(text: string, limit = TEXT_LIMIT_BYTES): string[] {
+  const pieces: string[] = [];
+  let piece = '';
+  let bytes = 0;
+  for (const char of text) {
+    const size = Buffer.byteLength(char);
+    if (bytes + size > limit && piece !== '') {
+      pieces.push(piece);
+      piece = '';
+      bytes = 0;
+    }
+    piece += char;
+    bytes += size;
+  }
+  if (piece !== '' || pieces.length === 0) pieces.push(piece);
+  return pieces;
+}
+
+/** The customer-service message body for a reply, in WeChat's JSON shape. */
+export function customMessageBody(toUser: string, reply: Reply): Record<string, unknown> {
+  const base = { touser: toUser, msgtype: reply.type };
+  switch (reply.type) {
+    case 'text':
+      return { ...base, text: { content: reply.content } };
+    case 'image':
+      return { ...base, image: { media_id: reply.mediaId } };
+    case 'voice':
+      return { ...base, voice: { media_id: reply.mediaId } };
+    case 'video':
+      return { ...base, video: { media_id: reply.mediaId, title: reply.title ?? '', description: reply.description ?? '' } };
+    case 'music':
+      return {
+        ...base,
+        music: {
+          title: reply.title ?? '',
+          description: reply.description ?? '',
+          musicurl: reply.musicUrl ?? '',
+          hqmusicurl: reply.hqMusicUrl ?? '',
+          thumb_media_id: reply.thumbMediaId,
+        },
+      };
+    case 'news':
+      return {
+        ...base,
+        news: {
+          articles: reply.articles.map((article) => ({
+            title: article.title,
+            description: article.description ?? '',
+            url: article.url ?? '',
+            picurl: article.picUrl ?? '',
+          })),
+        },
+      };
+  }
+}
+
+/**
+ * Sends a reply to a user through the customer-service API (客服消息), which works
+ * within 48 hours of the user's last message. A text longer than 2048 bytes goes out
+ * in pieces, in order. https://developers.weixin.qq.com/doc/offiaccount/Message_Management/Service_Center_messages.html
+ */
+export async function sendCustomMessage(client: ApiClient, toUser: string, reply: Reply): Promise<void> {
+  const replies: Reply[] = reply.type === 'text' ? splitText(reply.content).map((content) => ({ type: 'text', content })) : [reply];
+  for (const part of replies) {
+    await client.call({ method: 'POST', path: '/cgi-bin/message/custom/send', body: customMessageBody(toUser, part) });
+  }
+}
