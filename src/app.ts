@@ -1,7 +1,7 @@
 import express, { type Express, type NextFunction, type Request, type Response } from 'express';
 import type { Logger } from 'pino';
 import { createWeChatApi, type WeChatApi } from './api/create-api.js';
-import type { TokenStore } from './api/token-store.js';
+import { createMemoryTokenStore, type TokenStore } from './api/token-store.js';
 import type { Config } from './config.js';
 import { requireAdmin } from './http/admin-auth.js';
 import { qrCodeRoute } from './http/qrcode.js';
@@ -9,6 +9,10 @@ import { healthRoute, type HealthCheck } from './http/health.js';
 import { createWebhook } from './http/webhook.js';
 import { createLogger } from './logger.js';
 import { createResponder } from './replies/respond.js';
+import { connectRedis } from './redis/connection.js';
+import { createRedisRetryStore } from './redis/redis-retry-store.js';
+import { createRedisTokenStore } from './redis/redis-token-store.js';
+import { retryStoreWithFallback, tokenStoreWithFallback } from './redis/with-fallback.js';
 import { createMemoryRetryStore, type RetryStore } from './replies/retry-store.js';
 import { createReplyRouter, type ReplyRouter } from './replies/router.js';
 
@@ -26,10 +30,27 @@ export interface AppOptions {
   readonly retryStore?: RetryStore;
 }
 
-/** Wires the configuration, handlers and routes into an Express app. Starts nothing. */
-export function createApp(config: Config, options: AppOptions = {}): Express {
+/** The Express app, plus what must be closed when the server stops (Redis). */
+export interface WeChatApp extends Express {
+  shutdown(): Promise<void>;
+}
+
+/** Wires the configuration, handlers and routes into an Express app. Listens on nothing. */
+export function createApp(config: Config, options: AppOptions = {}): WeChatApp {
   const logger = options.logger ?? createLogger(config.logLevel);
-  const api: WeChatApi | undefined = createWeChatApi(config, { store: options.tokenStore, now: options.now, logger });
+  const checks: HealthCheck[] = [];
+  let tokenStore = options.tokenStore;
+  let retryStore = options.retryStore ?? createMemoryRetryStore();
+  let shutdown = async (): Promise<void> => undefined;
+  if (config.redisUrl !== undefined) {
+    // Many instances, one token and one retry memory; the process's own while Redis is down.
+    const redis = connectRedis(config.redisUrl, config.appId, logger);
+    checks.push(redis);
+    tokenStore = tokenStoreWithFallback(redis, createRedisTokenStore(redis), tokenStore ?? createMemoryTokenStore());
+    retryStore = retryStoreWithFallback(redis, createRedisRetryStore(redis), retryStore);
+    shutdown = () => redis.close();
+  }
+  const api: WeChatApi | undefined = createWeChatApi(config, { store: tokenStore, now: options.now, logger });
   if (config.adminToken === undefined) {
     logger.warn('ADMIN_TOKEN is not set: admin routes (/qrcode) answer only clients on this machine');
   }
@@ -40,9 +61,7 @@ export function createApp(config: Config, options: AppOptions = {}): Express {
     timeoutMs: config.replyTimeoutMs,
     api: api?.client,
   });
-  const retryStore = options.retryStore ?? createMemoryRetryStore();
   const webhook = createWebhook({ config, responder, retryStore, logger });
-  const checks: HealthCheck[] = [];
 
   const app = express();
   app.disable('x-powered-by');
@@ -65,5 +84,5 @@ export function createApp(config: Config, options: AppOptions = {}): Express {
     logger.error({ err: error }, 'unexpected error');
     if (!res.headersSent) res.status(500).type('text/plain').send('internal error\n');
   });
-  return app;
+  return Object.assign(app, { shutdown });
 }

@@ -27,7 +27,7 @@ function main(): void {
   server.on('listening', () => {
     logger.info({ host: config.host, port: config.port, path: config.wechatPath }, 'listening');
   });
-  stopOnSignals(server, logger);
+  stopOnSignals(server, logger, () => app.shutdown());
 }
 
 function listenProblem(error: NodeJS.ErrnoException, config: Config): string {
@@ -45,15 +45,17 @@ function listenProblem(error: NodeJS.ErrnoException, config: Config): string {
 }
 
 /** SIGTERM/SIGINT: stop accepting, let in-flight requests finish, then exit 0. */
-function stopOnSignals(server: Server, logger: ReturnType<typeof createLogger>): void {
+function stopOnSignals(server: Server, logger: ReturnType<typeof createLogger>, release: () => Promise<void>): void {
   let stopping = false;
   const stop = (signal: NodeJS.Signals): void => {
     if (stopping) return;
     stopping = true;
     logger.info({ signal }, 'shutting down: finishing in-flight requests');
     server.close(() => {
-      logger.info('stopped');
-      process.exit(0);
+      void release().finally(() => {
+        logger.info('stopped');
+        process.exit(0);
+      });
     });
     server.closeIdleConnections();
     setTimeout(() => {

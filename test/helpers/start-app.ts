@@ -43,7 +43,7 @@ export async function startApp(
     close: () =>
       new Promise<void>((resolve, reject) => {
         server.closeAllConnections();
-        server.close((error) => (error ? reject(error) : resolve()));
+        server.close((error) => (error ? reject(error) : void app.shutdown().then(resolve)));
       }),
   };
 }

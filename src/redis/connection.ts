@@ -1,0 +1,49 @@
+import { Redis } from 'ioredis';
+import type { Logger } from 'pino';
+import type { HealthCheck } from '../http/health.js';
+
+/** Every Redis call is bounded: a slow Redis must not push a reply past WeChat's deadline. */
+export const REDIS_COMMAND_TIMEOUT_MS = 250;
+
+export interface RedisConnection extends HealthCheck {
+  readonly redis: Redis;
+  /** The prefix of every key, with the AppID, so that accounts can share one Redis. */
+  readonly prefix: string;
+  close(): Promise<void>;
+}
+
+/**
+ * Connects to REDIS_URL. Commands fail at once while Redis is unreachable (no offline
+ * queue), so that callers fall back to the process; reconnection goes on in the
+ * background, and each outage is logged once.
+ */
+export function connectRedis(url: string, appId: string | undefined, logger: Logger): RedisConnection {
+  const redis = new Redis(url, {
+    commandTimeout: REDIS_COMMAND_TIMEOUT_MS,
+    connectTimeout: 1000,
+    enableOfflineQueue: false,
+    maxRetriesPerRequest: 0,
+    retryStrategy: (times) => Math.min(100 * times, 1000),
+  });
+  let down = false;
+  const markDown = (reason: string): void => {
+    if (down) return;
+    down = true;
+    logger.warn({ reason }, 'Redis is unreachable: the access token and retry de-duplication fall back to this process');
+  };
+  redis.on('error', (error: Error) => markDown(error.message));
+  redis.on('close', () => markDown('connection closed'));
+  redis.on('ready', () => {
+    if (down) logger.info('Redis is reachable again: back to shared mode');
+    down = false;
+  });
+  return {
+    name: 'redis',
+    redis,
+    prefix: `wechat:${appId ?? 'no-appid'}:`,
+    healthy: () => redis.status === 'ready',
+    async close() {
+      redis.disconnect();
+    },
+  };
+}

@@ -1,0 +1,58 @@
+import { randomBytes } from 'node:crypto';
+import type { StoredToken, TokenStore } from '../api/token-store.js';
+import type { RedisConnection } from './connection.js';
+
+const DELETE_IF_EQUAL = `if redis.call('GET', KEYS[1]) == ARGV[1] then return redis.call('DEL', KEYS[1]) else return 0 end`;
+
+/** How long a refresh may hold the lock before Redis frees it (a crashed holder). */
+const LOCK_TTL_MS = 10_000;
+/** How long a waiter waits for another instance's refresh before giving up. */
+const WAIT_LIMIT_MS = 6_000;
+const POLL_MS = 25;
+
+/** Thrown when another instance's refresh did not finish in time. */
+export class TokenLockTimeoutError extends Error {
+  override readonly name = 'TokenLockTimeoutError';
+}
+
+/**
+ * One access token for every instance. The token's Redis TTL is its lifetime; a
+ * refresh runs under a lock (SET NX PX with an owner value, released only by its
+ * owner), and the others wait for the new token instead of fetching their own.
+ */
+export function createRedisTokenStore({ redis, prefix }: RedisConnection): TokenStore {
+  const key = `${prefix}access_token`;
+  const lockKey = `${key}:lock`;
+
+  async function tryLock(owner: string): Promise<boolean> {
+    return (await redis.set(lockKey, owner, 'PX', LOCK_TTL_MS, 'NX')) === 'OK';
+  }
+
+  return {
+    async read() {
+      const [[, value], [, ttl]] = ((await redis.multi().get(key).pttl(key).exec()) ?? []) as [[unknown, string | null], [unknown, number]];
+      if (typeof value !== 'string' || typeof ttl !== 'number' || ttl <= 0) return undefined;
+      return { value, expiresAt: Date.now() + ttl };
+    },
+    async write(token: StoredToken) {
+      const ttl = Math.floor(token.expiresAt - Date.now());
+      if (ttl > 0) await redis.set(key, token.value, 'PX', ttl);
+    },
+    async discard(value) {
+      await redis.eval(DELETE_IF_EQUAL, 1, key, value);
+    },
+    async withRefreshLock(refresh) {
+      const owner = randomBytes(12).toString('hex');
+      const giveUpAt = Date.now() + WAIT_LIMIT_MS;
+      while (!(await tryLock(owner))) {
+        if (Date.now() > giveUpAt) throw new TokenLockTimeoutError('another instance’s token refresh did not finish in time');
+        await new Promise((resolve) => setTimeout(resolve, POLL_MS));
+      }
+      try {
+        return await refresh();
+      } finally {
+        await redis.eval(DELETE_IF_EQUAL, 1, lockKey, owner).catch(() => undefined);
+      }
+    },
+  };
+}

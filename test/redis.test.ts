@@ -1,0 +1,161 @@
+import assert from 'node:assert/strict';
+import { after, before, beforeEach, describe, it } from 'node:test';
+import { createReplyRouter } from '../src/replies/router.js';
+import { FakeWeChat } from './helpers/fake-wechat.js';
+import { PrivateRedis, redisServerAvailable } from './helpers/redis-server.js';
+import { startApp, type RunningApp } from './helpers/start-app.js';
+import { postToWebhook, readReply, signedQuery, textXml } from './helpers/wechat.js';
+
+const ADMIN_TOKEN = 'redis-test-admin';
+const available = redisServerAvailable();
+if (!available) {
+  if (process.env.REQUIRE_REDIS === '1') {
+    throw new Error('REQUIRE_REDIS=1 but no redis-server binary was found: the Redis tests cannot run');
+  }
+  console.log('# SKIPPING the Redis tests: no redis-server on the PATH (CI sets REQUIRE_REDIS=1 to make this a failure)');
+}
+
+const sleep = (ms: number) => new Promise((resolve) => setTimeout(resolve, ms));
+async function until(condition: () => Promise<boolean> | boolean, what: string, timeoutMs = 8000): Promise<void> {
+  const deadline = Date.now() + timeoutMs;
+  while (!(await condition())) {
+    if (Date.now() > deadline) assert.fail(`timed out waiting for ${what}`);
+    await sleep(25);
+  }
+}
+
+describe('many instances, one token, one retry memory (Redis)', { skip: !available }, () => {
+  let redis: PrivateRedis;
+  let fake: FakeWeChat;
+  let instances: RunningApp[];
+  const runs = new Map<string, number>();
+
+  before(async () => {
+    redis = await PrivateRedis.start();
+    fake = await new FakeWeChat().start();
+    const router = createReplyRouter().on('text', (message) => {
+      runs.set(message.Content, (runs.get(message.Content) ?? 0) + 1);
+      return { type: 'text', content: `${message.Content} (run ${runs.get(message.Content)})` };
+    });
+    instances = await Promise.all(
+      [1, 2, 3].map(() => startApp({ ...fake.env(), ADMIN_TOKEN, REDIS_URL: redis.url, WECHAT_TOKEN_MODE: 'token' }, { router })),
+    );
+    await until(async () => (await Promise.all(instances.map(async (app) => (await fetch(`${app.url}/healthz`)).status))).every((s) => s === 200), 'Redis ready');
+  });
+  after(async () => {
+    await Promise.all(instances.map((app) => app.close()));
+    await fake.stop();
+    await redis.stop();
+  });
+  beforeEach(() => {
+    fake.calls.length = 0;
+  });
+
+  const qrcode = (app: RunningApp, scene: number) =>
+    fetch(`${app.url}/qrcode?scene_id=${scene}&format=json`, { headers: { Authorization: `Bearer ${ADMIN_TOKEN}` } });
+
+  it('50 concurrent requests spread over three instances on a cold cache make exactly one token fetch', async () => {
+    const responses = await Promise.all(Array.from({ length: 50 }, (_, i) => qrcode(instances[i % 3]!, i + 1)));
+    assert.deepEqual([...new Set(responses.map((r) => r.status))], [200]);
+    assert.equal(fake.tokenFetches(), 1);
+    const used = new Set(fake.callsTo('/cgi-bin/qrcode/create').map((call) => call.query.access_token));
+    assert.equal(used.size, 1, 'every instance used the same token');
+  });
+
+  it('a token refused with 40001 is refreshed once for all instances', async () => {
+    await Promise.all(instances.map((app, i) => qrcode(app, i + 1))); // every instance holds the token
+    fake.calls.length = 0;
+    fake.revokeTokens();
+    const responses = await Promise.all(Array.from({ length: 30 }, (_, i) => qrcode(instances[i % 3]!, i + 1)));
+    assert.deepEqual([...new Set(responses.map((r) => r.status))], [200]);
+    assert.equal(fake.tokenFetches(), 1);
+  });
+
+  it('a message answered by instance A and retried to B: the handler ran once, same body', async () => {
+    const xml = textXml('retried across instances');
+    const first = await (await postToWebhook(instances[0]!.url, xml)).text();
+    const second = await (await postToWebhook(instances[1]!.url, xml, signedQuery())).text();
+    const third = await (await postToWebhook(instances[2]!.url, xml, signedQuery())).text();
+    assert.equal(runs.get('retried across instances'), 1);
+    assert.equal(second, first);
+    assert.equal(third, first);
+    assert.equal(readReply(first).Content, 'retried across instances (run 1)');
+  });
+
+  it('keys carry the AppID, so that accounts can share one Redis', async () => {
+    const { Redis } = await import('ioredis');
+    const client = new Redis(redis.url);
+    try {
+      const keys = await client.keys('*');
+      assert.ok(keys.length > 0);
+      for (const key of keys) assert.ok(key.startsWith(`wechat:${fake.appId}:`), key);
+    } finally {
+      client.disconnect();
+    }
+  });
+
+  it('a Redis that stalls does not hold a reply: every Redis call is bounded', async () => {
+    const { Redis } = await import('ioredis');
+    const client = new Redis(redis.url);
+    try {
+      const stalled = client.call('DEBUG', 'SLEEP', '2');
+      await sleep(50);
+      const started = Date.now();
+      const reply = readReply(await (await postToWebhook(instances[0]!.url, textXml('while Redis stalls'))).text());
+      const elapsed = Date.now() - started;
+      assert.equal(reply.Content, 'while Redis stalls (run 1)');
+      assert.ok(elapsed < 1000, `answered after ${elapsed} ms`);
+      await stalled;
+    } finally {
+      client.disconnect();
+    }
+  });
+
+  it('Redis stopped: messages still answered, /healthz 503, one warning; restarted: shared again', async () => {
+    const [a, b] = instances as [RunningApp, RunningApp, RunningApp];
+    await redis.stop();
+    await until(async () => (await fetch(`${a.url}/healthz`)).status === 503, '/healthz 503');
+    const health = await fetch(`${b.url}/healthz`);
+    assert.equal(health.status, 503);
+    assert.deepEqual(await health.json(), { status: 'degraded', down: ['redis'] });
+
+    for (let i = 0; i < 5; i++) {
+      const reply = readReply(await (await postToWebhook(instances[i % 3]!.url, textXml(`during the outage ${i}`))).text());
+      assert.equal(reply.Content, `during the outage ${i} (run 1)`);
+    }
+    // Retries on the same instance are still recognised, in memory.
+    const xml = textXml('retried during the outage');
+    await postToWebhook(a.url, xml);
+    await postToWebhook(a.url, xml);
+    assert.equal(runs.get('retried during the outage'), 1);
+    // The token falls back to the process too.
+    assert.equal((await qrcode(a, 77)).status, 200);
+    const warnings = a.logs.filter((line) => line.level === 40 && String(line.msg).startsWith('Redis is unreachable'));
+    assert.equal(warnings.length, 1, 'one warning per outage');
+
+    await redis.start();
+    await until(async () => (await Promise.all(instances.map(async (app) => (await fetch(`${app.url}/healthz`)).status))).every((s) => s === 200), 'Redis back');
+    const again = textXml('after the outage');
+    const first = await (await postToWebhook(a.url, again)).text();
+    const second = await (await postToWebhook(b.url, again)).text();
+    assert.equal(second, first);
+    assert.equal(runs.get('after the outage'), 1);
+    assert.ok(a.logs.some((line) => String(line.msg).startsWith('Redis is reachable again')));
+  });
+});
+
+describe('start-up with REDIS_URL and Redis down', { skip: !available }, () => {
+  it('starts, answers messages, and says 503 on /healthz', async () => {
+    const redis = await PrivateRedis.start();
+    const url = redis.url;
+    await redis.stop();
+    const app = await startApp({ REDIS_URL: url });
+    try {
+      const reply = readReply(await (await postToWebhook(app.url, textXml('no redis'))).text());
+      assert.equal(reply.Content, 'no redis');
+      assert.equal((await fetch(`${app.url}/healthz`)).status, 503);
+    } finally {
+      await app.close();
+    }
+  });
+});
