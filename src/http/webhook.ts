@@ -14,8 +14,8 @@ import type { Responder } from '../replies/respond.js';
 import type { RetryStore, StoredAnswer } from '../replies/retry-store.js';
 import { readRawBody } from './read-raw-body.js';
 
-export interface WebhookOptions {
-  readonly config: Config;
+/** What the webhook needs of the services. */
+export interface WebhookServices {
   readonly responder: Responder;
   readonly retryStore: RetryStore;
   readonly logger: Logger;
@@ -67,7 +67,7 @@ interface Envelope {
 const PLAINTEXT: Envelope = { open: (fields) => fields, seal: (xml) => xml };
 
 /** The webhook's two routes: WeChat's server verification (GET) and messages (POST). */
-export function createWebhook({ config, responder, retryStore, logger }: WebhookOptions) {
+export function createWebhook(config: Config, { responder, retryStore, logger }: WebhookServices) {
   const cipher: MessageCipher | undefined =
     config.encodingAesKey === undefined ? undefined : createMessageCipher(config.encodingAesKey);
 

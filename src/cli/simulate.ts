@@ -1,0 +1,123 @@
+import dotenv from 'dotenv';
+import { createInterface } from 'node:readline';
+import { createMessageCipher } from '../protocol/cipher.js';
+import { buildMessage, checkAnswer, RejectedAnswer, signRequest, USAGE, type CheckedAnswer, type Keys } from './wechat-side.js';
+
+/**
+ * `npm run simulate -- [--url URL] [--aes] [--raw] <kind> [args]`: plays WeChat's
+ * server against a running instance. Without a kind, an interactive chat.
+ */
+
+function usage(): string {
+  return [
+    'usage: npm run simulate -- [--url URL] [--aes] [--raw] <kind> [args]',
+    `kinds: ${USAGE.join(' | ')}`,
+    'without a kind: an interactive chat, each line sent as a text message',
+  ].join('\n');
+}
+
+interface Options {
+  url: string;
+  aes: boolean;
+  raw: boolean;
+  kind: string | undefined;
+  args: string[];
+}
+
+function parseArgs(argv: string[], env: NodeJS.ProcessEnv): Options {
+  const options: Options = {
+    url: `http://127.0.0.1:${env.PORT || '80'}${env.WECHAT_PATH || '/wechat'}`,
+    aes: false,
+    raw: false,
+    kind: undefined,
+    args: [],
+  };
+  for (let i = 0; i < argv.length; i++) {
+    const arg = argv[i] ?? '';
+    if (options.kind !== undefined) options.args.push(arg);
+    else if (arg === '--aes') options.aes = true;
+    else if (arg === '--raw') options.raw = true;
+    else if (arg === '--url') options.url = argv[++i] ?? '';
+    else if (arg.startsWith('--url=')) options.url = arg.slice('--url='.length);
+    else if (arg === '--help' || arg === '-h') fail(usage(), 0);
+    else if (arg.startsWith('--')) fail(`unknown option ${arg}\n${usage()}`);
+    else options.kind = arg;
+  }
+  return options;
+}
+
+function fail(message: string, code = 1): never {
+  (code === 0 ? process.stdout : process.stderr).write(`${message}\n`);
+  process.exit(code);
+}
+
+function keysFrom(env: NodeJS.ProcessEnv, aes: boolean): Keys {
+  const token = env.WECHAT_TOKEN;
+  if (!token) fail('WECHAT_TOKEN is not set: put it in .env (cp .env.example .env) or the environment');
+  const key = env.WECHAT_ENCODING_AES_KEY;
+  if (aes && !key) fail('--aes needs WECHAT_ENCODING_AES_KEY (43 characters) in .env or the environment');
+  return {
+    token,
+    appId: env.WECHAT_APPID || 'wx_simulated_appid',
+    cipher: aes && key ? createMessageCipher(key) : undefined,
+  };
+}
+
+async function exchange(url: string, xml: string, keys: Keys): Promise<CheckedAnswer> {
+  const { query, body } = signRequest(xml, keys);
+  let response: Response;
+  try {
+    response = await fetch(`${url}?${query}`, { method: 'POST', headers: { 'Content-Type': 'text/xml' }, body, signal: AbortSignal.timeout(5000) });
+  } catch (error) {
+    const cause = (error as { cause?: { code?: string } }).cause?.code ?? (error as Error).message;
+    throw new RejectedAnswer(`no answer from ${url} (${cause}): is the server running? (npm start)`);
+  }
+  return checkAnswer(response.status, await response.text(), keys);
+}
+
+const HEADER_FIELDS = new Set(['ToUserName', 'FromUserName', 'CreateTime', 'MsgType']);
+
+function show(answer: CheckedAnswer, raw: boolean): string {
+  if (answer.reply === undefined) return '(no reply: the server answered "success")';
+  const lines = [`reply: ${String(answer.reply.MsgType)}`];
+  for (const [name, value] of Object.entries(answer.reply)) {
+    if (HEADER_FIELDS.has(name)) continue;
+    lines.push(`  ${name}: ${typeof value === 'string' ? value : JSON.stringify(value)}`);
+  }
+  if (raw) lines.push('', answer.xml);
+  return lines.join('\n');
+}
+
+async function chat(options: Options, keys: Keys): Promise<void> {
+  process.stdout.write(`Chatting with ${options.url}${options.aes ? ' in safe mode' : ''}. Type a message; Ctrl-D to quit.\n`);
+  const lines = createInterface({ input: process.stdin, terminal: process.stdin.isTTY });
+  for await (const line of lines) {
+    if (line === '') continue;
+    try {
+      const answer = await exchange(options.url, buildMessage('text', [line]) ?? '', keys);
+      process.stdout.write(`${answer.reply === undefined ? show(answer, false) : `${String(answer.reply.Content ?? show(answer, options.raw))}`}\n`);
+    } catch (error) {
+      process.stdout.write(`! ${(error as Error).message}\n`);
+    }
+  }
+}
+
+async function main(): Promise<void> {
+  dotenv.config({ quiet: true });
+  const options = parseArgs(process.argv.slice(2), process.env);
+  const keys = keysFrom(process.env, options.aes);
+  if (options.kind === undefined) {
+    await chat(options, keys);
+    return;
+  }
+  const xml = buildMessage(options.kind, options.args);
+  if (xml === undefined) fail(`cannot build "${[options.kind, ...options.args].join(' ')}"\n${usage()}`, 2);
+  try {
+    process.stdout.write(`${show(await exchange(options.url, xml, keys), options.raw)}\n`);
+  } catch (error) {
+    if (error instanceof RejectedAnswer) fail(`WeChat would not accept this answer: ${error.message}`);
+    throw error;
+  }
+}
+
+await main();

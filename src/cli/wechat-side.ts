@@ -1,0 +1,126 @@
+import { randomBytes } from 'node:crypto';
+import { buildMessageXml } from '../protocol/build-message.js';
+import type { MessageCipher } from '../protocol/cipher.js';
+import type { RawFields } from '../protocol/message-types.js';
+import { parseXml } from '../protocol/parse-xml.js';
+import { sign, verifySignature } from '../protocol/signature.js';
+
+/** The two parties of a simulated conversation. */
+export const ACCOUNT = 'gh_simulated_account';
+export const USER = 'o_simulated_user_openid';
+
+/** A message kind of the simulator, and how to build its fields from the arguments. */
+const KINDS: Readonly<Record<string, { usage: string; fields(args: string[]): Record<string, string> | undefined }>> = {
+  text: { usage: 'text <content>', fields: (args) => (args.length > 0 ? { MsgType: 'text', Content: args.join(' ') } : undefined) },
+  voice: {
+    usage: 'voice [recognition]',
+    fields: (args) => ({ MsgType: 'voice', MediaId: 'simulated_voice_media_id', Format: 'amr', ...(args.length > 0 ? { Recognition: args.join(' ') } : {}) }),
+  },
+  image: {
+    usage: 'image <mediaId>',
+    fields: ([mediaId]) => (mediaId ? { MsgType: 'image', PicUrl: 'http://mmbiz.qpic.cn/simulated.jpg', MediaId: mediaId } : undefined),
+  },
+  subscribe: {
+    usage: 'subscribe [scene]',
+    fields: ([scene]) => ({ MsgType: 'event', Event: 'subscribe', ...(scene ? { EventKey: `qrscene_${scene}`, Ticket: 'simulated_ticket' } : {}) }),
+  },
+  scan: { usage: 'scan <scene>', fields: ([scene]) => (scene ? { MsgType: 'event', Event: 'SCAN', EventKey: scene, Ticket: 'simulated_ticket' } : undefined) },
+  unsubscribe: { usage: 'unsubscribe', fields: () => ({ MsgType: 'event', Event: 'unsubscribe' }) },
+  location: {
+    usage: 'location <x> <y> <label>',
+    fields: ([x, y, ...label]) =>
+      x && y && label.length > 0 ? { MsgType: 'location', Location_X: x, Location_Y: y, Scale: '15', Label: label.join(' ') } : undefined,
+  },
+};
+
+export const USAGE = Object.values(KINDS).map((kind) => kind.usage);
+
+/** A reason the server's answer would not be accepted by WeChat. */
+export class RejectedAnswer extends Error {
+  override readonly name = 'RejectedAnswer';
+}
+
+/** Builds a message of `kind` as WeChat would, or undefined when the arguments do not fit. */
+export function buildMessage(kind: string, args: string[], now = new Date()): string | undefined {
+  const fields = KINDS[kind]?.fields(args);
+  if (fields === undefined) return undefined;
+  const createTime = Math.floor(now.getTime() / 1000);
+  const standard = fields.MsgType !== 'event';
+  return buildMessageXml({
+    ToUserName: ACCOUNT,
+    FromUserName: USER,
+    CreateTime: createTime,
+    ...fields,
+    // A 64-bit id like WeChat's.
+    ...(standard ? { MsgId: randomBytes(8).readBigUInt64BE() >> 1n } : {}),
+  });
+}
+
+export interface Keys {
+  readonly token: string;
+  readonly appId: string;
+  readonly cipher: MessageCipher | undefined;
+}
+
+/** Signs (and with a cipher, encrypts) a message: the query string and body to POST. */
+export function signRequest(xml: string, keys: Keys): { query: string; body: string } {
+  const timestamp = String(Math.floor(Date.now() / 1000));
+  const nonce = String(randomBytes(4).readUInt32BE());
+  const params = new URLSearchParams({ signature: sign(keys.token, timestamp, nonce), timestamp, nonce, openid: USER });
+  if (keys.cipher === undefined) return { query: params.toString(), body: xml };
+  const encrypted = keys.cipher.encrypt(xml, keys.appId);
+  params.set('encrypt_type', 'aes');
+  params.set('msg_signature', sign(keys.token, timestamp, nonce, encrypted));
+  return { query: params.toString(), body: buildMessageXml({ ToUserName: ACCOUNT, Encrypt: encrypted }) };
+}
+
+export interface CheckedAnswer {
+  /** The reply's fields, or undefined for `success` (no reply). */
+  readonly reply: RawFields | undefined;
+  /** The reply XML as sent (decrypted in safe mode). */
+  readonly xml: string;
+}
+
+/**
+ * Checks an answer as WeChat would, throwing RejectedAnswer with the reason: HTTP 200,
+ * `success` or well-formed reply XML, in safe mode encrypted with a valid MsgSignature
+ * and the right AppID, and the parties swapped.
+ */
+export function checkAnswer(status: number, body: string, keys: Keys): CheckedAnswer {
+  if (status !== 200) throw new RejectedAnswer(`the server answered HTTP ${status}: ${body.slice(0, 200)}`);
+  if (body === '' || body === 'success') return { reply: undefined, xml: body };
+  let fields: RawFields;
+  try {
+    fields = parseXml(body);
+  } catch (error) {
+    throw new RejectedAnswer(`the answer is not well-formed XML: ${(error as Error).message}`);
+  }
+  let xml = body;
+  if (keys.cipher !== undefined) {
+    const { Encrypt, MsgSignature, TimeStamp, Nonce } = fields;
+    if (typeof Encrypt !== 'string' || typeof MsgSignature !== 'string' || typeof TimeStamp !== 'string' || typeof Nonce !== 'string') {
+      throw new RejectedAnswer('the answer to an encrypted message is not an encrypted reply (Encrypt, MsgSignature, TimeStamp, Nonce)');
+    }
+    if (!verifySignature(MsgSignature, keys.token, TimeStamp, Nonce, Encrypt)) {
+      throw new RejectedAnswer('the reply’s MsgSignature does not verify with WECHAT_TOKEN');
+    }
+    let decrypted;
+    try {
+      decrypted = keys.cipher.decrypt(Encrypt);
+    } catch (error) {
+      throw new RejectedAnswer(`the reply does not decrypt: ${(error as Error).message}`);
+    }
+    if (decrypted.appId !== keys.appId) throw new RejectedAnswer(`the reply is encrypted for AppID "${decrypted.appId}", not "${keys.appId}"`);
+    xml = decrypted.xml;
+    try {
+      fields = parseXml(xml);
+    } catch (error) {
+      throw new RejectedAnswer(`the decrypted reply is not well-formed XML: ${(error as Error).message}`);
+    }
+  }
+  if (fields.ToUserName !== USER || fields.FromUserName !== ACCOUNT) {
+    throw new RejectedAnswer(`the reply's parties are not swapped (ToUserName "${String(fields.ToUserName)}", FromUserName "${String(fields.FromUserName)}")`);
+  }
+  if (typeof fields.MsgType !== 'string' || fields.MsgType === '') throw new RejectedAnswer('the reply has no MsgType');
+  return { reply: fields, xml };
+}

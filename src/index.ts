@@ -1,0 +1,30 @@
+/**
+ * The library entry point: everything an application needs to run the server inside
+ * its own code, or to mount the webhook in its own Express app.
+ */
+export { createApp, type AppOptions, type WeChatApp } from './app.js';
+export { loadConfig, type Config, type LogLevel } from './config.js';
+export { ConfigError, MissingCredentialsError, WeChatApiError, WeChatUnreachableError, WebhookRequestError } from './errors.js';
+export { createLogger } from './logger.js';
+export type { ServiceOptions } from './services.js';
+export { wechatMiddleware, type WeChatMiddleware } from './http/wechat-middleware.js';
+
+export { createReplyRouter, type Handler, type HandlerContext, type HandlerResult, type MessageKey, type MessagesByKey, type ReplyRouter } from './replies/router.js';
+export { defaultReply } from './replies/default-rules.js';
+export { createMemoryRetryStore, type RetryStore, type StoredAnswer, type Claim } from './replies/retry-store.js';
+
+export type * from './protocol/message-types.js';
+export { isKnownMessage } from './protocol/message-types.js';
+export type * from './protocol/reply-types.js';
+export { buildReplyXml, cdata } from './protocol/build-reply.js';
+export { parseXml, MessageXmlError } from './protocol/parse-xml.js';
+export { toMessage } from './protocol/to-message.js';
+export { sign, verifySignature } from './protocol/signature.js';
+export { createMessageCipher, DecryptError, type MessageCipher } from './protocol/cipher.js';
+
+export { AccessToken, type AccessTokenOptions } from './api/access-token.js';
+export { createMemoryTokenStore, type StoredToken, type TokenStore } from './api/token-store.js';
+export type { ApiClient } from './api/client.js';
+export type { WeChatApi } from './api/create-api.js';
+export { sendCustomMessage, splitText } from './api/custom-message.js';
+export { createQrCode, type QrCode, type QrCodeRequest } from './api/qrcode.js';

@@ -1,0 +1,148 @@
+import assert from 'node:assert/strict';
+import { spawn } from 'node:child_process';
+import { createServer, type Server } from 'node:http';
+import type { AddressInfo } from 'node:net';
+import { mkdtempSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { fileURLToPath } from 'node:url';
+import { after, before, describe, it } from 'node:test';
+import { startApp, type RunningApp } from './helpers/start-app.js';
+
+const AES_KEY = 'abcdefghijklmnopqrstuvwxyz0123456789ABCDEFG';
+const APPID = 'wx_simulate_test';
+const simulator = fileURLToPath(new URL('../src/cli/simulate.ts', import.meta.url));
+const tsxLoader = import.meta.resolve('tsx');
+
+/** Runs `npm run simulate -- …`'s program in an empty directory (no .env), with `env`. */
+function simulate(args: string[], env: Record<string, string>, input?: string): Promise<{ code: number | null; stdout: string; stderr: string }> {
+  return new Promise((resolve) => {
+    const child = spawn(process.execPath, ['--import', tsxLoader, simulator, ...args], {
+      cwd: mkdtempSync(join(tmpdir(), 'simulate-')),
+      env: { PATH: process.env.PATH ?? '', ...env },
+    });
+    let stdout = '';
+    let stderr = '';
+    child.stdout.on('data', (chunk: Buffer) => (stdout += chunk.toString('utf8')));
+    child.stderr.on('data', (chunk: Buffer) => (stderr += chunk.toString('utf8')));
+    child.stdin.end(input ?? '');
+    child.on('exit', (code) => resolve({ code, stdout, stderr }));
+  });
+}
+
+describe('npm run simulate', () => {
+  let app: RunningApp;
+  let env: Record<string, string>;
+  before(async () => {
+    app = await startApp({ WECHAT_TOKEN: 'sim-token', WECHAT_ENCODING_AES_KEY: AES_KEY, WECHAT_APPID: APPID });
+    env = { WECHAT_TOKEN: 'sim-token', WECHAT_ENCODING_AES_KEY: AES_KEY, WECHAT_APPID: APPID };
+  });
+  after(() => app.close());
+  const url = () => ['--url', `${app.url}/wechat`];
+
+  const cases: [string[], RegExp][] = [
+    [['text', '你好'], /reply: text\n {2}Content: 你好\n/],
+    [['--aes', 'text', '你好', '安全'], /reply: text\n {2}Content: 你好 安全\n/],
+    [['voice', '语音识别'], /Content: 语音识别/],
+    [['voice'], /Content: 未识别/],
+    [['image', 'MEDIA_1'], /reply: image\n {2}Image: \{"MediaId":"MEDIA_1"\}/],
+    [['subscribe'], /Content: 感谢您的关注!\n/],
+    [['--aes', 'subscribe', '88'], /Content: 感谢您的关注!场景值:88/],
+    [['scan', '99'], /Content: 您扫描的场景值为:99/],
+    [['unsubscribe'], /no reply/],
+    [['location', '23.13', '113.26', '广州塔'], /Content: 暂不支持该类型的消息/],
+  ];
+  for (const [args, expected] of cases) {
+    it(`${args.join(' ')} → exit 0 and the reply`, async () => {
+      const result = await simulate([...url(), ...args], env);
+      assert.equal(result.code, 0, result.stderr);
+      assert.match(result.stdout, expected);
+    });
+  }
+
+  it('--raw prints the reply XML', async () => {
+    const result = await simulate([...url(), '--raw', 'text', 'raw'], env);
+    assert.match(result.stdout, /<xml><ToUserName><!\[CDATA\[o_simulated_user_openid\]\]><\/ToUserName>/);
+  });
+
+  it('without a kind: an interactive chat, one text message a line', async () => {
+    const result = await simulate(url(), env, '第一句\nsecond line\n');
+    assert.equal(result.code, 0, result.stderr);
+    assert.match(result.stdout, /第一句\n/);
+    assert.match(result.stdout, /second line\n/);
+  });
+
+  it('a wrong WECHAT_TOKEN → exit 1: the server answers 403', async () => {
+    const result = await simulate([...url(), 'text', 'x'], { ...env, WECHAT_TOKEN: 'wrong' });
+    assert.equal(result.code, 1);
+    assert.match(result.stderr, /HTTP 403/);
+  });
+
+  it('a wrong AES key → exit 1', async () => {
+    const result = await simulate([...url(), '--aes', 'text', 'x'], { ...env, WECHAT_ENCODING_AES_KEY: 'B'.repeat(43) });
+    assert.equal(result.code, 1);
+    assert.match(result.stderr, /HTTP 403/);
+  });
+
+  it('no server → exit 1 saying so', async () => {
+    const result = await simulate(['--url', 'http://127.0.0.1:9/wechat', 'text', 'x'], env);
+    assert.equal(result.code, 1);
+    assert.match(result.stderr, /is the server running/);
+  });
+
+  it('an unknown kind → exit 2 with the usage', async () => {
+    const result = await simulate([...url(), 'teleport'], env);
+    assert.equal(result.code, 2);
+    assert.match(result.stderr, /kinds: text <content>/);
+  });
+});
+
+describe('npm run simulate against servers WeChat would not accept', () => {
+  let server: Server;
+  let answer: { status: number; body: string } = { status: 200, body: '' };
+  let base = '';
+  before(async () => {
+    server = createServer((req, res) => {
+      req.resume();
+      req.on('end', () => {
+        res.writeHead(answer.status, { 'Content-Type': 'application/xml' });
+        res.end(answer.body);
+      });
+    });
+    await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
+    base = `http://127.0.0.1:${(server.address() as AddressInfo).port}/wechat`;
+  });
+  after(() => new Promise<void>((resolve) => server.close(() => resolve())));
+
+  const env = { WECHAT_TOKEN: 'sim-token', WECHAT_ENCODING_AES_KEY: AES_KEY, WECHAT_APPID: APPID };
+  const rejections: [string, { status: number; body: string }, string[], RegExp][] = [
+    ['a 500', { status: 500, body: 'oops' }, [], /HTTP 500/],
+    ['malformed XML', { status: 200, body: '<xml><ToUserName>' }, [], /not well-formed XML/],
+    [
+      'parties not swapped',
+      { status: 200, body: '<xml><ToUserName>gh_simulated_account</ToUserName><FromUserName>o_simulated_user_openid</FromUserName><CreateTime>1</CreateTime><MsgType>text</MsgType><Content>x</Content></xml>' },
+      [],
+      /not swapped/,
+    ],
+    [
+      'a plaintext reply to an encrypted message',
+      { status: 200, body: '<xml><ToUserName>o_simulated_user_openid</ToUserName><FromUserName>gh_simulated_account</FromUserName><CreateTime>1</CreateTime><MsgType>text</MsgType><Content>x</Content></xml>' },
+      ['--aes'],
+      /not an encrypted reply/,
+    ],
+    [
+      'a bad MsgSignature',
+      { status: 200, body: '<xml><Encrypt><![CDATA[AAAA]]></Encrypt><MsgSignature><![CDATA[0000]]></MsgSignature><TimeStamp>1</TimeStamp><Nonce><![CDATA[1]]></Nonce></xml>' },
+      ['--aes'],
+      /MsgSignature does not verify/,
+    ],
+  ];
+  for (const [name, response, flags, reason] of rejections) {
+    it(`${name} → exit 1 with the reason`, async () => {
+      answer = response;
+      const result = await simulate(['--url', base, ...flags, 'text', 'x'], env);
+      assert.equal(result.code, 1, result.stdout);
+      assert.match(result.stderr, reason);
+    });
+  }
+});
