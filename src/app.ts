@@ -2,6 +2,8 @@ import express, { type Express, type NextFunction, type Request, type Response }
 import type { Config } from './config.js';
 import { requireAdmin } from './http/admin-auth.js';
 import { healthRoute } from './http/health.js';
+import { oauthRoutes } from './http/oauth.js';
+import { pageSecurity } from './http/page-security.js';
 import { qrCodeRoute } from './http/qrcode.js';
 import { createWebhook } from './http/webhook.js';
 import { createServices, type ServiceOptions } from './services.js';
@@ -29,7 +31,10 @@ export function createApp(config: Config, options: AppOptions = {}): WeChatApp {
   app.get(config.wechatPath, webhook.verifyServer);
   app.post(config.wechatPath, webhook.receiveMessage);
   app.get('/healthz', healthRoute(services.checks));
-  app.get('/qrcode', requireAdmin(config.adminToken), qrCodeRoute(api, logger));
+  app.get('/qrcode', pageSecurity, requireAdmin(config.adminToken), qrCodeRoute(api, logger));
+  const oauth = oauthRoutes(api, config.publicUrl, logger);
+  app.get('/oauth', pageSecurity, oauth.start);
+  app.get('/oauth/callback', pageSecurity, oauth.callback);
 
   app.use(function notFound(_req: Request, res: Response) {
     res.status(404).type('text/plain').send('not found\n');

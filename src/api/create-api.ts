@@ -2,12 +2,16 @@ import type { Logger } from 'pino';
 import type { Config } from '../config.js';
 import { AccessToken } from './access-token.js';
 import { createApiClient, type ApiClient } from './client.js';
-import { createApiTransport } from './http.js';
+import { createApiTransport, type ApiTransport } from './http.js';
 import type { TokenStore } from './token-store.js';
 
 export interface WeChatApi {
   readonly client: ApiClient;
   readonly accessToken: AccessToken;
+  /** Calls without the API access token (OAuth's own token endpoints). */
+  readonly transport: ApiTransport;
+  readonly appId: string;
+  readonly appSecret: string;
 }
 
 export interface WeChatApiOptions {
@@ -27,5 +31,5 @@ export function createWeChatApi(config: Config, options: WeChatApiOptions = {}):
     mode: config.tokenMode,
     ...options,
   });
-  return { client: createApiClient(transport, accessToken), accessToken };
+  return { client: createApiClient(transport, accessToken), accessToken, transport, appId: config.appId, appSecret: config.appSecret };
 }

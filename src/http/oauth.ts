@@ -1,0 +1,92 @@
+import type { NextFunction, Request, Response } from 'express';
+import type { Logger } from 'pino';
+import type { WeChatApi } from '../api/create-api.js';
+import { authorizeUrl, fetchUserProfile } from '../api/oauth.js';
+import { WeChatApiError, WeChatUnreachableError } from '../errors.js';
+import { errorPage, profilePage } from '../pages/oauth-pages.js';
+import { createStateCookie, readCookie, STATE_COOKIE } from './state-cookie.js';
+
+function sendPage(res: Response, status: number, html: string): void {
+  res.status(status).set('Cache-Control', 'no-store').type('html').send(html);
+}
+
+function queryText(req: Request, name: string): string | undefined {
+  const value = (req.query as Record<string, unknown>)[name];
+  return typeof value === 'string' && value !== '' ? value : undefined;
+}
+
+/**
+ * WeChat's web authorization (网页授权): `/oauth` sends the browser to WeChat with a
+ * state bound to it by a signed cookie; `/oauth/callback` checks the state, exchanges
+ * the code and shows the user's profile.
+ */
+export function oauthRoutes(api: WeChatApi | undefined, publicUrl: string | undefined, logger: Logger) {
+  const stateCookie = api === undefined ? undefined : createStateCookie(api.appSecret);
+  const secure = publicUrl?.startsWith('https://') ?? false;
+  const cookieOptions = { httpOnly: true, sameSite: 'lax', secure, path: '/oauth' } as const;
+
+  function unavailable(res: Response): void {
+    sendPage(
+      res,
+      503,
+      errorPage(
+        '网页授权未配置 OAuth is not configured',
+        '服务器缺少 WECHAT_APPID、WECHAT_APPSECRET 或 PUBLIC_URL 配置。',
+        'The server needs WECHAT_APPID, WECHAT_APPSECRET and PUBLIC_URL to run web authorization.',
+      ),
+    );
+  }
+
+  /** GET /oauth: a 302 to WeChat's authorize page. */
+  function start(_req: Request, res: Response): void {
+    if (api === undefined || stateCookie === undefined || publicUrl === undefined) {
+      unavailable(res);
+      return;
+    }
+    const { state, cookie } = stateCookie.issue();
+    res.cookie(STATE_COOKIE, cookie, { ...cookieOptions, maxAge: 10 * 60 * 1000 });
+    res.set('Cache-Control', 'no-store');
+    res.redirect(302, authorizeUrl(api.appId, `${publicUrl}/oauth/callback`, state));
+  }
+
+  /** GET /oauth/callback: the profile page, or a page that says what went wrong. */
+  async function callback(req: Request, res: Response, next: NextFunction): Promise<void> {
+    if (api === undefined || stateCookie === undefined || publicUrl === undefined) {
+      unavailable(res);
+      return;
+    }
+    const code = queryText(req, 'code');
+    const state = queryText(req, 'state');
+    if (code === undefined) {
+      sendPage(res, 400, errorPage('未授权 Not authorized', '您没有同意授权，因此无法显示您的资料。', 'You did not allow access, so your profile cannot be shown.'));
+      return;
+    }
+    if (state === undefined || !stateCookie.verify(state, readCookie(req.headers.cookie, STATE_COOKIE))) {
+      sendPage(
+        res,
+        403,
+        errorPage('链接已失效 Link expired', '授权请求无法验证，请重新打开页面。', 'This authorization could not be verified (state mismatch). Please open the page again.'),
+      );
+      return;
+    }
+    res.clearCookie(STATE_COOKIE, cookieOptions);
+    try {
+      const profile = await fetchUserProfile(api.transport, api.appId, api.appSecret, code);
+      sendPage(res, 200, profilePage(profile));
+    } catch (error) {
+      if (error instanceof WeChatApiError) {
+        logger.warn({ errcode: error.errcode, errmsg: error.errmsg, path: error.path }, 'OAuth failed');
+        sendPage(
+          res,
+          502,
+          errorPage('微信返回错误 WeChat error', `微信返回了错误码 ${error.errcode}，请稍后重试。`, `WeChat answered errcode ${error.errcode}. Please try again.`, `errcode ${error.errcode}: ${error.errmsg}`),
+        );
+      } else if (error instanceof WeChatUnreachableError) {
+        logger.warn({ path: error.path, reason: error.reason }, 'OAuth failed: WeChat unreachable');
+        sendPage(res, 502, errorPage('无法连接微信 WeChat unreachable', '暂时无法连接微信服务器，请稍后重试。', 'WeChat could not be reached. Please try again later.'));
+      } else next(error);
+    }
+  }
+
+  return { start, callback };
+}

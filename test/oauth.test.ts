@@ -1,0 +1,145 @@
+import assert from 'node:assert/strict';
+import { after, before, describe, it } from 'node:test';
+import { FakeWeChat, type UserProfile } from './helpers/fake-wechat.js';
+import { startApp, type RunningApp } from './helpers/start-app.js';
+
+const PUBLIC_URL = 'https://wx.example.com';
+const profile: UserProfile = {
+  openid: 'o_oauth_user_1',
+  nickname: '<script>alert("x")</script> 小明 & "quotes" \'single\'',
+  sex: 1,
+  province: '广东',
+  city: '<b>广州</b>',
+  country: '中国',
+  headimgurl: 'https://thirdwx.qlogo.cn/mmopen/avatar.png?a=1&b="2"',
+};
+
+describe('OAuth web pages', () => {
+  let fake: FakeWeChat;
+  let app: RunningApp;
+  before(async () => {
+    fake = await new FakeWeChat().start();
+    app = await startApp({ ...fake.env(), PUBLIC_URL });
+  });
+  after(async () => {
+    await app.close();
+    await fake.stop();
+  });
+
+  /** GET /oauth: the state and the cookie that binds it. */
+  async function begin(): Promise<{ location: string; state: string; cookie: string; setCookie: string }> {
+    const response = await fetch(`${app.url}/oauth`, { redirect: 'manual' });
+    assert.equal(response.status, 302);
+    const location = response.headers.get('location') ?? '';
+    const setCookie = response.headers.get('set-cookie') ?? '';
+    const state = new URL(location).searchParams.get('state') ?? '';
+    return { location, state, cookie: setCookie.split(';')[0] ?? '', setCookie };
+  }
+
+  it('GET /oauth redirects to WeChat’s authorize URL with every field', async () => {
+    const { location, state } = await begin();
+    const url = new URL(location);
+    assert.equal(`${url.origin}${url.pathname}`, 'https://open.weixin.qq.com/connect/oauth2/authorize');
+    assert.equal(url.searchParams.get('appid'), fake.appId);
+    assert.equal(url.searchParams.get('redirect_uri'), `${PUBLIC_URL}/oauth/callback`);
+    assert.ok(location.includes(`redirect_uri=${encodeURIComponent(`${PUBLIC_URL}/oauth/callback`)}`), 'redirect_uri is URL-encoded');
+    assert.equal(url.searchParams.get('response_type'), 'code');
+    assert.equal(url.searchParams.get('scope'), 'snsapi_userinfo');
+    assert.ok(state.length >= 20, 'the state is unguessable');
+    assert.equal(url.hash, '#wechat_redirect');
+    assert.ok(location.endsWith('#wechat_redirect'));
+    // The parameters come in WeChat's documented order.
+    assert.deepEqual([...url.searchParams.keys()], ['appid', 'redirect_uri', 'response_type', 'scope', 'state']);
+  });
+
+  it('binds the state to the browser with a signed, HttpOnly, SameSite=Lax cookie', async () => {
+    const { state, setCookie } = await begin();
+    assert.match(setCookie, /HttpOnly/i);
+    assert.match(setCookie, /SameSite=Lax/i);
+    assert.match(setCookie, /Secure/i, 'PUBLIC_URL is https');
+    assert.ok(decodeURIComponent(setCookie).includes(state));
+    const other = await begin();
+    assert.notEqual(other.state, state);
+  });
+
+  it('the callback exchanges the code and shows the profile, every value escaped', async () => {
+    const { state, cookie } = await begin();
+    const code = fake.issueCode(profile);
+    const response = await fetch(`${app.url}/oauth/callback?code=${code}&state=${state}`, { headers: { Cookie: cookie } });
+    assert.equal(response.status, 200);
+    const html = await response.text();
+    assert.ok(!html.includes('<script>'), 'raw script tag in the page');
+    assert.ok(html.includes('&#60;script&#62;alert(&#34;x&#34;)&#60;/script&#62; 小明 &#38; &#34;quotes&#34; &#39;single&#39;'));
+    assert.ok(html.includes('&#60;b&#62;广州&#60;/b&#62;'));
+    assert.ok(html.includes('男 male') && html.includes('广东') && html.includes('中国'));
+    assert.ok(html.includes('src="https://thirdwx.qlogo.cn/mmopen/avatar.png?a=1&#38;b=&#34;2&#34;"'));
+    const [exchange] = fake.callsTo('/sns/oauth2/access_token');
+    assert.deepEqual(exchange?.query, { appid: fake.appId, secret: fake.appSecret, code, grant_type: 'authorization_code' });
+    const [userinfo] = fake.callsTo('/sns/userinfo').slice(-1);
+    assert.equal(userinfo?.query.openid, profile.openid);
+  });
+
+  it('sends security headers and allows no script', async () => {
+    const { state, cookie } = await begin();
+    const response = await fetch(`${app.url}/oauth/callback?code=${fake.issueCode(profile)}&state=${state}`, { headers: { Cookie: cookie } });
+    const csp = response.headers.get('content-security-policy') ?? '';
+    assert.match(csp, /default-src 'none'/);
+    assert.doesNotMatch(csp, /script-src/);
+    assert.equal(response.headers.get('x-content-type-options'), 'nosniff');
+    assert.ok(!(await response.text()).includes('<script'));
+  });
+
+  it('a state that does not match the cookie → 403', async () => {
+    const first = await begin();
+    const second = await begin();
+    const response = await fetch(`${app.url}/oauth/callback?code=${fake.issueCode(profile)}&state=${first.state}`, { headers: { Cookie: second.cookie } });
+    assert.equal(response.status, 403);
+    assert.match(await response.text(), /state/);
+  });
+
+  it('no state cookie → 403; a forged cookie → 403', async () => {
+    const { state } = await begin();
+    assert.equal((await fetch(`${app.url}/oauth/callback?code=c&state=${state}`)).status, 403);
+    const forged = `wechat_oauth_state=${state}.AAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAA`;
+    assert.equal((await fetch(`${app.url}/oauth/callback?code=c&state=${state}`, { headers: { Cookie: forged } })).status, 403);
+  });
+
+  it('no code (the user declined) → 400 page that says so', async () => {
+    const { state, cookie } = await begin();
+    const response = await fetch(`${app.url}/oauth/callback?state=${state}`, { headers: { Cookie: cookie } });
+    assert.equal(response.status, 400);
+    const html = await response.text();
+    assert.match(html, /没有同意授权/);
+    assert.match(html, /did not allow/);
+  });
+
+  it('WeChat answers an errcode → 502 page with it', async () => {
+    const { state, cookie } = await begin();
+    fake.on('/sns/userinfo', { errcode: 48001, errmsg: 'api unauthorized' });
+    const response = await fetch(`${app.url}/oauth/callback?code=${fake.issueCode(profile)}&state=${state}`, { headers: { Cookie: cookie } });
+    assert.equal(response.status, 502);
+    assert.match(await response.text(), /48001/);
+  });
+
+  it('an invalid code → 502 with WeChat’s 40029', async () => {
+    const { state, cookie } = await begin();
+    const response = await fetch(`${app.url}/oauth/callback?code=not-a-code&state=${state}`, { headers: { Cookie: cookie } });
+    assert.equal(response.status, 502);
+    assert.match(await response.text(), /40029/);
+  });
+
+  it('never logs the AppSecret or an OAuth token', () => {
+    const logs = app.logText();
+    assert.ok(!logs.includes(fake.appSecret));
+    assert.ok(!logs.includes('OAUTH_TOKEN_'));
+  });
+
+  it('without AppID, AppSecret or PUBLIC_URL → 503 page', async () => {
+    const bare = await startApp({ ...fake.env(), PUBLIC_URL: '' });
+    try {
+      assert.equal((await fetch(`${bare.url}/oauth`, { redirect: 'manual' })).status, 503);
+    } finally {
+      await bare.close();
+    }
+  });
+});
