@@ -4,6 +4,7 @@ import type { AddressInfo } from 'node:net';
 import { describe, it } from 'node:test';
 import { loadConfig } from '../src/config.js';
 import { ConfigError } from '../src/errors.js';
+import { freePort } from './helpers/free-port.js';
 import { runServer, untilListening } from './helpers/run-server.js';
 
 function problemWith(env: Record<string, string>): ConfigError {
@@ -16,13 +17,6 @@ function problemWith(env: Record<string, string>): ConfigError {
   assert.fail('the configuration was accepted');
 }
 
-async function freePort(): Promise<number> {
-  const server = createServer();
-  await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
-  const { port } = server.address() as AddressInfo;
-  await new Promise((resolve) => server.close(resolve));
-  return port;
-}
 
 describe('configuration', () => {
   it('has the contract’s defaults', () => {

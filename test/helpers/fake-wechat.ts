@@ -1,5 +1,6 @@
 import { createServer, type IncomingMessage, type ServerResponse } from 'node:http';
 import type { AddressInfo, Socket } from 'node:net';
+import type { UserProfile } from '../../src/api/oauth.js';
 
 /** One call the fake received. */
 export interface RecordedCall {
@@ -19,15 +20,7 @@ export interface Behaviour {
   readonly times?: number;
 }
 
-export interface UserProfile {
-  readonly openid: string;
-  readonly nickname: string;
-  readonly sex: number;
-  readonly province: string;
-  readonly city: string;
-  readonly country: string;
-  readonly headimgurl: string;
-}
+export type { UserProfile };
 
 /**
  * A fake of WeChat's API on 127.0.0.1: a real HTTP server the app reaches through
