@@ -19,6 +19,12 @@ describe('the handler API: applications replace or extend the rules', () => {
         if (message.Content === 'quiet') return null; // no reply: success
         if (message.Content === 'boom') throw new Error('handler failed');
         if (message.Content === 'async') return Promise.resolve<Reply>({ type: 'text', content: 'later' });
+        // What a JavaScript handler might return by mistake.
+        if (message.Content === 'a string') return 'hello' as unknown as Reply;
+        if (message.Content === 'no content') return { type: 'text' } as unknown as Reply;
+        if (message.Content === 'a number') return { type: 'text', content: 42 } as unknown as Reply;
+        if (message.Content === 'unknown type') return { type: 'gif', url: 'x' } as unknown as Reply;
+        if (message.Content === 'no articles') return { type: 'news', articles: [] };
         return { type: 'text', content: `you said: ${message.Content}` };
       })
       .on('event.CLICK', (event) => ({ type: 'text', content: `clicked ${event.EventKey}` }))
@@ -79,6 +85,17 @@ describe('the handler API: applications replace or extend the rules', () => {
     assert.equal(line.type, 'text');
     assert.match(JSON.stringify(line.err), /handler failed/);
   });
+
+  for (const content of ['a string', 'no content', 'a number', 'unknown type', 'no articles']) {
+    it(`a handler returning something that is not a reply (${content}) → success, logged, and its retry answered too`, async () => {
+      const xml = textXml(content);
+      const response = await postToWebhook(app.url, xml);
+      assert.equal(response.status, 200);
+      assert.equal(await response.text(), 'success');
+      assert.equal(await (await postToWebhook(app.url, xml)).text(), 'success');
+      assert.ok(app.logs.some((line) => line.level === 50 && String(line.msg).includes('not a reply')));
+    });
+  }
 
   it('logs one line per message with type, id, outcome and latency', async () => {
     await exchange(app.url, textXml('log me', '888000111222333444'));

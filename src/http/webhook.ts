@@ -148,17 +148,22 @@ export function createWebhook(config: Config, { responder, retryStore, logger }:
     let stored: StoredAnswer;
     let outcome: string;
     if (claim.first) {
-      const answered = await responder(message, log);
-      outcome = answered.outcome;
-      const reply = answered.passive;
-      stored =
-        reply === null
-          ? SUCCESS
-          : {
-              contentType: 'application/xml; charset=utf-8',
-              body: envelope.seal(buildReplyXml(reply, { ToUserName: message.FromUserName, FromUserName: message.ToUserName })),
-            };
-      claim.settle(stored);
+      // The claim is settled whatever happens, or WeChat's retries would wait forever.
+      stored = SUCCESS;
+      outcome = 'handler-error';
+      try {
+        const answered = await responder(message, log);
+        outcome = answered.outcome;
+        const reply = answered.passive;
+        if (reply !== null) {
+          const xml = buildReplyXml(reply, { ToUserName: message.FromUserName, FromUserName: message.ToUserName });
+          stored = { contentType: 'application/xml; charset=utf-8', body: envelope.seal(xml) };
+        }
+      } catch (error) {
+        log.error({ err: error }, 'the reply could not be built; answered "success"');
+      } finally {
+        claim.settle(stored);
+      }
     } else {
       // WeChat's retry of a message already (or still being) answered: the same answer.
       stored = await claim.answer;

@@ -2,6 +2,7 @@ import type { Logger } from 'pino';
 import type { ApiClient } from '../api/client.js';
 import { sendCustomMessage, TEXT_LIMIT_BYTES } from '../api/custom-message.js';
 import { WeChatApiError } from '../errors.js';
+import { replyProblem } from '../protocol/check-reply.js';
 import type { IncomingMessage } from '../protocol/message-types.js';
 import type { Reply } from '../protocol/reply-types.js';
 import { raceDeadline } from './deadline.js';
@@ -40,6 +41,11 @@ export function createResponder(options: ResponderOptions) {
     try {
       let reply = await router.route(message, { log, api });
       if (reply === undefined) reply = defaultRules ? defaultReply(message, fallbackReply) : null;
+      const problem = reply === null ? undefined : replyProblem(reply);
+      if (problem !== undefined) {
+        log.error({ problem }, 'the message handler returned something that is not a reply; answered "success"');
+        return { reply: null, failed: true };
+      }
       return { reply, failed: false };
     } catch (error) {
       log.error({ err: error }, 'the message handler threw; answered "success"');
