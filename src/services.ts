@@ -49,7 +49,8 @@ export function createServices(config: Config, options: ServiceOptions = {}): Se
     const redis = connectRedis(config.redisUrl, config.appId, logger);
     checks.push(redis);
     tokenStore = tokenStoreWithFallback(redis, createRedisTokenStore(redis), tokenStore ?? createMemoryTokenStore());
-    retryStore = retryStoreWithFallback(redis, createRedisRetryStore(redis), retryStore);
+    // A retry on another instance waits for the first's answer as long as the deadline.
+    retryStore = retryStoreWithFallback(redis, createRedisRetryStore(redis, config.replyTimeoutMs + 500), retryStore);
     shutdown = () => redis.close();
   }
   const api = createWeChatApi(config, { store: tokenStore, now: options.now, logger });

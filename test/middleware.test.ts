@@ -7,6 +7,24 @@ import { TEST_TOKEN } from './helpers/start-app.js';
 import { readReply, sha1Signature, signedQuery, textXml } from './helpers/wechat.js';
 
 describe('wechatMiddleware in an Express app of one’s own', () => {
+  it('mounted after a body parser: a 500 that says why, not a hang', async () => {
+    const config = loadConfig({ WECHAT_TOKEN: TEST_TOKEN, LOG_LEVEL: 'silent' });
+    const app = express();
+    app.use(express.text({ type: '*/*' }));
+    const webhook = wechatMiddleware(config);
+    app.use('/wechat', webhook);
+    const server = app.listen(0, '127.0.0.1');
+    await new Promise((resolve) => server.once('listening', resolve));
+    try {
+      const base = `http://127.0.0.1:${(server.address() as AddressInfo).port}`;
+      const response = await fetch(`${base}/wechat?${signedQuery()}`, { method: 'POST', body: textXml('x'), signal: AbortSignal.timeout(3000) });
+      assert.equal(response.status, 500);
+    } finally {
+      server.close();
+      await webhook.shutdown();
+    }
+  });
+
   it('serves the webhook where it is mounted, beside the app’s own routes', async () => {
     const config = loadConfig({ WECHAT_TOKEN: TEST_TOKEN, LOG_LEVEL: 'silent' });
     const router = createReplyRouter().on('text', (message) => ({ type: 'text', content: `mounted: ${message.Content}` }));

@@ -104,6 +104,12 @@ describe('OAuth web pages', () => {
     assert.equal((await fetch(`${app.url}/oauth/callback?code=c&state=${state}`, { headers: { Cookie: forged } })).status, 403);
   });
 
+  it('a malformed cookie → 403, not a crash', async () => {
+    const { state } = await begin();
+    const response = await fetch(`${app.url}/oauth/callback?code=c&state=${state}`, { headers: { Cookie: 'wechat_oauth_state=%zz' } });
+    assert.equal(response.status, 403);
+  });
+
   it('no code (the user declined) → 400 page that says so', async () => {
     const { state, cookie } = await begin();
     const response = await fetch(`${app.url}/oauth/callback?state=${state}`, { headers: { Cookie: cookie } });

@@ -170,6 +170,15 @@ describe('GET /qrcode', () => {
       assert.deepEqual(await response.json(), { errcode: 45009, errmsg: 'reach max api daily quota limit' });
     });
 
+    it('an answer without ticket or url → 502, for every format', async () => {
+      for (const format of ['html', 'json', 'png']) {
+        fake.on('/cgi-bin/qrcode/create', { body: { expire_seconds: 60 } });
+        const response = await get(`scene_id=13&format=${format}`);
+        assert.equal(response.status, 502, format);
+        await response.arrayBuffer();
+      }
+    });
+
     it('errcode 40001 once → one refresh, one retry, 200', async () => {
       await get('scene_id=11&format=json');
       fake.calls.length = 0;

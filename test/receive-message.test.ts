@@ -2,7 +2,7 @@ import assert from 'node:assert/strict';
 import { randomBytes } from 'node:crypto';
 import { after, before, describe, it } from 'node:test';
 import { startApp, TEST_TOKEN, type RunningApp } from './helpers/start-app.js';
-import { postToWebhook, readReply, sha1Signature, signedQuery, textXml } from './helpers/wechat.js';
+import { freshMsgId, messageXml, postToWebhook, readReply, sha1Signature, signedQuery, textXml } from './helpers/wechat.js';
 
 describe('POST /wechat: the status of every kind of request', () => {
   let app: RunningApp;
@@ -103,6 +103,19 @@ describe('POST /wechat: the status of every kind of request', () => {
     const body = '<?xml version="1.0"?><!DOCTYPE xml [<!ENTITY xxe SYSTEM "file:///etc/passwd">]><xml><ToUserName>a</ToUserName><FromUserName>b</FromUserName><CreateTime>1</CreateTime><MsgType>text</MsgType><Content>&xxe;</Content><MsgId>1</MsgId></xml>';
     const text = await (await postToWebhook(app.url, body)).text();
     assert.ok(!text.includes('root:'), 'the file was read');
+  });
+
+  for (const type of ['constructor', '__proto__', 'toString', 'hasOwnProperty', 'valueOf']) {
+    it(`a MsgType named after an Object property (${type}) is just unknown: the fallback text`, async () => {
+      const response = await postToWebhook(app.url, messageXml(type, { MsgId: freshMsgId() }));
+      assert.equal(response.status, 200);
+      assert.equal(readReply(await response.text()).Content, '暂不支持该类型的消息');
+    });
+  }
+
+  it('an incoming element named <unknown> does not make a text message unknown', async () => {
+    const response = await postToWebhook(app.url, messageXml('text', { Content: 'still text', MsgId: freshMsgId(), unknown: '1' }));
+    assert.equal(readReply(await response.text()).Content, 'still text');
   });
 
   it('still answers after every bad request above (no crash)', async () => {

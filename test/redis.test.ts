@@ -33,8 +33,9 @@ describe('many instances, one token, one retry memory (Redis)', { skip: !availab
   before(async () => {
     redis = await PrivateRedis.start();
     fake = await new FakeWeChat().start();
-    const router = createReplyRouter().on('text', (message) => {
+    const router = createReplyRouter().on('text', async (message) => {
       runs.set(message.Content, (runs.get(message.Content) ?? 0) + 1);
+      if (message.Content.startsWith('slow:')) await sleep(600);
       return { type: 'text', content: `${message.Content} (run ${runs.get(message.Content)})` };
     });
     instances = await Promise.all(
@@ -80,6 +81,16 @@ describe('many instances, one token, one retry memory (Redis)', { skip: !availab
     assert.equal(second, first);
     assert.equal(third, first);
     assert.equal(readReply(first).Content, 'retried across instances (run 1)');
+  });
+
+  it('a retry on B while A still runs waits for A’s answer, byte for byte', async () => {
+    const xml = textXml('slow: retried while running');
+    const first = postToWebhook(instances[0]!.url, xml).then((response) => response.text());
+    await sleep(150);
+    const second = await (await postToWebhook(instances[1]!.url, xml, signedQuery())).text();
+    assert.equal(second, await first);
+    assert.equal(readReply(second).Content, 'slow: retried while running (run 1)');
+    assert.equal(runs.get('slow: retried while running'), 1);
   });
 
   it('keys carry the AppID, so that accounts can share one Redis', async () => {

@@ -1,3 +1,4 @@
+import { WeChatApiError } from '../errors.js';
 import type { ApiClient } from './client.js';
 
 /** The three kinds of parametric QR code the contract offers. */
@@ -32,8 +33,12 @@ export async function createQrCode(client: ApiClient, request: QrCodeRequest): P
     action_name: request.action,
     action_info: { scene },
   };
-  const answer = await client.call({ method: 'POST', path: '/cgi-bin/qrcode/create', body });
-  const ticket = String(answer.ticket ?? '');
+  const path = '/cgi-bin/qrcode/create';
+  const answer = await client.call({ method: 'POST', path, body });
+  const { ticket, url } = answer;
+  if (typeof ticket !== 'string' || ticket === '' || typeof url !== 'string' || url === '') {
+    throw new WeChatApiError(-1, 'the answer has no ticket or url', path);
+  }
   const expireSeconds = typeof answer.expire_seconds === 'number' ? answer.expire_seconds : null;
-  return { ticket, url: String(answer.url ?? ''), expireSeconds, imageUrl: showQrCodeUrl(ticket) };
+  return { ticket, url, expireSeconds, imageUrl: showQrCodeUrl(ticket) };
 }

@@ -42,7 +42,7 @@ export class RejectedAnswer extends Error {
 
 /** Builds a message of `kind` as WeChat would, or undefined when the arguments do not fit. */
 export function buildMessage(kind: string, args: string[], now = new Date()): string | undefined {
-  const fields = KINDS[kind]?.fields(args);
+  const fields = Object.hasOwn(KINDS, kind) ? KINDS[kind]?.fields(args) : undefined;
   if (fields === undefined) return undefined;
   const createTime = Math.floor(now.getTime() / 1000);
   const standard = fields.MsgType !== 'event';

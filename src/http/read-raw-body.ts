@@ -9,6 +9,9 @@ export const MAX_BODY_BYTES = 256 * 1024;
  * than `limit` bytes with a 413 before reading them all.
  */
 export function readRawBody(req: IncomingMessage, limit = MAX_BODY_BYTES): Promise<string> {
+  if (req.readableEnded) {
+    return Promise.reject(new Error('the request body was already read: mount wechatMiddleware before any body parser'));
+  }
   const declared = Number(req.headers['content-length']);
   if (declared > limit) return Promise.reject(tooLarge(limit));
   return new Promise((resolve, reject) => {

@@ -17,7 +17,8 @@ const REQUIRED: Readonly<Record<Reply['type'], readonly string[]>> = {
 export function replyProblem(value: unknown): string | undefined {
   if (typeof value !== 'object' || value === null) return `a reply is an object, not ${typeof value}`;
   const reply = value as Record<string, unknown>;
-  const required = REQUIRED[reply.type as Reply['type']] as readonly string[] | undefined;
+  const type = reply.type;
+  const required = typeof type === 'string' && Object.hasOwn(REQUIRED, type) ? REQUIRED[type as Reply['type']] : undefined;
   if (required === undefined) return `unknown reply type ${JSON.stringify(reply.type)}`;
   for (const field of required) {
     if (typeof reply[field] !== 'string') return `a ${String(reply.type)} reply needs a string ${field}`;

@@ -67,7 +67,9 @@ export function toMessage(raw: RawFields): IncomingMessage {
     MsgType,
     raw,
   };
-  const required = FIELDS[messageKey(MsgType, event)];
+  const key = messageKey(MsgType, event);
+  // Own properties only: a MsgType such as "constructor" must not find Object's.
+  const required = Object.hasOwn(FIELDS, key) ? FIELDS[key] : undefined;
   let known = required !== undefined && (MsgType !== 'event' || event !== undefined);
   for (const field of required ?? []) {
     const value = raw[field];
@@ -75,6 +77,8 @@ export function toMessage(raw: RawFields): IncomingMessage {
     else if (typeof value !== 'string') known = false;
   }
   if (known && event !== undefined) known = normalizeEventParts(event, message);
+  // `unknown` marks unknown messages; an incoming element of that name stays in `raw` only.
+  delete message.unknown;
   if (!known) {
     message.unknown = true;
     return message as unknown as UnknownMessage;

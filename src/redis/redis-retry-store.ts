@@ -4,15 +4,32 @@ import type { RedisConnection } from './connection.js';
 
 const PENDING = 'pending';
 const SUCCESS: StoredAnswer = { contentType: 'text/plain; charset=utf-8', body: 'success' };
+const POLL_MS = 50;
 
 /**
  * Retry de-duplication across instances. The first instance claims the key atomically
  * (SET NX) and stores the answer's bytes for 60 s; a retry on another instance gets
- * them, or `success` while the first is still running. Retries on the same instance
- * wait for the first answer, as with the in-memory store.
+ * them, waiting up to `waitMs` while the first is still running (then `success`).
+ * Retries on the same instance wait for the first answer, as with the in-memory store.
  */
-export function createRedisRetryStore({ redis, prefix }: RedisConnection): RetryStore {
+export function createRedisRetryStore({ redis, prefix }: RedisConnection, waitMs: number): RetryStore {
   const inFlight = new Map<string, Promise<StoredAnswer>>();
+
+  /** The answer another instance stores under `key`, once it has one. */
+  async function answerOf(key: string): Promise<StoredAnswer> {
+    const giveUpAt = Date.now() + waitMs;
+    try {
+      for (;;) {
+        const stored = await redis.get(key);
+        if (stored === null) return SUCCESS; // expired: long answered
+        if (stored !== PENDING) return JSON.parse(stored) as StoredAnswer;
+        if (Date.now() > giveUpAt) return SUCCESS;
+        await new Promise((resolve) => setTimeout(resolve, POLL_MS));
+      }
+    } catch {
+      return SUCCESS; // Redis failed meanwhile: WeChat still gets an answer
+    }
+  }
 
   return {
     async claim(retryKey) {
@@ -28,15 +45,16 @@ export function createRedisRetryStore({ redis, prefix }: RedisConnection): Retry
           first: true,
           settle(stored) {
             resolve(stored);
-            inFlight.delete(key);
-            redis.set(key, JSON.stringify(stored), 'PX', RETRY_WINDOW_MS, 'XX').catch(() => undefined);
+            // Until Redis has the answer, local retries keep getting it from here.
+            redis
+              .set(key, JSON.stringify(stored), 'PX', RETRY_WINDOW_MS, 'XX')
+              .catch(() => undefined)
+              .finally(() => inFlight.delete(key));
           },
         };
         return claim;
       }
-      const stored = await redis.get(key);
-      if (stored === null || stored === PENDING) return { first: false, answer: Promise.resolve(SUCCESS) };
-      return { first: false, answer: Promise.resolve(JSON.parse(stored) as StoredAnswer) };
+      return { first: false, answer: answerOf(key) };
     },
   };
 }

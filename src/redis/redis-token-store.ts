@@ -4,10 +4,13 @@ import type { RedisConnection } from './connection.js';
 
 const DELETE_IF_EQUAL = `if redis.call('GET', KEYS[1]) == ARGV[1] then return redis.call('DEL', KEYS[1]) else return 0 end`;
 
-/** How long a refresh may hold the lock before Redis frees it (a crashed holder). */
-const LOCK_TTL_MS = 10_000;
-/** How long a waiter waits for another instance's refresh before giving up. */
-const WAIT_LIMIT_MS = 6_000;
+/**
+ * How long a refresh may hold the lock before Redis frees it (a crashed holder): more
+ * than a refresh can take, two API calls of 5 s (stable_token, then a forced one).
+ */
+const LOCK_TTL_MS = 15_000;
+/** How long a waiter waits for another instance's refresh before failing. */
+const WAIT_LIMIT_MS = 12_000;
 const POLL_MS = 25;
 
 /** Thrown when another instance's refresh did not finish in time. */

@@ -1,4 +1,5 @@
 import type { TokenStore } from '../api/token-store.js';
+import { TokenLockTimeoutError } from './redis-token-store.js';
 import type { RetryStore } from '../replies/retry-store.js';
 import type { HealthCheck } from '../http/health.js';
 
@@ -33,7 +34,9 @@ export function tokenStoreWithFallback(health: HealthCheck, shared: TokenStore, 
         return refresh();
       };
       return shared.withRefreshLock(tracked).catch((error: unknown) => {
-        if (ran) throw error;
+        // A refresh that ran, or another instance's that is slow, is not Redis failing:
+        // fetching here too would break "one fetch for all".
+        if (ran || error instanceof TokenLockTimeoutError) throw error;
         return local.withRefreshLock(refresh);
       });
     },

@@ -16,6 +16,8 @@ export interface Behaviour {
   readonly errmsg?: string;
   readonly delayMs?: number;
   readonly hang?: boolean;
+  /** A JSON answer to send as it is (for malformed answers). */
+  readonly body?: unknown;
   /** How many calls it applies to (default 1). */
   readonly times?: number;
 }
@@ -135,6 +137,10 @@ export class FakeWeChat {
     const behaviour = this.#behaviours.get(url.pathname)?.shift();
     if (behaviour?.hang) return; // never answer
     if (behaviour?.delayMs) await new Promise((resolve) => setTimeout(resolve, behaviour.delayMs));
+    if (behaviour?.body !== undefined) {
+      send(200, behaviour.body);
+      return;
+    }
     if (behaviour?.errcode !== undefined) {
       send(200, { errcode: behaviour.errcode, errmsg: behaviour.errmsg ?? `fake error ${behaviour.errcode}` });
       return;
