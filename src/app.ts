@@ -1,4 +1,5 @@
 import express, { type Express, type NextFunction, type Request, type Response } from 'express';
+import { createServer, type IncomingMessage, type Server, type ServerResponse } from 'node:http';
 import type { Config } from './config.js';
 import { requireAdmin } from './http/admin-auth.js';
 import { healthRoute } from './http/health.js';
@@ -10,12 +11,21 @@ import { createServices, type ServiceOptions } from './services.js';
 
 export type AppOptions = ServiceOptions;
 
-/** The Express app, plus what must be closed when the server stops (Redis). */
-export interface WeChatApp extends Express {
+/**
+ * The server's request listener. WeChat's calls to WECHAT_PATH go straight to the
+ * webhook; everything else goes to the Express app (`express`).
+ */
+export interface WeChatApp {
+  (req: IncomingMessage, res: ServerResponse): void;
+  /** The Express app serving every other route (and the webhook too, for its variants). */
+  readonly express: Express;
+  /** Starts an HTTP server on this listener, as Express's `app.listen` does. */
+  listen(port?: number, host?: string, callback?: () => void): Server;
+  /** Closes what the app opened (the Redis connection). */
   shutdown(): Promise<void>;
 }
 
-/** Wires the configuration, handlers and routes into an Express app. Listens on nothing. */
+/** Wires the configuration, handlers and routes into an app. Listens on nothing. */
 export function createApp(config: Config, options: AppOptions = {}): WeChatApp {
   const services = createServices(config, options);
   const { logger, api } = services;
@@ -48,5 +58,27 @@ export function createApp(config: Config, options: AppOptions = {}): WeChatApp {
     logger.error({ err: error }, 'unexpected error');
     if (!res.headersSent) res.status(500).type('text/plain').send('internal error\n');
   });
-  return Object.assign(app, { shutdown: services.shutdown });
+
+  // WeChat's hot path skips Express's router and its per-request set-up: measured,
+  // they cost more than everything the webhook itself does (BENCHMARKS.md).
+  const listener = function wechatApp(req: IncomingMessage, res: ServerResponse): void {
+    const url = req.url ?? '/';
+    const mark = url.indexOf('?');
+    if ((mark === -1 ? url : url.slice(0, mark)) === config.wechatPath) {
+      if (req.method === 'POST') {
+        void webhook.receiveMessage(req, res);
+        return;
+      }
+      if (req.method === 'GET' || req.method === 'HEAD') {
+        webhook.verifyServer(req, res);
+        return;
+      }
+    }
+    app(req, res);
+  };
+  return Object.assign(listener, {
+    express: app,
+    listen: (port?: number, host?: string, callback?: () => void) => createServer(listener).listen(port, host, callback),
+    shutdown: services.shutdown,
+  });
 }

@@ -160,7 +160,7 @@ describe('the retry store and customer-service messages', () => {
     const store = createMemoryRetryStore(10_000);
     for (let i = 0; i < 200_000; i++) {
       const claim = await store.claim(`gh\u0000${i}`);
-      if (claim.first) claim.settle({ contentType: 'text/plain', body: 'success' });
+      if (claim.first) claim.settle({ contentType: 'text/plain', body: Buffer.from('success') });
       assert.ok(store.size <= 10_000);
     }
     assert.equal(store.size, 10_000);
@@ -171,7 +171,7 @@ describe('the retry store and customer-service messages', () => {
     const store = createMemoryRetryStore(100, () => now);
     const first = await store.claim('k');
     assert.ok(first.first);
-    first.settle({ contentType: 'text/plain', body: 'success' });
+    first.settle({ contentType: 'text/plain', body: Buffer.from('success') });
     now += 59_999;
     assert.equal((await store.claim('k')).first, false);
     now += 2;

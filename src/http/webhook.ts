@@ -1,4 +1,4 @@
-import type { NextFunction, Request, Response } from 'express';
+import type { IncomingMessage as HttpRequest, ServerResponse } from 'node:http';
 import type { Logger } from 'pino';
 import type { Config } from '../config.js';
 import { WebhookRequestError } from '../errors.js';
@@ -6,12 +6,13 @@ import { buildReplyXml } from '../protocol/build-reply.js';
 import { createMessageCipher, DecryptError, type MessageCipher } from '../protocol/cipher.js';
 import type { IncomingMessage, RawFields } from '../protocol/message-types.js';
 import { MessageXmlError, parseXml } from '../protocol/parse-xml.js';
+import { retryKeyOf } from '../protocol/retry-key.js';
 import { sealReply } from '../protocol/safe-mode.js';
 import { verifySignature } from '../protocol/signature.js';
 import { idOf, keyOf, toMessage } from '../protocol/to-message.js';
-import { retryKeyOf } from '../protocol/retry-key.js';
 import type { Responder } from '../replies/respond.js';
 import type { RetryStore, StoredAnswer } from '../replies/retry-store.js';
+import { readQuery, type Query } from './read-query.js';
 import { readRawBody } from './read-raw-body.js';
 
 /** What the webhook needs of the services. */
@@ -21,38 +22,34 @@ export interface WebhookServices {
   readonly logger: Logger;
 }
 
-const SUCCESS: StoredAnswer = { contentType: 'text/plain; charset=utf-8', body: 'success' };
+const TEXT = 'text/plain; charset=utf-8';
+const XML = 'application/xml; charset=utf-8';
+const SUCCESS: StoredAnswer = { contentType: TEXT, body: Buffer.from('success') };
 
-/** A query parameter as one string, or undefined when absent, empty or repeated. */
-function param(req: Request, name: string): string | undefined {
-  const value = (req.query as Record<string, unknown>)[name];
-  return typeof value === 'string' && value !== '' ? value : undefined;
-}
-
-function answer(res: Response, status: number, type: string, body: string): void {
+function answer(res: ServerResponse, status: number, type: string, body: string | Buffer): void {
   res.writeHead(status, {
     'Content-Type': type,
-    'Content-Length': Buffer.byteLength(body),
+    'Content-Length': typeof body === 'string' ? Buffer.byteLength(body) : body.length,
     'X-Content-Type-Options': 'nosniff',
   });
   res.end(body);
 }
 
-function refuse(res: Response, error: WebhookRequestError): void {
+function refuse(res: ServerResponse, error: WebhookRequestError): void {
   if (error.status === 413) res.setHeader('Connection', 'close');
-  answer(res, error.status, 'text/plain; charset=utf-8', `${error.message}\n`);
+  answer(res, error.status, TEXT, `${error.message}\n`);
 }
 
-function required(req: Request, ...names: string[]): string[] {
-  const values = names.map((name) => param(req, name));
+function required(query: Query, ...names: string[]): string[] {
+  const values = names.map((name) => query.get(name));
   const missing = names.filter((_, i) => values[i] === undefined);
   if (missing.length > 0) throw new WebhookRequestError(400, `missing query parameter: ${missing.join(', ')}`);
   return values as string[];
 }
 
 /** Checks `signature` against the token, timestamp and nonce: 400 if absent, 403 if wrong. */
-function checkSignature(req: Request, token: string): void {
-  const [signature, timestamp, nonce] = required(req, 'signature', 'timestamp', 'nonce') as [string, string, string];
+function checkSignature(query: Query, token: string): void {
+  const [signature, timestamp, nonce] = required(query, 'signature', 'timestamp', 'nonce') as [string, string, string];
   if (!verifySignature(signature, token, timestamp, nonce)) {
     throw new WebhookRequestError(403, 'the signature does not match WECHAT_TOKEN');
   }
@@ -66,7 +63,10 @@ interface Envelope {
 
 const PLAINTEXT: Envelope = { open: (fields) => fields, seal: (xml) => xml };
 
-/** The webhook's two routes: WeChat's server verification (GET) and messages (POST). */
+/**
+ * The webhook's two handlers, on plain node:http requests so that the hot path needs
+ * no framework: WeChat's server verification (GET) and messages (POST).
+ */
 export function createWebhook(config: Config, { responder, retryStore, logger }: WebhookServices) {
   const cipher: MessageCipher | undefined =
     config.encodingAesKey === undefined ? undefined : createMessageCipher(config.encodingAesKey);
@@ -75,14 +75,14 @@ export function createWebhook(config: Config, { responder, retryStore, logger }:
    * Safe and compatible mode (`encrypt_type=aes`): `msg_signature` signs the `Encrypt`
    * field, which decrypts to the message; the reply is encrypted the same way.
    */
-  function encryptedEnvelope(req: Request): Envelope {
+  function encryptedEnvelope(query: Query): Envelope {
     if (cipher === undefined) {
       logger.error('a message arrived with encrypt_type=aes but WECHAT_ENCODING_AES_KEY is not set');
       throw new WebhookRequestError(400, 'encrypt_type=aes, but this server has no WECHAT_ENCODING_AES_KEY');
     }
-    const [msgSignature, timestamp, nonce] = required(req, 'msg_signature', 'timestamp', 'nonce') as [string, string, string];
+    const [msgSignature, timestamp, nonce] = required(query, 'msg_signature', 'timestamp', 'nonce') as [string, string, string];
     // WeChat also sends the plaintext `signature`; when present it must be right too.
-    if (param(req, 'signature') !== undefined) checkSignature(req, config.token);
+    if (query.has('signature')) checkSignature(query, config.token);
     let appId = config.appId;
     return {
       open(fields) {
@@ -111,67 +111,79 @@ export function createWebhook(config: Config, { responder, retryStore, logger }:
   }
 
   /** GET: echoes `echostr` when the signature is WeChat's. */
-  function verifyServer(req: Request, res: Response): void {
+  function verifyServer(req: HttpRequest, res: ServerResponse): void {
+    const query = readQuery(req.url);
     let echostr: string;
     try {
-      [echostr] = required(req, 'echostr') as [string];
-      checkSignature(req, config.token);
+      [echostr] = required(query, 'echostr') as [string];
+      checkSignature(query, config.token);
     } catch (error) {
       refuse(res, error as WebhookRequestError);
       return;
     }
-    answer(res, 200, 'text/plain; charset=utf-8', echostr);
+    answer(res, 200, TEXT, echostr);
   }
 
-  /** POST: verifies, parses (decrypting in safe mode), routes and answers one message. */
-  async function receiveMessage(req: Request, res: Response, next: NextFunction): Promise<void> {
-    const started = process.hrtime.bigint();
-    let envelope: Envelope;
-    let message: IncomingMessage;
+  /** Reads, verifies and parses the message (decrypting in safe mode); 4xx otherwise. */
+  async function readMessage(req: HttpRequest, query: Query): Promise<{ message: IncomingMessage; envelope: Envelope }> {
+    let envelope = PLAINTEXT;
+    if (query.get('encrypt_type') === 'aes') envelope = encryptedEnvelope(query);
+    else checkSignature(query, config.token);
+    const message = toMessage(envelope.open(parseXml(await readRawBody(req))));
+    return { message, envelope };
+  }
+
+  /** The answer to the first delivery of a message: the reply XML (sealed), or `success`. */
+  async function firstAnswer(message: IncomingMessage, envelope: Envelope, log: Logger): Promise<{ stored: StoredAnswer; outcome: string }> {
     try {
-      if (param(req, 'encrypt_type') === 'aes') {
-        envelope = encryptedEnvelope(req);
-      } else {
-        checkSignature(req, config.token);
-        envelope = PLAINTEXT;
-      }
-      message = toMessage(envelope.open(parseXml(await readRawBody(req))));
+      const answered = await responder(message, log);
+      if (answered.passive === null) return { stored: SUCCESS, outcome: answered.outcome };
+      const xml = buildReplyXml(answered.passive, { ToUserName: message.FromUserName, FromUserName: message.ToUserName });
+      // A Buffer, not the string: the string is built from slices of the request body,
+      // which the retry store would otherwise keep alive for 60 s.
+      return { stored: { contentType: XML, body: Buffer.from(envelope.seal(xml)) }, outcome: answered.outcome };
+    } catch (error) {
+      log.error({ err: error }, 'the reply could not be built; answered "success"');
+      return { stored: SUCCESS, outcome: 'handler-error' };
+    }
+  }
+
+  /** POST: verifies, parses, routes and answers one message, once per retry key. */
+  async function receiveMessage(req: HttpRequest, res: ServerResponse): Promise<void> {
+    const started = performance.now();
+    let message: IncomingMessage;
+    let envelope: Envelope;
+    try {
+      ({ message, envelope } = await readMessage(req, readQuery(req.url)));
     } catch (error) {
       if (error instanceof WebhookRequestError) refuse(res, error);
       else if (error instanceof MessageXmlError) refuse(res, new WebhookRequestError(400, error.message));
-      else next(error);
+      else {
+        logger.error({ err: error }, 'unexpected error while reading a message');
+        answer(res, 500, TEXT, 'internal error\n');
+      }
       return;
     }
 
     const log = logger.child({ type: keyOf(message), id: idOf(message) });
-    const claim = await retryStore.claim(retryKeyOf(message));
-    let stored: StoredAnswer;
-    let outcome: string;
-    if (claim.first) {
-      // The claim is settled whatever happens, or WeChat's retries would wait forever.
-      stored = SUCCESS;
-      outcome = 'handler-error';
-      try {
-        const answered = await responder(message, log);
-        outcome = answered.outcome;
-        const reply = answered.passive;
-        if (reply !== null) {
-          const xml = buildReplyXml(reply, { ToUserName: message.FromUserName, FromUserName: message.ToUserName });
-          stored = { contentType: 'application/xml; charset=utf-8', body: envelope.seal(xml) };
-        }
-      } catch (error) {
-        log.error({ err: error }, 'the reply could not be built; answered "success"');
-      } finally {
-        claim.settle(stored);
+    let result: { stored: StoredAnswer; outcome: string };
+    try {
+      const claim = await retryStore.claim(retryKeyOf(message));
+      if (claim.first) {
+        result = await firstAnswer(message, envelope, log);
+        claim.settle(result.stored);
+      } else {
+        // WeChat's retry of a message already (or still being) answered: the same bytes.
+        result = { stored: await claim.answer, outcome: 'retry' };
       }
-    } else {
-      // WeChat's retry of a message already (or still being) answered: the same answer.
-      stored = await claim.answer;
-      outcome = 'retry';
+    } catch (error) {
+      log.error({ err: error }, 'the retry store failed; answered "success"');
+      result = { stored: SUCCESS, outcome: 'store-error' };
     }
-    answer(res, 200, stored.contentType, stored.body);
-    const ms = Number(process.hrtime.bigint() - started) / 1e6;
-    log.info({ outcome, ms: Math.round(ms * 100) / 100 }, 'message answered');
+    answer(res, 200, result.stored.contentType, result.stored.body);
+    if (log.isLevelEnabled('info')) {
+      log.info({ outcome: result.outcome, ms: Math.round((performance.now() - started) * 100) / 100 }, 'message answered');
+    }
   }
 
   return { verifyServer, receiveMessage };

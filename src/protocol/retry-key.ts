@@ -1,9 +1,11 @@
+import { createHash } from 'node:crypto';
 import type { IncomingMessage } from './message-types.js';
 
 /**
  * What makes a delivery a retry of an earlier one: the same `ToUserName` + `MsgId`, or
  * for an event (which has no MsgId) the same `ToUserName` + `FromUserName` +
- * `CreateTime` + `Event` + `EventKey`.
+ * `CreateTime` + `Event` + `EventKey`. The key is a SHA-1 digest: short, and holding
+ * no slice of the request body (which a stored key would otherwise keep alive).
  */
 export function retryKeyOf(message: IncomingMessage): string {
   const { raw } = message;
@@ -12,6 +14,6 @@ export function retryKeyOf(message: IncomingMessage): string {
     return typeof value === 'string' ? value : '';
   };
   const msgId = text('MsgId');
-  if (msgId !== '') return `${message.ToUserName}\u0000${msgId}`;
-  return [message.ToUserName, message.FromUserName, message.CreateTime, text('Event'), text('EventKey')].join('\u0000');
+  const parts = msgId !== '' ? [message.ToUserName, msgId] : [message.ToUserName, message.FromUserName, message.CreateTime, text('Event'), text('EventKey')];
+  return createHash('sha1').update(parts.join('\u0000')).digest('base64');
 }

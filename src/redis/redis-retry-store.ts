@@ -1,9 +1,17 @@
-import { createHash } from 'node:crypto';
 import { RETRY_WINDOW_MS, type Claim, type RetryStore, type StoredAnswer } from '../replies/retry-store.js';
 import type { RedisConnection } from './connection.js';
 
 const PENDING = 'pending';
-const SUCCESS: StoredAnswer = { contentType: 'text/plain; charset=utf-8', body: 'success' };
+const SUCCESS: StoredAnswer = { contentType: 'text/plain; charset=utf-8', body: Buffer.from('success') };
+
+/** An answer as Redis keeps it: the content type, a newline, the body. */
+function serialize(answer: StoredAnswer): string {
+  return `${answer.contentType}\n${answer.body.toString('utf8')}`;
+}
+function deserialize(stored: string): StoredAnswer {
+  const newline = stored.indexOf('\n');
+  return { contentType: stored.slice(0, newline), body: Buffer.from(stored.slice(newline + 1), 'utf8') };
+}
 const POLL_MS = 50;
 
 /**
@@ -22,7 +30,7 @@ export function createRedisRetryStore({ redis, prefix }: RedisConnection, waitMs
       for (;;) {
         const stored = await redis.get(key);
         if (stored === null) return SUCCESS; // expired: long answered
-        if (stored !== PENDING) return JSON.parse(stored) as StoredAnswer;
+        if (stored !== PENDING) return deserialize(stored);
         if (Date.now() > giveUpAt) return SUCCESS;
         await new Promise((resolve) => setTimeout(resolve, POLL_MS));
       }
@@ -33,7 +41,7 @@ export function createRedisRetryStore({ redis, prefix }: RedisConnection, waitMs
 
   return {
     async claim(retryKey) {
-      const key = `${prefix}retry:${createHash('sha1').update(retryKey).digest('hex')}`;
+      const key = `${prefix}retry:${retryKey}`;
       const local = inFlight.get(key);
       if (local !== undefined) return { first: false, answer: local };
 
@@ -47,7 +55,7 @@ export function createRedisRetryStore({ redis, prefix }: RedisConnection, waitMs
             resolve(stored);
             // Until Redis has the answer, local retries keep getting it from here.
             redis
-              .set(key, JSON.stringify(stored), 'PX', RETRY_WINDOW_MS, 'XX')
+              .set(key, serialize(stored), 'PX', RETRY_WINDOW_MS, 'XX')
               .catch(() => undefined)
               .finally(() => inFlight.delete(key));
           },

@@ -1,7 +1,7 @@
 /** The exact HTTP answer given to a message, so that a retry gets the same bytes. */
 export interface StoredAnswer {
   readonly contentType: string;
-  readonly body: string;
+  readonly body: Buffer;
 }
 
 /** The first delivery of a message settles its answer; a retry receives it. */

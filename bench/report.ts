@@ -1,0 +1,141 @@
+import os from 'node:os';
+import type { CompareSettings, TargetResult } from './compare.js';
+
+/** One target's line: medians over the rounds, the peak RSS, errors summed. */
+export interface Row {
+  readonly label: string;
+  readonly reqPerSec: number;
+  readonly perRound: readonly number[];
+  readonly p50: number;
+  readonly p99: number;
+  readonly cpuMicros: number;
+  readonly peakRssMiB: number;
+  readonly errors: number;
+  readonly checked: number;
+  readonly generatorCpu: number;
+}
+
+export function median(values: readonly number[]): number {
+  if (values.length === 0) return Number.NaN;
+  const sorted = [...values].sort((a, b) => a - b);
+  const middle = Math.floor(sorted.length / 2);
+  return sorted.length % 2 === 1 ? (sorted[middle] as number) : ((sorted[middle - 1] as number) + (sorted[middle] as number)) / 2;
+}
+
+export function toRow(result: TargetResult): Row {
+  const rounds = result.rounds;
+  return {
+    label: result.target.label,
+    reqPerSec: median(rounds.map((m) => m.reqPerSec)),
+    perRound: rounds.map((m) => m.reqPerSec),
+    p50: median(rounds.map((m) => m.p50)),
+    p99: median(rounds.map((m) => m.p99)),
+    cpuMicros: median(rounds.map((m) => m.cpuMicros)),
+    peakRssMiB: result.peakRssMiB,
+    errors: rounds.reduce((sum, m) => sum + m.errors, 0) + result.warmupErrors,
+    checked: rounds.reduce((sum, m) => sum + m.checked, 0),
+    generatorCpu: median(rounds.map((m) => m.generatorCpu)),
+  };
+}
+
+const int = (n: number): string => (Number.isFinite(n) ? String(Math.round(n)) : 'n/a');
+const fixed = (n: number, digits: number): string => (Number.isFinite(n) ? n.toFixed(digits) : 'n/a');
+
+function table(rows: readonly Row[]): string[] {
+  const lines = [
+    '| target | req/s (median) | req/s per round | p50 ms | p99 ms | server CPU µs/req | peak RSS MiB | errors | replies checked | load-gen CPU % |',
+    '| --- | ---: | --- | ---: | ---: | ---: | ---: | ---: | ---: | ---: |',
+  ];
+  for (const r of rows) {
+    lines.push(
+      `| ${r.label} | ${int(r.reqPerSec)} | ${r.perRound.map(int).join(' / ')} | ${fixed(r.p50, 2)} | ${fixed(r.p99, 2)} | ` +
+        `${int(r.cpuMicros)} | ${fixed(r.peakRssMiB, 1)} | ${r.errors} | ${r.checked} | ${int(r.generatorCpu)} |`,
+    );
+  }
+  return lines;
+}
+
+interface Verdict {
+  readonly line: string;
+  readonly pass: boolean;
+}
+
+function verdict(pass: boolean, text: string): Verdict {
+  return { pass, line: `- ${pass ? 'PASS' : 'FAIL'} ${text}` };
+}
+
+function budgets(row: (label: string) => Row): Verdict[] {
+  const ours = row('ours');
+  const oursAes = row('ours --aes');
+  const webot = row('node-webot');
+  const webotAes = row('node-webot aes');
+  const co = row('co-wechat');
+  const bare = row('bare');
+  const x = (a: number, b: number): string => `${fixed(a / b, 2)}×`;
+  const ourErrors = ours.errors + oursAes.errors;
+  return [
+    verdict(ours.reqPerSec >= 2 * webot.reqPerSec, `plaintext req/s ≥ 2.0× node-webot: ${int(ours.reqPerSec)} vs ${int(webot.reqPerSec)} (${x(ours.reqPerSec, webot.reqPerSec)})`),
+    verdict(ours.reqPerSec > co.reqPerSec, `plaintext req/s > co-wechat: ${int(ours.reqPerSec)} vs ${int(co.reqPerSec)} (${x(ours.reqPerSec, co.reqPerSec)})`),
+    verdict(ours.cpuMicros <= 3 * bare.cpuMicros, `CPU per request ≤ 3× bare: ${int(ours.cpuMicros)} µs vs ${int(bare.cpuMicros)} µs (${x(ours.cpuMicros, bare.cpuMicros)})`),
+    verdict(oursAes.reqPerSec >= 2 * webotAes.reqPerSec, `safe-mode req/s ≥ 2.0× node-webot safe mode: ${int(oursAes.reqPerSec)} vs ${int(webotAes.reqPerSec)} (${x(oursAes.reqPerSec, webotAes.reqPerSec)})`),
+    verdict(ours.p99 <= webot.p99 / 2, `plaintext p99 ≤ ½ node-webot's: ${fixed(ours.p99, 2)} ms vs ${fixed(webot.p99, 2)} ms (${x(ours.p99, webot.p99)})`),
+    verdict(oursAes.p99 <= webotAes.p99 / 2, `safe-mode p99 ≤ ½ node-webot's: ${fixed(oursAes.p99, 2)} ms vs ${fixed(webotAes.p99, 2)} ms (${x(oursAes.p99, webotAes.p99)})`),
+    verdict(ours.peakRssMiB <= webot.peakRssMiB, `peak RSS ≤ node-webot's: ${fixed(ours.peakRssMiB, 1)} MiB vs ${fixed(webot.peakRssMiB, 1)} MiB`),
+    verdict(ourErrors === 0, `ours answered every request correctly (errors: ${ourErrors})`),
+  ];
+}
+
+function ratios(row: (label: string) => Row): string[] {
+  const pair = (a: Row, b: Row): string => `${fixed(a.reqPerSec / b.reqPerSec, 2)}×`;
+  return [
+    '| ratio | plaintext | safe mode |',
+    '| --- | ---: | ---: |',
+    `| ours ÷ node-webot, req/s | ${pair(row('ours'), row('node-webot'))} | ${pair(row('ours --aes'), row('node-webot aes'))} |`,
+    `| ours ÷ co-wechat, req/s | ${pair(row('ours'), row('co-wechat'))} | ${pair(row('ours --aes'), row('co-wechat aes'))} |`,
+    `| ours ÷ bare, CPU per request | ${fixed(row('ours').cpuMicros / row('bare').cpuMicros, 2)}× | — |`,
+  ];
+}
+
+export function machineLine(): string {
+  const cpus = os.cpus();
+  return `${cpus.length} cores, ${cpus[0]?.model.trim() ?? 'unknown CPU'}, ${Math.round(os.totalmem() / 2 ** 30)} GiB RAM, Linux ${os.release()}, Node ${process.version}`;
+}
+
+/** The Markdown report of a comparison run, and whether every budget line passed. */
+export function renderReport(results: readonly TargetResult[], settings: CompareSettings): { markdown: string; pass: boolean; errors: number } {
+  const rows = results.map(toRow);
+  const row = (label: string): Row => {
+    const found = rows.find((r) => r.label === label);
+    if (found === undefined) throw new Error(`no result for ${label}`);
+    return found;
+  };
+  const verdicts = budgets(row);
+  const problems = results.flatMap((r) => r.problems.map((p) => `- ${r.target.label}: ${p}`));
+  const logs = results
+    .filter((r) => r.serverLog.lines > 0)
+    .map((r) => `- ${r.target.label}: ${r.serverLog.lines} lines, last: ${r.serverLog.tail.at(-1) ?? ''}`);
+  const markdown = [
+    '# Benchmark: ours vs node-webot (wechat 2.1), co-wechat 2.4 and bare node:http',
+    '',
+    `- date: ${new Date().toISOString()}`,
+    `- machine: ${machineLine()}`,
+    `- settings: ${settings.rounds} round(s) × ${settings.duration} s per target, interleaved, after ${settings.warmup} s warm-up per target; ` +
+      `${settings.connections} connections, no pipelining, autocannon on 127.0.0.1`,
+    `- pinning: ${settings.pin ? 'servers on core 1, load generator on core 0 (taskset)' : 'none (fewer than 2 cores or no taskset)'}`,
+    '- load: POST of a signed text message with Chinese Content and a fresh MsgId per request; safe mode encrypted (AES-256-CBC) with msg_signature',
+    '- checks: every response\'s status; the first 20 and every 50th reply opened and checked (parties swapped, Content echoed; safe mode: MsgSignature, decrypted, AppID)',
+    '- medians over rounds; peak RSS is the server process\'s VmHWM; server CPU from /proc/<pid>/stat (utime + stime) over the window ÷ responses',
+    '',
+    ...table(rows),
+    '',
+    ...ratios(row),
+    '',
+    '## Budget',
+    '',
+    ...verdicts.map((v) => v.line),
+    ...(problems.length > 0 ? ['', '## Problems seen', '', ...problems] : []),
+    ...(logs.length > 0 ? ['', '## Server output', '', ...logs] : []),
+    '',
+  ].join('\n');
+  return { markdown, pass: verdicts.every((v) => v.pass), errors: rows.reduce((sum, r) => sum + r.errors, 0) };
+}

@@ -1,0 +1,74 @@
+import { execFileSync } from 'node:child_process';
+import { existsSync, mkdirSync, writeFileSync } from 'node:fs';
+import os from 'node:os';
+import { compare } from './compare.js';
+import { parseOptions, type BenchOptions } from './options.js';
+import { renderReport } from './report.js';
+import { soak } from './soak.js';
+import { ROOT } from './targets.js';
+
+/** `npm run bench`: builds, then runs the comparison (or the soak) and reports. */
+
+const LOAD_CORE = '0';
+const RESULTS = new URL('./results/', import.meta.url);
+
+const log = (line: string): void => {
+  process.stderr.write(`${line}\n`);
+};
+
+/** Pins this process (the load generator), all its threads, to the load core. */
+function pinSelf(): boolean {
+  if (os.cpus().length < 2 || !existsSync('/usr/bin/taskset')) {
+    log('fewer than 2 cores or no taskset: running unpinned');
+    return false;
+  }
+  execFileSync('taskset', ['-a', '-p', '-c', LOAD_CORE, String(process.pid)], { stdio: 'ignore' });
+  return true;
+}
+
+function build(): void {
+  log('building (npm run build)…');
+  execFileSync('npm', ['run', '--silent', 'build'], { cwd: ROOT, stdio: ['ignore', 'inherit', 'inherit'], timeout: 300_000 });
+}
+
+async function runComparison(options: BenchOptions, pin: boolean): Promise<number> {
+  const settings = { duration: options.duration, rounds: options.rounds, connections: options.connections, warmup: options.warmup, pin };
+  const results = await compare(settings, log);
+  const { markdown, pass, errors } = renderReport(results, settings);
+  process.stdout.write(`\n${markdown}`);
+  mkdirSync(RESULTS, { recursive: true });
+  const file = new URL(options.quick ? 'quick.md' : 'latest.md', RESULTS);
+  writeFileSync(file, markdown);
+  log(`written to ${file.pathname}`);
+  // A smoke run is too short to judge the budget; it fails only on wrong answers.
+  if (options.quick) return errors === 0 ? 0 : 1;
+  return pass ? 0 : 1;
+}
+
+async function main(): Promise<number> {
+  let options: BenchOptions;
+  try {
+    options = parseOptions(process.argv.slice(2));
+  } catch (error) {
+    log((error as Error).message);
+    return 2;
+  }
+  const pin = pinSelf();
+  build();
+  if (options.soak) {
+    const { markdown, pass } = await soak(options, pin, log);
+    process.stdout.write(`\n${markdown}`);
+    mkdirSync(RESULTS, { recursive: true });
+    writeFileSync(new URL('soak-latest.md', RESULTS), markdown);
+    return pass ? 0 : 1;
+  }
+  return runComparison(options, pin);
+}
+
+main().then(
+  (code) => process.exit(code),
+  (error: unknown) => {
+    log(`bench failed: ${error instanceof Error ? (error.stack ?? error.message) : String(error)}`);
+    process.exit(1);
+  },
+);
