@@ -136,7 +136,8 @@ export function createWebhook(config: Config, { responder, retryStore, logger }:
   /** The answer to the first delivery of a message: the reply XML (sealed), or `success`. */
   async function firstAnswer(message: IncomingMessage, envelope: Envelope, log: Logger): Promise<{ stored: StoredAnswer; outcome: string }> {
     try {
-      const answered = await responder(message, log);
+      const pending = responder(message, log);
+      const answered = pending instanceof Promise ? await pending : pending;
       if (answered.passive === null) return { stored: SUCCESS, outcome: answered.outcome };
       const xml = buildReplyXml(answered.passive, { ToUserName: message.FromUserName, FromUserName: message.ToUserName });
       // A Buffer, not the string: the string is built from slices of the request body,
@@ -168,7 +169,8 @@ export function createWebhook(config: Config, { responder, retryStore, logger }:
     const log = logger.child({ type: keyOf(message), id: idOf(message) });
     let result: { stored: StoredAnswer; outcome: string };
     try {
-      const claim = await retryStore.claim(retryKeyOf(message));
+      const claiming = retryStore.claim(retryKeyOf(message));
+      const claim = claiming instanceof Promise ? await claiming : claiming;
       if (claim.first) {
         result = await firstAnswer(message, envelope, log);
         claim.settle(result.stored);

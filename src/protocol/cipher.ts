@@ -1,4 +1,5 @@
-import { createCipheriv, createDecipheriv, randomBytes } from 'node:crypto';
+import { createCipheriv, createDecipheriv } from 'node:crypto';
+import { fillRandom } from './random-pool.js';
 
 /**
  * WeChat's message encryption (compatible and safe mode): AES-256-CBC with the key
@@ -42,29 +43,39 @@ export function createMessageCipher(encodingAesKey: string): MessageCipher {
   const iv = key.subarray(0, 16);
 
   return {
-    encrypt(xml, appId, random = randomBytes(RANDOM_BYTES)) {
-      if (random.length !== RANDOM_BYTES) throw new TypeError('the random prefix is 16 bytes');
-      const body = Buffer.from(xml, 'utf8');
-      const id = Buffer.from(appId, 'utf8');
-      const length = Buffer.alloc(4);
-      length.writeUInt32BE(body.length);
-      const unpadded = RANDOM_BYTES + 4 + body.length + id.length;
+    encrypt(xml, appId, random) {
+      if (random !== undefined && random.length !== RANDOM_BYTES) throw new TypeError('the random prefix is 16 bytes');
+      // One buffer for the whole frame: random, length, XML, AppID, padding.
+      const xmlLength = Buffer.byteLength(xml);
+      const idLength = Buffer.byteLength(appId);
+      const unpadded = RANDOM_BYTES + 4 + xmlLength + idLength;
       const pad = BLOCK - (unpadded % BLOCK);
-      const plaintext = Buffer.concat([random, length, body, id, Buffer.alloc(pad, pad)]);
+      const plaintext = Buffer.allocUnsafe(unpadded + pad);
+      if (random === undefined) fillRandom(plaintext, 0, RANDOM_BYTES);
+      else random.copy(plaintext, 0);
+      plaintext.writeUInt32BE(xmlLength, RANDOM_BYTES);
+      plaintext.write(xml, RANDOM_BYTES + 4, 'utf8');
+      plaintext.write(appId, RANDOM_BYTES + 4 + xmlLength, 'utf8');
+      plaintext.fill(pad, unpadded);
       const cipher = createCipheriv('aes-256-cbc', key, iv).setAutoPadding(false);
-      return Buffer.concat([cipher.update(plaintext), cipher.final()]).toString('base64');
+      // The frame is whole blocks: final() adds nothing without auto padding.
+      const encrypted = cipher.update(plaintext);
+      cipher.final();
+      return encrypted.toString('base64');
     },
 
     decrypt(encrypted) {
-      if (!/^[A-Za-z0-9+/]+={0,2}$/.test(encrypted)) throw new DecryptError('Encrypt is not base64');
       const ciphertext = Buffer.from(encrypted, 'base64');
+      // Not base64 (or not whole blocks): Buffer.from skips what is not base64, and what
+      // is left is then not a whole number of blocks, or fails the checks below.
       if (ciphertext.length === 0 || ciphertext.length % 16 !== 0) {
-        throw new DecryptError('Encrypt is not a whole number of AES blocks');
+        throw new DecryptError('Encrypt is not a whole number of AES blocks of base64');
       }
       let plaintext: Buffer;
       try {
         const decipher = createDecipheriv('aes-256-cbc', key, iv).setAutoPadding(false);
-        plaintext = Buffer.concat([decipher.update(ciphertext), decipher.final()]);
+        plaintext = decipher.update(ciphertext);
+        decipher.final();
       } catch (error) {
         throw new DecryptError(`AES decryption failed (${(error as Error).message})`);
       }
@@ -73,14 +84,14 @@ export function createMessageCipher(encodingAesKey: string): MessageCipher {
       for (let i = plaintext.length - pad; i < plaintext.length; i++) {
         if (plaintext[i] !== pad) throw new DecryptError('the padding is malformed');
       }
-      const content = plaintext.subarray(0, plaintext.length - pad);
-      if (content.length < RANDOM_BYTES + 4) throw new DecryptError('the message is too short');
-      const xmlLength = content.readUInt32BE(RANDOM_BYTES);
+      const end = plaintext.length - pad;
+      if (end < RANDOM_BYTES + 4) throw new DecryptError('the message is too short');
+      const xmlLength = plaintext.readUInt32BE(RANDOM_BYTES);
       const xmlEnd = RANDOM_BYTES + 4 + xmlLength;
-      if (xmlEnd > content.length) throw new DecryptError('the length field is larger than the message');
+      if (xmlEnd > end) throw new DecryptError('the length field is larger than the message');
       return {
-        xml: content.subarray(RANDOM_BYTES + 4, xmlEnd).toString('utf8'),
-        appId: content.subarray(xmlEnd).toString('utf8'),
+        xml: plaintext.toString('utf8', RANDOM_BYTES + 4, xmlEnd),
+        appId: plaintext.toString('utf8', xmlEnd, end),
       };
     },
   };

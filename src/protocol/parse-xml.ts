@@ -50,7 +50,8 @@ const parser = new XMLParser({
   ignorePiTags: true,
   parseTagValue: false,
   trimValues: false,
-  jPath: true,
+  // Paths as a matcher, not strings: building a path string per element is costly.
+  jPath: false,
   maxNestedTags: 32,
   processEntities: true,
   entityDecoder: {
@@ -60,7 +61,7 @@ const parser = new XMLParser({
     reset: () => undefined,
     setXmlVersion: () => undefined,
   },
-  isArray: (tagName, jPath) => LIST_ELEMENTS.has(tagName) && String(jPath).includes('.'),
+  isArray: (tagName, path) => LIST_ELEMENTS.has(tagName) && (typeof path === 'string' ? path.includes('.') : path.getDepth() > 1),
 });
 
 /**

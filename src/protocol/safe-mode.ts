@@ -1,11 +1,11 @@
-import { randomBytes } from 'node:crypto';
 import { cdata } from './build-reply.js';
 import type { MessageCipher } from './cipher.js';
+import { randomPoolBytes } from './random-pool.js';
 import { sign } from './signature.js';
 
 /** A nonce as WeChat makes them: a string of digits. */
 function freshNonce(): string {
-  return String(randomBytes(4).readUInt32BE());
+  return String(randomPoolBytes(4).readUInt32BE());
 }
 
 /**

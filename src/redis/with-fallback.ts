@@ -45,5 +45,5 @@ export function tokenStoreWithFallback(health: HealthCheck, shared: TokenStore, 
 
 export function retryStoreWithFallback(health: HealthCheck, shared: RetryStore, local: RetryStore): RetryStore {
   const call = fallback(health, shared, local);
-  return { claim: (key) => call((store) => store.claim(key)) };
+  return { claim: (key) => call(async (store) => store.claim(key)) };
 }

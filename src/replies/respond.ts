@@ -7,7 +7,7 @@ import type { IncomingMessage } from '../protocol/message-types.js';
 import type { Reply } from '../protocol/reply-types.js';
 import { raceDeadline } from './deadline.js';
 import { defaultReply } from './default-rules.js';
-import type { ReplyRouter } from './router.js';
+import { isPromiseLike, type HandlerResult, type ReplyRouter } from './router.js';
 
 export interface ResponderOptions {
   readonly router: ReplyRouter;
@@ -37,19 +37,34 @@ export interface Answer {
 export function createResponder(options: ResponderOptions) {
   const { router, defaultRules, fallbackReply, timeoutMs, api } = options;
 
-  async function run(message: IncomingMessage, log: Logger): Promise<{ reply: Reply | null; failed: boolean }> {
-    try {
-      let reply = await router.route(message, { log, api });
-      if (reply === undefined) reply = defaultRules ? defaultReply(message, fallbackReply) : null;
-      const problem = reply === null ? undefined : replyProblem(reply);
-      if (problem !== undefined) {
-        log.error({ problem }, 'the message handler returned something that is not a reply; answered "success"');
-        return { reply: null, failed: true };
-      }
-      return { reply, failed: false };
-    } catch (error) {
-      log.error({ err: error }, 'the message handler threw; answered "success"');
+  interface Work {
+    readonly reply: Reply | null;
+    readonly failed: boolean;
+  }
+
+  function finish(message: IncomingMessage, log: Logger, result: HandlerResult): Work {
+    const reply = result === undefined ? (defaultRules ? defaultReply(message, fallbackReply) : null) : result;
+    const problem = reply === null ? undefined : replyProblem(reply);
+    if (problem !== undefined) {
+      log.error({ problem }, 'the message handler returned something that is not a reply; answered "success"');
       return { reply: null, failed: true };
+    }
+    return { reply, failed: false };
+  }
+
+  function failed(log: Logger, error: unknown): Work {
+    log.error({ err: error }, 'the message handler threw; answered "success"');
+    return { reply: null, failed: true };
+  }
+
+  /** The handlers, then the default rules; synchronous when the handlers are. */
+  function run(message: IncomingMessage, log: Logger): Work | Promise<Work> {
+    try {
+      const result = router.route(message, { log, api });
+      if (isPromiseLike(result)) return result.then((value) => finish(message, log, value), (error: unknown) => failed(log, error));
+      return finish(message, log, result);
+    } catch (error) {
+      return failed(log, error);
     }
   }
 
@@ -68,21 +83,26 @@ export function createResponder(options: ResponderOptions) {
     }
   }
 
-  return async function respond(message: IncomingMessage, log: Logger): Promise<Answer> {
-    const work = run(message, log);
-    const raced = await raceDeadline(work, timeoutMs);
-    if (raced.late) {
-      log.warn({ timeoutMs }, 'the handler did not answer in time: answered "success"; its reply will go out as a customer-service message');
-      void work.then(({ reply }) => (reply === null ? undefined : sendLater(message, reply, log)));
-      return { passive: null, outcome: 'deadline' };
-    }
-    const { reply, failed } = raced.value;
+  /** What to answer passively for a reply that came in time. */
+  function onTime(message: IncomingMessage, log: Logger, { reply, failed: didFail }: Work): Answer {
     if (reply?.type === 'text' && Buffer.byteLength(reply.content) > TEXT_LIMIT_BYTES) {
       void sendLater(message, reply, log);
       return { passive: null, outcome: 'long-text' };
     }
-    return { passive: reply, outcome: failed ? 'handler-error' : reply === null ? 'no-reply' : 'reply' };
+    return { passive: reply, outcome: didFail ? 'handler-error' : reply === null ? 'no-reply' : 'reply' };
   }
+
+  return function respond(message: IncomingMessage, log: Logger): Answer | Promise<Answer> {
+    const work = run(message, log);
+    // A handler that answered synchronously cannot be late: no timer needed.
+    if (!isPromiseLike(work)) return onTime(message, log, work);
+    return raceDeadline(work, timeoutMs).then((raced) => {
+      if (!raced.late) return onTime(message, log, raced.value);
+      log.warn({ timeoutMs }, 'the handler did not answer in time: answered "success"; its reply will go out as a customer-service message');
+      void work.then(({ reply }) => (reply === null ? undefined : sendLater(message, reply, log)));
+      return { passive: null, outcome: 'deadline' };
+    });
+  };
 }
 
 export type Responder = ReturnType<typeof createResponder>;

@@ -11,33 +11,52 @@ export type Claim =
 
 /**
  * Remembers, for 60 s, which messages were answered and how, so that WeChat's retries
- * never run a handler twice. In memory here; in Redis when REDIS_URL is set.
+ * never run a handler twice. In memory here; in Redis when REDIS_URL is set. A store
+ * may answer synchronously (the in-memory one does, on the hot path).
  */
 export interface RetryStore {
-  claim(key: string): Promise<Claim>;
+  claim(key: string): Claim | Promise<Claim>;
 }
 
 /** How long a retry is recognised (WeChat retries within 15 s; the contract says 60). */
 export const RETRY_WINDOW_MS = 60_000;
 
 export interface MemoryRetryStore extends RetryStore {
+  claim(key: string): Claim;
   /** Entries held now: never more than `maxEntries`. */
   readonly size: number;
 }
 
+interface Entry {
+  readonly key: string;
+  readonly expiresAt: number;
+  readonly answer: Promise<StoredAnswer>;
+}
+
 /**
- * A bounded in-memory store: entries expire after the window, and the oldest are
- * evicted beyond `maxEntries`, whatever the traffic.
+ * A bounded in-memory store: a map for lookups and a ring of the same entries in
+ * arrival order, so that the oldest is evicted beyond `maxEntries` and expired ones
+ * are swept (once a second) without scanning the map.
  */
 export function createMemoryRetryStore(maxEntries = 50_000, now: () => number = Date.now): MemoryRetryStore {
-  const entries = new Map<string, { expiresAt: number; answer: Promise<StoredAnswer> }>();
+  const entries = new Map<string, Entry>();
+  const ring: (Entry | undefined)[] = new Array<Entry | undefined>(maxEntries).fill(undefined);
+  let next = 0; // the slot the next entry takes: the oldest one once the ring is full
+  let nextSweep = 0;
 
-  function prune(): void {
-    const time = now();
-    // Insertion order is expiry order: every entry lives the same window.
-    for (const [key, entry] of entries) {
-      if (entry.expiresAt > time && entries.size < maxEntries) break;
-      entries.delete(key);
+  function forget(slot: number): void {
+    const entry = ring[slot];
+    if (entry !== undefined && entries.get(entry.key) === entry) entries.delete(entry.key);
+    ring[slot] = undefined;
+  }
+
+  /** Walks from the oldest slot, forgetting entries until one has not expired. */
+  function sweep(time: number): void {
+    for (let i = 0, slot = next; i < maxEntries; i++, slot = (slot + 1) % maxEntries) {
+      const entry = ring[slot];
+      if (entry === undefined) continue;
+      if (entry.expiresAt > time) break;
+      forget(slot);
     }
   }
 
@@ -46,16 +65,21 @@ export function createMemoryRetryStore(maxEntries = 50_000, now: () => number = 
       return entries.size;
     },
     claim(key) {
+      const time = now();
       const existing = entries.get(key);
-      if (existing !== undefined && existing.expiresAt > now()) {
-        return Promise.resolve({ first: false, answer: existing.answer });
+      if (existing !== undefined && existing.expiresAt > time) return { first: false, answer: existing.answer };
+      if (time >= nextSweep) {
+        nextSweep = time + 1000;
+        sweep(time);
       }
-      entries.delete(key);
-      prune();
+      forget(next);
       let settle!: (answer: StoredAnswer) => void;
       const answer = new Promise<StoredAnswer>((resolve) => (settle = resolve));
-      entries.set(key, { expiresAt: now() + RETRY_WINDOW_MS, answer });
-      return Promise.resolve({ first: true, settle });
+      const entry: Entry = { key, expiresAt: time + RETRY_WINDOW_MS, answer };
+      entries.set(key, entry);
+      ring[next] = entry;
+      next = (next + 1) % maxEntries;
+      return { first: true, settle };
     },
   };
 }
