@@ -1,4 +1,5 @@
-import axios, { type AxiosInstance } from 'axios';
+import type { AxiosInstance, AxiosStatic } from 'axios';
+import { lazyRequire } from '../lazy-require.js';
 import { WeChatApiError, WeChatUnreachableError } from '../errors.js';
 
 /** WeChat's API answers JSON; a non-zero `errcode` is an error whatever the HTTP status. */
@@ -17,26 +18,30 @@ export interface ApiRequest {
 
 export const API_TIMEOUT_MS = 5000;
 
+const loadAxios = lazyRequire<AxiosStatic>('axios');
+
 /**
  * Sends requests to WECHAT_API_BASE and turns every failure into one of two typed
  * errors. Errors never carry the URL's query, where tokens and secrets travel.
  */
 export function createApiTransport(apiBase: string, timeoutMs = API_TIMEOUT_MS) {
-  const http: AxiosInstance = axios.create({
-    baseURL: apiBase,
-    timeout: timeoutMs,
-    // WeChat's answers are small; a larger one is not WeChat.
-    maxContentLength: 1024 * 1024,
-    validateStatus: () => true,
-    responseType: 'json',
-    headers: { 'User-Agent': 'wechat-oa-server' },
-  });
+  let instance: AxiosInstance | undefined;
+  const http = (): AxiosInstance =>
+    (instance ??= loadAxios().create({
+      baseURL: apiBase,
+      timeout: timeoutMs,
+      // WeChat's answers are small; a larger one is not WeChat.
+      maxContentLength: 1024 * 1024,
+      validateStatus: () => true,
+      responseType: 'json',
+      headers: { 'User-Agent': 'wechat-oa-server' },
+    }));
 
   /** The raw answer, errcode included, for callers that act on the errcode. */
   async function send(request: ApiRequest): Promise<WeChatAnswer> {
     let response;
     try {
-      response = await http.request({
+      response = await http().request({
         method: request.method,
         url: request.path,
         params: request.query,

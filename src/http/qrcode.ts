@@ -1,10 +1,13 @@
 import type { NextFunction, Request, Response } from 'express';
 import type { Logger } from 'pino';
-import QRCode from 'qrcode';
+import type QRCode from 'qrcode';
 import type { WeChatApi } from '../api/create-api.js';
 import { createQrCode, type QrCodeRequest } from '../api/qrcode.js';
 import { WeChatApiError, WeChatUnreachableError } from '../errors.js';
+import { lazyRequire } from '../lazy-require.js';
 import { qrCodePage } from '../pages/qrcode-page.js';
+
+const loadQRCode = lazyRequire<typeof QRCode>('qrcode');
 
 class InvalidParameter extends Error {
   constructor(
@@ -94,7 +97,7 @@ export function qrCodeRoute(api: WeChatApi | undefined, logger: Logger) {
       if (format === 'json') {
         res.json({ ticket: code.ticket, url: code.url, expire_seconds: code.expireSeconds, image_url: code.imageUrl });
       } else if (format === 'png') {
-        res.type('image/png').send(await QRCode.toBuffer(code.url, { type: 'png', margin: 2, width: 384 }));
+        res.type('image/png').send(await loadQRCode().toBuffer(code.url, { type: 'png', margin: 2, width: 384 }));
       } else {
         const scene = 'sceneStr' in request ? request.sceneStr : String(request.sceneId);
         res.type('html').send(qrCodePage(code, scene));

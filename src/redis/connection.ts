@@ -1,9 +1,12 @@
-import { Redis } from 'ioredis';
+import type { Redis, RedisOptions } from 'ioredis';
+import { lazyRequire } from '../lazy-require.js';
 import type { Logger } from 'pino';
 import type { HealthCheck } from '../http/health.js';
 
 /** Every Redis call is bounded: a slow Redis must not push a reply past WeChat's deadline. */
 export const REDIS_COMMAND_TIMEOUT_MS = 250;
+
+const loadIoredis = lazyRequire<{ Redis: new (url: string, options: RedisOptions) => Redis }>('ioredis');
 
 export interface RedisConnection extends HealthCheck {
   readonly redis: Redis;
@@ -18,7 +21,8 @@ export interface RedisConnection extends HealthCheck {
  * background, and each outage is logged once.
  */
 export function connectRedis(url: string, appId: string | undefined, logger: Logger): RedisConnection {
-  const redis = new Redis(url, {
+  const { Redis: RedisClient } = loadIoredis();
+  const redis = new RedisClient(url, {
     commandTimeout: REDIS_COMMAND_TIMEOUT_MS,
     connectTimeout: 1000,
     enableOfflineQueue: false,

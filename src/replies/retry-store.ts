@@ -30,7 +30,8 @@ export interface MemoryRetryStore extends RetryStore {
 interface Entry {
   readonly key: string;
   readonly expiresAt: number;
-  readonly answer: Promise<StoredAnswer>;
+  /** The answer once settled (kept bare, to hold less than a promise does). */
+  answer: StoredAnswer | Promise<StoredAnswer>;
 }
 
 /**
@@ -67,19 +68,27 @@ export function createMemoryRetryStore(maxEntries = 50_000, now: () => number = 
     claim(key) {
       const time = now();
       const existing = entries.get(key);
-      if (existing !== undefined && existing.expiresAt > time) return { first: false, answer: existing.answer };
+      if (existing !== undefined && existing.expiresAt > time) {
+        const { answer } = existing;
+        return { first: false, answer: answer instanceof Promise ? answer : Promise.resolve(answer) };
+      }
       if (time >= nextSweep) {
         nextSweep = time + 1000;
         sweep(time);
       }
       forget(next);
-      let settle!: (answer: StoredAnswer) => void;
-      const answer = new Promise<StoredAnswer>((resolve) => (settle = resolve));
-      const entry: Entry = { key, expiresAt: time + RETRY_WINDOW_MS, answer };
+      let resolve!: (answer: StoredAnswer) => void;
+      const entry: Entry = { key, expiresAt: time + RETRY_WINDOW_MS, answer: new Promise<StoredAnswer>((done) => (resolve = done)) };
       entries.set(key, entry);
       ring[next] = entry;
       next = (next + 1) % maxEntries;
-      return { first: true, settle };
+      return {
+        first: true,
+        settle(answer) {
+          entry.answer = answer;
+          resolve(answer);
+        },
+      };
     },
   };
 }
