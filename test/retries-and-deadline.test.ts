@@ -157,7 +157,7 @@ describe('WeChat’s retries and the 5-second deadline', () => {
 
 describe('the retry store and customer-service messages', () => {
   it('the in-memory retry store stays bounded under 200,000 distinct messages', async () => {
-    const store = createMemoryRetryStore(10_000);
+    const store = createMemoryRetryStore({ maxEntries: 10_000 });
     for (let i = 0; i < 200_000; i++) {
       const claim = await store.claim(`gh\u0000${i}`);
       if (claim.first) claim.settle({ contentType: 'text/plain', body: Buffer.from('success') });
@@ -166,9 +166,65 @@ describe('the retry store and customer-service messages', () => {
     assert.equal(store.size, 10_000);
   });
 
+  it('never hands a retry bytes other than its first answer, whatever the settle order and sizes (property)', async () => {
+    const fc = (await import('fast-check')).default;
+    await fc.assert(
+      fc.asyncProperty(
+        fc.array(fc.record({ key: fc.integer({ min: 0, max: 40 }), size: fc.integer({ min: 0, max: 400 }), settleLater: fc.boolean() }), { maxLength: 200 }),
+        async (operations) => {
+          const checks: Promise<void>[] = [];
+          const store = createMemoryRetryStore({ maxEntries: 16, maxBytes: 1000 });
+          const answers = new Map<string, Buffer>();
+          const unsettled: (() => void)[] = [];
+          let serial = 0;
+          for (const { key, size, settleLater } of operations) {
+            const name = `k${key}`;
+            const claim = store.claim(name);
+            if (claim.first) {
+              const body = Buffer.alloc(size, serial++ % 251);
+              const settle = () => {
+                answers.set(name, body);
+                claim.settle({ contentType: size === 0 ? 'text/plain; charset=utf-8' : 'application/xml; charset=utf-8', body });
+              };
+              if (settleLater) unsettled.push(settle);
+              else settle();
+            } else {
+              const expected = answers.get(name);
+              checks.push(
+                claim.answer.then((answer) => {
+                  // Settled before this retry: the very same bytes (still pending: checked below).
+                  const settled = expected ?? answers.get(name);
+                  if (settled !== undefined && settled.length > 0) assert.deepEqual(answer.body, settled);
+                }),
+              );
+            }
+            if (unsettled.length > 3) unsettled.shift()?.();
+            assert.ok(store.size <= 16);
+          }
+          for (const settle of unsettled) settle();
+          await Promise.all(checks);
+        },
+      ),
+      { numRuns: 300 },
+    );
+  });
+
+  it('keeps recent answers and forgets those the arena has reused', async () => {
+    const store = createMemoryRetryStore({ maxEntries: 100, maxBytes: 1000 });
+    for (let i = 0; i < 10; i++) {
+      const claim = store.claim(`m${i}`);
+      assert.ok(claim.first);
+      claim.settle({ contentType: 'application/xml; charset=utf-8', body: Buffer.alloc(300, i) });
+    }
+    const recent = store.claim('m9');
+    assert.ok(!recent.first);
+    assert.deepEqual((await recent.answer).body, Buffer.alloc(300, 9));
+    assert.equal(store.claim('m0').first, true, 'm0’s bytes were reused');
+  });
+
   it('forgets a message after 60 s', async () => {
     let now = 0;
-    const store = createMemoryRetryStore(100, () => now);
+    const store = createMemoryRetryStore({ maxEntries: 100, now: () => now });
     const first = await store.claim('k');
     assert.ok(first.first);
     first.settle({ contentType: 'text/plain', body: Buffer.from('success') });

@@ -23,69 +23,130 @@ export const RETRY_WINDOW_MS = 60_000;
 
 export interface MemoryRetryStore extends RetryStore {
   claim(key: string): Claim;
-  /** Entries held now: never more than `maxEntries`. */
+  /** Messages remembered now: never more than `maxEntries`. */
   readonly size: number;
 }
 
-interface Entry {
-  readonly key: string;
-  readonly expiresAt: number;
-  /** The answer once settled (kept bare, to hold less than a promise does). */
-  answer: StoredAnswer | Promise<StoredAnswer>;
+export interface MemoryRetryStoreOptions {
+  /** How many messages are remembered at most (default 50,000). */
+  readonly maxEntries?: number;
+  /** How many bytes of answers are kept at most (default 24 MiB). */
+  readonly maxBytes?: number;
+  readonly now?: () => number;
 }
 
+const SUCCESS_TYPE = 'text/plain; charset=utf-8';
+
 /**
- * A bounded in-memory store: a map for lookups and a ring of the same entries in
- * arrival order, so that the oldest is evicted beyond `maxEntries` and expired ones
- * are swept (once a second) without scanning the map.
+ * A bounded in-memory store that holds no object per message. Answers are copied into
+ * one fixed buffer used as a ring, and each message's slot (its key, expiry and the
+ * place of its answer) lives in typed arrays, also a ring: the oldest message is
+ * forgotten when either ring needs its room, and expired ones once a second. Measured,
+ * a Buffer and a few objects per message churned V8's old generation and doubled the
+ * server's resident memory under load (BENCHMARKS.md).
  */
-export function createMemoryRetryStore(maxEntries = 50_000, now: () => number = Date.now): MemoryRetryStore {
-  const entries = new Map<string, Entry>();
-  const ring: (Entry | undefined)[] = new Array<Entry | undefined>(maxEntries).fill(undefined);
-  let next = 0; // the slot the next entry takes: the oldest one once the ring is full
+export function createMemoryRetryStore(options: MemoryRetryStoreOptions = {}): MemoryRetryStore {
+  const maxEntries = options.maxEntries ?? 50_000;
+  const maxBytes = options.maxBytes ?? 24 * 1024 * 1024;
+  const now = options.now ?? Date.now;
+
+  const arena = Buffer.allocUnsafeSlow(maxBytes);
+  let writeAt = 0; // where the next answer's bytes go
+  let lap = 0; // how many times the writer has wrapped around the arena
+
+  const slotOf = new Map<string, number>();
+  const keys: (string | undefined)[] = new Array<string | undefined>(maxEntries).fill(undefined);
+  const expiresAt = new Float64Array(maxEntries);
+  const start = new Int32Array(maxEntries);
+  const length = new Int32Array(maxEntries).fill(-1); // -1: still being answered
+  const isXml = new Uint8Array(maxEntries);
+  const lapOf = new Float64Array(maxEntries);
+  let oldest = 0;
+  let count = 0;
   let nextSweep = 0;
 
-  function forget(slot: number): void {
-    const entry = ring[slot];
-    if (entry !== undefined && entries.get(entry.key) === entry) entries.delete(entry.key);
-    ring[slot] = undefined;
+  /** Answers still being computed, for retries that arrive meanwhile. */
+  const pending = new Map<string, Promise<StoredAnswer>>();
+
+  function forgetOldest(): void {
+    const key = keys[oldest];
+    if (key !== undefined && slotOf.get(key) === oldest) slotOf.delete(key);
+    keys[oldest] = undefined;
+    oldest = (oldest + 1) % maxEntries;
+    count -= 1;
   }
 
-  /** Walks from the oldest slot, forgetting entries until one has not expired. */
-  function sweep(time: number): void {
-    for (let i = 0, slot = next; i < maxEntries; i++, slot = (slot + 1) % maxEntries) {
-      const entry = ring[slot];
-      if (entry === undefined) continue;
-      if (entry.expiresAt > time) break;
-      forget(slot);
+  /** Copies an answer into the arena; `success` needs no bytes. */
+  function keep(slot: number, answer: StoredAnswer): void {
+    const size = answer.body.length;
+    const xml = answer.contentType !== SUCCESS_TYPE && size <= maxBytes;
+    isXml[slot] = xml ? 1 : 0;
+    length[slot] = xml ? size : 0;
+    if (!xml) return;
+    if (writeAt + size > maxBytes) {
+      writeAt = 0;
+      lap += 1;
     }
+    answer.body.copy(arena, writeAt);
+    start[slot] = writeAt;
+    lapOf[slot] = lap;
+    writeAt += size;
+  }
+
+  /**
+   * True unless newer answers have been written over the slot's bytes: on the lap
+   * after its own, the writer has covered [0, writeAt) only.
+   */
+  function intact(slot: number): boolean {
+    if (isXml[slot] === 0) return true;
+    const written = lapOf[slot] ?? -1;
+    return written === lap || (written === lap - 1 && writeAt <= (start[slot] ?? 0));
+  }
+
+  function stored(slot: number): StoredAnswer {
+    if (isXml[slot] === 0) return { contentType: SUCCESS_TYPE, body: Buffer.from('success') };
+    const at = start[slot] ?? 0;
+    return { contentType: 'application/xml; charset=utf-8', body: Buffer.from(arena.subarray(at, at + (length[slot] ?? 0))) };
+  }
+
+  function sweep(time: number): void {
+    while (count > 0 && (expiresAt[oldest] ?? 0) <= time && length[oldest] !== -1) forgetOldest();
   }
 
   return {
     get size() {
-      return entries.size;
+      return slotOf.size;
     },
     claim(key) {
       const time = now();
-      const existing = entries.get(key);
-      if (existing !== undefined && existing.expiresAt > time) {
-        const { answer } = existing;
-        return { first: false, answer: answer instanceof Promise ? answer : Promise.resolve(answer) };
+      const waiting = pending.get(key);
+      if (waiting !== undefined) return { first: false, answer: waiting };
+      const known = slotOf.get(key);
+      // An answer whose bytes were reused (far more traffic than the arena holds) is
+      // forgotten, like an evicted one.
+      if (known !== undefined && (expiresAt[known] ?? 0) > time && intact(known)) {
+        return { first: false, answer: Promise.resolve(stored(known)) };
       }
+
       if (time >= nextSweep) {
         nextSweep = time + 1000;
         sweep(time);
       }
-      forget(next);
+      if (count === maxEntries) forgetOldest();
+      const slot = (oldest + count) % maxEntries;
+      count += 1;
+      keys[slot] = key;
+      expiresAt[slot] = time + RETRY_WINDOW_MS;
+      length[slot] = -1;
+      slotOf.set(key, slot);
+
       let resolve!: (answer: StoredAnswer) => void;
-      const entry: Entry = { key, expiresAt: time + RETRY_WINDOW_MS, answer: new Promise<StoredAnswer>((done) => (resolve = done)) };
-      entries.set(key, entry);
-      ring[next] = entry;
-      next = (next + 1) % maxEntries;
+      pending.set(key, new Promise<StoredAnswer>((done) => (resolve = done)));
       return {
         first: true,
         settle(answer) {
-          entry.answer = answer;
+          pending.delete(key);
+          if (keys[slot] === key) keep(slot, answer);
           resolve(answer);
         },
       };
