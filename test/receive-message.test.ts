@@ -123,6 +123,22 @@ describe('POST /wechat: the status of every kind of request', () => {
     assert.equal(readReply(await response.text()).Content, 'still alive');
   });
 
+  it('answers the path’s variants too (trailing slash, any case), through Express', async () => {
+    for (const path of ['/wechat/', '/WeChat']) {
+      const response = await fetch(`${app.url}${path}?${signedQuery()}`, { method: 'POST', body: textXml(`via ${path}`) });
+      assert.equal(response.status, 200, path);
+      assert.equal(readReply(await response.text()).Content, `via ${path}`);
+    }
+  });
+
+  it('answers other methods on the webhook path with 404, not 500', async () => {
+    for (const method of ['PUT', 'DELETE', 'PATCH']) {
+      const response = await fetch(`${app.url}/wechat?${signedQuery()}`, { method, body: textXml('x') });
+      assert.equal(response.status, 404, method);
+      await response.arrayBuffer();
+    }
+  });
+
   it('answers GET /healthz with 200 {"status":"ok"}', async () => {
     const response = await fetch(`${app.url}/healthz`);
     assert.equal(response.status, 200);
