@@ -3,7 +3,7 @@ import { after, before, describe, it } from 'node:test';
 import { createReplyRouter } from '../src/replies/router.js';
 import type { Reply } from '../src/protocol/reply-types.js';
 import { startApp, type RunningApp } from './helpers/start-app.js';
-import { eventXml, exchange, messageXml, postToWebhook, readReply, textXml } from './helpers/wechat.js';
+import { eventXml, exchange, messageXml, postToWebhook, readReply, signedQuery, textXml } from './helpers/wechat.js';
 
 describe('the handler API: applications replace or extend the rules', () => {
   let app: RunningApp;
@@ -114,6 +114,38 @@ describe('the handler API: applications replace or extend the rules', () => {
     } finally {
       await bare.close();
     }
+  });
+
+  it('a custom ReplyRouter may answer with a bare thenable', async () => {
+    const thenable = {
+      route: () => ({
+        then(onFulfilled: (value: Reply) => void) {
+          setTimeout(() => onFulfilled({ type: 'text', content: 'from a thenable' }), 5);
+        },
+      }),
+    };
+    const custom = await startApp({}, { router: { ...createReplyRouter(), route: thenable.route as never } });
+    try {
+      assert.equal((await exchange(custom.url, textXml('x'))).Content, 'from a thenable');
+    } finally {
+      await custom.close();
+    }
+  });
+
+  it('a client that leaves mid-body is dropped quietly, and the server goes on', async () => {
+    const { request } = await import('node:http');
+    await new Promise<void>((resolve) => {
+      const req = request(`${app.url}/wechat?${signedQuery()}`, { method: 'POST', headers: { 'Content-Length': '1000' } });
+      req.on('error', () => resolve());
+      req.write('<xml><ToUserName>');
+      setTimeout(() => {
+        req.destroy();
+        resolve();
+      }, 50);
+    });
+    await new Promise((resolve) => setTimeout(resolve, 50));
+    assert.ok(!app.logs.some((line) => line.level === 50 && String(line.msg).includes('unexpected')));
+    assert.equal((await exchange(app.url, textXml('still here'))).Content, 'you said: still here');
   });
 
   it('a reply is never cached between messages (fresh CreateTime and parties)', async () => {

@@ -222,6 +222,27 @@ describe('the retry store and customer-service messages', () => {
     assert.equal(store.claim('m0').first, true, 'm0’s bytes were reused');
   });
 
+  it('keeps each answer’s content type, and forgets (rather than alters) one too large to keep', async () => {
+    const store = createMemoryRetryStore({ maxEntries: 10, maxBytes: 100 });
+    const typed = store.claim('typed');
+    assert.ok(typed.first);
+    typed.settle({ contentType: 'text/html; charset=utf-8', body: Buffer.from('<p>hi</p>') });
+    const retry = store.claim('typed');
+    assert.ok(!retry.first);
+    assert.deepEqual({ ...(await retry.answer) }, { contentType: 'text/html; charset=utf-8', body: Buffer.from('<p>hi</p>') });
+
+    const big = store.claim('big');
+    assert.ok(big.first);
+    big.settle({ contentType: 'application/xml; charset=utf-8', body: Buffer.alloc(101, 1) });
+    assert.equal(store.claim('big').first, true, 'a retry runs the handler again rather than get another answer');
+  });
+
+  it('refuses bounds that are not whole numbers ≥ 1', () => {
+    assert.throws(() => createMemoryRetryStore({ maxEntries: 0 }), TypeError);
+    assert.throws(() => createMemoryRetryStore({ maxBytes: 0 }), TypeError);
+    assert.throws(() => createMemoryRetryStore({ maxEntries: 1.5 }), TypeError);
+  });
+
   it('forgets a message after 60 s', async () => {
     let now = 0;
     const store = createMemoryRetryStore({ maxEntries: 100, now: () => now });

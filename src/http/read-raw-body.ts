@@ -1,6 +1,11 @@
 import type { IncomingMessage } from 'node:http';
 import { WebhookRequestError } from '../errors.js';
 
+/** The client went away before its body was read: nobody is left to answer. */
+export class ClientGoneError extends Error {
+  override readonly name = 'ClientGoneError';
+}
+
 /** WeChat's messages are a few KiB; anything past this is not from WeChat. */
 export const MAX_BODY_BYTES = 256 * 1024;
 
@@ -31,18 +36,21 @@ export function readRawBody(req: IncomingMessage, limit = MAX_BODY_BYTES): Promi
       const text = chunks.length === 1 ? chunks[0]!.toString('utf8') : Buffer.concat(chunks, size).toString('utf8');
       resolve(text.charCodeAt(0) === 0xfeff ? text.slice(1) : text);
     };
-    const onError = (error: Error): void => {
+    const onError = (): void => {
       cleanup();
-      reject(error);
+      reject(new ClientGoneError('the client closed the connection before sending its whole body'));
     };
     const cleanup = (): void => {
       req.off('data', onData);
       req.off('end', onEnd);
       req.off('error', onError);
+      req.off('close', onError);
     };
     req.on('data', onData);
     req.on('end', onEnd);
     req.on('error', onError);
+    // 'close' before 'end': the connection dropped mid-body.
+    req.on('close', onError);
   });
 }
 

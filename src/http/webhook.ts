@@ -13,7 +13,7 @@ import { idOf, keyOf, toMessage } from '../protocol/to-message.js';
 import type { Responder } from '../replies/respond.js';
 import type { RetryStore, StoredAnswer } from '../replies/retry-store.js';
 import { readQuery, type Query } from './read-query.js';
-import { readRawBody } from './read-raw-body.js';
+import { ClientGoneError, readRawBody } from './read-raw-body.js';
 
 /** What the webhook needs of the services. */
 export interface WebhookServices {
@@ -129,7 +129,7 @@ export function createWebhook(config: Config, { responder, retryStore, logger }:
       [echostr] = required(query, 'echostr') as [string];
       checkSignature(query, config.token);
     } catch (error) {
-      refuse(res, error as WebhookRequestError);
+      refuse(res, error instanceof WebhookRequestError ? error : new WebhookRequestError(400, 'bad verification request'));
       return;
     }
     answer(res, 200, TEXT, echostr);
@@ -168,7 +168,10 @@ export function createWebhook(config: Config, { responder, retryStore, logger }:
     } catch (error) {
       if (error instanceof WebhookRequestError) refuse(res, error);
       else if (error instanceof MessageXmlError) refuse(res, new WebhookRequestError(400, error.message));
-      else {
+      else if (error instanceof ClientGoneError) {
+        logger.debug('a client left before sending its whole body');
+        res.destroy();
+      } else {
         logger.error({ err: error }, 'unexpected error while reading a message');
         answer(res, 500, TEXT, 'internal error\n');
       }

@@ -61,7 +61,9 @@ export function createResponder(options: ResponderOptions) {
   function run(message: IncomingMessage, log: Logger): Work | Promise<Work> {
     try {
       const result = router.route(message, { log, api });
-      if (isPromiseLike(result)) return result.then((value) => finish(message, log, value), (error: unknown) => failed(log, error));
+      if (isPromiseLike(result)) {
+        return Promise.resolve(result).then((value) => finish(message, log, value), (error: unknown) => failed(log, error));
+      }
       return finish(message, log, result);
     } catch (error) {
       return failed(log, error);

@@ -35,7 +35,6 @@ export interface MemoryRetryStoreOptions {
   readonly now?: () => number;
 }
 
-const SUCCESS_TYPE = 'text/plain; charset=utf-8';
 
 /**
  * A bounded in-memory store that holds no object per message. Answers are copied into
@@ -49,6 +48,8 @@ export function createMemoryRetryStore(options: MemoryRetryStoreOptions = {}): M
   const maxEntries = options.maxEntries ?? 50_000;
   const maxBytes = options.maxBytes ?? 24 * 1024 * 1024;
   const now = options.now ?? Date.now;
+  if (!Number.isSafeInteger(maxEntries) || maxEntries < 1) throw new TypeError('maxEntries must be a whole number ≥ 1');
+  if (!Number.isSafeInteger(maxBytes) || maxBytes < 1) throw new TypeError('maxBytes must be a whole number ≥ 1');
 
   const arena = Buffer.allocUnsafeSlow(maxBytes);
   let writeAt = 0; // where the next answer's bytes go
@@ -59,8 +60,10 @@ export function createMemoryRetryStore(options: MemoryRetryStoreOptions = {}): M
   const expiresAt = new Float64Array(maxEntries);
   const start = new Int32Array(maxEntries);
   const length = new Int32Array(maxEntries).fill(-1); // -1: still being answered
-  const isXml = new Uint8Array(maxEntries);
   const lapOf = new Float64Array(maxEntries);
+  // Content types by index: the webhook has two, the table takes up to 255.
+  const contentTypes: string[] = [];
+  const typeOf = new Uint8Array(maxEntries);
   let oldest = 0;
   let count = 0;
   let nextSweep = 0;
@@ -76,19 +79,31 @@ export function createMemoryRetryStore(options: MemoryRetryStoreOptions = {}): M
     count -= 1;
   }
 
-  /** Copies an answer into the arena; `success` needs no bytes. */
+  /** Forgets a slot's message at once (its answer cannot be kept). */
+  function drop(slot: number): void {
+    const key = keys[slot];
+    if (key !== undefined && slotOf.get(key) === slot) slotOf.delete(key);
+    keys[slot] = undefined;
+    length[slot] = 0;
+  }
+
+  /** Copies an answer into the arena, or forgets the message if it cannot be kept. */
   function keep(slot: number, answer: StoredAnswer): void {
     const size = answer.body.length;
-    const xml = answer.contentType !== SUCCESS_TYPE && size <= maxBytes;
-    isXml[slot] = xml ? 1 : 0;
-    length[slot] = xml ? size : 0;
-    if (!xml) return;
+    let type = contentTypes.indexOf(answer.contentType);
+    if (type === -1 && contentTypes.length < 255) type = contentTypes.push(answer.contentType) - 1;
+    if (type === -1 || size > maxBytes) {
+      drop(slot); // a retry then runs the handler again, rather than get another answer
+      return;
+    }
+    typeOf[slot] = type;
     if (writeAt + size > maxBytes) {
       writeAt = 0;
       lap += 1;
     }
     answer.body.copy(arena, writeAt);
     start[slot] = writeAt;
+    length[slot] = size;
     lapOf[slot] = lap;
     writeAt += size;
   }
@@ -98,15 +113,13 @@ export function createMemoryRetryStore(options: MemoryRetryStoreOptions = {}): M
    * after its own, the writer has covered [0, writeAt) only.
    */
   function intact(slot: number): boolean {
-    if (isXml[slot] === 0) return true;
     const written = lapOf[slot] ?? -1;
     return written === lap || (written === lap - 1 && writeAt <= (start[slot] ?? 0));
   }
 
   function stored(slot: number): StoredAnswer {
-    if (isXml[slot] === 0) return { contentType: SUCCESS_TYPE, body: Buffer.from('success') };
     const at = start[slot] ?? 0;
-    return { contentType: 'application/xml; charset=utf-8', body: Buffer.from(arena.subarray(at, at + (length[slot] ?? 0))) };
+    return { contentType: contentTypes[typeOf[slot] ?? 0] ?? '', body: Buffer.from(arena.subarray(at, at + (length[slot] ?? 0))) };
   }
 
   function sweep(time: number): void {
