@@ -1,6 +1,10 @@
-import { createCipheriv, createDecipheriv, randomBytes } from 'node:crypto';
+import { createCipheriv, createDecipheriv, createHash, randomBytes } from 'node:crypto';
 import { XMLParser } from 'fast-xml-parser';
-import { sha1Signature } from './wechat.js';
+
+/** WeChat's signature: hex SHA-1 of the parts sorted and joined, computed apart from src/. */
+export function sha1Signature(...parts: string[]): string {
+  return createHash('sha1').update([...parts].sort().join('')).digest('hex');
+}
 
 /**
  * WeChat's side of safe mode, written here independently of src/protocol so that the
@@ -31,13 +35,17 @@ export class WeChatCrypto {
     return Buffer.concat([cipher.update(Buffer.concat([content, padding])), cipher.final()]).toString('base64');
   }
 
+  /** The XML and AppID inside an `Encrypt` field; throws when it is not well framed. */
   decrypt(encrypted: string): { xml: string; appId: string } {
     const decipher = createDecipheriv('aes-256-cbc', this.key, this.key.subarray(0, 16));
     decipher.setAutoPadding(false);
     const plain = Buffer.concat([decipher.update(Buffer.from(encrypted, 'base64')), decipher.final()]);
-    const content = plain.subarray(0, plain.length - plain[plain.length - 1]!);
-    const length = content.readUInt32BE(16);
-    return { xml: content.subarray(20, 20 + length).toString(), appId: content.subarray(20 + length).toString() };
+    const pad = plain[plain.length - 1] ?? 0;
+    if (pad < 1 || pad > 32) throw new Error(`bad padding ${pad}`);
+    const content = plain.subarray(0, plain.length - pad);
+    const end = 20 + content.readUInt32BE(16);
+    if (end > content.length) throw new Error('length field past the end');
+    return { xml: content.subarray(20, end).toString(), appId: content.subarray(end).toString() };
   }
 
   /** A safe-mode request for `xml`: its query string and body. */

@@ -1,11 +1,9 @@
 import { XMLParser } from 'fast-xml-parser';
-import { createHash, randomBytes } from 'node:crypto';
+import { randomBytes } from 'node:crypto';
 import { TEST_TOKEN } from './start-app.js';
+import { sha1Signature } from './wechat-crypto.js';
 
-/** WeChat's signature, computed here independently of src/. */
-export function sha1Signature(...parts: string[]): string {
-  return createHash('sha1').update([...parts].sort().join('')).digest('hex');
-}
+export { sha1Signature };
 
 /** A query string signed as WeChat signs it. */
 export function signedQuery(extra: Record<string, string> = {}, token = TEST_TOKEN): string {
