@@ -5,7 +5,7 @@ export interface StoredToken {
 }
 
 /**
- * Where the access token lives. In memory for one process; in Redis (another issue)
+ * Where the access token lives. In memory for one process; in Redis (src/redis/)
  * for many, which is why refreshing goes through a lock and discarding is conditional.
  */
 export interface TokenStore {
