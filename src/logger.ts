@@ -31,3 +31,19 @@ export function createLogger(level: LogLevel, destination?: DestinationStream): 
     destination,
   );
 }
+
+/**
+ * A message's child logger, made on first use: measured, making one for every message
+ * cost more CPU and memory than the rest of a reply, and most messages log nothing.
+ */
+export class LazyChildLogger {
+  #child: Logger | undefined;
+  constructor(
+    private readonly parent: Logger,
+    private readonly bindings: Record<string, unknown>,
+  ) {}
+
+  get log(): Logger {
+    return (this.#child ??= this.parent.child(this.bindings));
+  }
+}

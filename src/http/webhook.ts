@@ -1,6 +1,7 @@
 import type { IncomingMessage as HttpRequest, ServerResponse } from 'node:http';
 import type { Logger } from 'pino';
 import type { Config } from '../config.js';
+import { LazyChildLogger } from '../logger.js';
 import { WebhookRequestError } from '../errors.js';
 import { buildReplyXml } from '../protocol/build-reply.js';
 import { createMessageCipher, DecryptError, type MessageCipher } from '../protocol/cipher.js';
@@ -145,15 +146,15 @@ export function createWebhook(config: Config, { responder, retryStore, logger }:
   }
 
   /** The answer to the first delivery of a message: the reply XML (sealed), or `success`. */
-  async function firstAnswer(message: IncomingMessage, envelope: Envelope, log: Logger): Promise<{ stored: StoredAnswer; outcome: string }> {
+  async function firstAnswer(message: IncomingMessage, envelope: Envelope, logs: LazyChildLogger): Promise<{ stored: StoredAnswer; outcome: string }> {
     try {
-      const pending = responder(message, log);
+      const pending = responder(message, logs);
       const answered = pending instanceof Promise ? await pending : pending;
       if (answered.passive === null) return { stored: SUCCESS, outcome: answered.outcome };
       const xml = buildReplyXml(answered.passive, { ToUserName: message.FromUserName, FromUserName: message.ToUserName });
       return { stored: { contentType: XML, body: ownedBuffer(envelope.seal(xml)) }, outcome: answered.outcome };
     } catch (error) {
-      log.error({ err: error }, 'the reply could not be built; answered "success"');
+      logs.log.error({ err: error }, 'the reply could not be built; answered "success"');
       return { stored: SUCCESS, outcome: 'handler-error' };
     }
   }
@@ -178,25 +179,26 @@ export function createWebhook(config: Config, { responder, retryStore, logger }:
       return;
     }
 
-    const log = logger.child({ type: keyOf(message), id: idOf(message) });
+    const bindings = { type: keyOf(message), id: idOf(message) };
+    const logs = new LazyChildLogger(logger, bindings);
     let result: { stored: StoredAnswer; outcome: string };
     try {
       const claiming = retryStore.claim(retryKeyOf(message));
       const claim = claiming instanceof Promise ? await claiming : claiming;
       if (claim.first) {
-        result = await firstAnswer(message, envelope, log);
+        result = await firstAnswer(message, envelope, logs);
         claim.settle(result.stored);
       } else {
         // WeChat's retry of a message already (or still being) answered: the same bytes.
         result = { stored: await claim.answer, outcome: 'retry' };
       }
     } catch (error) {
-      log.error({ err: error }, 'the retry store failed; answered "success"');
+      logs.log.error({ err: error }, 'the retry store failed; answered "success"');
       result = { stored: SUCCESS, outcome: 'store-error' };
     }
     answer(res, 200, result.stored.contentType, result.stored.body);
-    if (log.isLevelEnabled('info')) {
-      log.info({ outcome: result.outcome, ms: Math.round((performance.now() - started) * 100) / 100 }, 'message answered');
+    if (logger.isLevelEnabled('info')) {
+      logger.info({ ...bindings, outcome: result.outcome, ms: Math.round((performance.now() - started) * 100) / 100 }, 'message answered');
     }
   }
 

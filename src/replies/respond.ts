@@ -7,7 +7,8 @@ import type { IncomingMessage } from '../protocol/message-types.js';
 import type { Reply } from '../protocol/reply-types.js';
 import { raceDeadline } from './deadline.js';
 import { defaultReply } from './default-rules.js';
-import { isPromiseLike, type HandlerResult, type ReplyRouter } from './router.js';
+import type { LazyChildLogger } from '../logger.js';
+import { isPromiseLike, type HandlerContext, type HandlerResult, type ReplyRouter } from './router.js';
 
 export interface ResponderOptions {
   readonly router: ReplyRouter;
@@ -34,6 +35,18 @@ export interface Answer {
  * deadline. A reply that is late, or a text too long to send passively, goes to the
  * user through the customer-service API instead, and WeChat gets `success`.
  */
+/** What a handler is given: its logger is made only if the handler uses it. */
+class Context implements HandlerContext {
+  constructor(
+    private readonly logs: LazyChildLogger,
+    readonly api: ApiClient | undefined,
+  ) {}
+
+  get log(): Logger {
+    return this.logs.log;
+  }
+}
+
 export function createResponder(options: ResponderOptions) {
   const { router, defaultRules, fallbackReply, timeoutMs, api } = options;
 
@@ -42,66 +55,66 @@ export function createResponder(options: ResponderOptions) {
     readonly failed: boolean;
   }
 
-  function finish(message: IncomingMessage, log: Logger, result: HandlerResult): Work {
+  function finish(message: IncomingMessage, logs: LazyChildLogger, result: HandlerResult): Work {
     const reply = result === undefined ? (defaultRules ? defaultReply(message, fallbackReply) : null) : result;
     const problem = reply === null ? undefined : replyProblem(reply);
     if (problem !== undefined) {
-      log.error({ problem }, 'the message handler returned something that is not a reply; answered "success"');
+      logs.log.error({ problem }, 'the message handler returned something that is not a reply; answered "success"');
       return { reply: null, failed: true };
     }
     return { reply, failed: false };
   }
 
-  function failed(log: Logger, error: unknown): Work {
-    log.error({ err: error }, 'the message handler threw; answered "success"');
+  function failed(logs: LazyChildLogger, error: unknown): Work {
+    logs.log.error({ err: error }, 'the message handler threw; answered "success"');
     return { reply: null, failed: true };
   }
 
   /** The handlers, then the default rules; synchronous when the handlers are. */
-  function run(message: IncomingMessage, log: Logger): Work | Promise<Work> {
+  function run(message: IncomingMessage, logs: LazyChildLogger): Work | Promise<Work> {
     try {
-      const result = router.route(message, { log, api });
+      const result = router.route(message, new Context(logs, api));
       if (isPromiseLike(result)) {
-        return Promise.resolve(result).then((value) => finish(message, log, value), (error: unknown) => failed(log, error));
+        return Promise.resolve(result).then((value) => finish(message, logs, value), (error: unknown) => failed(logs, error));
       }
-      return finish(message, log, result);
+      return finish(message, logs, result);
     } catch (error) {
-      return failed(log, error);
+      return failed(logs, error);
     }
   }
 
   /** Sends a reply as customer-service message(s); failures are logged, never thrown. */
-  async function sendLater(message: IncomingMessage, reply: Reply, log: Logger): Promise<void> {
+  async function sendLater(message: IncomingMessage, reply: Reply, logs: LazyChildLogger): Promise<void> {
     if (api === undefined) {
-      log.error({ reply: reply.type }, 'a reply could not be sent passively, and without WECHAT_APPID and WECHAT_APPSECRET it cannot go out as a customer-service message: dropped');
+      logs.log.error({ reply: reply.type }, 'a reply could not be sent passively, and without WECHAT_APPID and WECHAT_APPSECRET it cannot go out as a customer-service message: dropped');
       return;
     }
     try {
       await sendCustomMessage(api, message.FromUserName, reply);
-      log.info({ reply: reply.type }, 'reply sent as a customer-service message');
+      logs.log.info({ reply: reply.type }, 'reply sent as a customer-service message');
     } catch (error) {
       const errcode = error instanceof WeChatApiError ? error.errcode : undefined;
-      log.error({ errcode, err: error instanceof Error ? error.message : String(error) }, 'customer-service send failed');
+      logs.log.error({ errcode, err: error instanceof Error ? error.message : String(error) }, 'customer-service send failed');
     }
   }
 
   /** What to answer passively for a reply that came in time. */
-  function onTime(message: IncomingMessage, log: Logger, { reply, failed: didFail }: Work): Answer {
+  function onTime(message: IncomingMessage, logs: LazyChildLogger, { reply, failed: didFail }: Work): Answer {
     if (reply?.type === 'text' && Buffer.byteLength(reply.content) > TEXT_LIMIT_BYTES) {
-      void sendLater(message, reply, log);
+      void sendLater(message, reply, logs);
       return { passive: null, outcome: 'long-text' };
     }
     return { passive: reply, outcome: didFail ? 'handler-error' : reply === null ? 'no-reply' : 'reply' };
   }
 
-  return function respond(message: IncomingMessage, log: Logger): Answer | Promise<Answer> {
-    const work = run(message, log);
+  return function respond(message: IncomingMessage, logs: LazyChildLogger): Answer | Promise<Answer> {
+    const work = run(message, logs);
     // A handler that answered synchronously cannot be late: no timer needed.
-    if (!isPromiseLike(work)) return onTime(message, log, work);
+    if (!isPromiseLike(work)) return onTime(message, logs, work);
     return raceDeadline(work, timeoutMs).then((raced) => {
-      if (!raced.late) return onTime(message, log, raced.value);
-      log.warn({ timeoutMs }, 'the handler did not answer in time: answered "success"; its reply will go out as a customer-service message');
-      void work.then(({ reply }) => (reply === null ? undefined : sendLater(message, reply, log)));
+      if (!raced.late) return onTime(message, logs, raced.value);
+      logs.log.warn({ timeoutMs }, 'the handler did not answer in time: answered "success"; its reply will go out as a customer-service message');
+      void work.then(({ reply }) => (reply === null ? undefined : sendLater(message, reply, logs)));
       return { passive: null, outcome: 'deadline' };
     });
   };
