@@ -27,17 +27,6 @@ const TEXT = 'text/plain; charset=utf-8';
 const XML = 'application/xml; charset=utf-8';
 const SUCCESS: StoredAnswer = { contentType: TEXT, body: Buffer.from('success') };
 
-/**
- * The reply's bytes in memory of their own. The retry store keeps them for 60 s: the
- * string is built from slices of the request body, and a small Buffer.from() would be
- * a slice of a shared 8 KiB pool slab, either of which would stay alive with it.
- */
-function ownedBuffer(text: string): Buffer {
-  const bytes = Buffer.allocUnsafeSlow(Buffer.byteLength(text));
-  bytes.write(text, 0, 'utf8');
-  return bytes;
-}
-
 function answer(res: ServerResponse, status: number, type: string, body: string | Buffer): void {
   res.writeHead(status, {
     'Content-Type': type,
@@ -152,7 +141,7 @@ export function createWebhook(config: Config, { responder, retryStore, logger }:
       const answered = pending instanceof Promise ? await pending : pending;
       if (answered.passive === null) return { stored: SUCCESS, outcome: answered.outcome };
       const xml = buildReplyXml(answered.passive, { ToUserName: message.FromUserName, FromUserName: message.ToUserName });
-      return { stored: { contentType: XML, body: ownedBuffer(envelope.seal(xml)) }, outcome: answered.outcome };
+      return { stored: { contentType: XML, body: Buffer.from(envelope.seal(xml)) }, outcome: answered.outcome };
     } catch (error) {
       logs.log.error({ err: error }, 'the reply could not be built; answered "success"');
       return { stored: SUCCESS, outcome: 'handler-error' };
