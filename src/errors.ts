@@ -45,11 +45,3 @@ export class WeChatUnreachableError extends Error {
     super(`WeChat could not be reached at ${path}: ${reason}`);
   }
 }
-
-/** An outbound call needs WECHAT_APPID and WECHAT_APPSECRET, and one is not set. */
-export class MissingCredentialsError extends Error {
-  override readonly name = 'MissingCredentialsError';
-  constructor() {
-    super('WECHAT_APPID and WECHAT_APPSECRET must be set to call WeChat’s API');
-  }
-}

@@ -4,7 +4,7 @@
  */
 export { createApp, type AppOptions, type WeChatApp } from './app.js';
 export { loadConfig, type Config, type LogLevel } from './config.js';
-export { ConfigError, MissingCredentialsError, WeChatApiError, WeChatUnreachableError, WebhookRequestError } from './errors.js';
+export { ConfigError, WeChatApiError, WeChatUnreachableError, WebhookRequestError } from './errors.js';
 export { createLogger } from './logger.js';
 export type { ServiceOptions } from './services.js';
 export { wechatMiddleware, type WeChatMiddleware } from './http/wechat-middleware.js';
