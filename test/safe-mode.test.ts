@@ -8,13 +8,16 @@ import { startApp, type RunningApp } from './helpers/start-app.js';
 import { eventXml, messageXml, readReply, sha1Signature, textXml } from './helpers/wechat.js';
 import { WeChatCrypto } from './helpers/wechat-crypto.js';
 
-interface Vector {
+/** A signed request of WeChat's published vectors. */
+interface SignedVector {
   encodingAESKey: string;
   token: string;
   appid: string;
   timestamp: string;
   nonce: string;
   msg_signature: string;
+}
+interface Vector extends SignedVector {
   body: string;
   expected_fields?: Record<string, string>;
   expected_xml?: string;
@@ -28,13 +31,7 @@ const vectors = JSON.parse(readFileSync(new URL('../../shared/fixtures/wechat/cr
     encrypt_message: { random: string; timestamp: string; nonce: string; plaintext: string; encrypt: string; msg_signature: string };
     decrypt_message: { timestamp: string; nonce: string; msg_signature: string; encrypt: string; expected_fields: Record<string, string> };
   };
-  component_docs_example: {
-    encodingAESKey: string;
-    token: string;
-    appid: string;
-    timestamp: string;
-    nonce: string;
-    msg_signature: string;
+  component_docs_example: SignedVector & {
     encrypt: string;
     expected_xml_length: number;
     expected_contains: string;

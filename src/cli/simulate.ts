@@ -1,7 +1,7 @@
 import dotenv from 'dotenv';
 import { createInterface } from 'node:readline';
 import { createMessageCipher } from '../protocol/cipher.js';
-import { buildMessage, checkAnswer, RejectedAnswer, signRequest, USAGE, type CheckedAnswer, type Keys } from './wechat-side.js';
+import { buildMessage, checkAsWeChat, RejectedAnswer, signRequest, USAGE, type CheckedAnswer, type Keys } from './wechat-side.js';
 
 /**
  * `npm run simulate -- [--url URL] [--aes] [--raw] <kind> [args]`: plays WeChat's
@@ -72,7 +72,7 @@ async function exchange(url: string, xml: string, keys: Keys): Promise<CheckedAn
     const cause = (error as { cause?: { code?: string } }).cause?.code ?? (error as Error).message;
     throw new RejectedAnswer(`no answer from ${url} (${cause}): is the server running? (npm start)`);
   }
-  return checkAnswer(response.status, await response.text(), keys);
+  return checkAsWeChat(response.status, await response.text(), keys);
 }
 
 const HEADER_FIELDS = new Set(['ToUserName', 'FromUserName', 'CreateTime', 'MsgType']);

@@ -86,7 +86,7 @@ export interface CheckedAnswer {
  * `success` or well-formed reply XML, in safe mode encrypted with a valid MsgSignature
  * and the right AppID, and the parties swapped.
  */
-export function checkAnswer(status: number, body: string, keys: Keys): CheckedAnswer {
+export function checkAsWeChat(status: number, body: string, keys: Keys): CheckedAnswer {
   if (status !== 200) throw new RejectedAnswer(`the server answered HTTP ${status}: ${body.slice(0, 200)}`);
   if (body === '' || body === 'success') return { reply: undefined, xml: body };
   let fields: RawFields;

@@ -12,7 +12,7 @@ import { sealReply } from '../protocol/safe-mode.js';
 import { verifySignature } from '../protocol/signature.js';
 import { idOf, keyOf, toMessage } from '../protocol/to-message.js';
 import type { Responder } from '../replies/respond.js';
-import type { RetryStore, StoredAnswer } from '../replies/retry-store.js';
+import { SUCCESS_ANSWER as SUCCESS, type RetryStore, type StoredAnswer } from '../replies/retry-store.js';
 import { readQuery, type Query } from './read-query.js';
 import { ClientGoneError, readRawBody } from './read-raw-body.js';
 
@@ -25,7 +25,6 @@ export interface WebhookServices {
 
 const TEXT = 'text/plain; charset=utf-8';
 const XML = 'application/xml; charset=utf-8';
-const SUCCESS: StoredAnswer = { contentType: TEXT, body: Buffer.from('success') };
 
 function answer(res: ServerResponse, status: number, type: string, body: string | Buffer): void {
   res.writeHead(status, {

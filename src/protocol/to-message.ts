@@ -33,7 +33,7 @@ const FIELDS: Readonly<Record<string, readonly string[]>> = {
 };
 
 /** The routing key of a message: its `MsgType`, or `event.<Event>` for an event. */
-export function messageKey(MsgType: string, Event: string | undefined): string {
+function messageKey(MsgType: string, Event: string | undefined): string {
   return MsgType === 'event' ? `event.${Event ?? ''}` : MsgType;
 }
 

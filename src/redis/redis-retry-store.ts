@@ -1,8 +1,7 @@
-import { RETRY_WINDOW_MS, type Claim, type RetryStore, type StoredAnswer } from '../replies/retry-store.js';
+import { RETRY_WINDOW_MS, SUCCESS_ANSWER as SUCCESS, type Claim, type RetryStore, type StoredAnswer } from '../replies/retry-store.js';
 import type { RedisConnection } from './connection.js';
 
 const PENDING = 'pending';
-const SUCCESS: StoredAnswer = { contentType: 'text/plain; charset=utf-8', body: Buffer.from('success') };
 
 /** An answer as Redis keeps it: the content type, a newline, the body. */
 function serialize(answer: StoredAnswer): string {

@@ -4,6 +4,9 @@ export interface StoredAnswer {
   readonly body: Buffer;
 }
 
+/** WeChat's "no reply": the answer most messages get. */
+export const SUCCESS_ANSWER: StoredAnswer = { contentType: 'text/plain; charset=utf-8', body: Buffer.from('success') };
+
 /** The first delivery of a message settles its answer; a retry receives it. */
 export type Claim =
   | { readonly first: true; settle(answer: StoredAnswer): void }
