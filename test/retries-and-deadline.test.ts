@@ -2,6 +2,7 @@ import assert from 'node:assert/strict';
 import { after, before, beforeEach, describe, it } from 'node:test';
 import { customMessageBody, splitText } from '../src/api/custom-message.js';
 import type { Reply } from '../src/protocol/reply-types.js';
+import { KeyTable } from '../src/replies/key-table.js';
 import { createMemoryRetryStore } from '../src/replies/retry-store.js';
 import { createReplyRouter } from '../src/replies/router.js';
 import { FakeWeChat } from './helpers/fake-wechat.js';
@@ -204,6 +205,43 @@ describe('the retry store and customer-service messages', () => {
       ),
       { numRuns: 300 },
     );
+  });
+
+  it('finds, adds and removes keys exactly as a Map would, long, short and non-ASCII (property)', async () => {
+    const fc = (await import('fast-check')).default;
+    const key = fc.oneof(fc.constantFrom('a', 'b', 'é', '中文', ''), fc.string({ maxLength: 40 }), fc.string({ minLength: 30, maxLength: 80 }));
+    fc.assert(
+      fc.property(fc.array(fc.tuple(fc.boolean(), key), { maxLength: 300 }), (operations) => {
+        const slots = 8;
+        const table = new KeyTable(slots);
+        const model = new Map<string, number>();
+        for (const [add, name] of operations) {
+          assert.equal(table.find(name), model.get(name) ?? -1, `find ${JSON.stringify(name)}`);
+          if (add && !model.has(name) && model.size < slots) {
+            const used = new Set(model.values());
+            const slot = [...Array(slots).keys()].find((s) => !used.has(s)) as number;
+            table.add(name, slot);
+            model.set(name, slot);
+          } else if (!add && model.has(name)) {
+            table.remove(model.get(name) as number);
+            model.delete(name);
+          }
+          assert.equal(table.size, model.size);
+          for (const [held, slot] of model) assert.equal(table.find(held), slot);
+        }
+      }),
+      { numRuns: 500 },
+    );
+  });
+
+  it('tells apart two keys of one length whose hashes collide', () => {
+    const table = new KeyTable(4);
+    table.add('k1062789', 0); // these two have the same 32-bit FNV-1a hash
+    assert.equal(table.find('k1279192'), -1);
+    table.add('k1279192', 1);
+    assert.deepEqual([table.find('k1062789'), table.find('k1279192')], [0, 1]);
+    table.remove(0);
+    assert.deepEqual([table.find('k1062789'), table.find('k1279192')], [-1, 1]);
   });
 
   it('keeps recent answers and forgets those the arena has reused', async () => {

@@ -1,3 +1,5 @@
+import { KeyTable } from './key-table.js';
+
 /** The exact HTTP answer given to a message, so that a retry gets the same bytes. */
 export interface StoredAnswer {
   readonly contentType: string;
@@ -21,6 +23,9 @@ export interface RetryStore {
   claim(key: string): Claim | Promise<Claim>;
 }
 
+/** The length of an answer not given yet. */
+const PENDING = -1;
+
 /** How long a retry is recognised (WeChat retries within 15 s; the contract says 60). */
 export const RETRY_WINDOW_MS = 60_000;
 
@@ -42,10 +47,11 @@ export interface MemoryRetryStoreOptions {
 /**
  * A bounded in-memory store that holds no object per message. Answers are copied into
  * one fixed buffer used as a ring, and each message's slot (its key, expiry and the
- * place of its answer) lives in typed arrays, also a ring: the oldest message is
- * forgotten when either ring needs its room, and expired ones once a second. Measured,
- * a Buffer and a few objects per message churned V8's old generation and doubled the
- * server's resident memory under load (BENCHMARKS.md).
+ * place of its answer) lives in typed arrays, also a ring, indexed by a `KeyTable`: the
+ * oldest message is forgotten when either ring needs its room, and expired ones once a
+ * second. Measured, a string key, a Map entry or a Buffer per message is promoted to
+ * V8's old generation and churns it, which more than doubled the server's resident
+ * memory under load (BENCHMARKS.md).
  */
 export function createMemoryRetryStore(options: MemoryRetryStoreOptions = {}): MemoryRetryStore {
   const maxEntries = options.maxEntries ?? 50_000;
@@ -58,11 +64,13 @@ export function createMemoryRetryStore(options: MemoryRetryStoreOptions = {}): M
   let writeAt = 0; // where the next answer's bytes go
   let lap = 0; // how many times the writer has wrapped around the arena
 
-  const slotOf = new Map<string, number>();
-  const keys: (string | undefined)[] = new Array<string | undefined>(maxEntries).fill(undefined);
+  const table = new KeyTable(maxEntries);
+  /** Which claim a slot holds: a retry's answer comes from that claim only. */
+  const claimOf = new Float64Array(maxEntries);
+  let claims = 0;
   const expiresAt = new Float64Array(maxEntries);
   const start = new Int32Array(maxEntries);
-  const length = new Int32Array(maxEntries).fill(-1); // -1: still being answered
+  const length = new Int32Array(maxEntries); // PENDING: still being answered
   const lapOf = new Float64Array(maxEntries);
   // Content types by index: the webhook has two, the table takes up to 255.
   const contentTypes: string[] = [];
@@ -71,23 +79,13 @@ export function createMemoryRetryStore(options: MemoryRetryStoreOptions = {}): M
   let count = 0;
   let nextSweep = 0;
 
-  /** Answers still being computed, for retries that arrive meanwhile. */
-  const pending = new Map<string, Promise<StoredAnswer>>();
+  /** Retries waiting for an answer still being computed, by claim. */
+  const waiting = new Map<number, { answer: Promise<StoredAnswer>; resolve(answer: StoredAnswer): void }>();
 
   function forgetOldest(): void {
-    const key = keys[oldest];
-    if (key !== undefined && slotOf.get(key) === oldest) slotOf.delete(key);
-    keys[oldest] = undefined;
+    table.remove(oldest);
     oldest = (oldest + 1) % maxEntries;
     count -= 1;
-  }
-
-  /** Forgets a slot's message at once (its answer cannot be kept). */
-  function drop(slot: number): void {
-    const key = keys[slot];
-    if (key !== undefined && slotOf.get(key) === slot) slotOf.delete(key);
-    keys[slot] = undefined;
-    length[slot] = 0;
   }
 
   /** Copies an answer into the arena, or forgets the message if it cannot be kept. */
@@ -96,7 +94,8 @@ export function createMemoryRetryStore(options: MemoryRetryStoreOptions = {}): M
     let type = contentTypes.indexOf(answer.contentType);
     if (type === -1 && contentTypes.length < 255) type = contentTypes.push(answer.contentType) - 1;
     if (type === -1 || size > maxBytes) {
-      drop(slot); // a retry then runs the handler again, rather than get another answer
+      table.remove(slot); // a retry then runs the handler again, rather than get another answer
+      length[slot] = 0;
       return;
     }
     typeOf[slot] = type;
@@ -126,22 +125,52 @@ export function createMemoryRetryStore(options: MemoryRetryStoreOptions = {}): M
   }
 
   function sweep(time: number): void {
-    while (count > 0 && (expiresAt[oldest] ?? 0) <= time && length[oldest] !== -1) forgetOldest();
+    while (count > 0 && (expiresAt[oldest] ?? 0) <= time && length[oldest] !== PENDING) forgetOldest();
+  }
+
+  /** The first delivery's claim: one small object, its method on the prototype. */
+  class FirstClaim {
+    readonly first = true;
+    constructor(
+      private readonly slot: number,
+      private readonly claim: number,
+    ) {}
+
+    settle(answer: StoredAnswer): void {
+      if (claimOf[this.slot] === this.claim && length[this.slot] === PENDING) keep(this.slot, answer);
+      const waiter = waiting.get(this.claim);
+      if (waiter !== undefined) {
+        waiting.delete(this.claim);
+        waiter.resolve(answer);
+      }
+    }
   }
 
   return {
     get size() {
-      return slotOf.size;
+      return table.size;
     },
     claim(key) {
       const time = now();
-      const waiting = pending.get(key);
-      if (waiting !== undefined) return { first: false, answer: waiting };
-      const known = slotOf.get(key);
-      // An answer whose bytes were reused (far more traffic than the arena holds) is
-      // forgotten, like an evicted one.
-      if (known !== undefined && (expiresAt[known] ?? 0) > time && intact(known)) {
-        return { first: false, answer: Promise.resolve(stored(known)) };
+      const known = table.find(key);
+      if (known !== -1) {
+        if (length[known] === PENDING) {
+          const claim = claimOf[known] as number;
+          let waiter = waiting.get(claim);
+          if (waiter === undefined) {
+            let resolve!: (answer: StoredAnswer) => void;
+            const answer = new Promise<StoredAnswer>((done) => (resolve = done));
+            waiter = { answer, resolve };
+            waiting.set(claim, waiter);
+          }
+          return { first: false, answer: waiter.answer };
+        }
+        // An answer whose bytes were reused (far more traffic than the arena holds) is
+        // forgotten, like an evicted one.
+        if ((expiresAt[known] ?? 0) > time && intact(known)) {
+          return { first: false, answer: Promise.resolve(stored(known)) };
+        }
+        table.remove(known);
       }
 
       if (time >= nextSweep) {
@@ -151,21 +180,12 @@ export function createMemoryRetryStore(options: MemoryRetryStoreOptions = {}): M
       if (count === maxEntries) forgetOldest();
       const slot = (oldest + count) % maxEntries;
       count += 1;
-      keys[slot] = key;
+      claims += 1;
+      claimOf[slot] = claims;
       expiresAt[slot] = time + RETRY_WINDOW_MS;
-      length[slot] = -1;
-      slotOf.set(key, slot);
-
-      let resolve!: (answer: StoredAnswer) => void;
-      pending.set(key, new Promise<StoredAnswer>((done) => (resolve = done)));
-      return {
-        first: true,
-        settle(answer) {
-          pending.delete(key);
-          if (keys[slot] === key) keep(slot, answer);
-          resolve(answer);
-        },
-      };
+      length[slot] = PENDING;
+      table.add(key, slot);
+      return new FirstClaim(slot, claims);
     },
   };
 }
