@@ -16,6 +16,8 @@ export interface Config {
   readonly redisUrl: string | undefined;
   readonly fallbackReply: string;
   readonly replyTimeoutMs: number;
+  /** MiB of answers the in-process retry memory keeps (RETRY_MEMORY_MB). */
+  readonly retryMemoryMb: number;
   readonly logLevel: LogLevel;
 }
 
@@ -65,6 +67,7 @@ export function loadConfig(env: Env): Config {
     redisUrl: url(env, 'REDIS_URL', ['redis:', 'rediss:']),
     fallbackReply: optional(env, 'FALLBACK_REPLY') ?? DEFAULT_FALLBACK_REPLY,
     replyTimeoutMs: integer(env, 'REPLY_TIMEOUT_MS', 4500, 1, 60_000),
+    retryMemoryMb: integer(env, 'RETRY_MEMORY_MB', 8, 1, 4096),
     logLevel: logLevel as LogLevel,
   });
 }

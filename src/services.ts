@@ -42,7 +42,7 @@ export function createServices(config: Config, options: ServiceOptions = {}): Se
   const logger = options.logger ?? createLogger(config.logLevel);
   const checks: HealthCheck[] = [];
   let tokenStore = options.tokenStore;
-  let retryStore = options.retryStore ?? createMemoryRetryStore();
+  let retryStore = options.retryStore ?? createMemoryRetryStore({ maxBytes: config.retryMemoryMb * 1024 * 1024 });
   let shutdown = async (): Promise<void> => undefined;
   if (config.redisUrl !== undefined) {
     // Many instances, one token and one retry memory; the process's own while Redis is down.

@@ -28,6 +28,7 @@ describe('configuration', () => {
     assert.equal(config.tokenMode, 'stable');
     assert.equal(config.fallbackReply, '暂不支持该类型的消息');
     assert.equal(config.replyTimeoutMs, 4500);
+    assert.equal(config.retryMemoryMb, 8);
     assert.equal(config.logLevel, 'info');
     assert.equal(config.redisUrl, undefined);
     assert.ok(Object.isFrozen(config));
@@ -48,6 +49,8 @@ describe('configuration', () => {
     ['an unknown WECHAT_TOKEN_MODE', { WECHAT_TOKEN_MODE: 'fast' }, 'WECHAT_TOKEN_MODE'],
     ['an unknown LOG_LEVEL', { LOG_LEVEL: 'loud' }, 'LOG_LEVEL'],
     ['a REPLY_TIMEOUT_MS that is not a number', { REPLY_TIMEOUT_MS: 'soon' }, 'REPLY_TIMEOUT_MS'],
+    ['a RETRY_MEMORY_MB of 0', { RETRY_MEMORY_MB: '0' }, 'RETRY_MEMORY_MB'],
+    ['a RETRY_MEMORY_MB of 1.5', { RETRY_MEMORY_MB: '1.5' }, 'RETRY_MEMORY_MB'],
     ['a WECHAT_PATH without a leading slash', { WECHAT_PATH: 'wechat' }, 'WECHAT_PATH'],
   ];
   for (const [name, env, variable] of bad) {

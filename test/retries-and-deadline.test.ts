@@ -290,6 +290,29 @@ describe('the retry store and customer-service messages', () => {
     assert.equal((await store.claim('k')).first, true);
   });
 
+  it('RETRY_MEMORY_MB bounds the answers kept: past it the oldest retry runs the handler again, a recent one does not', async () => {
+    const runs = new Map<string, number>();
+    const router = createReplyRouter().on('text', (message) => {
+      runs.set(message.Content, (runs.get(message.Content) ?? 0) + 1);
+      return undefined; // the default echo
+    });
+    const app = await startApp({ RETRY_MEMORY_MB: '1' }, { router });
+    try {
+      // 600 echoes of ~2.2 KB each: more than 1 MiB holds.
+      const messages = Array.from({ length: 600 }, (_, i) => textXml(`${String(i).padStart(4, '0')} ${'中'.repeat(650)}`, `9${i}`));
+      for (const xml of messages) assert.equal((await postToWebhook(app.url, xml)).status, 200);
+      const oldest = messages[0] as string;
+      const newest = messages[599] as string;
+      await postToWebhook(app.url, oldest);
+      await postToWebhook(app.url, newest);
+      const ran = (i: number) => runs.get(`${String(i).padStart(4, '0')} ${'中'.repeat(650)}`);
+      assert.equal(ran(0), 2, 'the oldest answer was forgotten');
+      assert.equal(ran(599), 1, 'the newest answer was kept');
+    } finally {
+      await app.close();
+    }
+  });
+
   it('splits text between code points into pieces of at most 2048 bytes', () => {
     const text = `${'a'.repeat(2047)}😀${'中'.repeat(1000)}`;
     const pieces = splitText(text);

@@ -35,11 +35,20 @@ export interface MemoryRetryStore extends RetryStore {
   readonly size: number;
 }
 
+/**
+ * 8 MiB of answers and 52,429 messages: a text reply is ~300 bytes (~700 in safe
+ * mode), `success` 7, so this is 16 s of history (all of WeChat's retries) at 1,700
+ * text replies a second (750 in safe mode). RETRY_MEMORY_MB, or Redis, holds more.
+ */
+const DEFAULT_MAX_BYTES = 8 * 1024 * 1024;
+/** Messages remembered per byte of answers: one per 160 bytes. */
+const BYTES_PER_ENTRY = 160;
+
 export interface MemoryRetryStoreOptions {
-  /** How many messages are remembered at most (default 50,000). */
-  readonly maxEntries?: number;
-  /** How many bytes of answers are kept at most (default 24 MiB). */
+  /** How many bytes of answers are kept at most (default 8 MiB). */
   readonly maxBytes?: number;
+  /** How many messages are remembered at most (default one per 160 bytes of `maxBytes`). */
+  readonly maxEntries?: number;
   readonly now?: () => number;
 }
 
@@ -54,8 +63,8 @@ export interface MemoryRetryStoreOptions {
  * memory under load (BENCHMARKS.md).
  */
 export function createMemoryRetryStore(options: MemoryRetryStoreOptions = {}): MemoryRetryStore {
-  const maxEntries = options.maxEntries ?? 50_000;
-  const maxBytes = options.maxBytes ?? 24 * 1024 * 1024;
+  const maxBytes = options.maxBytes ?? DEFAULT_MAX_BYTES;
+  const maxEntries = options.maxEntries ?? Math.max(1, Math.ceil(maxBytes / BYTES_PER_ENTRY));
   const now = options.now ?? Date.now;
   if (!Number.isSafeInteger(maxEntries) || maxEntries < 1) throw new TypeError('maxEntries must be a whole number ≥ 1');
   if (!Number.isSafeInteger(maxBytes) || maxBytes < 1) throw new TypeError('maxBytes must be a whole number ≥ 1');
