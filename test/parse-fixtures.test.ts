@@ -65,3 +65,68 @@ describe('parsing WeChat’s real message fixtures', () => {
     assert.equal(message.MsgID, (expected['event_templatesendjobfinish.xml'] as RawFields).MsgID);
   });
 });
+
+describe('folding the parser’s nodes into fields', () => {
+  /**
+   * The oracle: fast-xml-parser's own object building (with the same options), less the
+   * whitespace text it keeps between elements. parseXml folds the parser's ordered nodes
+   * itself; it must give the same fields for every body, or fail where it fails.
+   */
+  async function objectModeParse(): Promise<(body: string) => RawFields> {
+    const { XMLParser } = await import('fast-xml-parser');
+    const parser = new XMLParser({
+      ignoreAttributes: true,
+      ignoreDeclaration: true,
+      ignorePiTags: true,
+      parseTagValue: false,
+      trimValues: false,
+      processEntities: false,
+      isArray: (name, path) => (name === 'item' || name === 'List') && typeof path === 'string' && path.includes('.'),
+    });
+    const withoutText = (value: unknown): RawValue => {
+      if (typeof value === 'string') return value;
+      if (Array.isArray(value)) return value.map(withoutText);
+      const fields: Record<string, RawValue> = {};
+      for (const [key, child] of Object.entries(value as object)) if (key !== '#text') fields[key] = withoutText(child);
+      return fields;
+    };
+    return (body) => {
+      const document = parser.parse(body, true) as Record<string, unknown>;
+      const root = document['xml'];
+      if (Object.keys(document).length !== 1 || root === undefined) throw new Error('not <xml>');
+      return typeof root === 'object' && root !== null && !Array.isArray(root) ? (withoutText(root) as RawFields) : {};
+    };
+  }
+
+  it('gives the fields fast-xml-parser’s object mode gives, for any nesting, repetition and text (property)', async () => {
+    const fc = (await import('fast-check')).default;
+    const oracle = await objectModeParse();
+    const name = fc.constantFrom('A', 'B', 'item', 'List', 'constructor', 'toString', 'xml', 'Content');
+    const text = fc.constantFrom('', ' ', '\n  ', 'x', '中文', '1 < 2', '<![CDATA[a]]>', '<![CDATA[ b ]]>tail', '<!-- note -->');
+    const { element } = fc.letrec<{ element: string }>((tie) => ({
+      element: fc.oneof(
+        { depthSize: 'small', withCrossShrink: true },
+        fc.tuple(name, text).map(([n, t]) => (t === '' && n === 'B' ? `<${n}/>` : `<${n}>${t}</${n}>`)),
+        fc.tuple(name, fc.array(fc.tuple(text, tie('element')), { maxLength: 4 }), text).map(
+          ([n, children, tail]) => `<${n}>${children.map(([t, child]) => t + child).join('')}${tail}</${n}>`,
+        ),
+      ),
+    }));
+    const body = fc.tuple(fc.constantFrom('', '<?xml version="1.0"?>', ' \n'), fc.array(fc.tuple(text, element), { maxLength: 5 }), text, fc.constantFrom('', '\n', 'x', '<xml/>')).map(
+      ([before, children, tail, after]) => `${before}<xml>${children.map(([t, child]) => t + child).join('')}${tail}</xml>${after}`,
+    );
+    fc.assert(
+      fc.property(body, (xml) => {
+        let expected: RawFields | undefined;
+        try {
+          expected = oracle(xml);
+        } catch {
+          expected = undefined;
+        }
+        if (expected === undefined) assert.throws(() => parseXml(xml), `accepted ${xml}`);
+        else assert.deepEqual(parseXml(xml), expected, xml);
+      }),
+      { numRuns: 1000 },
+    );
+  });
+});
