@@ -3,7 +3,7 @@ import { readFileSync, readdirSync } from 'node:fs';
 import { describe, it } from 'node:test';
 import type { RawFields, RawValue } from '../src/protocol/message-types.js';
 import { isKnownMessage } from '../src/protocol/message-types.js';
-import { parseXml } from '../src/protocol/parse-xml.js';
+import { parseEnvelopeXml, parseXml } from '../src/protocol/parse-xml.js';
 import { toMessage } from '../src/protocol/to-message.js';
 
 const dir = new URL('../../shared/fixtures/wechat/messages/', import.meta.url);
@@ -127,6 +127,52 @@ describe('folding the parser’s nodes into fields', () => {
         else assert.deepEqual(parseXml(xml), expected, xml);
       }),
       { numRuns: 1000 },
+    );
+  });
+});
+
+describe('reading the safe-mode envelope', () => {
+  it('gives exactly what parseXml gives, or fails where it fails, for canonical and near-canonical bodies (property)', async () => {
+    const fc = (await import('fast-check')).default;
+    // Each part canonical most of the time, so that bodies one or two changes away
+    // from WeChat's shape are frequent.
+    const mostly = <T,>(canonical: fc.Arbitrary<T>, other: fc.Arbitrary<T>) => fc.oneof({ arbitrary: canonical, weight: 5 }, { arbitrary: other, weight: 1 });
+    const space = mostly(fc.constantFrom('', ' ', '\n', '\t', '\r\n', '\n    '), fc.constantFrom('\u00a0', '\u2028', '\u000b', 'x'));
+    const account = mostly(fc.constantFrom('gh_0123456789ab', '', 'gh-a_b'), fc.constantFrom('a b', 'x\u0001y', '中文', 'a]]>b', 'a&amp;b'));
+    const encrypt = mostly(fc.base64String({ minLength: 4, maxLength: 64 }), fc.constantFrom('', 'ab c', 'a&amp;b', 'a<b', 'a]]b', '中', 'a\u0001'));
+    const cdata = (name: string, value: string, plain: boolean) => (plain ? `<${name}>${value}</${name}>` : `<${name}><![CDATA[${value}]]></${name}>`);
+    const body = fc
+      .record({
+        before: mostly(fc.constant(''), fc.constantFrom('<?xml version="1.0" encoding="UTF-8"?>', '\ufeff', ' ')),
+        s1: space,
+        s2: space,
+        s3: space,
+        after: mostly(fc.constantFrom('', '\n', '\r\n \t'), fc.constantFrom('x', '<!-- c -->', '<xml/>', '\u00a0')),
+        account,
+        encrypt,
+        swapped: mostly(fc.constant(false), fc.constant(true)),
+        plain: mostly(fc.constant(false), fc.constant(true)),
+        extra: mostly(fc.constant(''), fc.constantFrom('<AgentID>1</AgentID>', '<Encrypt>2</Encrypt>')),
+        closing: mostly(fc.constant('</xml>'), fc.constantFrom('</XML>', '', '</xml')),
+      })
+      .map(({ before, s1, s2, s3, after, account, encrypt, swapped, plain, extra, closing }) => {
+        const to = cdata('ToUserName', account, false);
+        const enc = cdata('Encrypt', encrypt, plain);
+        const [first, second] = swapped ? [enc, to] : [to, enc];
+        return `${before}<xml>${s1}${first}${s2}${second}${extra}${s3}${closing}${after}`;
+      });
+    const outcome = (read: (xml: string) => unknown, xml: string) => {
+      try {
+        return { fields: read(xml) };
+      } catch (error) {
+        return { error: (error as Error).name };
+      }
+    };
+    fc.assert(
+      fc.property(body, (xml) => {
+        assert.deepEqual(outcome(parseEnvelopeXml, xml), outcome(parseXml, xml), JSON.stringify(xml));
+      }),
+      { numRuns: 2000 },
     );
   });
 });

@@ -6,7 +6,7 @@ import { WebhookRequestError } from '../errors.js';
 import { buildReplyXml } from '../protocol/build-reply.js';
 import { createMessageCipher, DecryptError, type MessageCipher } from '../protocol/cipher.js';
 import type { IncomingMessage, RawFields } from '../protocol/message-types.js';
-import { MessageXmlError, parseXml } from '../protocol/parse-xml.js';
+import { MessageXmlError, parseEnvelopeXml, parseXml } from '../protocol/parse-xml.js';
 import { retryKeyOf } from '../protocol/retry-key.js';
 import { sealReply } from '../protocol/safe-mode.js';
 import { verifySignature } from '../protocol/signature.js';
@@ -55,13 +55,13 @@ function checkSignature(query: Query, token: string): void {
   }
 }
 
-/** What a request's mode needs to open the message and seal the reply. */
+/** What a request's mode needs to open the message (from the body) and seal the reply. */
 interface Envelope {
-  open(fields: RawFields): RawFields;
+  open(body: string): RawFields;
   seal(xml: string): string;
 }
 
-const PLAINTEXT: Envelope = { open: (fields) => fields, seal: (xml) => xml };
+const PLAINTEXT: Envelope = { open: parseXml, seal: (xml) => xml };
 
 /**
  * The webhook's two handlers, on plain node:http requests so that the hot path needs
@@ -85,8 +85,8 @@ export function createWebhook(config: Config, { responder, retryStore, logger }:
     if (query.has('signature')) checkSignature(query, config.token);
     let appId = config.appId;
     return {
-      open(fields) {
-        const encrypted = fields.Encrypt;
+      open(body) {
+        const encrypted = parseEnvelopeXml(body).Encrypt;
         if (typeof encrypted !== 'string' || encrypted === '') {
           throw new WebhookRequestError(400, 'encrypt_type=aes, but the body has no Encrypt field');
         }
@@ -129,7 +129,7 @@ export function createWebhook(config: Config, { responder, retryStore, logger }:
     let envelope = PLAINTEXT;
     if (query.get('encrypt_type') === 'aes') envelope = encryptedEnvelope(query);
     else checkSignature(query, config.token);
-    const message = toMessage(envelope.open(parseXml(await readRawBody(req))));
+    const message = toMessage(envelope.open(await readRawBody(req)));
     return { message, envelope };
   }
 
