@@ -1,4 +1,5 @@
 import assert from 'node:assert/strict';
+import type { Arbitrary } from 'fast-check';
 import { readFileSync, readdirSync } from 'node:fs';
 import { describe, it } from 'node:test';
 import type { RawFields, RawValue } from '../src/protocol/message-types.js';
@@ -136,7 +137,7 @@ describe('reading the safe-mode envelope', () => {
     const fc = (await import('fast-check')).default;
     // Each part canonical most of the time, so that bodies one or two changes away
     // from WeChat's shape are frequent.
-    const mostly = <T,>(canonical: fc.Arbitrary<T>, other: fc.Arbitrary<T>) => fc.oneof({ arbitrary: canonical, weight: 5 }, { arbitrary: other, weight: 1 });
+    const mostly = <T,>(canonical: Arbitrary<T>, other: Arbitrary<T>) => fc.oneof({ arbitrary: canonical, weight: 5 }, { arbitrary: other, weight: 1 });
     const space = mostly(fc.constantFrom('', ' ', '\n', '\t', '\r\n', '\n    '), fc.constantFrom('\u00a0', '\u2028', '\u000b', 'x'));
     const account = mostly(fc.constantFrom('gh_0123456789ab', '', 'gh-a_b'), fc.constantFrom('a b', 'x\u0001y', '中文', 'a]]>b', 'a&amp;b'));
     const encrypt = mostly(fc.base64String({ minLength: 4, maxLength: 64 }), fc.constantFrom('', 'ab c', 'a&amp;b', 'a<b', 'a]]b', '中', 'a\u0001'));
