@@ -1,4 +1,4 @@
-import { createHash } from 'node:crypto';
+import { hash } from 'node:crypto';
 import type { IncomingMessage } from './message-types.js';
 
 /**
@@ -15,5 +15,5 @@ export function retryKeyOf(message: IncomingMessage): string {
   };
   const msgId = text('MsgId');
   const parts = msgId !== '' ? [message.ToUserName, msgId] : [message.ToUserName, message.FromUserName, message.CreateTime, text('Event'), text('EventKey')];
-  return createHash('sha1').update(parts.join('\u0000')).digest('base64');
+  return hash('sha1', parts.join('\u0000'), 'base64');
 }

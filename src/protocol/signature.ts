@@ -1,4 +1,4 @@
-import { createHash, timingSafeEqual } from 'node:crypto';
+import { hash, timingSafeEqual } from 'node:crypto';
 
 /**
  * WeChat's request signature: the hex SHA-1 of the parts sorted as strings and joined.
@@ -6,7 +6,7 @@ import { createHash, timingSafeEqual } from 'node:crypto';
  * https://developers.weixin.qq.com/doc/offiaccount/Basic_Information/Access_Overview.html
  */
 export function sign(...parts: string[]): string {
-  return createHash('sha1').update(parts.sort().join('')).digest('hex');
+  return hash('sha1', parts.sort().join(''), 'hex');
 }
 
 /** Compares a received signature with the expected one in constant time. */
