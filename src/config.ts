@@ -67,7 +67,7 @@ export function loadConfig(env: Env): Config {
     redisUrl: url(env, 'REDIS_URL', ['redis:', 'rediss:']),
     fallbackReply: optional(env, 'FALLBACK_REPLY') ?? DEFAULT_FALLBACK_REPLY,
     replyTimeoutMs: integer(env, 'REPLY_TIMEOUT_MS', 4500, 1, 60_000),
-    retryMemoryMb: integer(env, 'RETRY_MEMORY_MB', 8, 1, 4096),
+    retryMemoryMb: integer(env, 'RETRY_MEMORY_MB', 8, 1, 1024),
     logLevel: logLevel as LogLevel,
   });
 }

@@ -51,6 +51,7 @@ describe('configuration', () => {
     ['a REPLY_TIMEOUT_MS that is not a number', { REPLY_TIMEOUT_MS: 'soon' }, 'REPLY_TIMEOUT_MS'],
     ['a RETRY_MEMORY_MB of 0', { RETRY_MEMORY_MB: '0' }, 'RETRY_MEMORY_MB'],
     ['a RETRY_MEMORY_MB of 1.5', { RETRY_MEMORY_MB: '1.5' }, 'RETRY_MEMORY_MB'],
+    ['a RETRY_MEMORY_MB over 1024', { RETRY_MEMORY_MB: '1025' }, 'RETRY_MEMORY_MB'],
     ['a WECHAT_PATH without a leading slash', { WECHAT_PATH: 'wechat' }, 'WECHAT_PATH'],
   ];
   for (const [name, env, variable] of bad) {

@@ -244,6 +244,21 @@ describe('the retry store and customer-service messages', () => {
     assert.deepEqual([table.find('k1062789'), table.find('k1279192')], [-1, 1]);
   });
 
+  it('a retry waits for a first answer still running even after the ring forgot its slot', async () => {
+    const store = createMemoryRetryStore({ maxEntries: 2, maxBytes: 1000 });
+    const a = store.claim('a');
+    assert.ok(a.first);
+    for (const key of ['b', 'c']) {
+      const claim = store.claim(key);
+      assert.ok(claim.first);
+      claim.settle({ contentType: 'text/plain', body: Buffer.from(key) });
+    }
+    const retry = store.claim('a');
+    assert.ok(!retry.first, 'the handler must not run again while the first is running');
+    a.settle({ contentType: 'text/plain', body: Buffer.from('answer a') });
+    assert.equal((await retry.answer).body.toString(), 'answer a');
+  });
+
   it('keeps recent answers and forgets those the arena has reused', async () => {
     const store = createMemoryRetryStore({ maxEntries: 100, maxBytes: 1000 });
     for (let i = 0; i < 10; i++) {
@@ -272,10 +287,11 @@ describe('the retry store and customer-service messages', () => {
     assert.equal(store.claim('big').first, true, 'a retry runs the handler again rather than get another answer');
   });
 
-  it('refuses bounds that are not whole numbers ≥ 1', () => {
+  it('refuses bounds that are not whole numbers ≥ 1, and more than 1 GiB of answers', () => {
     assert.throws(() => createMemoryRetryStore({ maxEntries: 0 }), TypeError);
     assert.throws(() => createMemoryRetryStore({ maxBytes: 0 }), TypeError);
     assert.throws(() => createMemoryRetryStore({ maxEntries: 1.5 }), TypeError);
+    assert.throws(() => createMemoryRetryStore({ maxBytes: 2 ** 30 + 1 }), TypeError, 'more than 1 GiB');
   });
 
   it('forgets a message after 60 s', async () => {

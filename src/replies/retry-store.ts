@@ -41,11 +41,12 @@ export interface MemoryRetryStore extends RetryStore {
  * text replies a second (750 in safe mode). RETRY_MEMORY_MB, or Redis, holds more.
  */
 const DEFAULT_MAX_BYTES = 8 * 1024 * 1024;
+const MAX_BYTES = 2 ** 30;
 /** Messages remembered per byte of answers: one per 160 bytes. */
 const BYTES_PER_ENTRY = 160;
 
 export interface MemoryRetryStoreOptions {
-  /** How many bytes of answers are kept at most (default 8 MiB). */
+  /** How many bytes of answers are kept at most (default 8 MiB, at most 1 GiB). */
   readonly maxBytes?: number;
   /** How many messages are remembered at most (default one per 160 bytes of `maxBytes`). */
   readonly maxEntries?: number;
@@ -58,16 +59,21 @@ export interface MemoryRetryStoreOptions {
  * one fixed buffer used as a ring, and each message's slot (its key, expiry and the
  * place of its answer) lives in typed arrays, also a ring, indexed by a `KeyTable`: the
  * oldest message is forgotten when either ring needs its room, and expired ones once a
- * second. Measured, a string key, a Map entry or a Buffer per message is promoted to
- * V8's old generation and churns it, which more than doubled the server's resident
- * memory under load (BENCHMARKS.md).
+ * second. Messages still being answered are also kept by key in a small map, so that a
+ * retry waits for the first answer even if the ring had to forget the slot meanwhile.
+ * Measured, a string key, a Map entry or a Buffer per remembered message is promoted
+ * to V8's old generation and churns it, which more than doubled the server's resident
+ * memory under load (BENCHMARKS.md); the map of answers in progress holds a few dozen.
  */
 export function createMemoryRetryStore(options: MemoryRetryStoreOptions = {}): MemoryRetryStore {
   const maxBytes = options.maxBytes ?? DEFAULT_MAX_BYTES;
   const maxEntries = options.maxEntries ?? Math.max(1, Math.ceil(maxBytes / BYTES_PER_ENTRY));
   const now = options.now ?? Date.now;
   if (!Number.isSafeInteger(maxEntries) || maxEntries < 1) throw new TypeError('maxEntries must be a whole number ≥ 1');
-  if (!Number.isSafeInteger(maxBytes) || maxBytes < 1) throw new TypeError('maxBytes must be a whole number ≥ 1');
+  // Arena offsets are 32-bit: at most 1 GiB (RETRY_MEMORY_MB stops at 1024).
+  if (!Number.isSafeInteger(maxBytes) || maxBytes < 1 || maxBytes > MAX_BYTES) {
+    throw new TypeError('maxBytes must be a whole number from 1 to 2³⁰ (1 GiB)');
+  }
 
   const arena = Buffer.allocUnsafeSlow(maxBytes);
   let writeAt = 0; // where the next answer's bytes go
@@ -88,8 +94,8 @@ export function createMemoryRetryStore(options: MemoryRetryStoreOptions = {}): M
   let count = 0;
   let nextSweep = 0;
 
-  /** Retries waiting for an answer still being computed, by claim. */
-  const waiting = new Map<number, { answer: Promise<StoredAnswer>; resolve(answer: StoredAnswer): void }>();
+  /** Messages still being answered, by key: what their retries wait for. */
+  const inProgress = new Map<string, FirstClaim>();
 
   function forgetOldest(): void {
     table.remove(oldest);
@@ -137,21 +143,35 @@ export function createMemoryRetryStore(options: MemoryRetryStoreOptions = {}): M
     while (count > 0 && (expiresAt[oldest] ?? 0) <= time && length[oldest] !== PENDING) forgetOldest();
   }
 
-  /** The first delivery's claim: one small object, its method on the prototype. */
+  /** The first delivery's claim: one small object, its methods on the prototype. */
   class FirstClaim {
     readonly first = true;
+    #waiter: { answer: Promise<StoredAnswer>; resolve(answer: StoredAnswer): void } | undefined;
+    #settled = false;
+
     constructor(
+      private readonly key: string,
       private readonly slot: number,
       private readonly claim: number,
     ) {}
 
-    settle(answer: StoredAnswer): void {
-      if (claimOf[this.slot] === this.claim && length[this.slot] === PENDING) keep(this.slot, answer);
-      const waiter = waiting.get(this.claim);
-      if (waiter !== undefined) {
-        waiting.delete(this.claim);
-        waiter.resolve(answer);
+    /** The answer, for a retry that arrives before it is settled. */
+    answer(): Promise<StoredAnswer> {
+      if (this.#waiter === undefined) {
+        let resolve!: (answer: StoredAnswer) => void;
+        const answer = new Promise<StoredAnswer>((done) => (resolve = done));
+        this.#waiter = { answer, resolve };
       }
+      return this.#waiter.answer;
+    }
+
+    settle(answer: StoredAnswer): void {
+      if (this.#settled) return;
+      this.#settled = true;
+      if (inProgress.get(this.key) === this) inProgress.delete(this.key);
+      // Unless the ring has forgotten the slot (and maybe given it to another message).
+      if (claimOf[this.slot] === this.claim) keep(this.slot, answer);
+      this.#waiter?.resolve(answer);
     }
   }
 
@@ -160,20 +180,11 @@ export function createMemoryRetryStore(options: MemoryRetryStoreOptions = {}): M
       return table.size;
     },
     claim(key) {
+      const running = inProgress.get(key);
+      if (running !== undefined) return { first: false, answer: running.answer() };
       const time = now();
       const known = table.find(key);
       if (known !== -1) {
-        if (length[known] === PENDING) {
-          const claim = claimOf[known] as number;
-          let waiter = waiting.get(claim);
-          if (waiter === undefined) {
-            let resolve!: (answer: StoredAnswer) => void;
-            const answer = new Promise<StoredAnswer>((done) => (resolve = done));
-            waiter = { answer, resolve };
-            waiting.set(claim, waiter);
-          }
-          return { first: false, answer: waiter.answer };
-        }
         // An answer whose bytes were reused (far more traffic than the arena holds) is
         // forgotten, like an evicted one.
         if ((expiresAt[known] ?? 0) > time && intact(known)) {
@@ -194,7 +205,9 @@ export function createMemoryRetryStore(options: MemoryRetryStoreOptions = {}): M
       expiresAt[slot] = time + RETRY_WINDOW_MS;
       length[slot] = PENDING;
       table.add(key, slot);
-      return new FirstClaim(slot, claims);
+      const claim = new FirstClaim(key, slot, claims);
+      inProgress.set(key, claim);
+      return claim;
     },
   };
 }
