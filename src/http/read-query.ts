@@ -1,30 +1,44 @@
 /** A request's query: each parameter once, as a string; repeated or empty ones left out. */
 export type Query = ReadonlyMap<string, string>;
 
-const HEX = /^[0-9A-Fa-f]{2}$/;
+/** The value of a hex digit's character code, or -1. */
+function hexValue(code: number): number {
+  if (code >= 0x30 && code <= 0x39) return code - 0x30;
+  const lower = code | 0x20;
+  return lower >= 0x61 && lower <= 0x66 ? lower - 0x57 : -1;
+}
+
+/** True when the text holds a `%` followed by two hex digits. */
+function hasEscape(text: string): boolean {
+  for (let at = text.indexOf('%'); at !== -1; at = text.indexOf('%', at + 1)) {
+    if (hexValue(text.charCodeAt(at + 1)) !== -1 && hexValue(text.charCodeAt(at + 2)) !== -1) return true;
+  }
+  return false;
+}
 
 /**
- * Decodes a query component as URLSearchParams does: `+` is a space, `%XX` a byte, and
- * the bytes are read as UTF-8 (U+FFFD where they are not); a `%` not followed by two
- * hex digits stays as it is. Most components have neither and are returned at once.
+ * Decodes a query component as the URL Standard does: `+` is a space, `%XX` a byte,
+ * and the bytes are read as UTF-8 (U+FFFD where they are not); a `%` not followed by
+ * two hex digits stays as it is. Most components have neither and are returned at
+ * once; the others are decoded in one pass, without exceptions (a thrown
+ * decodeURIComponent costs ~10 µs, and a 16 KiB query can hold 8,000 stray `%`).
  */
 function decode(component: string): string {
   const spaced = component.includes('+') ? component.replaceAll('+', ' ') : component;
-  if (!spaced.includes('%')) return spaced;
-  try {
-    return decodeURIComponent(spaced);
-  } catch {
-    // A stray `%` or bytes that are not UTF-8: decode byte by byte.
-  }
+  if (!hasEscape(spaced)) return spaced;
   const bytes = Buffer.from(spaced, 'utf8');
-  const out = Buffer.allocUnsafe(bytes.length);
   let length = 0;
   for (let i = 0; i < bytes.length; i++) {
-    const escaped = bytes[i] === 0x25 && HEX.test(bytes.toString('latin1', i + 1, i + 3));
-    out[length++] = escaped ? parseInt(bytes.toString('latin1', i + 1, i + 3), 16) : (bytes[i] as number);
-    if (escaped) i += 2;
+    const high = bytes[i] === 0x25 ? hexValue(bytes[i + 1] ?? 0) : -1;
+    const low = high === -1 ? -1 : hexValue(bytes[i + 2] ?? 0);
+    if (low === -1) {
+      bytes[length++] = bytes[i] as number;
+    } else {
+      bytes[length++] = high * 16 + low;
+      i += 2;
+    }
   }
-  return out.toString('utf8', 0, length);
+  return bytes.toString('utf8', 0, length);
 }
 
 /**
@@ -38,12 +52,17 @@ export function readQuery(url: string | undefined): Query {
   const mark = url?.indexOf('?') ?? -1;
   if (url === undefined || mark === -1) return query;
   let repeated: Set<string> | undefined;
+  let equals = -1; // the next `=` at or after `at` (url.length: none left)
   for (let at = mark + 1; at < url.length; ) {
     let end = url.indexOf('&', at);
     if (end === -1) end = url.length;
     if (end > at) {
-      const equals = url.indexOf('=', at);
-      const named = equals !== -1 && equals < end;
+      // Searched again only once passed, so that `a&a&a…` stays linear.
+      if (equals < at) {
+        equals = url.indexOf('=', at);
+        if (equals === -1) equals = url.length;
+      }
+      const named = equals < end;
       const name = decode(url.slice(at, named ? equals : end));
       const value = named ? decode(url.slice(equals + 1, end)) : '';
       if (query.has(name)) (repeated ??= new Set()).add(name);

@@ -117,7 +117,8 @@ function valueOf(children: OrderedNode[]): RawValue {
 /**
  * Folds nodes into fields: a repeated element or a list element becomes an array; the
  * text between elements (whitespace) is kept apart, and an element with children
- * drops it. Names are own properties of a plain object, so `constructor` is a field.
+ * drops it. (fast-xml-parser itself refuses `__proto__`, `constructor` and
+ * `prototype` as names and renames `toString` and its kin.)
  */
 function fold(nodes: OrderedNode[]): { fields: Record<string, RawValue> | undefined; names: number; text: string | undefined } {
   let fields: Record<string, RawValue> | undefined;

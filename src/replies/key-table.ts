@@ -62,9 +62,10 @@ export class KeyTable {
     this.count += 1;
   }
 
-  /** Empties `slot`, if it holds a key. */
+  /** Empties `slot`, if it is one of the table's and holds a key. */
   remove(slot: number): void {
-    if (this.keyCode[slot] === NO_KEY) return;
+    const code = this.keyCode[slot];
+    if (code === undefined || code === NO_KEY) return; // out of range, or no key
     this.keyCode[slot] = NO_KEY;
     this.count -= 1;
     let hole = (this.hashOf[slot] as number) & this.mask;
