@@ -63,7 +63,7 @@ export interface MemoryRetryStoreOptions {
  * retry waits for the first answer even if the ring had to forget the slot meanwhile.
  * Measured, a string key, a Map entry or a Buffer per remembered message is promoted
  * to V8's old generation and churns it, which more than doubled the server's resident
- * memory under load (BENCHMARKS.md); the map of answers in progress holds a few dozen.
+ * memory under load (BENCHMARKS.md); the map holds only the messages in progress.
  */
 export function createMemoryRetryStore(options: MemoryRetryStoreOptions = {}): MemoryRetryStore {
   const maxBytes = options.maxBytes ?? DEFAULT_MAX_BYTES;
