@@ -2,7 +2,7 @@ import assert from 'node:assert/strict';
 import { after, before, beforeEach, describe, it } from 'node:test';
 import { isLoopback, requireAdmin } from '../src/http/admin-auth.js';
 import { FakeWeChat } from './helpers/fake-wechat.js';
-import { startApp, type RunningApp } from './helpers/start-app.js';
+import { startApp, withFakeWeChat, type RunningApp } from './helpers/start-app.js';
 
 const ADMIN_TOKEN = 'admin-secret-5d8e1a';
 const bearer = { Authorization: `Bearer ${ADMIN_TOKEN}` };
@@ -202,10 +202,8 @@ describe('GET /qrcode', () => {
 });
 
 describe('GET /qrcode: token fetched once, credentials, loopback rule', () => {
-  it('20 sequential and 50 concurrent requests on a cold cache make one token fetch', async () => {
-    const fake = await new FakeWeChat().start();
-    const app = await startApp({ ...fake.env(), ADMIN_TOKEN });
-    try {
+  it('20 sequential and 50 concurrent requests on a cold cache make one token fetch', () =>
+    withFakeWeChat({ ADMIN_TOKEN }, async (app, fake) => {
       const concurrent = await Promise.all(Array.from({ length: 50 }, (_, i) => fetch(`${app.url}/qrcode?scene_id=${i + 1}&format=json`, { headers: bearer })));
       assert.ok(concurrent.every((response) => response.status === 200));
       for (let i = 0; i < 20; i++) {
@@ -213,24 +211,14 @@ describe('GET /qrcode: token fetched once, credentials, loopback rule', () => {
       }
       assert.equal(fake.tokenFetches(), 1);
       assert.equal(fake.count('/cgi-bin/qrcode/create'), 70);
-    } finally {
-      await app.close();
-      await fake.stop();
-    }
-  });
+    }));
 
-  it('a wrong AppSecret → 502 with WeChat’s errcode', async () => {
-    const fake = await new FakeWeChat().start();
-    const app = await startApp({ ...fake.env(), WECHAT_APPSECRET: 'wrong-secret', ADMIN_TOKEN });
-    try {
+  it('a wrong AppSecret → 502 with WeChat’s errcode', () =>
+    withFakeWeChat({ WECHAT_APPSECRET: 'wrong-secret', ADMIN_TOKEN }, async (app) => {
       const response = await fetch(`${app.url}/qrcode?scene_id=1`, { headers: bearer });
       assert.equal(response.status, 502);
       assert.equal(((await response.json()) as { errcode: number }).errcode, 40125);
-    } finally {
-      await app.close();
-      await fake.stop();
-    }
-  });
+    }));
 
   it('no AppID/AppSecret → 503', async () => {
     const app = await startApp({ ADMIN_TOKEN });
@@ -241,18 +229,12 @@ describe('GET /qrcode: token fetched once, credentials, loopback rule', () => {
     }
   });
 
-  it('without ADMIN_TOKEN: serves loopback clients, even with a forwarded-for header, and warns at start-up', async () => {
-    const fake = await new FakeWeChat().start();
-    const app = await startApp(fake.env());
-    try {
+  it('without ADMIN_TOKEN: serves loopback clients, even with a forwarded-for header, and warns at start-up', () =>
+    withFakeWeChat({}, async (app) => {
       const response = await fetch(`${app.url}/qrcode?scene_id=1&format=json`, { headers: { 'X-Forwarded-For': '203.0.113.9' } });
       assert.equal(response.status, 200);
       assert.ok(app.logs.some((line) => line.level === 40 && String(line.msg).includes('ADMIN_TOKEN')));
-    } finally {
-      await app.close();
-      await fake.stop();
-    }
-  });
+    }));
 
   it('without ADMIN_TOKEN: a client that is not loopback gets 403', () => {
     // A non-loopback connection cannot be opened in this sandbox, so the guard is called

@@ -3,6 +3,7 @@ import { Writable } from 'node:stream';
 import { createApp, type AppOptions } from '../../src/app.js';
 import { loadConfig, type Config } from '../../src/config.js';
 import { createLogger } from '../../src/logger.js';
+import { FakeWeChat } from './fake-wechat.js';
 
 export const TEST_TOKEN = 'test-token';
 
@@ -46,4 +47,25 @@ export async function startApp(
         server.close((error) => (error ? reject(error) : void app.shutdown().then(resolve)));
       }),
   };
+}
+
+/**
+ * Runs `test` against a fresh fake WeChat and an app configured for it (plus `env`),
+ * then closes both, whatever the test did.
+ */
+export async function withFakeWeChat(
+  env: Record<string, string>,
+  test: (app: RunningApp, fake: FakeWeChat) => Promise<void>,
+): Promise<void> {
+  const fake = await new FakeWeChat().start();
+  try {
+    const app = await startApp({ ...fake.env(), ...env });
+    try {
+      await test(app, fake);
+    } finally {
+      await app.close();
+    }
+  } finally {
+    await fake.stop();
+  }
 }
