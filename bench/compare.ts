@@ -44,7 +44,13 @@ const CHECK_EVERY = 50;
 /** At most this many prebuilt requests (about 2 KB each); past it they are built live. */
 const POOL_MAX = 200_000;
 
-async function measure(server: ServerProcess, target: Target, seconds: number, connections: number, poolSize: number): Promise<Measurement & { problems: string[] }> {
+async function measure(
+  server: ServerProcess,
+  target: Target,
+  seconds: number,
+  connections: number,
+  poolSize: number,
+): Promise<Measurement & { problems: string[] }> {
   const pool = new MessagePool(target.safe, poolSize);
   const check = new SampledCheck(CHECK_EVERY);
   const cpuBefore = cpuSeconds(server.pid);
@@ -90,7 +96,14 @@ export async function compare(settings: CompareSettings, log: (line: string) => 
     for (const target of TARGETS) {
       const warm = await measure(serverOf(target), target, settings.warmup, settings.connections, 0);
       warmRate.set(target, warm.reqPerSec);
-      results.set(target, { target, rounds: [], warmupErrors: warm.errors, peakRssMiB: 0, problems: [...warm.problems], serverLog: { lines: 0, tail: [] } });
+      results.set(target, {
+        target,
+        rounds: [],
+        warmupErrors: warm.errors,
+        peakRssMiB: 0,
+        problems: [...warm.problems],
+        serverLog: { lines: 0, tail: [] },
+      });
       log(`warm-up ${target.label}: ${Math.round(warm.reqPerSec)} req/s, ${warm.errors} errors`);
     }
 

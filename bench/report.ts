@@ -74,13 +74,34 @@ function budgets(row: (label: string) => Row): Verdict[] {
   const x = (a: number, b: number): string => `${fixed(a / b, 2)}×`;
   const ourErrors = ours.errors + oursAes.errors;
   return [
-    verdict(ours.reqPerSec >= 2 * webot.reqPerSec, `plaintext req/s ≥ 2.0× node-webot: ${int(ours.reqPerSec)} vs ${int(webot.reqPerSec)} (${x(ours.reqPerSec, webot.reqPerSec)})`),
-    verdict(ours.reqPerSec > co.reqPerSec, `plaintext req/s > co-wechat: ${int(ours.reqPerSec)} vs ${int(co.reqPerSec)} (${x(ours.reqPerSec, co.reqPerSec)})`),
-    verdict(ours.cpuMicros <= 3 * bare.cpuMicros, `CPU per request ≤ 3× bare: ${int(ours.cpuMicros)} µs vs ${int(bare.cpuMicros)} µs (${x(ours.cpuMicros, bare.cpuMicros)})`),
-    verdict(oursAes.reqPerSec >= 2 * webotAes.reqPerSec, `safe-mode req/s ≥ 2.0× node-webot safe mode: ${int(oursAes.reqPerSec)} vs ${int(webotAes.reqPerSec)} (${x(oursAes.reqPerSec, webotAes.reqPerSec)})`),
-    verdict(ours.p99 <= webot.p99 / 2, `plaintext p99 ≤ ½ node-webot's: ${fixed(ours.p99, 2)} ms vs ${fixed(webot.p99, 2)} ms (${x(ours.p99, webot.p99)})`),
-    verdict(oursAes.p99 <= webotAes.p99 / 2, `safe-mode p99 ≤ ½ node-webot's: ${fixed(oursAes.p99, 2)} ms vs ${fixed(webotAes.p99, 2)} ms (${x(oursAes.p99, webotAes.p99)})`),
-    verdict(ours.peakRssMiB <= webot.peakRssMiB, `peak RSS ≤ node-webot's: ${fixed(ours.peakRssMiB, 1)} MiB vs ${fixed(webot.peakRssMiB, 1)} MiB`),
+    verdict(
+      ours.reqPerSec >= 2 * webot.reqPerSec,
+      `plaintext req/s ≥ 2.0× node-webot: ${int(ours.reqPerSec)} vs ${int(webot.reqPerSec)} (${x(ours.reqPerSec, webot.reqPerSec)})`,
+    ),
+    verdict(
+      ours.reqPerSec > co.reqPerSec,
+      `plaintext req/s > co-wechat: ${int(ours.reqPerSec)} vs ${int(co.reqPerSec)} (${x(ours.reqPerSec, co.reqPerSec)})`,
+    ),
+    verdict(
+      ours.cpuMicros <= 3 * bare.cpuMicros,
+      `CPU per request ≤ 3× bare: ${int(ours.cpuMicros)} µs vs ${int(bare.cpuMicros)} µs (${x(ours.cpuMicros, bare.cpuMicros)})`,
+    ),
+    verdict(
+      oursAes.reqPerSec >= 2 * webotAes.reqPerSec,
+      `safe-mode req/s ≥ 2.0× node-webot safe mode: ${int(oursAes.reqPerSec)} vs ${int(webotAes.reqPerSec)} (${x(oursAes.reqPerSec, webotAes.reqPerSec)})`,
+    ),
+    verdict(
+      ours.p99 <= webot.p99 / 2,
+      `plaintext p99 ≤ ½ node-webot's: ${fixed(ours.p99, 2)} ms vs ${fixed(webot.p99, 2)} ms (${x(ours.p99, webot.p99)})`,
+    ),
+    verdict(
+      oursAes.p99 <= webotAes.p99 / 2,
+      `safe-mode p99 ≤ ½ node-webot's: ${fixed(oursAes.p99, 2)} ms vs ${fixed(webotAes.p99, 2)} ms (${x(oursAes.p99, webotAes.p99)})`,
+    ),
+    verdict(
+      ours.peakRssMiB <= webot.peakRssMiB,
+      `peak RSS ≤ node-webot's: ${fixed(ours.peakRssMiB, 1)} MiB vs ${fixed(webot.peakRssMiB, 1)} MiB`,
+    ),
     verdict(ourErrors === 0, `ours answered every request correctly (errors: ${ourErrors})`),
   ];
 }
@@ -102,7 +123,10 @@ export function machineLine(): string {
 }
 
 /** The Markdown report of a comparison run, and whether every budget line passed. */
-export function renderReport(results: readonly TargetResult[], settings: CompareSettings): { markdown: string; pass: boolean; errors: number } {
+export function renderReport(
+  results: readonly TargetResult[],
+  settings: CompareSettings,
+): { markdown: string; pass: boolean; errors: number } {
   const rows = results.map(toRow);
   const row = (label: string): Row => {
     const found = rows.find((r) => r.label === label);
@@ -123,8 +147,8 @@ export function renderReport(results: readonly TargetResult[], settings: Compare
       `${settings.connections} connections, no pipelining, autocannon on 127.0.0.1`,
     `- pinning: ${settings.pin ? 'servers on core 1, load generator on core 0 (taskset)' : 'none (fewer than 2 cores or no taskset)'}`,
     '- load: POST of a signed text message with Chinese Content and a fresh MsgId per request; safe mode encrypted (AES-256-CBC) with msg_signature',
-    '- checks: every response\'s status; the first 20 and every 50th reply opened and checked (parties swapped, Content echoed; safe mode: MsgSignature, decrypted, AppID)',
-    '- medians over rounds; peak RSS is the server process\'s VmHWM; server CPU from /proc/<pid>/stat (utime + stime) over the window ÷ responses',
+    "- checks: every response's status; the first 20 and every 50th reply opened and checked (parties swapped, Content echoed; safe mode: MsgSignature, decrypted, AppID)",
+    "- medians over rounds; peak RSS is the server process's VmHWM; server CPU from /proc/<pid>/stat (utime + stime) over the window ÷ responses",
     '',
     ...table(rows),
     '',

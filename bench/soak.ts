@@ -26,8 +26,14 @@ export async function soak(options: BenchOptions, pin: boolean, log: (line: stri
   const seconds = options.explicitDuration ?? (options.quick ? 15 : 60);
   const warmSeconds = Math.min(10, Math.floor(seconds / 3));
   const controlPort = await freePort();
-  const server = await startServer('ours (counting)', [COUNTING_SERVER], { pin, cwd: SERVERS_DIR, extraEnv: { CONTROL_PORT: String(controlPort) } });
-  log(`started our server with a counting handler (pid ${server.pid}, port ${server.port}); soaking ${seconds} s at ${options.connections} connections`);
+  const server = await startServer('ours (counting)', [COUNTING_SERVER], {
+    pin,
+    cwd: SERVERS_DIR,
+    extraEnv: { CONTROL_PORT: String(controlPort) },
+  });
+  log(
+    `started our server with a counting handler (pid ${server.pid}, port ${server.port}); soaking ${seconds} s at ${options.connections} connections`,
+  );
 
   const mix = new SoakMix();
   let wrong = 0;
@@ -84,14 +90,20 @@ export async function soak(options: BenchOptions, pin: boolean, log: (line: stri
   const errors = result.errors + result.non2xx + wrong + differing;
   const growth = endRss / warmRss - 1;
   const verdicts = [
-    { pass: errors === 0, text: `zero errors (connection errors/timeouts ${result.errors}, non-2xx ${result.non2xx}, wrong replies ${wrong}, retries answered differently ${differing})` },
+    {
+      pass: errors === 0,
+      text: `zero errors (connection errors/timeouts ${result.errors}, non-2xx ${result.non2xx}, wrong replies ${wrong}, retries answered differently ${differing})`,
+    },
     {
       pass: runs.duplicates === 0 && runs.maxRuns <= 1 && runs.total <= mix.distinct && runs.total >= answered,
       text:
         `retries never re-ran the handler: ${runs.total} handler runs for ${mix.distinct} distinct messages sent ` +
         `(${answered} answered), ${mix.retries} retries; runs per message at most ${runs.maxRuns}, re-runs ${runs.duplicates}`,
     },
-    { pass: Number.isFinite(growth) && growth <= 0.1, text: `RSS at the end within 10% of the warm-up RSS: ${endRss.toFixed(1)} MiB vs ${warmRss.toFixed(1)} MiB after ${warmSeconds} s (${(growth * 100).toFixed(1)}%)` },
+    {
+      pass: Number.isFinite(growth) && growth <= 0.1,
+      text: `RSS at the end within 10% of the warm-up RSS: ${endRss.toFixed(1)} MiB vs ${warmRss.toFixed(1)} MiB after ${warmSeconds} s (${(growth * 100).toFixed(1)}%)`,
+    },
   ];
   const pass = verdicts.every((v) => v.pass);
   const middle = rss.find((sample) => sample.at >= seconds / 2 - 1);

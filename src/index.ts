@@ -9,7 +9,15 @@ export { createLogger } from './logger.js';
 export type { ServiceOptions } from './services.js';
 export { wechatMiddleware, type WeChatMiddleware } from './http/wechat-middleware.js';
 
-export { createReplyRouter, type Handler, type HandlerContext, type HandlerResult, type MessageKey, type MessagesByKey, type ReplyRouter } from './replies/router.js';
+export {
+  createReplyRouter,
+  type Handler,
+  type HandlerContext,
+  type HandlerResult,
+  type MessageKey,
+  type MessagesByKey,
+  type ReplyRouter,
+} from './replies/router.js';
 export { defaultReply } from './replies/default-rules.js';
 export { createMemoryRetryStore, type RetryStore, type StoredAnswer, type Claim } from './replies/retry-store.js';
 

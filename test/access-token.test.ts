@@ -107,7 +107,10 @@ describe('AccessToken against the fake WeChat', () => {
     // After 30 s it may force again: the next call replaces the refused token first.
     now += 30_000;
     assert.equal((await send()).errcode, 0);
-    const later = fake.callsTo('/cgi-bin/stable_token').slice(4).map((call) => (call.body as { force_refresh: boolean }).force_refresh);
+    const later = fake
+      .callsTo('/cgi-bin/stable_token')
+      .slice(4)
+      .map((call) => (call.body as { force_refresh: boolean }).force_refresh);
     assert.deepEqual(later, [false, true]);
   });
 

@@ -38,7 +38,15 @@ describe('the pages in a real browser (headless Chromium)', { skip: !available }
     app = await startApp({ ...fake.env(), ADMIN_TOKEN, PUBLIC_URL: 'http://127.0.0.1:1' });
     browser = await chromium.launch({
       executablePath: CHROMIUM,
-      args: ['--no-sandbox', '--disable-gpu', '--disable-quic', '--no-first-run', '--disable-background-networking', '--disable-component-update', '--disable-sync'],
+      args: [
+        '--no-sandbox',
+        '--disable-gpu',
+        '--disable-quic',
+        '--no-first-run',
+        '--disable-background-networking',
+        '--disable-component-update',
+        '--disable-sync',
+      ],
     });
   });
   after(async () => {

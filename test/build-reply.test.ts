@@ -27,14 +27,25 @@ describe('reply XML, in the shape of WeChat’s passive-reply docs', () => {
       { type: 'news', articles: [{ title: 'a', description: 'b', picUrl: 'http://p', url: 'http://u' }, { title: 'c' }] },
       {
         ArticleCount: '2',
-        Articles: { item: [{ Title: 'a', Description: 'b', PicUrl: 'http://p', Url: 'http://u' }, { Title: 'c', Description: '', PicUrl: '', Url: '' }] },
+        Articles: {
+          item: [
+            { Title: 'a', Description: 'b', PicUrl: 'http://p', Url: 'http://u' },
+            { Title: 'c', Description: '', PicUrl: '', Url: '' },
+          ],
+        },
       },
     ],
   ];
   for (const [reply, expected] of shapes) {
     it(reply.type, () => {
       const fields = readReply(buildReplyXml(reply, parties, now));
-      assert.deepEqual(fields, { ToUserName: 'o_user', FromUserName: 'gh_account', CreateTime: '1704164645', MsgType: reply.type, ...expected });
+      assert.deepEqual(fields, {
+        ToUserName: 'o_user',
+        FromUserName: 'gh_account',
+        CreateTime: '1704164645',
+        MsgType: reply.type,
+        ...expected,
+      });
     });
   }
 

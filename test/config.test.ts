@@ -17,7 +17,6 @@ function problemWith(env: Record<string, string>): ConfigError {
   assert.fail('the configuration was accepted');
 }
 
-
 describe('configuration', () => {
   it('has the contract’s defaults', () => {
     const config = loadConfig({ WECHAT_TOKEN: 't' });
@@ -107,10 +106,7 @@ describe('start-up', () => {
 
   it('reads .env, and a variable set in the environment wins over it', async () => {
     const port = await freePort();
-    const server = runServer(
-      { PORT: String(port), HOST: '127.0.0.1' },
-      `WECHAT_TOKEN=from-dotenv\nPORT=1\nFALLBACK_REPLY=from .env\n`,
-    );
+    const server = runServer({ PORT: String(port), HOST: '127.0.0.1' }, `WECHAT_TOKEN=from-dotenv\nPORT=1\nFALLBACK_REPLY=from .env\n`);
     try {
       await untilListening(server);
       assert.match(server.stdout, new RegExp(`"port":${port}`));

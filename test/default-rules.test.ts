@@ -100,7 +100,10 @@ describe('the default reply rules', () => {
   it('FALLBACK_REPLY replaces the fallback text', async () => {
     const custom = await startApp({ FALLBACK_REPLY: '收到 ]]> 了' });
     try {
-      const reply = await exchange(custom.url, messageXml('location', { Location_X: '1', Location_Y: '2', Scale: '3', Label: 'l', MsgId: '11' }));
+      const reply = await exchange(
+        custom.url,
+        messageXml('location', { Location_X: '1', Location_Y: '2', Scale: '3', Label: 'l', MsgId: '11' }),
+      );
       assert.equal(reply.Content, '收到 ]]> 了');
     } finally {
       await custom.close();

@@ -28,23 +28,35 @@ describe('every field is kept as the exact string WeChat sent', () => {
   ];
   for (const [name, content] of contents) {
     it(`echoes a Content of ${name} exactly`, async () => {
-      const reply = await exchange(app.url, `<xml><ToUserName><![CDATA[gh_a]]></ToUserName><FromUserName><![CDATA[o_u]]></FromUserName><CreateTime>1</CreateTime><MsgType><![CDATA[text]]></MsgType><Content><![CDATA[${content.replaceAll(']]>', ']]]]><![CDATA[>')}]]></Content><MsgId>${freshMsgId()}</MsgId></xml>`);
+      const reply = await exchange(
+        app.url,
+        `<xml><ToUserName><![CDATA[gh_a]]></ToUserName><FromUserName><![CDATA[o_u]]></FromUserName><CreateTime>1</CreateTime><MsgType><![CDATA[text]]></MsgType><Content><![CDATA[${content.replaceAll(']]>', ']]]]><![CDATA[>')}]]></Content><MsgId>${freshMsgId()}</MsgId></xml>`,
+      );
       assert.equal(reply.Content, content);
     });
   }
 
   it('reads plain (non-CDATA) text with XML entities decoded', async () => {
-    const reply = await exchange(app.url, `<xml><ToUserName>gh_a</ToUserName><FromUserName>o_u</FromUserName><CreateTime>1</CreateTime><MsgType>text</MsgType><Content> 0012 &amp; &lt;b&gt; &#20013;&#x6587; </Content><MsgId>${freshMsgId()}</MsgId></xml>`);
+    const reply = await exchange(
+      app.url,
+      `<xml><ToUserName>gh_a</ToUserName><FromUserName>o_u</FromUserName><CreateTime>1</CreateTime><MsgType>text</MsgType><Content> 0012 &amp; &lt;b&gt; &#20013;&#x6587; </Content><MsgId>${freshMsgId()}</MsgId></xml>`,
+    );
     assert.equal(reply.Content, ' 0012 & <b> 中文 ');
   });
 
   it('reads a CR LF line end as LF, as every XML parser must (XML 1.0, 2.11)', async () => {
-    const reply = await exchange(app.url, `<xml><ToUserName>gh_a</ToUserName><FromUserName>o_u</FromUserName><CreateTime>1</CreateTime><MsgType>text</MsgType><Content><![CDATA[one\r\ntwo]]></Content><MsgId>${freshMsgId()}</MsgId></xml>`);
+    const reply = await exchange(
+      app.url,
+      `<xml><ToUserName>gh_a</ToUserName><FromUserName>o_u</FromUserName><CreateTime>1</CreateTime><MsgType>text</MsgType><Content><![CDATA[one\r\ntwo]]></Content><MsgId>${freshMsgId()}</MsgId></xml>`,
+    );
     assert.equal(reply.Content, 'one\ntwo');
   });
 
   it('drops control characters XML 1.0 forbids and still answers', async () => {
-    const response = await postToWebhook(app.url, `<xml><ToUserName>gh_a</ToUserName><FromUserName>o_u</FromUserName><CreateTime>1</CreateTime><MsgType>text</MsgType><Content><![CDATA[a\u0001b\u0008c\u001fd\u000be\tf]]></Content><MsgId>${freshMsgId()}</MsgId></xml>`);
+    const response = await postToWebhook(
+      app.url,
+      `<xml><ToUserName>gh_a</ToUserName><FromUserName>o_u</FromUserName><CreateTime>1</CreateTime><MsgType>text</MsgType><Content><![CDATA[a\u0001b\u0008c\u001fd\u000be\tf]]></Content><MsgId>${freshMsgId()}</MsgId></xml>`,
+    );
     assert.equal(response.status, 200);
     assert.equal(readReply(await response.text()).Content, 'abcde\tf');
   });
@@ -58,7 +70,10 @@ describe('every field is kept as the exact string WeChat sent', () => {
     });
     const custom = await startApp({}, { router });
     try {
-      const reply = await exchange(custom.url, '<xml><ToUserName>gh_a</ToUserName><FromUserName>o_u</FromUserName><CreateTime>1</CreateTime><MsgType>text</MsgType><Content>x</Content><MsgId>6349323426230210995</MsgId></xml>');
+      const reply = await exchange(
+        custom.url,
+        '<xml><ToUserName>gh_a</ToUserName><FromUserName>o_u</FromUserName><CreateTime>1</CreateTime><MsgType>text</MsgType><Content>x</Content><MsgId>6349323426230210995</MsgId></xml>',
+      );
       assert.equal(seen, '6349323426230210995');
       assert.equal(reply.Content, '6349323426230210995');
     } finally {
@@ -74,12 +89,16 @@ describe('every field is kept as the exact string WeChat sent', () => {
       fc.string({ unit: 'binary', maxLength: 40 }),
       fc.constantFrom(']]>', ' ', '\n', '&amp;', '<![CDATA[', '0012', '/::D'),
     );
-    // eslint-disable-next-line no-control-regex
-    const forbidden = /[\r\u0000-\u0008\u000B\u000C\u000E-\u001F\uFFFE\uFFFF]|[\uD800-\uDBFF](?![\uDC00-\uDFFF])|(?<![\uD800-\uDBFF])[\uDC00-\uDFFF]/g;
+    const forbidden =
+      // eslint-disable-next-line no-control-regex
+      /[\r\u0000-\u0008\u000B\u000C\u000E-\u001F\uFFFE\uFFFF]|[\uD800-\uDBFF](?![\uDC00-\uDFFF])|(?<![\uD800-\uDBFF])[\uDC00-\uDFFF]/g;
     await fc.assert(
       fc.asyncProperty(fc.array(xmlChar, { maxLength: 5 }), async (parts) => {
         const content = parts.join('').replace(forbidden, '');
-        const reply = await exchange(app.url, `<xml><ToUserName>gh_a</ToUserName><FromUserName>o_u</FromUserName><CreateTime>1</CreateTime><MsgType>text</MsgType><Content><![CDATA[${content.replaceAll(']]>', ']]]]><![CDATA[>')}]]></Content><MsgId>${freshMsgId()}</MsgId></xml>`);
+        const reply = await exchange(
+          app.url,
+          `<xml><ToUserName>gh_a</ToUserName><FromUserName>o_u</FromUserName><CreateTime>1</CreateTime><MsgType>text</MsgType><Content><![CDATA[${content.replaceAll(']]>', ']]]]><![CDATA[>')}]]></Content><MsgId>${freshMsgId()}</MsgId></xml>`,
+        );
         assert.equal(reply.Content, content);
       }),
       { numRuns: 200 },

@@ -31,7 +31,14 @@ describe('the handler API: applications replace or extend the rules', () => {
       .on('unknown', (message) => ({ type: 'text', content: `unknown ${message.MsgType}` }))
       .on('location', (message) => ({
         type: 'news',
-        articles: [{ title: message.Label, description: `${message.Location_X},${message.Location_Y}`, picUrl: 'https://p/1.png', url: 'https://u/1' }],
+        articles: [
+          {
+            title: message.Label,
+            description: `${message.Location_X},${message.Location_Y}`,
+            picUrl: 'https://p/1.png',
+            url: 'https://u/1',
+          },
+        ],
       }));
     app = await startApp({}, { router });
   });
@@ -70,10 +77,15 @@ describe('the handler API: applications replace or extend the rules', () => {
   });
 
   it('a news reply carries its articles', async () => {
-    const reply = await exchange(app.url, messageXml('location', { Location_X: '23.1', Location_Y: '113.3', Scale: '20', Label: '广州', MsgId: '2' }));
+    const reply = await exchange(
+      app.url,
+      messageXml('location', { Location_X: '23.1', Location_Y: '113.3', Scale: '20', Label: '广州', MsgId: '2' }),
+    );
     assert.equal(reply.MsgType, 'news');
     assert.equal(reply.ArticleCount, '1');
-    assert.deepEqual(reply.Articles, { item: [{ Title: '广州', Description: '23.1,113.3', PicUrl: 'https://p/1.png', Url: 'https://u/1' }] });
+    assert.deepEqual(reply.Articles, {
+      item: [{ Title: '广州', Description: '23.1,113.3', PicUrl: 'https://p/1.png', Url: 'https://u/1' }],
+    });
   });
 
   it('a handler that throws → 200 success and the error logged with the message type and id', async () => {

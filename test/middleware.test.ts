@@ -17,7 +17,11 @@ describe('wechatMiddleware in an Express app of one’s own', () => {
     await new Promise((resolve) => server.once('listening', resolve));
     try {
       const base = `http://127.0.0.1:${(server.address() as AddressInfo).port}`;
-      const response = await fetch(`${base}/wechat?${signedQuery()}`, { method: 'POST', body: textXml('x'), signal: AbortSignal.timeout(3000) });
+      const response = await fetch(`${base}/wechat?${signedQuery()}`, {
+        method: 'POST',
+        body: textXml('x'),
+        signal: AbortSignal.timeout(3000),
+      });
       assert.equal(response.status, 500);
     } finally {
       server.close();
@@ -54,7 +58,10 @@ describe('wechatMiddleware in an Express app of one’s own', () => {
       });
       assert.equal(readReply(await defaults.text()).Content, '您扫描的场景值为:5');
 
-      assert.equal((await fetch(`${base}/hooks/wechat?signature=00&timestamp=1&nonce=2`, { method: 'POST', body: textXml('x') })).status, 403);
+      assert.equal(
+        (await fetch(`${base}/hooks/wechat?signature=00&timestamp=1&nonce=2`, { method: 'POST', body: textXml('x') })).status,
+        403,
+      );
     } finally {
       server.close();
       await webhook.shutdown();

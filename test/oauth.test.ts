@@ -81,7 +81,9 @@ describe('OAuth web pages', () => {
 
   it('sends security headers and allows no script', async () => {
     const { state, cookie } = await begin();
-    const response = await fetch(`${app.url}/oauth/callback?code=${fake.issueCode(profile)}&state=${state}`, { headers: { Cookie: cookie } });
+    const response = await fetch(`${app.url}/oauth/callback?code=${fake.issueCode(profile)}&state=${state}`, {
+      headers: { Cookie: cookie },
+    });
     const csp = response.headers.get('content-security-policy') ?? '';
     assert.match(csp, /default-src 'none'/);
     assert.doesNotMatch(csp, /script-src/);
@@ -92,7 +94,9 @@ describe('OAuth web pages', () => {
   it('a state that does not match the cookie → 403', async () => {
     const first = await begin();
     const second = await begin();
-    const response = await fetch(`${app.url}/oauth/callback?code=${fake.issueCode(profile)}&state=${first.state}`, { headers: { Cookie: second.cookie } });
+    const response = await fetch(`${app.url}/oauth/callback?code=${fake.issueCode(profile)}&state=${first.state}`, {
+      headers: { Cookie: second.cookie },
+    });
     assert.equal(response.status, 403);
     assert.match(await response.text(), /state/);
   });
@@ -122,7 +126,9 @@ describe('OAuth web pages', () => {
   it('WeChat answers an errcode → 502 page with it', async () => {
     const { state, cookie } = await begin();
     fake.on('/sns/userinfo', { errcode: 48001, errmsg: 'api unauthorized' });
-    const response = await fetch(`${app.url}/oauth/callback?code=${fake.issueCode(profile)}&state=${state}`, { headers: { Cookie: cookie } });
+    const response = await fetch(`${app.url}/oauth/callback?code=${fake.issueCode(profile)}&state=${state}`, {
+      headers: { Cookie: cookie },
+    });
     assert.equal(response.status, 502);
     assert.match(await response.text(), /48001/);
   });

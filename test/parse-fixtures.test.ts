@@ -7,7 +7,7 @@ import { isKnownMessage } from '../src/protocol/message-types.js';
 import { parseEnvelopeXml, parseXml } from '../src/protocol/parse-xml.js';
 import { toMessage } from '../src/protocol/to-message.js';
 
-const dir = new URL('../../shared/fixtures/wechat/messages/', import.meta.url);
+const dir = new URL('./fixtures/wechat/messages/', import.meta.url);
 const expected = JSON.parse(readFileSync(new URL('expected.json', dir), 'utf8')) as Record<string, RawFields>;
 const fixtures = readdirSync(dir).filter((name) => name.endsWith('.xml'));
 
@@ -37,7 +37,25 @@ describe('parsing WeChat’s real message fixtures', () => {
 
   it('knows every standard message type and the events the contract names', () => {
     const known = fixtures.filter((name) => isKnownMessage(toMessage(parseXml(readFileSync(new URL(name, dir), 'utf8')))));
-    for (const name of ['text', 'image', 'voice', 'video', 'shortvideo', 'location', 'link', 'file', 'event_subscribe', 'event_unsubscribe', 'event_scan', 'event_location', 'event_click', 'event_view', 'event_templatesendjobfinish', 'event_scancode_push', 'event_pic_sysphoto']) {
+    for (const name of [
+      'text',
+      'image',
+      'voice',
+      'video',
+      'shortvideo',
+      'location',
+      'link',
+      'file',
+      'event_subscribe',
+      'event_unsubscribe',
+      'event_scan',
+      'event_location',
+      'event_click',
+      'event_view',
+      'event_templatesendjobfinish',
+      'event_scancode_push',
+      'event_pic_sysphoto',
+    ]) {
       assert.ok(known.includes(`${name}.xml`), `${name}.xml is not known`);
     }
     assert.ok(!known.includes('unknown_msgtype.xml'));
@@ -108,14 +126,19 @@ describe('folding the parser’s nodes into fields', () => {
       element: fc.oneof(
         { depthSize: 'small', withCrossShrink: true },
         fc.tuple(name, text).map(([n, t]) => (t === '' && n === 'B' ? `<${n}/>` : `<${n}>${t}</${n}>`)),
-        fc.tuple(name, fc.array(fc.tuple(text, tie('element')), { maxLength: 4 }), text).map(
-          ([n, children, tail]) => `<${n}>${children.map(([t, child]) => t + child).join('')}${tail}</${n}>`,
-        ),
+        fc
+          .tuple(name, fc.array(fc.tuple(text, tie('element')), { maxLength: 4 }), text)
+          .map(([n, children, tail]) => `<${n}>${children.map(([t, child]) => t + child).join('')}${tail}</${n}>`),
       ),
     }));
-    const body = fc.tuple(fc.constantFrom('', '<?xml version="1.0"?>', ' \n'), fc.array(fc.tuple(text, element), { maxLength: 5 }), text, fc.constantFrom('', '\n', 'x', '<xml/>')).map(
-      ([before, children, tail, after]) => `${before}<xml>${children.map(([t, child]) => t + child).join('')}${tail}</xml>${after}`,
-    );
+    const body = fc
+      .tuple(
+        fc.constantFrom('', '<?xml version="1.0"?>', ' \n'),
+        fc.array(fc.tuple(text, element), { maxLength: 5 }),
+        text,
+        fc.constantFrom('', '\n', 'x', '<xml/>'),
+      )
+      .map(([before, children, tail, after]) => `${before}<xml>${children.map(([t, child]) => t + child).join('')}${tail}</xml>${after}`);
     fc.assert(
       fc.property(body, (xml) => {
         let expected: RawFields | undefined;
@@ -137,11 +160,19 @@ describe('reading the safe-mode envelope', () => {
     const fc = (await import('fast-check')).default;
     // Each part canonical most of the time, so that bodies one or two changes away
     // from WeChat's shape are frequent.
-    const mostly = <T,>(canonical: Arbitrary<T>, other: Arbitrary<T>) => fc.oneof({ arbitrary: canonical, weight: 5 }, { arbitrary: other, weight: 1 });
+    const mostly = <T>(canonical: Arbitrary<T>, other: Arbitrary<T>) =>
+      fc.oneof({ arbitrary: canonical, weight: 5 }, { arbitrary: other, weight: 1 });
     const space = mostly(fc.constantFrom('', ' ', '\n', '\t', '\r\n', '\n    '), fc.constantFrom('\u00a0', '\u2028', '\u000b', 'x'));
-    const account = mostly(fc.constantFrom('gh_0123456789ab', '', 'gh-a_b'), fc.constantFrom('a b', 'x\u0001y', '中文', 'a]]>b', 'a&amp;b'));
-    const encrypt = mostly(fc.base64String({ minLength: 4, maxLength: 64 }), fc.constantFrom('', 'ab c', 'a&amp;b', 'a<b', 'a]]b', '中', 'a\u0001'));
-    const cdata = (name: string, value: string, plain: boolean) => (plain ? `<${name}>${value}</${name}>` : `<${name}><![CDATA[${value}]]></${name}>`);
+    const account = mostly(
+      fc.constantFrom('gh_0123456789ab', '', 'gh-a_b'),
+      fc.constantFrom('a b', 'x\u0001y', '中文', 'a]]>b', 'a&amp;b'),
+    );
+    const encrypt = mostly(
+      fc.base64String({ minLength: 4, maxLength: 64 }),
+      fc.constantFrom('', 'ab c', 'a&amp;b', 'a<b', 'a]]b', '中', 'a\u0001'),
+    );
+    const cdata = (name: string, value: string, plain: boolean) =>
+      plain ? `<${name}>${value}</${name}>` : `<${name}><![CDATA[${value}]]></${name}>`;
     const body = fc
       .record({
         before: mostly(fc.constant(''), fc.constantFrom('<?xml version="1.0" encoding="UTF-8"?>', '\ufeff', ' ')),

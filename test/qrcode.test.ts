@@ -71,7 +71,11 @@ describe('GET /qrcode', () => {
 
     it('scene_id=N&expire_seconds=S: the expiry asked for', async () => {
       await get('scene_id=4294967295&expire_seconds=2592000&format=json');
-      assert.deepEqual(lastCreate()?.body, { expire_seconds: 2592000, action_name: 'QR_SCENE', action_info: { scene: { scene_id: 4294967295 } } });
+      assert.deepEqual(lastCreate()?.body, {
+        expire_seconds: 2592000,
+        action_name: 'QR_SCENE',
+        action_info: { scene: { scene_id: 4294967295 } },
+      });
     });
 
     it('scene_id=N&permanent=1: QR_LIMIT_SCENE', async () => {
@@ -204,7 +208,9 @@ describe('GET /qrcode', () => {
 describe('GET /qrcode: token fetched once, credentials, loopback rule', () => {
   it('20 sequential and 50 concurrent requests on a cold cache make one token fetch', () =>
     withFakeWeChat({ ADMIN_TOKEN }, async (app, fake) => {
-      const concurrent = await Promise.all(Array.from({ length: 50 }, (_, i) => fetch(`${app.url}/qrcode?scene_id=${i + 1}&format=json`, { headers: bearer })));
+      const concurrent = await Promise.all(
+        Array.from({ length: 50 }, (_, i) => fetch(`${app.url}/qrcode?scene_id=${i + 1}&format=json`, { headers: bearer })),
+      );
       assert.ok(concurrent.every((response) => response.status === 200));
       for (let i = 0; i < 20; i++) {
         assert.equal((await fetch(`${app.url}/qrcode?scene_id=${i + 1}&format=json`, { headers: bearer })).status, 200);
@@ -242,7 +248,11 @@ describe('GET /qrcode: token fetched once, credentials, loopback rule', () => {
     let status = 0;
     let nextCalled = false;
     const res = { status: (code: number) => ((status = code), res), json: () => res, set: () => res };
-    requireAdmin(undefined)({ socket: { remoteAddress: '203.0.113.9' }, headers: { 'x-forwarded-for': '127.0.0.1' } } as never, res as never, () => (nextCalled = true));
+    requireAdmin(undefined)(
+      { socket: { remoteAddress: '203.0.113.9' }, headers: { 'x-forwarded-for': '127.0.0.1' } } as never,
+      res as never,
+      () => (nextCalled = true),
+    );
     assert.equal(status, 403);
     assert.equal(nextCalled, false);
     for (const address of ['127.0.0.1', '127.8.9.10', '::1', '::ffff:127.0.0.1']) assert.ok(isLoopback(address), address);

@@ -19,7 +19,10 @@ describe('POST /wechat: the status of every kind of request', () => {
   });
 
   it('answers 200 "success" to a message with nothing to say', async () => {
-    const response = await postToWebhook(app.url, '<xml><ToUserName>a</ToUserName><FromUserName>b</FromUserName><CreateTime>1</CreateTime><MsgType>event</MsgType><Event>unsubscribe</Event></xml>');
+    const response = await postToWebhook(
+      app.url,
+      '<xml><ToUserName>a</ToUserName><FromUserName>b</FromUserName><CreateTime>1</CreateTime><MsgType>event</MsgType><Event>unsubscribe</Event></xml>',
+    );
     assert.equal(response.status, 200);
     assert.equal(await response.text(), 'success');
   });
@@ -40,7 +43,11 @@ describe('POST /wechat: the status of every kind of request', () => {
     ['no query', () => fetch(`${app.url}/wechat`, { method: 'POST', body: textXml('x') }), 400],
     ['no signature', () => postToWebhook(app.url, textXml('x'), 'timestamp=1&nonce=2'), 400],
     ['no timestamp', () => postToWebhook(app.url, textXml('x'), `signature=${sha1Signature(TEST_TOKEN, '1', '2')}&nonce=2`), 400],
-    ['a wrong signature', () => postToWebhook(app.url, textXml('x'), `signature=${sha1Signature('wrong', '1', '2')}&timestamp=1&nonce=2`), 403],
+    [
+      'a wrong signature',
+      () => postToWebhook(app.url, textXml('x'), `signature=${sha1Signature('wrong', '1', '2')}&timestamp=1&nonce=2`),
+      403,
+    ],
     ['a signature of another length', () => postToWebhook(app.url, textXml('x'), 'signature=00&timestamp=1&nonce=2'), 403],
     ['an empty body', () => postToWebhook(app.url, ''), 400],
     ['whitespace only', () => postToWebhook(app.url, '  \n '), 400],
@@ -100,7 +107,8 @@ describe('POST /wechat: the status of every kind of request', () => {
   });
 
   it('does not read files through external entities (XXE)', async () => {
-    const body = '<?xml version="1.0"?><!DOCTYPE xml [<!ENTITY xxe SYSTEM "file:///etc/passwd">]><xml><ToUserName>a</ToUserName><FromUserName>b</FromUserName><CreateTime>1</CreateTime><MsgType>text</MsgType><Content>&xxe;</Content><MsgId>1</MsgId></xml>';
+    const body =
+      '<?xml version="1.0"?><!DOCTYPE xml [<!ENTITY xxe SYSTEM "file:///etc/passwd">]><xml><ToUserName>a</ToUserName><FromUserName>b</FromUserName><CreateTime>1</CreateTime><MsgType>text</MsgType><Content>&xxe;</Content><MsgId>1</MsgId></xml>';
     const text = await (await postToWebhook(app.url, body)).text();
     assert.ok(!text.includes('root:'), 'the file was read');
   });

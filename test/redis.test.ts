@@ -41,7 +41,10 @@ describe('many instances, one token, one retry memory (Redis)', { skip: !availab
     instances = await Promise.all(
       [1, 2, 3].map(() => startApp({ ...fake.env(), ADMIN_TOKEN, REDIS_URL: redis.url, WECHAT_TOKEN_MODE: 'token' }, { router })),
     );
-    await until(async () => (await Promise.all(instances.map(async (app) => (await fetch(`${app.url}/healthz`)).status))).every((s) => s === 200), 'Redis ready');
+    await until(
+      async () => (await Promise.all(instances.map(async (app) => (await fetch(`${app.url}/healthz`)).status))).every((s) => s === 200),
+      'Redis ready',
+    );
   });
   after(async () => {
     await Promise.all(instances.map((app) => app.close()));
@@ -145,7 +148,10 @@ describe('many instances, one token, one retry memory (Redis)', { skip: !availab
     assert.equal(warnings.length, 1, 'one warning per outage');
 
     await redis.start();
-    await until(async () => (await Promise.all(instances.map(async (app) => (await fetch(`${app.url}/healthz`)).status))).every((s) => s === 200), 'Redis back');
+    await until(
+      async () => (await Promise.all(instances.map(async (app) => (await fetch(`${app.url}/healthz`)).status))).every((s) => s === 200),
+      'Redis back',
+    );
     const again = textXml('after the outage');
     const first = await (await postToWebhook(a.url, again)).text();
     const second = await (await postToWebhook(b.url, again)).text();

@@ -57,7 +57,10 @@ describe('WeChat’s retries and the 5-second deadline', () => {
     fake.calls.length = 0;
   });
 
-  const sent = () => fake.callsTo('/cgi-bin/message/custom/send').map((call) => call.body as { touser: string; msgtype: string; text?: { content: string } });
+  const sent = () =>
+    fake
+      .callsTo('/cgi-bin/message/custom/send')
+      .map((call) => call.body as { touser: string; msgtype: string; text?: { content: string } });
 
   it('the same message posted twice in a row: the handler runs once, the answers are byte-identical', async () => {
     const xml = textXml('twice');
@@ -103,7 +106,11 @@ describe('WeChat’s retries and the 5-second deadline', () => {
   it('a late image goes out as a customer-service image', async () => {
     assert.equal(await (await postToWebhook(app.url, textXml('slow-image: pic'))).text(), 'success');
     await until(() => sent().length === 1, 'the customer-service send');
-    assert.deepEqual(fake.callsTo('/cgi-bin/message/custom/send')[0]?.body, { touser: 'o_user_openid', msgtype: 'image', image: { media_id: 'late-media' } });
+    assert.deepEqual(fake.callsTo('/cgi-bin/message/custom/send')[0]?.body, {
+      touser: 'o_user_openid',
+      msgtype: 'image',
+      image: { media_id: 'late-media' },
+    });
   });
 
   it('a retry of a message past its deadline gets success and sends nothing twice', async () => {
@@ -171,7 +178,9 @@ describe('the retry store and customer-service messages', () => {
     const fc = (await import('fast-check')).default;
     await fc.assert(
       fc.asyncProperty(
-        fc.array(fc.record({ key: fc.integer({ min: 0, max: 40 }), size: fc.integer({ min: 0, max: 400 }), settleLater: fc.boolean() }), { maxLength: 200 }),
+        fc.array(fc.record({ key: fc.integer({ min: 0, max: 40 }), size: fc.integer({ min: 0, max: 400 }), settleLater: fc.boolean() }), {
+          maxLength: 200,
+        }),
         async (operations) => {
           const checks: Promise<void>[] = [];
           const store = createMemoryRetryStore({ maxEntries: 16, maxBytes: 1000 });
@@ -209,7 +218,11 @@ describe('the retry store and customer-service messages', () => {
 
   it('finds, adds and removes keys exactly as a Map would, long, short and non-ASCII (property)', async () => {
     const fc = (await import('fast-check')).default;
-    const key = fc.oneof(fc.constantFrom('a', 'b', 'é', '中文', ''), fc.string({ maxLength: 40 }), fc.string({ minLength: 30, maxLength: 80 }));
+    const key = fc.oneof(
+      fc.constantFrom('a', 'b', 'é', '中文', ''),
+      fc.string({ maxLength: 40 }),
+      fc.string({ minLength: 30, maxLength: 80 }),
+    );
     fc.assert(
       fc.property(fc.array(fc.tuple(fc.boolean(), key), { maxLength: 300 }), (operations) => {
         const slots = 8;

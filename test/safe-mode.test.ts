@@ -22,7 +22,10 @@ interface Vector extends SignedVector {
   expected_fields?: Record<string, string>;
   expected_xml?: string;
 }
-const vectors = JSON.parse(readFileSync(new URL('../../shared/fixtures/wechat/crypto-vectors.json', import.meta.url), 'utf8')) as Record<string, unknown> & {
+const vectors = JSON.parse(readFileSync(new URL('./fixtures/wechat/crypto-vectors.json', import.meta.url), 'utf8')) as Record<
+  string,
+  unknown
+> & {
   java_encrypt_fixed_random: { encodingAESKey: string; appid: string; random: string; cases: { plaintext: string; ciphertext: string }[] };
   wechatpy_work_crypto: {
     encodingAESKey: string;
@@ -61,7 +64,8 @@ describe('the cipher against WeChat’s published vectors', () => {
     assert.equal(sha1Signature(vector.token, dec.timestamp, dec.nonce, dec.encrypt), dec.msg_signature);
     const { xml, appId } = cipher.decrypt(dec.encrypt);
     assert.equal(appId, vector.appid);
-    for (const [field, value] of Object.entries(dec.expected_fields)) assert.ok(xml.includes(`<${field}><![CDATA[${value}]]></${field}>`), field);
+    for (const [field, value] of Object.entries(dec.expected_fields))
+      assert.ok(xml.includes(`<${field}><![CDATA[${value}]]></${field}>`), field);
   });
 
   it('decrypts the Open Platform docs example and re-creates its reply', () => {
@@ -78,13 +82,18 @@ describe('the cipher against WeChat’s published vectors', () => {
 
   it('round-trips random XML under random keys (property)', () => {
     fc.assert(
-      fc.property(fc.uint8Array({ minLength: 32, maxLength: 32 }), fc.string({ unit: 'grapheme', maxLength: 300 }), fc.string({ maxLength: 32 }), (keyBytes, xml, appId) => {
-        const key = Buffer.from(keyBytes).toString('base64').slice(0, 43);
-        const ours = createMessageCipher(key);
-        const theirs = new WeChatCrypto(key, 't', appId);
-        assert.deepEqual(ours.decrypt(theirs.encrypt(xml)), { xml, appId });
-        assert.deepEqual(theirs.decrypt(ours.encrypt(xml, appId)), { xml, appId });
-      }),
+      fc.property(
+        fc.uint8Array({ minLength: 32, maxLength: 32 }),
+        fc.string({ unit: 'grapheme', maxLength: 300 }),
+        fc.string({ maxLength: 32 }),
+        (keyBytes, xml, appId) => {
+          const key = Buffer.from(keyBytes).toString('base64').slice(0, 43);
+          const ours = createMessageCipher(key);
+          const theirs = new WeChatCrypto(key, 't', appId);
+          assert.deepEqual(ours.decrypt(theirs.encrypt(xml)), { xml, appId });
+          assert.deepEqual(theirs.decrypt(ours.encrypt(xml, appId)), { xml, appId });
+        },
+      ),
       { numRuns: 300 },
     );
   });
@@ -122,9 +131,18 @@ describe('POST /wechat?encrypt_type=aes: WeChat’s published requests', () => {
   for (const name of ['python_sample_compat_request', 'cpp_sample_safe_request', 'csharp_sample_request', 'easywechat_request']) {
     it(`${name} is decrypted, answered, and its reply verifies`, async () => {
       const vector = vectors[name] as Vector;
-      const app = await startApp({ WECHAT_TOKEN: vector.token, WECHAT_ENCODING_AES_KEY: vector.encodingAESKey, WECHAT_APPID: vector.appid });
+      const app = await startApp({
+        WECHAT_TOKEN: vector.token,
+        WECHAT_ENCODING_AES_KEY: vector.encodingAESKey,
+        WECHAT_APPID: vector.appid,
+      });
       try {
-        const query = new URLSearchParams({ timestamp: vector.timestamp, nonce: vector.nonce, encrypt_type: 'aes', msg_signature: vector.msg_signature });
+        const query = new URLSearchParams({
+          timestamp: vector.timestamp,
+          nonce: vector.nonce,
+          encrypt_type: 'aes',
+          msg_signature: vector.msg_signature,
+        });
         const response = await fetch(`${app.url}/wechat?${query}`, { method: 'POST', body: vector.body });
         const text = await response.text();
         assert.equal(response.status, 200, text);
@@ -164,13 +182,25 @@ describe('POST /wechat in safe mode', () => {
 
   const rules: [string, string, (reply: Record<string, unknown>) => void][] = [
     ['text', textXml('安全模式 ]]> 0012'), (r) => assert.equal(r.Content, '安全模式 ]]> 0012')],
-    ['voice', messageXml('voice', { MediaId: 'm', Format: 'amr', Recognition: '你好', MsgId: '1' }), (r) => assert.equal(r.Content, '你好')],
-    ['voice without Recognition', messageXml('voice', { MediaId: 'm', Format: 'amr', MsgId: '2' }), (r) => assert.equal(r.Content, '未识别')],
+    [
+      'voice',
+      messageXml('voice', { MediaId: 'm', Format: 'amr', Recognition: '你好', MsgId: '1' }),
+      (r) => assert.equal(r.Content, '你好'),
+    ],
+    [
+      'voice without Recognition',
+      messageXml('voice', { MediaId: 'm', Format: 'amr', MsgId: '2' }),
+      (r) => assert.equal(r.Content, '未识别'),
+    ],
     ['image', messageXml('image', { PicUrl: 'p', MediaId: 'media', MsgId: '3' }), (r) => assert.deepEqual(r.Image, { MediaId: 'media' })],
     ['subscribe', eventXml('subscribe'), (r) => assert.equal(r.Content, '感谢您的关注!')],
     ['subscribe with a scene', eventXml('subscribe', { EventKey: 'qrscene_42' }), (r) => assert.equal(r.Content, '感谢您的关注!场景值:42')],
     ['SCAN', eventXml('SCAN', { EventKey: '42' }), (r) => assert.equal(r.Content, '您扫描的场景值为:42')],
-    ['link (fallback)', messageXml('link', { Title: 't', Description: 'd', Url: 'u', MsgId: '4' }), (r) => assert.equal(r.Content, '暂不支持该类型的消息')],
+    [
+      'link (fallback)',
+      messageXml('link', { Title: 't', Description: 'd', Url: 'u', MsgId: '4' }),
+      (r) => assert.equal(r.Content, '暂不支持该类型的消息'),
+    ],
   ];
   for (const [name, xml, check] of rules) {
     it(`${name}: the reply is encrypted, signed and decrypts to the default rule’s answer`, async () => {
@@ -242,11 +272,14 @@ describe('POST /wechat in safe mode', () => {
   });
 
   const tampered: [string, () => string][] = [
-    ['tampered ciphertext', () => {
-      const bytes = Buffer.from(wechat.encrypt(textXml('x')), 'base64');
-      bytes[bytes.length - 20]! ^= 0xff;
-      return bytes.toString('base64');
-    }],
+    [
+      'tampered ciphertext',
+      () => {
+        const bytes = Buffer.from(wechat.encrypt(textXml('x')), 'base64');
+        bytes[bytes.length - 20]! ^= 0xff;
+        return bytes.toString('base64');
+      },
+    ],
     ['wrong padding', () => wechat.encrypt(textXml('x'), { badPadding: true })],
     ['a wrong length field', () => wechat.encrypt(textXml('x'), { lengthDelta: 5000 })],
     ['another AppID', () => wechat.encrypt(textXml('x'), { appId: 'wx_someone_else' })],

@@ -15,7 +15,11 @@ const simulator = fileURLToPath(new URL('../src/cli/simulate.ts', import.meta.ur
 const tsxLoader = import.meta.resolve('tsx');
 
 /** Runs `npm run simulate -- …`'s program in an empty directory (no .env), with `env`. */
-function simulate(args: string[], env: Record<string, string>, input?: string): Promise<{ code: number | null; stdout: string; stderr: string }> {
+function simulate(
+  args: string[],
+  env: Record<string, string>,
+  input?: string,
+): Promise<{ code: number | null; stdout: string; stderr: string }> {
   return new Promise((resolve) => {
     const child = spawn(process.execPath, ['--import', tsxLoader, simulator, ...args], {
       cwd: mkdtempSync(join(tmpdir(), 'simulate-')),
@@ -120,19 +124,28 @@ describe('npm run simulate against servers WeChat would not accept', () => {
     ['malformed XML', { status: 200, body: '<xml><ToUserName>' }, [], /not well-formed XML/],
     [
       'parties not swapped',
-      { status: 200, body: '<xml><ToUserName>gh_simulated_account</ToUserName><FromUserName>o_simulated_user_openid</FromUserName><CreateTime>1</CreateTime><MsgType>text</MsgType><Content>x</Content></xml>' },
+      {
+        status: 200,
+        body: '<xml><ToUserName>gh_simulated_account</ToUserName><FromUserName>o_simulated_user_openid</FromUserName><CreateTime>1</CreateTime><MsgType>text</MsgType><Content>x</Content></xml>',
+      },
       [],
       /not swapped/,
     ],
     [
       'a plaintext reply to an encrypted message',
-      { status: 200, body: '<xml><ToUserName>o_simulated_user_openid</ToUserName><FromUserName>gh_simulated_account</FromUserName><CreateTime>1</CreateTime><MsgType>text</MsgType><Content>x</Content></xml>' },
+      {
+        status: 200,
+        body: '<xml><ToUserName>o_simulated_user_openid</ToUserName><FromUserName>gh_simulated_account</FromUserName><CreateTime>1</CreateTime><MsgType>text</MsgType><Content>x</Content></xml>',
+      },
       ['--aes'],
       /not an encrypted reply/,
     ],
     [
       'a bad MsgSignature',
-      { status: 200, body: '<xml><Encrypt><![CDATA[AAAA]]></Encrypt><MsgSignature><![CDATA[0000]]></MsgSignature><TimeStamp>1</TimeStamp><Nonce><![CDATA[1]]></Nonce></xml>' },
+      {
+        status: 200,
+        body: '<xml><Encrypt><![CDATA[AAAA]]></Encrypt><MsgSignature><![CDATA[0000]]></MsgSignature><TimeStamp>1</TimeStamp><Nonce><![CDATA[1]]></Nonce></xml>',
+      },
       ['--aes'],
       /MsgSignature does not verify/,
     ],

@@ -85,7 +85,11 @@ export class AccessToken {
     const { transport, appId, appSecret, mode } = this.#options;
     if (mode === 'token') {
       const path = '/cgi-bin/token';
-      const answer = await transport.send({ method: 'GET', path, query: { grant_type: 'client_credential', appid: appId, secret: appSecret } });
+      const answer = await transport.send({
+        method: 'GET',
+        path,
+        query: { grant_type: 'client_credential', appid: appId, secret: appSecret },
+      });
       return this.#toToken(checkAnswer(answer, path), path);
     }
     const token = await this.#fetchStable(false);

@@ -26,7 +26,11 @@ export function authorizeUrl(appId: string, redirectUri: string, state: string):
 export async function fetchUserProfile(transport: ApiTransport, appId: string, appSecret: string, code: string): Promise<UserProfile> {
   const tokenPath = '/sns/oauth2/access_token';
   const token = checkAnswer(
-    await transport.send({ method: 'GET', path: tokenPath, query: { appid: appId, secret: appSecret, code, grant_type: 'authorization_code' } }),
+    await transport.send({
+      method: 'GET',
+      path: tokenPath,
+      query: { appid: appId, secret: appSecret, code, grant_type: 'authorization_code' },
+    }),
     tokenPath,
   );
   const profilePath = '/sns/userinfo';

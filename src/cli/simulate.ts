@@ -67,7 +67,12 @@ async function exchange(url: string, xml: string, keys: Keys): Promise<CheckedAn
   const { query, body } = signRequest(xml, keys);
   let response: Response;
   try {
-    response = await fetch(`${url}?${query}`, { method: 'POST', headers: { 'Content-Type': 'text/xml' }, body, signal: AbortSignal.timeout(5000) });
+    response = await fetch(`${url}?${query}`, {
+      method: 'POST',
+      headers: { 'Content-Type': 'text/xml' },
+      body,
+      signal: AbortSignal.timeout(5000),
+    });
   } catch (error) {
     const cause = (error as { cause?: { code?: string } }).cause?.code ?? (error as Error).message;
     throw new RejectedAnswer(`no answer from ${url} (${cause}): is the server running? (npm start)`);
@@ -95,7 +100,9 @@ async function chat(options: Options, keys: Keys): Promise<void> {
     if (line === '') continue;
     try {
       const answer = await exchange(options.url, buildMessage('text', [line]) ?? '', keys);
-      process.stdout.write(`${answer.reply === undefined ? show(answer, false) : `${String(answer.reply.Content ?? show(answer, options.raw))}`}\n`);
+      process.stdout.write(
+        `${answer.reply === undefined ? show(answer, false) : `${String(answer.reply.Content ?? show(answer, options.raw))}`}\n`,
+      );
     } catch (error) {
       process.stdout.write(`! ${(error as Error).message}\n`);
     }

@@ -14,7 +14,12 @@ const KINDS: Readonly<Record<string, { usage: string; fields(args: string[]): Re
   text: { usage: 'text <content>', fields: (args) => (args.length > 0 ? { MsgType: 'text', Content: args.join(' ') } : undefined) },
   voice: {
     usage: 'voice [recognition]',
-    fields: (args) => ({ MsgType: 'voice', MediaId: 'simulated_voice_media_id', Format: 'amr', ...(args.length > 0 ? { Recognition: args.join(' ') } : {}) }),
+    fields: (args) => ({
+      MsgType: 'voice',
+      MediaId: 'simulated_voice_media_id',
+      Format: 'amr',
+      ...(args.length > 0 ? { Recognition: args.join(' ') } : {}),
+    }),
   },
   image: {
     usage: 'image <mediaId>',
@@ -22,9 +27,16 @@ const KINDS: Readonly<Record<string, { usage: string; fields(args: string[]): Re
   },
   subscribe: {
     usage: 'subscribe [scene]',
-    fields: ([scene]) => ({ MsgType: 'event', Event: 'subscribe', ...(scene ? { EventKey: `qrscene_${scene}`, Ticket: 'simulated_ticket' } : {}) }),
+    fields: ([scene]) => ({
+      MsgType: 'event',
+      Event: 'subscribe',
+      ...(scene ? { EventKey: `qrscene_${scene}`, Ticket: 'simulated_ticket' } : {}),
+    }),
   },
-  scan: { usage: 'scan <scene>', fields: ([scene]) => (scene ? { MsgType: 'event', Event: 'SCAN', EventKey: scene, Ticket: 'simulated_ticket' } : undefined) },
+  scan: {
+    usage: 'scan <scene>',
+    fields: ([scene]) => (scene ? { MsgType: 'event', Event: 'SCAN', EventKey: scene, Ticket: 'simulated_ticket' } : undefined),
+  },
   unsubscribe: { usage: 'unsubscribe', fields: () => ({ MsgType: 'event', Event: 'unsubscribe' }) },
   location: {
     usage: 'location <x> <y> <label>',
@@ -110,7 +122,8 @@ export function checkAsWeChat(status: number, body: string, keys: Keys): Checked
     } catch (error) {
       throw new RejectedAnswer(`the reply does not decrypt: ${(error as Error).message}`);
     }
-    if (decrypted.appId !== keys.appId) throw new RejectedAnswer(`the reply is encrypted for AppID "${decrypted.appId}", not "${keys.appId}"`);
+    if (decrypted.appId !== keys.appId)
+      throw new RejectedAnswer(`the reply is encrypted for AppID "${decrypted.appId}", not "${keys.appId}"`);
     xml = decrypted.xml;
     try {
       fields = parseXml(xml);
@@ -119,7 +132,9 @@ export function checkAsWeChat(status: number, body: string, keys: Keys): Checked
     }
   }
   if (fields.ToUserName !== USER || fields.FromUserName !== ACCOUNT) {
-    throw new RejectedAnswer(`the reply's parties are not swapped (ToUserName "${String(fields.ToUserName)}", FromUserName "${String(fields.FromUserName)}")`);
+    throw new RejectedAnswer(
+      `the reply's parties are not swapped (ToUserName "${String(fields.ToUserName)}", FromUserName "${String(fields.FromUserName)}")`,
+    );
   }
   if (typeof fields.MsgType !== 'string' || fields.MsgType === '') throw new RejectedAnswer('the reply has no MsgType');
   return { reply: fields, xml };

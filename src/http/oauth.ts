@@ -58,14 +58,26 @@ export function oauthRoutes(api: WeChatApi | undefined, publicUrl: string | unde
     const code = queryText(req, 'code');
     const state = queryText(req, 'state');
     if (code === undefined) {
-      sendPage(res, 400, errorPage('未授权 Not authorized', '您没有同意授权，因此无法显示您的资料。', 'You did not allow access, so your profile cannot be shown.'));
+      sendPage(
+        res,
+        400,
+        errorPage(
+          '未授权 Not authorized',
+          '您没有同意授权，因此无法显示您的资料。',
+          'You did not allow access, so your profile cannot be shown.',
+        ),
+      );
       return;
     }
     if (state === undefined || !stateCookie.verify(state, readCookie(req.headers.cookie, STATE_COOKIE))) {
       sendPage(
         res,
         403,
-        errorPage('链接已失效 Link expired', '授权请求无法验证，请重新打开页面。', 'This authorization could not be verified (state mismatch). Please open the page again.'),
+        errorPage(
+          '链接已失效 Link expired',
+          '授权请求无法验证，请重新打开页面。',
+          'This authorization could not be verified (state mismatch). Please open the page again.',
+        ),
       );
       return;
     }
@@ -79,11 +91,24 @@ export function oauthRoutes(api: WeChatApi | undefined, publicUrl: string | unde
         sendPage(
           res,
           502,
-          errorPage('微信返回错误 WeChat error', `微信返回了错误码 ${error.errcode}，请稍后重试。`, `WeChat answered errcode ${error.errcode}. Please try again.`, `errcode ${error.errcode}: ${error.errmsg}`),
+          errorPage(
+            '微信返回错误 WeChat error',
+            `微信返回了错误码 ${error.errcode}，请稍后重试。`,
+            `WeChat answered errcode ${error.errcode}. Please try again.`,
+            `errcode ${error.errcode}: ${error.errmsg}`,
+          ),
         );
       } else if (error instanceof WeChatUnreachableError) {
         logger.warn({ path: error.path, reason: error.reason }, 'OAuth failed: WeChat unreachable');
-        sendPage(res, 502, errorPage('无法连接微信 WeChat unreachable', '暂时无法连接微信服务器，请稍后重试。', 'WeChat could not be reached. Please try again later.'));
+        sendPage(
+          res,
+          502,
+          errorPage(
+            '无法连接微信 WeChat unreachable',
+            '暂时无法连接微信服务器，请稍后重试。',
+            'WeChat could not be reached. Please try again later.',
+          ),
+        );
       } else next(error);
     }
   }

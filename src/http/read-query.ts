@@ -53,7 +53,7 @@ export function readQuery(url: string | undefined): Query {
   if (url === undefined || mark === -1) return query;
   let repeated: Set<string> | undefined;
   let equals = -1; // the next `=` at or after `at` (url.length: none left)
-  for (let at = mark + 1; at < url.length; ) {
+  for (let at = mark + 1; at < url.length;) {
     let end = url.indexOf('&', at);
     if (end === -1) end = url.length;
     if (end > at) {

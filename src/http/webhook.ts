@@ -68,8 +68,7 @@ const PLAINTEXT: Envelope = { open: parseXml, seal: (xml) => xml };
  * no framework: WeChat's server verification (GET) and messages (POST).
  */
 export function createWebhook(config: Config, { responder, retryStore, logger }: WebhookServices) {
-  const cipher: MessageCipher | undefined =
-    config.encodingAesKey === undefined ? undefined : createMessageCipher(config.encodingAesKey);
+  const cipher: MessageCipher | undefined = config.encodingAesKey === undefined ? undefined : createMessageCipher(config.encodingAesKey);
 
   /**
    * Safe and compatible mode (`encrypt_type=aes`): `msg_signature` signs the `Encrypt`
@@ -134,7 +133,11 @@ export function createWebhook(config: Config, { responder, retryStore, logger }:
   }
 
   /** The answer to the first delivery of a message: the reply XML (sealed), or `success`. */
-  async function firstAnswer(message: IncomingMessage, envelope: Envelope, logs: LazyChildLogger): Promise<{ stored: StoredAnswer; outcome: string }> {
+  async function firstAnswer(
+    message: IncomingMessage,
+    envelope: Envelope,
+    logs: LazyChildLogger,
+  ): Promise<{ stored: StoredAnswer; outcome: string }> {
     try {
       const pending = responder(message, logs);
       const answered = pending instanceof Promise ? await pending : pending;

@@ -143,14 +143,7 @@ export interface SubscribeMessageEvent extends EventBase {
 }
 
 export type StandardMessageUnion =
-  | TextMessage
-  | ImageMessage
-  | VoiceMessage
-  | VideoMessage
-  | ShortVideoMessage
-  | LocationMessage
-  | LinkMessage
-  | FileMessage;
+  TextMessage | ImageMessage | VoiceMessage | VideoMessage | ShortVideoMessage | LocationMessage | LinkMessage | FileMessage;
 
 export type EventMessage =
   | SubscribeEvent

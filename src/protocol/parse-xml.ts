@@ -7,7 +7,7 @@ export class MessageXmlError extends Error {
 }
 
 // Characters XML 1.0 forbids. Users' clients have sent them inside text; they are
-// dropped so that the message is still answered (CONTRACT.md, "Parsing").
+// dropped so that the message is still answered (docs/reference.md, "Parsing").
 // eslint-disable-next-line no-control-regex
 const FORBIDDEN_CHARACTERS = /[\u0000-\u0008\u000B\u000C\u000E-\u001F\uFFFE\uFFFF]/g;
 

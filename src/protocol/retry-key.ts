@@ -14,6 +14,9 @@ export function retryKeyOf(message: IncomingMessage): string {
     return typeof value === 'string' ? value : '';
   };
   const msgId = text('MsgId');
-  const parts = msgId !== '' ? [message.ToUserName, msgId] : [message.ToUserName, message.FromUserName, message.CreateTime, text('Event'), text('EventKey')];
+  const parts =
+    msgId !== ''
+      ? [message.ToUserName, msgId]
+      : [message.ToUserName, message.FromUserName, message.CreateTime, text('Event'), text('EventKey')];
   return hash('sha1', parts.join('\u0000'), 'base64');
 }

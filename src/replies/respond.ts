@@ -75,7 +75,10 @@ export function createResponder(options: ResponderOptions) {
     try {
       const result = router.route(message, new Context(logs, api));
       if (isPromiseLike(result)) {
-        return Promise.resolve(result).then((value) => finish(message, logs, value), (error: unknown) => failed(logs, error));
+        return Promise.resolve(result).then(
+          (value) => finish(message, logs, value),
+          (error: unknown) => failed(logs, error),
+        );
       }
       return finish(message, logs, result);
     } catch (error) {
@@ -86,7 +89,10 @@ export function createResponder(options: ResponderOptions) {
   /** Sends a reply as customer-service message(s); failures are logged, never thrown. */
   async function sendLater(message: IncomingMessage, reply: Reply, logs: LazyChildLogger): Promise<void> {
     if (api === undefined) {
-      logs.log.error({ reply: reply.type }, 'a reply could not be sent passively, and without WECHAT_APPID and WECHAT_APPSECRET it cannot go out as a customer-service message: dropped');
+      logs.log.error(
+        { reply: reply.type },
+        'a reply could not be sent passively, and without WECHAT_APPID and WECHAT_APPSECRET it cannot go out as a customer-service message: dropped',
+      );
       return;
     }
     try {
@@ -113,7 +119,10 @@ export function createResponder(options: ResponderOptions) {
     if (!isPromiseLike(work)) return onTime(message, logs, work);
     return raceDeadline(work, timeoutMs).then((raced) => {
       if (!raced.late) return onTime(message, logs, raced.value);
-      logs.log.warn({ timeoutMs }, 'the handler did not answer in time: answered "success"; its reply will go out as a customer-service message');
+      logs.log.warn(
+        { timeoutMs },
+        'the handler did not answer in time: answered "success"; its reply will go out as a customer-service message',
+      );
       void work.then(({ reply }) => (reply === null ? undefined : sendLater(message, reply, logs)));
       return { passive: null, outcome: 'deadline' };
     });

@@ -11,8 +11,7 @@ export const SUCCESS_ANSWER: StoredAnswer = { contentType: 'text/plain; charset=
 
 /** The first delivery of a message settles its answer; a retry receives it. */
 export type Claim =
-  | { readonly first: true; settle(answer: StoredAnswer): void }
-  | { readonly first: false; readonly answer: Promise<StoredAnswer> };
+  { readonly first: true; settle(answer: StoredAnswer): void } | { readonly first: false; readonly answer: Promise<StoredAnswer> };
 
 /**
  * Remembers, for 60 s, which messages were answered and how, so that WeChat's retries
@@ -52,7 +51,6 @@ export interface MemoryRetryStoreOptions {
   readonly maxEntries?: number;
   readonly now?: () => number;
 }
-
 
 /**
  * A bounded in-memory store that holds no object per message. Answers are copied into

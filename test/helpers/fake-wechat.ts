@@ -150,8 +150,15 @@ export class FakeWeChat {
 
   #answer(path: string, query: Record<string, string>, body: Record<string, unknown> | undefined): unknown {
     const credentials = (appid: unknown, secret: unknown) =>
-      appid !== this.appId ? { errcode: 40013, errmsg: 'invalid appid' } : secret !== this.appSecret ? { errcode: 40125, errmsg: 'invalid appsecret' } : undefined;
-    const needsToken = () => (this.#tokenValid(query.access_token) ? undefined : { errcode: 40001, errmsg: 'invalid credential, access_token is invalid or not latest' });
+      appid !== this.appId
+        ? { errcode: 40013, errmsg: 'invalid appid' }
+        : secret !== this.appSecret
+          ? { errcode: 40125, errmsg: 'invalid appsecret' }
+          : undefined;
+    const needsToken = () =>
+      this.#tokenValid(query.access_token)
+        ? undefined
+        : { errcode: 40001, errmsg: 'invalid credential, access_token is invalid or not latest' };
 
     switch (path) {
       case '/cgi-bin/token':
@@ -161,7 +168,8 @@ export class FakeWeChat {
       case '/cgi-bin/stable_token': {
         const problem = credentials(body?.appid, body?.secret);
         if (problem) return problem;
-        if (body?.force_refresh !== undefined && typeof body.force_refresh !== 'boolean') return { errcode: 47001, errmsg: 'data format error' };
+        if (body?.force_refresh !== undefined && typeof body.force_refresh !== 'boolean')
+          return { errcode: 47001, errmsg: 'data format error' };
         if (body?.force_refresh === true || !this.#tokenValid(this.#stable)) {
           if (this.#stable !== undefined) this.#valid.delete(this.#stable);
           this.#stable = this.#issue();
@@ -191,7 +199,13 @@ export class FakeWeChat {
         this.#codes.delete(query.code ?? '');
         const token = `OAUTH_TOKEN_${++this.#serial}`;
         this.#oauthTokens.set(token, profile);
-        return { access_token: token, expires_in: 7200, refresh_token: `REFRESH_${this.#serial}`, openid: profile.openid, scope: 'snsapi_userinfo' };
+        return {
+          access_token: token,
+          expires_in: 7200,
+          refresh_token: `REFRESH_${this.#serial}`,
+          openid: profile.openid,
+          scope: 'snsapi_userinfo',
+        };
       }
       case '/sns/userinfo': {
         const profile = query.access_token === undefined ? undefined : this.#oauthTokens.get(query.access_token);

@@ -18,10 +18,7 @@ export interface RunningApp {
 }
 
 /** Starts the app on 127.0.0.1 on a free port, with its logs captured. */
-export async function startApp(
-  env: Record<string, string> = {},
-  options: Omit<AppOptions, 'logger'> = {},
-): Promise<RunningApp> {
+export async function startApp(env: Record<string, string> = {}, options: Omit<AppOptions, 'logger'> = {}): Promise<RunningApp> {
   const config = loadConfig({ WECHAT_TOKEN: TEST_TOKEN, LOG_LEVEL: 'debug', ...env });
   const lines: string[] = [];
   const sink = new Writable({

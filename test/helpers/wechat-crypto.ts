@@ -3,7 +3,9 @@ import { XMLParser } from 'fast-xml-parser';
 
 /** WeChat's signature: hex SHA-1 of the parts sorted and joined, computed apart from src/. */
 export function sha1Signature(...parts: string[]): string {
-  return createHash('sha1').update([...parts].sort().join('')).digest('hex');
+  return createHash('sha1')
+    .update([...parts].sort().join(''))
+    .digest('hex');
 }
 
 /**
