@@ -57,9 +57,15 @@ export const FILE_REPLY = z.union([z.string(), z.null(), REPLY_OBJECT], {
 /** Compiling assigns each object to `Reply`, so tsc checks the two shapes agree. */
 export type FileReply = z.infer<typeof FILE_REPLY>;
 
-const NEEDLES = z.union([text('the keyword').min(1, { error: 'a keyword must not be empty' }), z.array(text('a keyword').min(1)).min(1)], {
-  error: 'keywords are text or a list of text',
-});
+const NEEDLES = z.union(
+  [
+    text('the keyword').min(1, { error: 'a keyword must not be empty' }),
+    z.array(text('a keyword').min(1, { error: 'a keyword must not be empty' })).min(1, { error: 'needs at least one keyword' }),
+  ],
+  {
+    error: 'keywords are text or a list of text (put numbers in quotes)',
+  },
+);
 
 const RULE = z
   .strictObject({
