@@ -1,3 +1,4 @@
+import { existsSync } from 'node:fs';
 import { ConfigError } from './errors.js';
 
 /** Everything the server reads from its environment, validated once at start-up. */
@@ -19,6 +20,8 @@ export interface Config {
   /** MiB of answers the in-process retry memory keeps (RETRY_MEMORY_MB). */
   readonly retryMemoryMb: number;
   readonly logLevel: LogLevel;
+  /** The replies file (REPLIES_FILE); the default `replies.yaml` is used when it exists. */
+  readonly repliesFile: string;
 }
 
 export type LogLevel = 'fatal' | 'error' | 'warn' | 'info' | 'debug' | 'trace' | 'silent';
@@ -69,6 +72,7 @@ export function loadConfig(env: Env): Config {
     replyTimeoutMs: integer(env, 'REPLY_TIMEOUT_MS', 4500, 1, 60_000),
     retryMemoryMb: integer(env, 'RETRY_MEMORY_MB', 8, 1, 1024),
     logLevel: logLevel as LogLevel,
+    repliesFile: repliesFile(env),
   });
 }
 
@@ -116,4 +120,12 @@ function aesKey(env: Env): string | undefined {
     );
   }
   return raw;
+}
+
+function repliesFile(env: Env): string {
+  const file = optional(env, 'REPLIES_FILE');
+  if (file === undefined) return 'replies.yaml';
+  if (!/\.(ya?ml|json)$/i.test(file)) fail('REPLIES_FILE', `must end in .yaml, .yml or .json, not "${file}"`);
+  if (!existsSync(file)) fail('REPLIES_FILE', `names ${file}, which does not exist (unset it to answer with the default rules)`);
+  return file;
 }

@@ -18,7 +18,14 @@ function main(): void {
   }
 
   const logger = createLogger(config.logLevel);
-  const app = createApp(config, { logger });
+  let app: ReturnType<typeof createApp>;
+  try {
+    app = createApp(config, { logger });
+  } catch (error) {
+    if (!(error instanceof ConfigError)) throw error;
+    process.stderr.write(`Configuration error: ${error.message}\n`);
+    process.exit(1);
+  }
   const server = app.listen(config.port, config.host);
   server.on('error', (error: NodeJS.ErrnoException) => {
     process.stderr.write(`${listenProblem(error, config)}\n`);

@@ -11,6 +11,8 @@ import { retryStoreWithFallback, tokenStoreWithFallback } from './redis/with-fal
 import { createResponder, type Responder } from './replies/respond.js';
 import { createMemoryRetryStore, type RetryStore } from './replies/retry-store.js';
 import { createReplyRouter, type ReplyRouter } from './replies/router.js';
+import { withRepliesFile } from './replies-file/router.js';
+import { watchRepliesFile } from './replies-file/watch.js';
 
 export interface ServiceOptions {
   /** The application's handlers; the default rules answer whatever they leave. */
@@ -40,6 +42,8 @@ export interface Services {
 /** Builds the services from the configuration; with REDIS_URL, on Redis with a fallback. */
 export function createServices(config: Config, options: ServiceOptions = {}): Services {
   const logger = options.logger ?? createLogger(config.logLevel);
+  // First: a replies file that does not validate stops the start before anything opens.
+  const replies = watchRepliesFile(config.repliesFile, logger);
   const checks: HealthCheck[] = [];
   let tokenStore = options.tokenStore;
   let retryStore = options.retryStore ?? createMemoryRetryStore({ maxBytes: config.retryMemoryMb * 1024 * 1024 });
@@ -55,11 +59,15 @@ export function createServices(config: Config, options: ServiceOptions = {}): Se
   }
   const api = createWeChatApi(config, { store: tokenStore, now: options.now, logger });
   const responder = createResponder({
-    router: options.router ?? createReplyRouter(),
+    router: withRepliesFile(options.router ?? createReplyRouter(), replies),
     defaultRules: options.defaultRules ?? true,
     fallbackReply: config.fallbackReply,
     timeoutMs: config.replyTimeoutMs,
     api: api?.client,
   });
-  return { logger, api, retryStore, responder, checks, shutdown };
+  const closeAll = (): Promise<void> => {
+    replies.close();
+    return shutdown();
+  };
+  return { logger, api, retryStore, responder, checks, shutdown: closeAll };
 }

@@ -1,0 +1,86 @@
+import { readFileSync } from 'node:fs';
+import { extname } from 'node:path';
+import { isMap, isPair, isScalar, isSeq, LineCounter, parseDocument, type Document, type Node } from 'yaml';
+import { placeOf, problemsFrom, type Problem } from './problems.js';
+import { REPLIES_FILE, type RepliesFileData } from './schema.js';
+
+export type LoadResult =
+  | { readonly ok: true; readonly data: RepliesFileData }
+  | { readonly ok: false; readonly missing: boolean; readonly problems: readonly string[] };
+
+/**
+ * Reads and validates a replies file (YAML, or JSON for `.json`). Every problem is one
+ * line: `replies.yaml:7: keywords[2].reply.type: type must be one of …`.
+ */
+export function loadRepliesFile(file: string): LoadResult {
+  let source: string;
+  try {
+    source = readFileSync(file, 'utf8');
+  } catch (error) {
+    const code = (error as NodeJS.ErrnoException).code;
+    const missing = code === 'ENOENT';
+    return { ok: false, missing, problems: [`${file}: ${missing ? 'no such file' : `cannot be read (${code ?? String(error)})`}`] };
+  }
+  return { ...parseReplies(source, file), missing: false } as LoadResult;
+}
+
+/** Validates the text of a replies file; `name` is how problems name the file. */
+export function parseReplies(source: string, name: string): LoadResult {
+  const fail = (problems: string[]): LoadResult => ({ ok: false, missing: false, problems });
+  const lines = new LineCounter();
+  const document = parseDocument(source, { lineCounter: lines, prettyErrors: false, uniqueKeys: true });
+  if (document.errors.length > 0) {
+    return fail(document.errors.map((error) => `${name}:${lines.linePos(error.pos[0]).line}: ${firstLine(error.message)}`));
+  }
+  if (extname(name).toLowerCase() === '.json') {
+    try {
+      JSON.parse(source);
+    } catch (error) {
+      return fail([`${name}: not valid JSON: ${(error as Error).message}`]);
+    }
+  }
+  // An empty file (or one of comments only) says nothing: the default rules answer.
+  const value: unknown = document.contents === null ? {} : document.toJS();
+  const result = REPLIES_FILE.safeParse(value);
+  if (result.success) return { ok: true, data: result.data };
+  const located = problemsFrom(result.error.issues).map((problem) => locate(problem, document, lines, name));
+  // In file order, as an owner reads it; the sort is stable for problems on one line.
+  return fail(located.sort((a, b) => a.line - b.line).map((problem) => problem.text));
+}
+
+function firstLine(message: string): string {
+  return message.split('\n', 1)[0] ?? message;
+}
+
+/** The problem as a line, at the line of the deepest node its path reaches. */
+function locate(problem: Problem, document: Document, lines: LineCounter, name: string): { line: number; text: string } {
+  const offset = offsetOf(document, problem);
+  const line = offset === undefined ? 0 : lines.linePos(offset).line;
+  const where = offset === undefined ? name : `${name}:${line}`;
+  const place = placeOf(problem.path);
+  return { line, text: place === '' ? `${where}: ${problem.message}` : `${where}: ${place}: ${problem.message}` };
+}
+
+function offsetOf(document: Document, { path, atKey }: Problem): number | undefined {
+  let node: Node | null = document.contents;
+  let offset = node?.range?.[0];
+  for (const part of path) {
+    if (isMap(node)) {
+      const pair = node.items.find((item) => isPair(item) && isScalar(item.key) && String(item.key.value) === String(part));
+      if (pair === undefined) break;
+      const key = pair.key as Node;
+      if (atKey && part === path.at(-1)) return key.range?.[0];
+      offset = key.range?.[0];
+      node = pair.value as Node | null;
+      if (node?.range) offset = node.range[0];
+    } else if (isSeq(node) && typeof part === 'number') {
+      const item = node.items[part] as Node | undefined;
+      if (item === undefined) break;
+      node = item;
+      offset = item.range?.[0] ?? offset;
+    } else {
+      break;
+    }
+  }
+  return offset;
+}

@@ -1,0 +1,78 @@
+import type { Reply } from '../protocol/reply-types.js';
+import type { KeywordRule } from './schema.js';
+
+/** A keyword rule's answer: the reply (with `$1`… filled in for regex rules), or null. */
+type Answer = (groups: RegExpExecArray | null) => Reply | null;
+
+interface ScanRule {
+  /** The rule's place in the file: the earliest matching rule wins. */
+  readonly index: number;
+  readonly matches: (content: string, folded: string) => RegExpExecArray | null | boolean;
+  readonly answer: Answer;
+}
+
+export interface KeywordMatcher {
+  /** The reply of the first rule, in file order, that matches `content`; undefined if none. */
+  match(content: string): Reply | null | undefined;
+}
+
+/** ASCII letters to lower case, nothing else: `exact` and `contains` ignore only ASCII case. */
+export function foldAscii(text: string): string {
+  return /[A-Z]/.test(text) ? text.replace(/[A-Z]+/g, (letters) => letters.toLowerCase()) : text;
+}
+
+const GROUP_REFERENCE = /\$(\$|[1-9])/g;
+
+/** `$1`…`$9` become the regex's groups (empty when a group did not take part); `$$` is `$`. */
+export function fillGroups(template: string, groups: RegExpExecArray): string {
+  return template.replace(GROUP_REFERENCE, (_, which: string) => (which === '$' ? '$' : (groups[Number(which)] ?? '')));
+}
+
+function answerOf(reply: Reply | null, isRegex: boolean): Answer {
+  if (!isRegex || reply?.type !== 'text' || !reply.content.includes('$')) return () => reply;
+  const template = reply.content;
+  return (groups) => ({ type: 'text', content: groups === null ? template : fillGroups(template, groups) });
+}
+
+const needlesOf = (value: string | readonly string[]): readonly string[] => (typeof value === 'string' ? [value] : value);
+
+/**
+ * Compiles the keyword rules. `exact` keywords go into one Map from the normalised text
+ * to the earliest rule's index, so a thousand of them cost one lookup; only `contains`
+ * and `regex` rules that come before that index are tried one by one.
+ */
+export function compileKeywords(rules: readonly KeywordRule[], toReply: (index: number) => Reply | null): KeywordMatcher {
+  const exact = new Map<string, number>();
+  const scanned: ScanRule[] = [];
+  const answers: Answer[] = [];
+  rules.forEach((rule, index) => {
+    const reply = toReply(index);
+    answers.push(answerOf(reply, rule.regex !== undefined));
+    if (rule.exact !== undefined) {
+      for (const keyword of needlesOf(rule.exact)) {
+        const key = foldAscii(keyword.trim());
+        if (!exact.has(key)) exact.set(key, index);
+      }
+    } else if (rule.contains !== undefined) {
+      const needles = needlesOf(rule.contains).map(foldAscii);
+      scanned.push({ index, matches: (_, folded) => needles.some((needle) => folded.includes(needle)), answer: answers[index]! });
+    } else if (rule.regex !== undefined) {
+      const pattern = new RegExp(rule.regex, 'u');
+      scanned.push({ index, matches: (content) => pattern.exec(content), answer: answers[index]! });
+    }
+  });
+
+  return {
+    match(content) {
+      const folded = foldAscii(content);
+      const exactIndex = exact.get(folded.trim()) ?? Infinity;
+      for (const rule of scanned) {
+        if (rule.index > exactIndex) break;
+        const found = rule.matches(content, folded);
+        if (found === false || found === null) continue;
+        return rule.answer(found === true ? null : found);
+      }
+      return exactIndex === Infinity ? undefined : answers[exactIndex]!(null);
+    },
+  };
+}

@@ -1,0 +1,13 @@
+import { createReplyRouter, type ReplyRouter } from '../replies/router.js';
+import type { LiveReplies } from './watch.js';
+
+/** The code's handlers first, then the replies file; the default rules come after both. */
+export function withRepliesFile(code: ReplyRouter, replies: LiveReplies): ReplyRouter {
+  return createReplyRouter()
+    .use(function codeHandlers(message, context) {
+      return code.route(message, context);
+    })
+    .use(function repliesFile(message) {
+      return replies.answer(message);
+    });
+}

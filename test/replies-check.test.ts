@@ -1,0 +1,136 @@
+import assert from 'node:assert/strict';
+import { spawn } from 'node:child_process';
+import { mkdtempSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { fileURLToPath } from 'node:url';
+import { describe, it } from 'node:test';
+import { parseReplies } from '../src/replies-file/load.js';
+
+const cli = fileURLToPath(new URL('../src/cli/replies.ts', import.meta.url));
+const example = fileURLToPath(new URL('../replies.example.yaml', import.meta.url));
+const tsxLoader = import.meta.resolve('tsx');
+
+/** Runs `npm run replies -- …`'s program in an empty directory (no .env). */
+function replies(args: string[], env: Record<string, string> = {}): Promise<{ code: number | null; stdout: string; stderr: string }> {
+  return new Promise((resolve) => {
+    const child = spawn(process.execPath, ['--import', tsxLoader, cli, ...args], {
+      cwd: mkdtempSync(join(tmpdir(), 'replies-check-')),
+      env: { PATH: process.env.PATH ?? '', ...env },
+    });
+    let stdout = '';
+    let stderr = '';
+    child.stdout.on('data', (chunk: Buffer) => (stdout += chunk.toString('utf8')));
+    child.stderr.on('data', (chunk: Buffer) => (stderr += chunk.toString('utf8')));
+    child.on('exit', (code) => resolve({ code, stdout, stderr }));
+  });
+}
+
+const BAD = `subscribe: 欢迎
+welcome: 多余的键
+keywords:
+  - exact: [帮助]
+    reply: 好的
+  - exact: 价格
+    contains: 价
+    reply: 两个条件
+  - reply: 没有条件
+  - regex: '^订单(\\d+'
+    reply: 不能编译
+  - exact: 图片
+    reply: { type: gif, mediaId: x }
+  - exact: 视频
+    reply:
+      type: video
+      title: 缺 mediaId
+  - exact: 图文
+    reply: { type: news, articles: [{ description: 没有标题 }] }
+  - exact: 1
+    reply: 数字要加引号
+  - exact: logo
+    reply: { type: image, file: media/logo.png }
+click:
+  K: 3
+`;
+
+describe('npm run replies -- check', () => {
+  it('the shipped example validates: exit 0 and a one-line summary', async () => {
+    const { code, stdout, stderr } = await replies(['check', example]);
+    assert.equal(stderr, '');
+    assert.equal(code, 0);
+    assert.match(stdout, /^.*replies\.example\.yaml: \d+ keyword rules, \d+ scenes, \d+ menu keys\n$/);
+  });
+
+  it('a file with mistakes: exit 1 and every problem on its own line, with its place and line', async () => {
+    const file = join(mkdtempSync(join(tmpdir(), 'replies-bad-')), 'replies.yaml');
+    writeFileSync(file, BAD);
+    const { code, stdout, stderr } = await replies(['check', file]);
+    assert.equal(code, 1);
+    assert.equal(stdout, '');
+    const lines = stderr
+      .trimEnd()
+      .split('\n')
+      .map((line) => line.slice(file.length));
+    assert.deepEqual(lines, [
+      ':2: welcome: unknown key',
+      ':6: keywords[1]: a rule has exactly one of exact, contains or regex, not exact and contains',
+      ':9: keywords[2]: a rule needs one of exact, contains or regex',
+      ':10: keywords[3].regex: does not compile: Invalid regular expression: /^订单(\\d+/u: Unterminated group',
+      ':13: keywords[4].reply.type: type must be one of text, image, voice, video, music, news',
+      ':16: keywords[5].reply.mediaId: is missing',
+      ':19: keywords[6].reply.articles[0].title: is missing',
+      ':20: keywords[7].exact: keywords are text or a list of text (put numbers in quotes)',
+      ':23: keywords[8].reply.mediaId: is missing',
+      ':23: keywords[8].reply.file: unknown key',
+      ':25: click.K: a reply is text, null (no reply), or an object with a type',
+    ]);
+  });
+
+  it('defaults to REPLIES_FILE, then replies.yaml', async () => {
+    assert.match((await replies(['check'], { REPLIES_FILE: example })).stdout, /keyword rules/);
+    const missing = await replies(['check']);
+    assert.equal(missing.code, 1);
+    assert.equal(missing.stderr, 'replies.yaml: no such file\n');
+  });
+
+  it('misuse: exit 2 with the usage', async () => {
+    for (const args of [[], ['lint'], ['check', 'a.yaml', 'b.yaml']]) {
+      const { code, stderr } = await replies(args);
+      assert.equal(code, 2, args.join(' '));
+      assert.match(stderr, /usage: npm run replies -- check \[file\]/);
+    }
+  });
+});
+
+describe('what the validation catches', () => {
+  const problems = (text: string, name = 'r.yaml'): readonly string[] => {
+    const result = parseReplies(text, name);
+    return result.ok ? [] : result.problems;
+  };
+
+  it('YAML that does not parse, with its line', () => {
+    assert.match(problems('subscribe: hi\nkeywords: [\n')[0] ?? '', /^r\.yaml:3: /);
+    assert.match(problems('a: 1\na: 2\n')[0] ?? '', /^r\.yaml:2: Map keys must be unique/);
+  });
+
+  it('JSON that YAML would take but JSON does not', () => {
+    assert.match(problems('{"subscribe": "hi",}', 'r.json')[0] ?? '', /^r\.json: not valid JSON/);
+    assert.deepEqual(problems('{"subscribe": "hi"}', 'r.json'), []);
+  });
+
+  it('a file that is not a mapping', () => {
+    assert.deepEqual(problems('- 帮助\n'), ['r.yaml:1: the file must be a mapping of subscribe, scenes, keywords, click and message']);
+  });
+
+  it('an empty file, or comments only, is valid and says nothing', () => {
+    assert.deepEqual(problems(''), []);
+    assert.deepEqual(problems('# 还没写\n'), []);
+  });
+
+  it('an empty keyword, and an empty list of them', () => {
+    assert.deepEqual(problems('keywords:\n  - contains: ""\n    reply: x\n  - exact: []\n    reply: y\n'), [
+      'r.yaml:2: keywords[0].contains: a keyword must not be empty',
+      'r.yaml:4: keywords[1].exact: needs at least one keyword',
+    ]);
+  });
+});
