@@ -58,11 +58,13 @@ export async function getFollowerPage(client: ApiClient, nextOpenid?: string): P
 /** Every follower's openid, fetched page by page as the iteration goes. */
 export async function* listUsers(client: ApiClient): AsyncGenerator<string, void, undefined> {
   let next: string | undefined;
+  let seen = 0;
   for (;;) {
     const page = await getFollowerPage(client, next);
     yield* page.openids;
-    // WeChat's last page still names a next_openid; the page after it is empty.
-    if (page.count === 0 || page.next_openid === '' || page.next_openid === next) return;
+    seen += page.count;
+    // WeChat's last page still names a next_openid (the page after it is empty): stop at the total.
+    if (page.count === 0 || seen >= page.total || page.next_openid === '' || page.next_openid === next) return;
     next = page.next_openid;
   }
 }

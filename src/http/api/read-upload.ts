@@ -16,7 +16,7 @@ export interface Upload {
 
 /**
  * Reads the one file of a multipart/form-data request, in field `field`, as it streams
- * in. A file larger than `limit` stops the reading at once with a 413: at most `limit`
+ * in. A file larger than `limit` stops the reading at once with a 413: at most `limit` + 1
  * bytes are ever held. The file is kept whole because WeChat needs it again if the
  * send is retried with a fresh token.
  */
@@ -28,7 +28,8 @@ export function readUpload(req: Request, field: string, limit: number): Promise<
   if (Number(req.headers['content-length']) > limit + FRAMING_BYTES) return Promise.reject(tooLarge());
   let parser: BusboyFactory.Busboy;
   try {
-    parser = loadBusboy()({ headers: req.headers, limits: { files: 1, fileSize: limit, fields: 10, fieldSize: 1024, parts: 11 } });
+    // busboy reports 'limit' on reaching fileSize: one byte more tells "over the limit".
+    parser = loadBusboy()({ headers: req.headers, limits: { files: 1, fileSize: limit + 1, fields: 10, fieldSize: 1024, parts: 11 } });
   } catch (error) {
     return Promise.reject(new ApiInputError(400, 'body', `body: ${(error as Error).message}`));
   }
