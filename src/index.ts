@@ -38,6 +38,7 @@ export { sendCustomMessage, splitText } from './api/custom-message.js';
 export { createQrCode, type QrCode, type QrCodeRequest } from './api/qrcode.js';
 
 // The account's API for other services (/api), as library calls.
+export { createWeChatApi, type WeChatApiOptions } from './api/create-api.js';
 export { sendTemplateMessage, type TemplateMessage } from './api/template-message.js';
 export { getAllPrivateTemplates, templatePlaceholders, type PrivateTemplate, type Placeholder } from './api/templates.js';
 export { createTemplateCatalog, TEMPLATE_CACHE_MS, type TemplateCatalog } from './api/template-catalog.js';

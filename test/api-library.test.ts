@@ -1,17 +1,18 @@
 import assert from 'node:assert/strict';
 import { after, before, beforeEach, describe, it } from 'node:test';
-import { createWeChatApi, type WeChatApi } from '../src/api/create-api.js';
-import { loadConfig } from '../src/config.js';
 import {
   checkTemplateData,
+  createWeChatApi,
   createTemplateCatalog,
   getAllPrivateTemplates,
   getUser,
   listUsers,
+  loadConfig,
   sendTemplateMessage,
   templatePlaceholders,
   uploadMedia,
   WeChatApiError,
+  type WeChatApi,
 } from '../src/index.js';
 import { FakeWeChat } from './helpers/fake-wechat.js';
 
