@@ -2,6 +2,7 @@ import express, { type Express, type NextFunction, type Request, type Response }
 import { createServer, type IncomingMessage, type Server, type ServerResponse } from 'node:http';
 import type { Config } from './config.js';
 import { requireAdmin } from './http/admin-auth.js';
+import { apiRoutes } from './http/api/api-routes.js';
 import { healthRoute } from './http/health.js';
 import { oauthRoutes } from './http/oauth.js';
 import { pageSecurity } from './http/page-security.js';
@@ -45,6 +46,7 @@ export function createApp(config: Config, options: AppOptions = {}): WeChatApp {
   const oauth = oauthRoutes(api, config.publicUrl, logger);
   app.get('/oauth', pageSecurity, oauth.start);
   app.get('/oauth/callback', pageSecurity, oauth.callback);
+  app.use('/api', apiRoutes(api, config.adminToken, logger));
 
   app.use(function notFound(_req: Request, res: Response) {
     res.status(404).type('text/plain').send('not found\n');

@@ -36,3 +36,12 @@ export type { ApiClient } from './api/client.js';
 export type { WeChatApi } from './api/create-api.js';
 export { sendCustomMessage, splitText } from './api/custom-message.js';
 export { createQrCode, type QrCode, type QrCodeRequest } from './api/qrcode.js';
+
+// The account's API for other services (/api), as library calls.
+export { createWeChatApi, type WeChatApiOptions } from './api/create-api.js';
+export { sendTemplateMessage, type TemplateMessage } from './api/template-message.js';
+export { getAllPrivateTemplates, templatePlaceholders, type PrivateTemplate, type Placeholder } from './api/templates.js';
+export { createTemplateCatalog, TEMPLATE_CACHE_MS, type TemplateCatalog } from './api/template-catalog.js';
+export { checkTemplateData, THING_MAX_CHARS } from './api/check-template-data.js';
+export { uploadMedia, MEDIA_LIMIT_BYTES, MEDIA_TYPES, type MediaType, type MediaFile, type UploadedMedia } from './api/media.js';
+export { getUser, getFollowerPage, listUsers, type UserInfo, type FollowerPage } from './api/users.js';

@@ -50,6 +50,14 @@ export class AccessToken {
     return this.#pending;
   }
 
+  /** The token in force and when it expires, for systems that must call WeChat themselves. */
+  async current(): Promise<StoredToken> {
+    const value = await this.get();
+    const local = this.#local;
+    // A concurrent refusal may have dropped it meanwhile: it is still the token handed out.
+    return local?.value === value ? local : { value, expiresAt: this.#now() };
+  }
+
   /** Forgets `refused`, which WeChat rejected with `answer` (errcode 40001, 40014 or 42001). */
   async invalidate(refused: string, answer: WeChatAnswer = {}): Promise<void> {
     this.#refused = { value: refused, answer };

@@ -67,11 +67,12 @@ export function customMessageBody(toUser: string, reply: Reply): Record<string, 
 /**
  * Sends a reply to a user through the customer-service API (客服消息), which works
  * within 48 hours of the user's last message. A text longer than 2048 bytes goes out
- * in pieces, in order. https://developers.weixin.qq.com/doc/offiaccount/Message_Management/Service_Center_messages.html
+ * in pieces, in order; answers how many messages were sent. https://developers.weixin.qq.com/doc/offiaccount/Message_Management/Service_Center_messages.html
  */
-export async function sendCustomMessage(client: ApiClient, toUser: string, reply: Reply): Promise<void> {
+export async function sendCustomMessage(client: ApiClient, toUser: string, reply: Reply): Promise<number> {
   const replies: Reply[] = reply.type === 'text' ? splitText(reply.content).map((content) => ({ type: 'text', content })) : [reply];
   for (const part of replies) {
     await client.call({ method: 'POST', path: '/cgi-bin/message/custom/send', body: customMessageBody(toUser, part) });
   }
+  return replies.length;
 }

@@ -14,6 +14,8 @@ export interface ApiRequest {
   readonly path: string;
   readonly query?: Readonly<Record<string, string>>;
   readonly body?: unknown;
+  /** Overrides the transport's timeout (an upload of several MB takes longer than 5 s). */
+  readonly timeoutMs?: number;
 }
 
 export const API_TIMEOUT_MS = 5000;
@@ -46,10 +48,12 @@ export function createApiTransport(apiBase: string, timeoutMs = API_TIMEOUT_MS) 
         url: request.path,
         params: request.query,
         data: request.body,
+        ...(request.timeoutMs === undefined ? {} : { timeout: request.timeoutMs }),
       });
     } catch (error) {
       const code = (error as { code?: string }).code;
-      const reason = code === 'ECONNABORTED' || code === 'ETIMEDOUT' ? `no answer within ${timeoutMs} ms` : (code ?? 'network error');
+      const waited = request.timeoutMs ?? timeoutMs;
+      const reason = code === 'ECONNABORTED' || code === 'ETIMEDOUT' ? `no answer within ${waited} ms` : (code ?? 'network error');
       throw new WeChatUnreachableError(request.path, reason);
     }
     const data: unknown = response.data;

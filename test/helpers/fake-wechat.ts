@@ -1,6 +1,7 @@
 import { createServer, type IncomingMessage, type ServerResponse } from 'node:http';
 import type { AddressInfo, Socket } from 'node:net';
 import type { UserProfile } from '../../src/api/oauth.js';
+import { FakeAccount, parseMultipart } from './fake-wechat-account.js';
 
 /** One call the fake received. */
 export interface RecordedCall {
@@ -43,6 +44,8 @@ export class FakeWeChat {
   readonly #sockets = new Set<Socket>();
   readonly #server = createServer((req, res) => void this.#handle(req, res));
   url = '';
+  /** Templates, followers and media (fake-wechat-account.ts). */
+  readonly account = new FakeAccount();
 
   async start(): Promise<this> {
     this.#server.on('connection', (socket) => {
@@ -118,9 +121,10 @@ export class FakeWeChat {
     const url = new URL(req.url ?? '/', 'http://fake');
     const chunks: Buffer[] = [];
     for await (const chunk of req) chunks.push(chunk as Buffer);
-    const text = Buffer.concat(chunks).toString('utf8');
-    let body: unknown = undefined;
-    if (text !== '') {
+    const raw = Buffer.concat(chunks);
+    const text = raw.toString('utf8');
+    let body: unknown = parseMultipart(raw, req.headers['content-type']);
+    if (body === undefined && text !== '') {
       try {
         body = JSON.parse(text);
       } catch {
@@ -213,7 +217,7 @@ export class FakeWeChat {
         return { ...profile, privilege: [] };
       }
       default:
-        return { errcode: 404, errmsg: `the fake does not know ${path}` };
+        return this.account.answer(path, query, body, needsToken) ?? { errcode: 404, errmsg: `the fake does not know ${path}` };
     }
   }
 }

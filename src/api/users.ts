@@ -1,0 +1,70 @@
+import { WeChatApiError } from '../errors.js';
+import type { ApiClient } from './client.js';
+
+/** A follower's profile as `/cgi-bin/user/info` answers it (`subscribe: 0`: not following). */
+export interface UserInfo {
+  readonly subscribe: 0 | 1;
+  readonly openid: string;
+  readonly language?: string;
+  readonly subscribe_time?: number;
+  readonly unionid?: string;
+  readonly remark?: string;
+  readonly groupid?: number;
+  readonly tagid_list?: readonly number[];
+  readonly subscribe_scene?: string;
+  readonly qr_scene?: number;
+  readonly qr_scene_str?: string;
+  readonly [field: string]: unknown;
+}
+
+/** One page of followers; `openids` is empty past the last page. */
+export interface FollowerPage {
+  readonly total: number;
+  readonly count: number;
+  readonly openids: string[];
+  /** Where the next page starts; empty when WeChat gave none. */
+  readonly next_openid: string;
+}
+
+/**
+ * A follower's profile. https://developers.weixin.qq.com/doc/offiaccount/User_Management/Get_users_basic_information_UnionID.html
+ */
+export async function getUser(client: ApiClient, openid: string, lang?: 'zh_CN' | 'zh_TW' | 'en'): Promise<UserInfo> {
+  const answer = await client.call({
+    method: 'GET',
+    path: '/cgi-bin/user/info',
+    query: { openid, ...(lang === undefined ? {} : { lang }) },
+  });
+  const info: Record<string, unknown> = { ...answer };
+  delete info.errcode;
+  delete info.errmsg;
+  return info as UserInfo;
+}
+
+/**
+ * One page of followers (up to 10000), from `next_openid` on (the first page without it).
+ * https://developers.weixin.qq.com/doc/offiaccount/User_Management/Getting_a_User_List.html
+ */
+export async function getFollowerPage(client: ApiClient, nextOpenid?: string): Promise<FollowerPage> {
+  const path = '/cgi-bin/user/get';
+  const answer = await client.call({ method: 'GET', path, query: nextOpenid ? { next_openid: nextOpenid } : {} });
+  const data = answer.data as { openid?: unknown } | undefined;
+  const openids = Array.isArray(data?.openid) ? data.openid.filter((openid): openid is string => typeof openid === 'string') : [];
+  const total = Number(answer.total);
+  if (!Number.isFinite(total)) throw new WeChatApiError(-1, 'the answer has no total', path);
+  return { total, count: openids.length, openids, next_openid: typeof answer.next_openid === 'string' ? answer.next_openid : '' };
+}
+
+/** Every follower's openid, fetched page by page as the iteration goes. */
+export async function* listUsers(client: ApiClient): AsyncGenerator<string, void, undefined> {
+  let next: string | undefined;
+  let seen = 0;
+  for (;;) {
+    const page = await getFollowerPage(client, next);
+    yield* page.openids;
+    seen += page.count;
+    // WeChat's last page still names a next_openid (the page after it is empty): stop at the total.
+    if (page.count === 0 || seen >= page.total || page.next_openid === '' || page.next_openid === next) return;
+    next = page.next_openid;
+  }
+}

@@ -1,0 +1,53 @@
+import express, { Router, type NextFunction, type Request, type Response } from 'express';
+import type { Logger } from 'pino';
+import type { WeChatApi } from '../../api/create-api.js';
+import { requireAdmin } from '../admin-auth.js';
+import { accessTokenRoute } from './access-token.js';
+import { ApiUnavailableError, sendApiError } from './api-error.js';
+import { mediaRoute } from './media.js';
+import { messageRoutes } from './messages.js';
+import { userRoutes } from './users.js';
+
+/** Template and customer-service bodies are small; a long text is split before WeChat sees it. */
+export const API_JSON_LIMIT = '64kb';
+
+type Handler = (req: Request, res: Response) => Promise<void>;
+
+/**
+ * `/api`: the account's API for the company's other services, guarded like /qrcode.
+ * Every failure is answered by sendApiError.
+ */
+export function apiRoutes(api: WeChatApi | undefined, adminToken: string | undefined, logger: Logger): Router {
+  const configured = (): WeChatApi => {
+    if (api === undefined) throw new ApiUnavailableError('WECHAT_APPID and WECHAT_APPSECRET must be set to call WeChat');
+    return api;
+  };
+  const handle = (handler: Handler) =>
+    async function apiHandler(req: Request, res: Response): Promise<void> {
+      try {
+        configured();
+        await handler(req, res);
+      } catch (error) {
+        sendApiError(res, error, logger);
+      }
+    };
+  const messages = messageRoutes(configured);
+  const users = userRoutes(configured);
+
+  const router = Router();
+  router.use(requireAdmin(adminToken));
+  router.use(express.json({ limit: API_JSON_LIMIT }));
+  router.get('/access-token', handle(accessTokenRoute(configured)));
+  router.post('/messages/template', handle(messages.template));
+  router.post('/messages/custom', handle(messages.custom));
+  router.post('/media', handle(mediaRoute(configured)));
+  router.get('/users/:openid', handle(users.one));
+  router.get('/users', handle(users.page));
+  router.use(function apiNotFound(req: Request, res: Response) {
+    res.status(404).json({ error: `path: no ${req.method} /api${req.path}` });
+  });
+  router.use(function apiError(error: unknown, _req: Request, res: Response, _next: NextFunction) {
+    sendApiError(res, error, logger);
+  });
+  return router;
+}

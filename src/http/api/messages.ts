@@ -1,0 +1,97 @@
+import type { Request, Response } from 'express';
+import { checkTemplateData } from '../../api/check-template-data.js';
+import type { WeChatApi } from '../../api/create-api.js';
+import { sendCustomMessage } from '../../api/custom-message.js';
+import { createTemplateCatalog, type TemplateCatalog } from '../../api/template-catalog.js';
+import { sendTemplateMessage } from '../../api/template-message.js';
+import type { Reply } from '../../protocol/reply-types.js';
+import { ApiInputError } from './api-error.js';
+import { loadZod, onFirstUse, readJson } from './read-json.js';
+
+const openid = () =>
+  loadZod()
+    .string()
+    .regex(/^[A-Za-z0-9_-]{1,64}$/, 'an openid is 1 to 64 letters, digits, _ or -');
+
+const templateSchema = onFirstUse(() => {
+  const z = loadZod();
+  const value = z.string().max(1000);
+  return z.strictObject({
+    touser: openid(),
+    template_id: z.string().regex(/^[A-Za-z0-9_-]{1,128}$/, 'a template_id is letters, digits, _ or -'),
+    data: z.record(z.string().regex(/^[A-Za-z0-9_]{1,64}$/, 'a key is letters, digits or _'), z.union([value, z.strictObject({ value })])),
+    url: z
+      .url({ protocol: /^https?$/ })
+      .max(1024)
+      .optional(),
+    miniprogram: z.strictObject({ appid: z.string().min(1).max(64), pagepath: z.string().max(1024).optional() }).optional(),
+    client_msg_id: z.string().min(1).max(64).optional(),
+  });
+});
+
+const customSchema = onFirstUse(() => {
+  const z = loadZod();
+  const text = z.string().max(1024);
+  const mediaId = z.string().min(1).max(256);
+  const reply = z.discriminatedUnion('type', [
+    z.strictObject({ type: z.literal('text'), content: z.string().min(1).max(20_000) }),
+    z.strictObject({ type: z.literal('image'), mediaId }),
+    z.strictObject({ type: z.literal('voice'), mediaId }),
+    z.strictObject({ type: z.literal('video'), mediaId, title: text.optional(), description: text.optional() }),
+    z.strictObject({
+      type: z.literal('music'),
+      thumbMediaId: mediaId,
+      title: text.optional(),
+      description: text.optional(),
+      musicUrl: z.url().optional(),
+      hqMusicUrl: z.url().optional(),
+    }),
+    z.strictObject({
+      type: z.literal('news'),
+      articles: z
+        .array(z.strictObject({ title: text.min(1), description: text.optional(), picUrl: z.url().optional(), url: z.url().optional() }))
+        .min(1)
+        .max(8),
+    }),
+  ]);
+  return z.strictObject({ touser: openid(), reply });
+});
+
+/** POST /api/messages/template and /api/messages/custom. */
+export function messageRoutes(api: () => WeChatApi) {
+  let catalog: TemplateCatalog | undefined;
+
+  return {
+    /** Checks the data against the template's placeholders, then sends: `{ msgid }`. */
+    async template(req: Request, res: Response): Promise<void> {
+      const body = readJson(req, templateSchema());
+      const { client } = api();
+      catalog ??= createTemplateCatalog(client);
+      const placeholders = await catalog.placeholders(body.template_id);
+      if (placeholders === undefined) {
+        throw new ApiInputError(400, 'template_id', `template_id: the account has no template ${body.template_id}`);
+      }
+      const values = Object.fromEntries(
+        Object.entries(body.data).map(([key, given]) => [key, typeof given === 'string' ? given : given.value]),
+      );
+      const problems = checkTemplateData(placeholders, values);
+      if (problems.length > 0) throw new ApiInputError(400, 'data', problems.join('; '));
+      const { msgid } = await sendTemplateMessage(client, {
+        touser: body.touser,
+        template_id: body.template_id,
+        data: Object.fromEntries(Object.entries(values).map(([key, value]) => [key, { value }])),
+        ...(body.url === undefined ? {} : { url: body.url }),
+        ...(body.miniprogram === undefined ? {} : { miniprogram: body.miniprogram }),
+        ...(body.client_msg_id === undefined ? {} : { client_msg_id: body.client_msg_id }),
+      });
+      res.json({ msgid });
+    },
+
+    /** Sends a reply as customer-service message(s), a long text in pieces: `{ sent }`. */
+    async custom(req: Request, res: Response): Promise<void> {
+      const body = readJson(req, customSchema());
+      const sent = await sendCustomMessage(api().client, body.touser, body.reply as Reply);
+      res.json({ sent });
+    },
+  };
+}

@@ -1,0 +1,444 @@
+import assert from 'node:assert/strict';
+import { createHash } from 'node:crypto';
+import { after, before, beforeEach, describe, it } from 'node:test';
+import { FakeWeChat } from './helpers/fake-wechat.js';
+import { startApp, withFakeWeChat, type RunningApp } from './helpers/start-app.js';
+
+const ADMIN_TOKEN = 'api-admin-secret-3b9c';
+const auth = { Authorization: `Bearer ${ADMIN_TOKEN}` };
+const SEND = '/cgi-bin/message/template/send';
+const TEMPLATES = '/cgi-bin/template/get_all_private_template';
+const UPLOAD = '/cgi-bin/media/upload';
+
+interface Answer {
+  readonly status: number;
+  readonly type: string | null;
+  readonly body: Record<string, unknown>;
+}
+
+async function answerOf(response: Response): Promise<Answer> {
+  return { status: response.status, type: response.headers.get('content-type'), body: (await response.json()) as Record<string, unknown> };
+}
+
+describe('/api', () => {
+  let fake: FakeWeChat;
+  let app: RunningApp;
+  before(async () => {
+    fake = await new FakeWeChat().start();
+    app = await startApp({ ...fake.env(), ADMIN_TOKEN });
+  });
+  after(async () => {
+    await app.close();
+    await fake.stop();
+  });
+  beforeEach(() => {
+    fake.calls.length = 0;
+  });
+
+  const get = async (path: string, headers: Record<string, string> = auth) => answerOf(await fetch(`${app.url}${path}`, { headers }));
+  const postJson = async (path: string, body: unknown, headers: Record<string, string> = auth) =>
+    answerOf(
+      await fetch(`${app.url}${path}`, {
+        method: 'POST',
+        headers: { ...headers, 'Content-Type': 'application/json' },
+        body: typeof body === 'string' ? body : JSON.stringify(body),
+      }),
+    );
+  const upload = async (type: string, form: FormData | string) =>
+    answerOf(await fetch(`${app.url}/api/media?type=${type}`, { method: 'POST', headers: auth, body: form }));
+  const imageForm = (bytes: Buffer, field = 'media', filename = 'photo.png') => {
+    const form = new FormData();
+    form.append(field, new Blob([bytes], { type: 'image/png' }), filename);
+    return form;
+  };
+  const order = (data: unknown, extra: Record<string, unknown> = {}) => ({
+    touser: 'oFollower_0001',
+    template_id: 'TPL_ORDER_SHIPPED',
+    data,
+    ...extra,
+  });
+  const fullData = { thing1: '智能手表', character_string2: 'SF1234567890', time3: { value: '2024年5月1日 10:00' } };
+
+  describe('guarded like /qrcode', () => {
+    for (const [method, path] of [
+      ['GET', '/api/access-token'],
+      ['POST', '/api/messages/template'],
+      ['POST', '/api/messages/custom'],
+      ['POST', '/api/media?type=image'],
+      ['GET', '/api/users/oFollower_0001'],
+      ['GET', '/api/users'],
+    ] as const) {
+      it(`${method} ${path}: 401 with WWW-Authenticate for a wrong token, and WeChat is not called`, async () => {
+        const response = await fetch(`${app.url}${path}`, { method, headers: { Authorization: 'Bearer wrong-token' } });
+        assert.equal(response.status, 401);
+        assert.match(response.headers.get('www-authenticate') ?? '', /^Basic/);
+        assert.equal(typeof ((await response.json()) as { error?: unknown }).error, 'string');
+        assert.equal(fake.calls.length, 0);
+      });
+    }
+
+    it('serves Basic with ADMIN_TOKEN as password', async () => {
+      const basic = Buffer.from(`crm:${ADMIN_TOKEN}`).toString('base64');
+      assert.equal((await get('/api/users', { Authorization: `Basic ${basic}` })).status, 200);
+    });
+
+    it('never logs ADMIN_TOKEN, the AppSecret or an access token', async () => {
+      await get('/api/access-token');
+      await get('/api/access-token', { Authorization: 'Bearer wrong-token' });
+      const logs = app.logText();
+      assert.ok(!logs.includes(ADMIN_TOKEN));
+      assert.ok(!logs.includes(fake.appSecret));
+      assert.ok(!logs.includes('ACCESS_TOKEN_'), 'an access token was logged');
+    });
+  });
+
+  describe('GET /api/access-token', () => {
+    it('answers the token in force and its remaining lifetime, not to be cached', async () => {
+      const response = await fetch(`${app.url}/api/access-token`, { headers: auth });
+      assert.equal(response.headers.get('cache-control'), 'no-store');
+      const { status, type, body } = await answerOf(response);
+      assert.equal(status, 200);
+      assert.equal(type, 'application/json; charset=utf-8');
+      assert.ok(fake.issuedTokens().includes(String(body.access_token)));
+      assert.ok(Number(body.expires_in) > 7000 && Number(body.expires_in) <= 7200, String(body.expires_in));
+    });
+
+    it('hands out the same token it uses itself (one fetch)', async () => {
+      const first = await get('/api/access-token');
+      const second = await get('/api/access-token');
+      assert.equal(first.body.access_token, second.body.access_token);
+    });
+  });
+
+  describe('POST /api/messages/template', () => {
+    it('checks the data, sends every value as { value } and answers the msgid', async () => {
+      const extra = {
+        url: 'https://shop.example.com/orders/42',
+        miniprogram: { appid: 'wx_mini_0001', pagepath: 'pages/order?id=42' },
+        client_msg_id: 'order-42-shipped',
+      };
+      const { status, type, body } = await postJson('/api/messages/template', order(fullData, extra));
+      assert.equal(status, 200, JSON.stringify(body));
+      assert.equal(type, 'application/json; charset=utf-8');
+      assert.equal(typeof body.msgid, 'number');
+      assert.deepEqual(fake.callsTo(SEND).at(-1)?.body, {
+        touser: 'oFollower_0001',
+        template_id: 'TPL_ORDER_SHIPPED',
+        data: { thing1: { value: '智能手表' }, character_string2: { value: 'SF1234567890' }, time3: { value: '2024年5月1日 10:00' } },
+        ...extra,
+      });
+    });
+
+    it('a missing key: 400 naming it, nothing sent', async () => {
+      const { status, body } = await postJson('/api/messages/template', order({ thing1: '手表', time3: '今天' }));
+      assert.equal(status, 400);
+      assert.match(String(body.error), /data\.character_string2: missing/);
+      assert.equal(fake.count(SEND), 0);
+    });
+
+    it('an unknown key: 400 naming it, nothing sent', async () => {
+      const { status, body } = await postJson('/api/messages/template', order({ ...fullData, remark: '谢谢' }));
+      assert.equal(status, 400);
+      assert.match(String(body.error), /data\.remark: unknown/);
+      assert.match(String(body.error), /thing1, character_string2, time3/);
+      assert.equal(fake.count(SEND), 0);
+    });
+
+    it('a thing value over 20 characters: 400 naming it; 20 characters pass', async () => {
+      const long = await postJson('/api/messages/template', order({ ...fullData, thing1: '一'.repeat(21) }));
+      assert.equal(long.status, 400);
+      assert.match(String(long.body.error), /data\.thing1: .*20 characters, this one has 21/);
+      assert.equal(fake.count(SEND), 0);
+      assert.equal((await postJson('/api/messages/template', order({ ...fullData, thing1: '一'.repeat(20) }))).status, 200);
+    });
+
+    it('an unknown template_id: 400, the list fetched again once, nothing sent', async () => {
+      await postJson('/api/messages/template', order(fullData)); // the list is cached now
+      fake.calls.length = 0;
+      const first = await postJson('/api/messages/template', order(fullData, { template_id: 'TPL_NOT_THERE' }));
+      assert.equal(first.status, 400);
+      assert.equal(first.body.field, 'template_id');
+      assert.match(String(first.body.error), /template_id: .*TPL_NOT_THERE/);
+      assert.equal(fake.count(TEMPLATES), 1);
+      await postJson('/api/messages/template', order(fullData, { template_id: 'TPL_NOT_THERE' }));
+      assert.equal(fake.count(TEMPLATES), 1, 'the same unknown id is not fetched for again');
+      assert.equal(fake.count(SEND), 0);
+    });
+
+    it('a template added since the list was cached is found by fetching it again', async () => {
+      await postJson('/api/messages/template', order(fullData));
+      fake.account.addTemplate('TPL_NEW', '您好:{{first.DATA}}');
+      const { status } = await postJson('/api/messages/template', order({ first: '你好' }, { template_id: 'TPL_NEW' }));
+      assert.equal(status, 200);
+    });
+
+    it('the list of templates is cached: two sends, at most one fetch', async () => {
+      await postJson('/api/messages/template', order(fullData));
+      await postJson('/api/messages/template', order(fullData));
+      assert.ok(fake.count(TEMPLATES) <= 1);
+      assert.equal(fake.count(SEND), 2);
+    });
+
+    it('40001 on the send: one token refresh and one retry', async () => {
+      await postJson('/api/messages/template', order(fullData));
+      fake.calls.length = 0;
+      fake.revokeTokens();
+      fake.on(SEND, { errcode: 40001, errmsg: 'invalid credential' });
+      const { status } = await postJson('/api/messages/template', order(fullData));
+      assert.equal(status, 200);
+      assert.equal(fake.tokenFetches(), 1);
+      assert.equal(fake.count(SEND), 2);
+    });
+
+    it('WeChat refuses (40003, not a follower): 502 with its errcode and errmsg', async () => {
+      const { status, body } = await postJson('/api/messages/template', order(fullData, { touser: 'oStranger_0001' }));
+      assert.equal(status, 502);
+      assert.equal(body.errcode, 40003);
+      assert.equal(body.errmsg, 'invalid openid');
+      assert.equal(typeof body.error, 'string');
+    });
+
+    const invalid: [string, unknown, RegExp][] = [
+      ['no touser', { template_id: 'TPL_ORDER_SHIPPED', data: fullData }, /^touser: /],
+      ['a touser that is not an openid', order(fullData, { touser: 'a b' }), /^touser: /],
+      ['data that is not an object', order([]), /^data: /],
+      ['a value that is not a string', order({ ...fullData, thing1: 42 }), /^data\.thing1/],
+      ['an unknown field', order(fullData, { topcolor: '#FF0000' }), /^topcolor: unknown field/],
+      ['a url that is not http(s)', order(fullData, { url: 'javascript:alert(1)' }), /^url: /],
+      ['a miniprogram without appid', order(fullData, { miniprogram: { pagepath: 'x' } }), /^miniprogram\.appid: /],
+      ['a body that is not JSON', '{"touser":', /^body: not valid JSON/],
+    ];
+    for (const [name, body, error] of invalid) {
+      it(`${name}: 400 naming the field, nothing sent`, async () => {
+        const answer = await postJson('/api/messages/template', body);
+        assert.equal(answer.status, 400, JSON.stringify(answer.body));
+        assert.match(String(answer.body.error), error);
+        assert.equal(fake.count(SEND), 0);
+      });
+    }
+
+    it('a body that is not sent as JSON: 400', async () => {
+      const response = await fetch(`${app.url}/api/messages/template`, { method: 'POST', headers: auth, body: 'touser=x' });
+      const { status, body } = await answerOf(response);
+      assert.equal(status, 400);
+      assert.match(String(body.error), /^body: send JSON/);
+    });
+
+    it('a body over 64 KiB: 413', async () => {
+      const { status, body } = await postJson('/api/messages/template', order({ thing1: 'x'.repeat(70 * 1024) }));
+      assert.equal(status, 413);
+      assert.match(String(body.error), /^body: /);
+    });
+  });
+
+  describe('POST /api/messages/custom', () => {
+    it('sends a reply in the handler shape as a customer-service message', async () => {
+      const { status, body } = await postJson('/api/messages/custom', {
+        touser: 'oFollower_0001',
+        reply: { type: 'image', mediaId: 'MEDIA_1' },
+      });
+      assert.equal(status, 200);
+      assert.deepEqual(body, { sent: 1 });
+      assert.deepEqual(fake.callsTo('/cgi-bin/message/custom/send')[0]?.body, {
+        touser: 'oFollower_0001',
+        msgtype: 'image',
+        image: { media_id: 'MEDIA_1' },
+      });
+    });
+
+    it('a long text goes out in pieces of at most 2048 bytes, and says how many', async () => {
+      const content = '长'.repeat(2000); // 6000 bytes
+      const { body } = await postJson('/api/messages/custom', { touser: 'oFollower_0001', reply: { type: 'text', content } });
+      assert.deepEqual(body, { sent: 3 });
+      const sent = fake.callsTo('/cgi-bin/message/custom/send').map((call) => (call.body as { text: { content: string } }).text.content);
+      assert.equal(sent.join(''), content);
+      assert.ok(sent.every((piece) => Buffer.byteLength(piece) <= 2048));
+    });
+
+    it('an unknown reply type or a missing field: 400 naming it', async () => {
+      const unknown = await postJson('/api/messages/custom', { touser: 'oFollower_0001', reply: { type: 'sticker' } });
+      assert.equal(unknown.status, 400);
+      assert.match(String(unknown.body.error), /^reply\.type: /);
+      const missing = await postJson('/api/messages/custom', { touser: 'oFollower_0001', reply: { type: 'image' } });
+      assert.equal(missing.status, 400);
+      assert.match(String(missing.body.error), /^reply\.mediaId: /);
+      assert.equal(fake.count('/cgi-bin/message/custom/send'), 0);
+    });
+
+    it('WeChat refuses (45015, the user has not written for 48 hours): 502 with it', async () => {
+      fake.on('/cgi-bin/message/custom/send', { errcode: 45015, errmsg: 'response out of time limit or subscription is canceled' });
+      const { status, body } = await postJson('/api/messages/custom', { touser: 'oFollower_0001', reply: { type: 'text', content: 'hi' } });
+      assert.equal(status, 502);
+      assert.equal(body.errcode, 45015);
+    });
+  });
+
+  describe('POST /api/media', () => {
+    it('streams a 5 MB image through to WeChat and answers the media_id', async () => {
+      const bytes = Buffer.alloc(5 * 1024 * 1024, 7);
+      const { status, body } = await upload('image', imageForm(bytes));
+      assert.equal(status, 200, JSON.stringify(body));
+      assert.equal(body.type, 'image');
+      assert.match(String(body.media_id), /^MEDIA_ID_/);
+      assert.equal(typeof body.created_at, 'number');
+      const call = fake.callsTo(UPLOAD)[0];
+      assert.equal(call?.query.type, 'image');
+      const part = (call?.body as { parts: { name: string; filename: string; size: number; sha256: string }[] }).parts[0];
+      assert.equal(part?.name, 'media');
+      assert.equal(part?.filename, 'photo.png');
+      assert.equal(part?.size, bytes.length);
+      assert.equal(part?.sha256, createHash('sha256').update(bytes).digest('hex'));
+    });
+
+    it('an 11 MB image: 413 before WeChat is called', async () => {
+      const { status, body } = await upload('image', imageForm(Buffer.alloc(11 * 1024 * 1024, 1)));
+      assert.equal(status, 413);
+      assert.equal(body.field, 'media');
+      assert.equal(fake.count(UPLOAD), 0);
+    });
+
+    it('an 11 MB image sent chunked (no Content-Length): 413 once 10 MB have been read, WeChat not called', async () => {
+      const form = imageForm(Buffer.alloc(11 * 1024 * 1024, 1));
+      const request = new Request('http://x', { method: 'POST', body: form });
+      const stream = request.body as ReadableStream<Uint8Array>;
+      const response = await fetch(`${app.url}/api/media?type=image`, {
+        method: 'POST',
+        headers: { ...auth, 'Content-Type': request.headers.get('content-type') ?? '' },
+        body: stream,
+        duplex: 'half',
+      } as RequestInit);
+      assert.equal(response.status, 413);
+      await response.arrayBuffer();
+      assert.equal(fake.count(UPLOAD), 0);
+    });
+
+    it('a thumb over 64 KB: 413; voice of 2 MB passes', async () => {
+      assert.equal((await upload('thumb', imageForm(Buffer.alloc(64 * 1024 + 1), 'media', 't.jpg'))).status, 413);
+      assert.equal((await upload('voice', imageForm(Buffer.alloc(2 * 1024 * 1024), 'media', 'v.amr'))).status, 200);
+      assert.equal(fake.count(UPLOAD), 1);
+    });
+
+    const invalid: [string, string, () => FormData | string, string][] = [
+      ['no type', '', () => imageForm(Buffer.alloc(10)), 'type'],
+      ['an unknown type', 'file', () => imageForm(Buffer.alloc(10)), 'type'],
+      ['a body that is not multipart', 'image', () => 'just text', 'body'],
+      ['the file in another field', 'image', () => imageForm(Buffer.alloc(10), 'file'), 'media'],
+      [
+        'no file at all',
+        'image',
+        () => {
+          const form = new FormData();
+          form.append('note', 'hello');
+          return form;
+        },
+        'media',
+      ],
+    ];
+    for (const [name, type, form, field] of invalid) {
+      it(`${name}: 400 naming ${field}, WeChat not called`, async () => {
+        const { status, body } = await upload(type, form());
+        assert.equal(status, 400, JSON.stringify(body));
+        assert.equal(body.field, field);
+        assert.match(String(body.error), new RegExp(`^${field}: `));
+        assert.equal(fake.count(UPLOAD), 0);
+      });
+    }
+
+    it('WeChat refuses the file (40005): 502 with it', async () => {
+      const { status, body } = await upload('image', imageForm(Buffer.alloc(10), 'media', 'photo.exe'));
+      assert.equal(status, 502);
+      assert.equal(body.errcode, 40005);
+    });
+  });
+
+  describe('GET /api/users', () => {
+    it('/api/users/:openid answers WeChat’s profile, lang passed on', async () => {
+      const { status, body } = await get('/api/users/oFollower_0002?lang=en');
+      assert.equal(status, 200);
+      assert.equal(body.openid, 'oFollower_0002');
+      assert.equal(body.subscribe, 1);
+      assert.equal(body.errcode, undefined);
+      assert.equal(fake.callsTo('/cgi-bin/user/info')[0]?.query.lang, 'en');
+    });
+
+    it('an openid WeChat does not know: 502 with 40003', async () => {
+      const { status, body } = await get('/api/users/oNobody_0001');
+      assert.equal(status, 502);
+      assert.equal(body.errcode, 40003);
+    });
+
+    it('a malformed openid or lang: 400 naming it, WeChat not called', async () => {
+      const openid = await get('/api/users/bad%20id');
+      assert.equal(openid.status, 400);
+      assert.equal(openid.body.field, 'openid');
+      const lang = await get('/api/users/oFollower_0001?lang=fr');
+      assert.equal(lang.status, 400);
+      assert.equal(lang.body.field, 'lang');
+      const next = await get('/api/users?next_openid=a/b');
+      assert.equal(next.status, 400);
+      assert.equal(next.body.field, 'next_openid');
+      assert.equal(fake.calls.filter((call) => call.path.startsWith('/cgi-bin/user/')).length, 0);
+    });
+
+    it('pages through the followers; past the last page openids is []', async () => {
+      fake.account.pageSize = 2;
+      try {
+        const first = await get('/api/users');
+        assert.deepEqual(first.body, { total: 3, count: 2, openids: ['oFollower_0001', 'oFollower_0002'], next_openid: 'oFollower_0002' });
+        const second = await get('/api/users?next_openid=oFollower_0002');
+        assert.deepEqual(second.body, { total: 3, count: 1, openids: ['oFollower_0003'], next_openid: 'oFollower_0003' });
+        const past = await get('/api/users?next_openid=oFollower_0003');
+        assert.deepEqual(past.body, { total: 3, count: 0, openids: [], next_openid: '' });
+      } finally {
+        fake.account.pageSize = 10_000;
+      }
+    });
+  });
+
+  it('an unknown /api path: 404 as JSON', async () => {
+    const { status, body } = await get('/api/nothing');
+    assert.equal(status, 404);
+    assert.equal(typeof body.error, 'string');
+  });
+});
+
+describe('/api without WECHAT_APPID and WECHAT_APPSECRET', () => {
+  it('answers 503 on every route', async () => {
+    const app = await startApp({ ADMIN_TOKEN });
+    try {
+      for (const [method, path] of [
+        ['GET', '/api/access-token'],
+        ['POST', '/api/messages/template'],
+        ['POST', '/api/messages/custom'],
+        ['POST', '/api/media?type=image'],
+        ['GET', '/api/users/oFollower_0001'],
+        ['GET', '/api/users'],
+      ] as const) {
+        const { status, body } = await answerOf(await fetch(`${app.url}${path}`, { method, headers: auth }));
+        assert.equal(status, 503, path);
+        assert.match(String(body.error), /WECHAT_APPID/);
+      }
+    } finally {
+      await app.close();
+    }
+  });
+});
+
+describe('/api without ADMIN_TOKEN', () => {
+  it('serves loopback clients', async () => {
+    await withFakeWeChat({}, async (app) => {
+      assert.equal((await fetch(`${app.url}/api/users`)).status, 200);
+    });
+  });
+});
+
+describe('/api when WeChat refuses the token', () => {
+  it('answers 502 with WeChat’s errcode', async () => {
+    await withFakeWeChat({ ADMIN_TOKEN }, async (app, fake) => {
+      fake.on('/cgi-bin/stable_token', { errcode: 40164, errmsg: 'invalid ip, not in whitelist', times: 3 });
+      const { status, body } = await answerOf(await fetch(`${app.url}/api/access-token`, { headers: auth }));
+      assert.equal(status, 502);
+      assert.equal(body.errcode, 40164);
+    });
+  });
+});
