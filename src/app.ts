@@ -43,7 +43,7 @@ export function createApp(config: Config, options: AppOptions = {}): WeChatApp {
   app.post(config.wechatPath, webhook.receiveMessage);
   app.get('/healthz', healthRoute(services.checks));
   app.get('/qrcode', pageSecurity, requireAdmin(config.adminToken), qrCodeRoute(api, logger));
-  const oauth = oauthRoutes(api, config.publicUrl, logger);
+  const oauth = oauthRoutes(api, config.publicUrl, logger, services);
   app.get('/oauth', pageSecurity, oauth.start);
   app.get('/oauth/callback', pageSecurity, oauth.callback);
 

@@ -8,7 +8,14 @@ import { connectRedis } from './redis/connection.js';
 import { createRedisRetryStore } from './redis/redis-retry-store.js';
 import { createRedisTokenStore } from './redis/redis-token-store.js';
 import { createRedisSeenSignatures } from './redis/redis-seen-signatures.js';
-import { retryStoreWithFallback, seenSignaturesWithFallback, tokenStoreWithFallback } from './redis/with-fallback.js';
+import { createRedisUsedStates } from './redis/redis-used-states.js';
+import { createMemoryUsedStates, type UsedStates } from './http/used-states.js';
+import {
+  retryStoreWithFallback,
+  seenSignaturesWithFallback,
+  tokenStoreWithFallback,
+  usedStatesWithFallback,
+} from './redis/with-fallback.js';
 import { createResponder, type Responder } from './replies/respond.js';
 import { createMemoryRetryStore, type RetryStore } from './replies/retry-store.js';
 import { createReplyRouter, type ReplyRouter } from './replies/router.js';
@@ -35,6 +42,10 @@ export interface Services {
   readonly retryStore: RetryStore;
   /** The signatures of recent POSTs, against replays. */
   readonly seenSignatures: SeenSignatures;
+  /** The OAuth states already used (each works once). */
+  readonly usedStates: UsedStates;
+  /** The clock of the access token and the OAuth state. */
+  readonly now: () => number;
   readonly responder: Responder;
   readonly checks: readonly HealthCheck[];
   /** Closes what the services opened (the Redis connection). */
@@ -48,6 +59,8 @@ export function createServices(config: Config, options: ServiceOptions = {}): Se
   let tokenStore = options.tokenStore;
   let retryStore = options.retryStore ?? createMemoryRetryStore({ maxBytes: config.retryMemoryMb * 1024 * 1024 });
   let seenSignatures: SeenSignatures = createMemorySeenSignatures();
+  const now = options.now ?? Date.now;
+  let usedStates: UsedStates = createMemoryUsedStates({ now });
   let shutdown = async (): Promise<void> => undefined;
   if (config.redisUrl !== undefined) {
     // Many instances, one token and one retry memory; the process's own while Redis is down.
@@ -58,6 +71,7 @@ export function createServices(config: Config, options: ServiceOptions = {}): Se
     const sharedRetries = createRedisRetryStore(redis, config.replyTimeoutMs);
     retryStore = retryStoreWithFallback(redis, sharedRetries, retryStore);
     seenSignatures = seenSignaturesWithFallback(redis, createRedisSeenSignatures(redis), createMemorySeenSignatures());
+    usedStates = usedStatesWithFallback(redis, createRedisUsedStates(redis), usedStates);
     shutdown = () => {
       sharedRetries.close();
       return redis.close();
@@ -71,5 +85,5 @@ export function createServices(config: Config, options: ServiceOptions = {}): Se
     timeoutMs: config.replyTimeoutMs,
     api: api?.client,
   });
-  return { logger, api, retryStore, seenSignatures, responder, checks, shutdown };
+  return { logger, api, retryStore, seenSignatures, usedStates, now, responder, checks, shutdown };
 }

@@ -3,6 +3,7 @@ import { TokenLockTimeoutError } from './redis-token-store.js';
 import type { Claim, RetryStore } from '../replies/retry-store.js';
 import type { MemorySeenSignatures, SeenSignatures } from '../replies/seen-signatures.js';
 import type { HealthCheck } from '../http/health.js';
+import type { UsedStates } from '../http/used-states.js';
 import type { SharedRetryStore } from './redis-retry-store.js';
 
 /**
@@ -101,4 +102,10 @@ export function seenSignaturesWithFallback(health: HealthCheck, shared: SeenSign
       }
     },
   };
+}
+
+/** Used OAuth states in Redis while it answers, in the process otherwise. */
+export function usedStatesWithFallback(health: HealthCheck, shared: UsedStates, local: UsedStates): UsedStates {
+  const call = fallback(health, shared, local);
+  return { claim: (state, ttlMs) => call(async (store) => store.claim(state, ttlMs)) };
 }
