@@ -1,5 +1,5 @@
 import express, { type Express, type NextFunction, type Request, type Response } from 'express';
-import { createServer, type IncomingMessage, type Server, type ServerResponse } from 'node:http';
+import type { IncomingMessage, Server, ServerResponse } from 'node:http';
 import type { Config } from './config.js';
 import { requireAdmin } from './http/admin-auth.js';
 import { apiRoutes } from './http/api/api-routes.js';
@@ -7,6 +7,7 @@ import { healthRoute } from './http/health.js';
 import { oauthRoutes } from './http/oauth.js';
 import { pageSecurity } from './http/page-security.js';
 import { qrCodeRoute } from './http/qrcode.js';
+import { createLimitedServer } from './http/server-limits.js';
 import { createWebhook } from './http/webhook.js';
 import { createServices, type ServiceOptions } from './services.js';
 
@@ -20,7 +21,7 @@ export interface WeChatApp {
   (req: IncomingMessage, res: ServerResponse): void;
   /** The Express app serving every other route (and the webhook too, for its variants). */
   readonly express: Express;
-  /** Starts an HTTP server on this listener, as Express's `app.listen` does. */
+  /** Starts an HTTP server on this listener, as Express's `app.listen` does, with SERVER_LIMITS. */
   listen(port?: number, host?: string, callback?: () => void): Server;
   /** Closes what the app opened (the Redis connection). */
   shutdown(): Promise<void>;
@@ -43,7 +44,7 @@ export function createApp(config: Config, options: AppOptions = {}): WeChatApp {
   app.post(config.wechatPath, webhook.receiveMessage);
   app.get('/healthz', healthRoute(services.checks));
   app.get('/qrcode', pageSecurity, requireAdmin(config.adminToken), qrCodeRoute(api, logger));
-  const oauth = oauthRoutes(api, config.publicUrl, logger);
+  const oauth = oauthRoutes(api, config.publicUrl, logger, services);
   app.get('/oauth', pageSecurity, oauth.start);
   app.get('/oauth/callback', pageSecurity, oauth.callback);
   app.use('/api', apiRoutes(api, config.adminToken, logger));
@@ -80,7 +81,7 @@ export function createApp(config: Config, options: AppOptions = {}): WeChatApp {
   };
   return Object.assign(listener, {
     express: app,
-    listen: (port?: number, host?: string, callback?: () => void) => createServer(listener).listen(port, host, callback),
+    listen: (port?: number, host?: string, callback?: () => void) => createLimitedServer(listener).listen(port, host, callback),
     shutdown: services.shutdown,
   });
 }

@@ -19,6 +19,10 @@ export interface Config {
   readonly replyTimeoutMs: number;
   /** MiB of answers the in-process retry memory keeps (RETRY_MEMORY_MB). */
   readonly retryMemoryMb: number;
+  /** How far a POST's `timestamp` may be from the server's clock, in seconds; 0: unchecked. */
+  readonly signatureMaxAgeS: number;
+  /** Refuse POSTs that are not `encrypt_type=aes` (an account in safe mode). */
+  readonly requireAes: boolean;
   readonly logLevel: LogLevel;
   /** The replies file (REPLIES_FILE); the default `replies.yaml` is used when it exists. */
   readonly repliesFile: string;
@@ -55,11 +59,17 @@ export function loadConfig(env: Env): Config {
     fail('WECHAT_PATH', `must be a URL path starting with "/" (letters, digits, . _ ~ - /), not "${wechatPath}"`);
   }
 
+  const encodingAesKey = aesKey(env);
+  const requireAes = boolean(env, 'WECHAT_REQUIRE_AES', false);
+  if (requireAes && encodingAesKey === undefined) {
+    fail('WECHAT_REQUIRE_AES', 'is true, but WECHAT_ENCODING_AES_KEY is not set: safe mode needs the key');
+  }
+
   return Object.freeze({
     token,
     appId,
     appSecret,
-    encodingAesKey: aesKey(env),
+    encodingAesKey,
     port: integer(env, 'PORT', 80, 1, 65535),
     host: optional(env, 'HOST') ?? '0.0.0.0',
     wechatPath,
@@ -71,6 +81,8 @@ export function loadConfig(env: Env): Config {
     fallbackReply: optional(env, 'FALLBACK_REPLY') ?? DEFAULT_FALLBACK_REPLY,
     replyTimeoutMs: integer(env, 'REPLY_TIMEOUT_MS', 4500, 1, 60_000),
     retryMemoryMb: integer(env, 'RETRY_MEMORY_MB', 8, 1, 1024),
+    signatureMaxAgeS: integer(env, 'SIGNATURE_MAX_AGE_S', 300, 0, 86_400),
+    requireAes,
     logLevel: logLevel as LogLevel,
     repliesFile: repliesFile(env),
   });
@@ -93,6 +105,14 @@ function integer(env: Env, name: string, fallback: number, min: number, max: num
     fail(name, `must be a whole number from ${min} to ${max}, not "${raw}"`);
   }
   return value;
+}
+
+function boolean(env: Env, name: string, fallback: boolean): boolean {
+  const raw = optional(env, name);
+  if (raw === undefined) return fallback;
+  if (raw === 'true' || raw === '1') return true;
+  if (raw === 'false' || raw === '0') return false;
+  fail(name, `must be "true" or "false", not "${raw}"`);
 }
 
 function url(env: Env, name: string, protocols: readonly string[]): string | undefined {

@@ -17,6 +17,8 @@ export class WebhookRequestError extends Error {
   constructor(
     readonly status: 400 | 403 | 413,
     message: string,
+    /** A short code for the log, which never carries the request's content. */
+    readonly reason: string = 'bad-request',
   ) {
     super(message);
   }

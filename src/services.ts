@@ -7,12 +7,21 @@ import { createLogger } from './logger.js';
 import { connectRedis } from './redis/connection.js';
 import { createRedisRetryStore } from './redis/redis-retry-store.js';
 import { createRedisTokenStore } from './redis/redis-token-store.js';
-import { retryStoreWithFallback, tokenStoreWithFallback } from './redis/with-fallback.js';
+import { createRedisSeenSignatures } from './redis/redis-seen-signatures.js';
+import { createRedisUsedStates } from './redis/redis-used-states.js';
+import { createMemoryUsedStates, type UsedStates } from './http/used-states.js';
+import {
+  retryStoreWithFallback,
+  seenSignaturesWithFallback,
+  tokenStoreWithFallback,
+  usedStatesWithFallback,
+} from './redis/with-fallback.js';
 import { createResponder, type Responder } from './replies/respond.js';
 import { createMemoryRetryStore, type RetryStore } from './replies/retry-store.js';
 import { createReplyRouter, type ReplyRouter } from './replies/router.js';
 import { withRepliesFile } from './replies-file/router.js';
 import { watchRepliesFile } from './replies-file/watch.js';
+import { createMemorySeenSignatures, type SeenSignatures } from './replies/seen-signatures.js';
 
 export interface ServiceOptions {
   /** The application's handlers; the default rules answer whatever they leave. */
@@ -33,6 +42,12 @@ export interface Services {
   readonly logger: Logger;
   readonly api: WeChatApi | undefined;
   readonly retryStore: RetryStore;
+  /** The signatures of recent POSTs, against replays. */
+  readonly seenSignatures: SeenSignatures;
+  /** The OAuth states already used (each works once). */
+  readonly usedStates: UsedStates;
+  /** The clock of the access token and the OAuth state. */
+  readonly now: () => number;
   readonly responder: Responder;
   readonly checks: readonly HealthCheck[];
   /** Closes what the services opened (the Redis connection). */
@@ -47,15 +62,24 @@ export function createServices(config: Config, options: ServiceOptions = {}): Se
   const checks: HealthCheck[] = [];
   let tokenStore = options.tokenStore;
   let retryStore = options.retryStore ?? createMemoryRetryStore({ maxBytes: config.retryMemoryMb * 1024 * 1024 });
+  let seenSignatures: SeenSignatures = createMemorySeenSignatures();
+  const now = options.now ?? Date.now;
+  let usedStates: UsedStates = createMemoryUsedStates({ now });
   let shutdown = async (): Promise<void> => undefined;
   if (config.redisUrl !== undefined) {
     // Many instances, one token and one retry memory; the process's own while Redis is down.
     const redis = connectRedis(config.redisUrl, config.appId, logger);
     checks.push(redis);
     tokenStore = tokenStoreWithFallback(redis, createRedisTokenStore(redis), tokenStore ?? createMemoryTokenStore());
-    // A retry on another instance waits for the first's answer as long as the deadline.
-    retryStore = retryStoreWithFallback(redis, createRedisRetryStore(redis, config.replyTimeoutMs + 500), retryStore);
-    shutdown = () => redis.close();
+    // A retry on another instance waits for the first's answer, never past the deadline.
+    const sharedRetries = createRedisRetryStore(redis, config.replyTimeoutMs);
+    retryStore = retryStoreWithFallback(redis, sharedRetries, retryStore);
+    seenSignatures = seenSignaturesWithFallback(redis, createRedisSeenSignatures(redis), createMemorySeenSignatures());
+    usedStates = usedStatesWithFallback(redis, createRedisUsedStates(redis), usedStates);
+    shutdown = () => {
+      sharedRetries.close();
+      return redis.close();
+    };
   }
   const api = createWeChatApi(config, { store: tokenStore, now: options.now, logger });
   const responder = createResponder({
@@ -69,5 +93,5 @@ export function createServices(config: Config, options: ServiceOptions = {}): Se
     replies.close();
     return shutdown();
   };
-  return { logger, api, retryStore, responder, checks, shutdown: closeAll };
+  return { logger, api, retryStore, seenSignatures, usedStates, now, responder, checks, shutdown: closeAll };
 }

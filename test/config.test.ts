@@ -28,6 +28,8 @@ describe('configuration', () => {
     assert.equal(config.fallbackReply, '暂不支持该类型的消息');
     assert.equal(config.replyTimeoutMs, 4500);
     assert.equal(config.retryMemoryMb, 8);
+    assert.equal(config.signatureMaxAgeS, 300);
+    assert.equal(config.requireAes, false);
     assert.equal(config.logLevel, 'info');
     assert.equal(config.redisUrl, undefined);
     assert.ok(Object.isFrozen(config));
@@ -51,6 +53,11 @@ describe('configuration', () => {
     ['a RETRY_MEMORY_MB of 0', { RETRY_MEMORY_MB: '0' }, 'RETRY_MEMORY_MB'],
     ['a RETRY_MEMORY_MB of 1.5', { RETRY_MEMORY_MB: '1.5' }, 'RETRY_MEMORY_MB'],
     ['a RETRY_MEMORY_MB over 1024', { RETRY_MEMORY_MB: '1025' }, 'RETRY_MEMORY_MB'],
+    ['a SIGNATURE_MAX_AGE_S that is not an integer', { SIGNATURE_MAX_AGE_S: '5m' }, 'SIGNATURE_MAX_AGE_S'],
+    ['a fractional SIGNATURE_MAX_AGE_S', { SIGNATURE_MAX_AGE_S: '1.5' }, 'SIGNATURE_MAX_AGE_S'],
+    ['a negative SIGNATURE_MAX_AGE_S', { SIGNATURE_MAX_AGE_S: '-1' }, 'SIGNATURE_MAX_AGE_S'],
+    ['a WECHAT_REQUIRE_AES that is not a boolean', { WECHAT_REQUIRE_AES: 'yes please' }, 'WECHAT_REQUIRE_AES'],
+    ['WECHAT_REQUIRE_AES without an AES key', { WECHAT_REQUIRE_AES: 'true' }, 'WECHAT_REQUIRE_AES'],
     ['a WECHAT_PATH without a leading slash', { WECHAT_PATH: 'wechat' }, 'WECHAT_PATH'],
   ];
   for (const [name, env, variable] of bad) {
@@ -65,6 +72,17 @@ describe('configuration', () => {
   it('accepts a real EncodingAESKey', () => {
     const config = loadConfig({ WECHAT_TOKEN: 't', WECHAT_ENCODING_AES_KEY: 'abcdefghijklmnopqrstuvwxyz0123456789ABCDEFG' });
     assert.equal(config.encodingAesKey, 'abcdefghijklmnopqrstuvwxyz0123456789ABCDEFG');
+  });
+
+  it('SIGNATURE_MAX_AGE_S 0 turns the window off; WECHAT_REQUIRE_AES=true with a key', () => {
+    const config = loadConfig({
+      WECHAT_TOKEN: 't',
+      SIGNATURE_MAX_AGE_S: '0',
+      WECHAT_REQUIRE_AES: 'true',
+      WECHAT_ENCODING_AES_KEY: 'abcdefghijklmnopqrstuvwxyz0123456789ABCDEFG',
+    });
+    assert.equal(config.signatureMaxAgeS, 0);
+    assert.equal(config.requireAes, true);
   });
 
   it('never puts a secret into an error message', () => {

@@ -97,6 +97,26 @@ describe('the default reply rules', () => {
     });
   }
 
+  // A known type whose field is an element instead of text is an unknown message: the
+  // rules answer it as such, and nothing throws.
+  const header = '<ToUserName>gh_account</ToUserName><FromUserName>o_user_openid</FromUserName>';
+  it('subscribe whose EventKey is an element → success, no error logged', async () => {
+    const errorsBefore = app.logs.filter((line) => Number(line.level) >= 50).length;
+    await successFor(
+      `<xml>${header}<CreateTime>1</CreateTime><MsgType>event</MsgType><Event>subscribe</Event><EventKey><a>x</a></EventKey></xml>`,
+    );
+    assert.equal(app.logs.filter((line) => Number(line.level) >= 50).length, errorsBefore);
+  });
+
+  it('voice whose Recognition is an element → the fallback text, no error logged', async () => {
+    const errorsBefore = app.logs.filter((line) => Number(line.level) >= 50).length;
+    const reply = await replyTo(
+      `<xml>${header}<CreateTime>2</CreateTime><MsgType>voice</MsgType><MediaId>m</MediaId><Format>amr</Format><Recognition><b/></Recognition><MsgId>12</MsgId></xml>`,
+    );
+    assert.equal(reply.Content, '暂不支持该类型的消息');
+    assert.equal(app.logs.filter((line) => Number(line.level) >= 50).length, errorsBefore);
+  });
+
   it('FALLBACK_REPLY replaces the fallback text', async () => {
     const custom = await startApp({ FALLBACK_REPLY: '收到 ]]> 了' });
     try {

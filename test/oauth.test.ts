@@ -101,6 +101,36 @@ describe('OAuth web pages', () => {
     assert.match(await response.text(), /state/);
   });
 
+  it('a state works once: a second callback with it → 403', async () => {
+    const { state, cookie } = await begin();
+    const first = await fetch(`${app.url}/oauth/callback?code=${fake.issueCode(profile)}&state=${state}`, { headers: { Cookie: cookie } });
+    assert.equal(first.status, 200);
+    const again = await fetch(`${app.url}/oauth/callback?code=${fake.issueCode(profile)}&state=${state}`, { headers: { Cookie: cookie } });
+    assert.equal(again.status, 403);
+  });
+
+  it('a state works for 10 minutes: an older one → 403', async () => {
+    let clock = Date.now();
+    const timed = await startApp({ ...fake.env(), PUBLIC_URL }, { now: () => clock });
+    try {
+      const start = async () => {
+        const response = await fetch(`${timed.url}/oauth`, { redirect: 'manual' });
+        const state = new URL(response.headers.get('location') ?? '').searchParams.get('state') ?? '';
+        return { state, cookie: (response.headers.get('set-cookie') ?? '').split(';')[0] ?? '' };
+      };
+      const callback = ({ state, cookie }: { state: string; cookie: string }) =>
+        fetch(`${timed.url}/oauth/callback?code=${fake.issueCode(profile)}&state=${state}`, { headers: { Cookie: cookie } });
+      const late = await start();
+      clock += 10 * 60 * 1000 + 1000;
+      assert.equal((await callback(late)).status, 403);
+      const inTime = await start();
+      clock += 9 * 60 * 1000;
+      assert.equal((await callback(inTime)).status, 200);
+    } finally {
+      await timed.close();
+    }
+  });
+
   it('no state cookie → 403; a forged cookie → 403', async () => {
     const { state } = await begin();
     assert.equal((await fetch(`${app.url}/oauth/callback?code=c&state=${state}`)).status, 403);

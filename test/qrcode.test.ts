@@ -41,6 +41,19 @@ describe('GET /qrcode', () => {
       assert.equal((await get('scene_id=1', { Authorization: `Basic ${wrong}` })).status, 401);
     });
 
+    for (const header of [
+      `Bearer ${ADMIN_TOKEN} garbage`,
+      `Bearer  ${ADMIN_TOKEN}`,
+      `Bearer ${ADMIN_TOKEN},Basic x`,
+      `Basic ${Buffer.from(`a:${ADMIN_TOKEN}`).toString('base64')} garbage`,
+      `Basic ${Buffer.from(`a:${ADMIN_TOKEN}`).toString('base64')}!!`,
+      `Token ${ADMIN_TOKEN}`,
+    ]) {
+      it(`answers 401 to a header that is not exactly one scheme and credential (${header.replace(ADMIN_TOKEN, 'ADMIN_TOKEN')})`, async () => {
+        assert.equal((await get('scene_id=1', { Authorization: header })).status, 401);
+      });
+    }
+
     it('serves Bearer ADMIN_TOKEN', async () => {
       assert.equal((await get('scene_id=1&format=json')).status, 200);
     });

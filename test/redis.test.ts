@@ -1,5 +1,8 @@
 import assert from 'node:assert/strict';
 import { after, before, beforeEach, describe, it } from 'node:test';
+import { parseXml } from '../src/protocol/parse-xml.js';
+import { retryKeyOf } from '../src/protocol/retry-key.js';
+import { toMessage } from '../src/protocol/to-message.js';
 import { createReplyRouter } from '../src/replies/router.js';
 import { FakeWeChat } from './helpers/fake-wechat.js';
 import { PrivateRedis, redisServerAvailable } from './helpers/redis-server.js';
@@ -125,8 +128,80 @@ describe('many instances, one token, one retry memory (Redis)', { skip: !availab
     }
   });
 
+  it('a message answered while Redis stalled: its retry on another instance gets the answer once Redis is back', async () => {
+    const { Redis } = await import('ioredis');
+    const client = new Redis(redis.url);
+    try {
+      const xml = textXml('claimed during a stall');
+      const stalled = client.call('DEBUG', 'SLEEP', '1');
+      await sleep(50);
+      const first = await (await postToWebhook(instances[0]!.url, xml)).text();
+      await stalled;
+      // The claim Redis applied late is settled with the answer, not left pending.
+      const key = `wechat:${fake.appId}:retry:${retryKeyOf(toMessage(parseXml(xml)))}`;
+      await until(async () => (await client.get(key)) !== 'pending', 'the retry key settled in Redis');
+      const retry = await (await postToWebhook(instances[1]!.url, xml, signedQuery())).text();
+      assert.equal(retry, first);
+      assert.equal(readReply(retry).Content, 'claimed during a stall (run 1)');
+      assert.equal(runs.get('claimed during a stall'), 1);
+    } finally {
+      client.disconnect();
+    }
+  });
+
+  it('/healthz says Redis is down while it does not answer a PING within 250 ms', async () => {
+    const { Redis } = await import('ioredis');
+    const client = new Redis(redis.url);
+    try {
+      const stalled = client.call('DEBUG', 'SLEEP', '1');
+      await sleep(50);
+      const health = await fetch(`${instances[0]!.url}/healthz`);
+      assert.equal(health.status, 503);
+      assert.deepEqual(await health.json(), { status: 'degraded', down: ['redis'] });
+      await stalled;
+      await until(async () => (await fetch(`${instances[0]!.url}/healthz`)).status === 200, '/healthz 200 again');
+    } finally {
+      client.disconnect();
+    }
+  });
+
+  it('a retry whose first claim was never settled waits REPLY_TIMEOUT_MS at most, then gets success', async () => {
+    const { Redis } = await import('ioredis');
+    const client = new Redis(redis.url);
+    const quick = await startApp({ ...fake.env(), REDIS_URL: redis.url, REPLY_TIMEOUT_MS: '1000' });
+    try {
+      await until(async () => (await fetch(`${quick.url}/healthz`)).status === 200, 'Redis ready');
+      const xml = textXml('orphaned claim');
+      // An instance that claimed the message and died before answering.
+      await client.set(`wechat:${fake.appId}:retry:${retryKeyOf(toMessage(parseXml(xml)))}`, 'pending', 'PX', 60_000);
+      const started = Date.now();
+      const response = await postToWebhook(quick.url, xml);
+      const elapsed = Date.now() - started;
+      assert.equal(await response.text(), 'success');
+      // The old store waited the deadline plus 500 ms, then more while polling.
+      assert.ok(elapsed < 1450, `answered after ${elapsed} ms`);
+    } finally {
+      client.disconnect();
+      await quick.close();
+    }
+  });
+
+  it('Redis restarted empty: a message resent to the same instance does not run its handler again', async () => {
+    const a = instances[0]!;
+    const xml = textXml('before a restart');
+    const first = await (await postToWebhook(a.url, xml)).text();
+    await redis.stop();
+    await redis.start();
+    await until(async () => (await fetch(`${a.url}/healthz`)).status === 200, 'Redis back, empty');
+    const again = await (await postToWebhook(a.url, xml, signedQuery())).text();
+    assert.equal(again, first);
+    assert.equal(runs.get('before a restart'), 1);
+  });
+
   it('Redis stopped: messages still answered, /healthz 503, one warning; restarted: shared again', async () => {
     const [a, b] = instances as [RunningApp, RunningApp, RunningApp];
+    const unreachable = () => a.logs.filter((line) => line.level === 40 && String(line.msg).startsWith('Redis is unreachable')).length;
+    const warningsBefore = unreachable();
     await redis.stop();
     await until(async () => (await fetch(`${a.url}/healthz`)).status === 503, '/healthz 503');
     const health = await fetch(`${b.url}/healthz`);
@@ -144,8 +219,7 @@ describe('many instances, one token, one retry memory (Redis)', { skip: !availab
     assert.equal(runs.get('retried during the outage'), 1);
     // The token falls back to the process too.
     assert.equal((await qrcode(a, 77)).status, 200);
-    const warnings = a.logs.filter((line) => line.level === 40 && String(line.msg).startsWith('Redis is unreachable'));
-    assert.equal(warnings.length, 1, 'one warning per outage');
+    assert.equal(unreachable() - warningsBefore, 1, 'one warning per outage');
 
     await redis.start();
     await until(

@@ -154,6 +154,21 @@ describe('WeChat’s retries and the 5-second deadline', () => {
     assert.equal(pieces.join(''), content);
   });
 
+  it('a text of 100 KiB goes out in 5 pieces at most, the rest dropped and logged', async () => {
+    const content = 'x'.repeat(100 * 1024);
+    const response = await postToWebhook(app.url, textXml(content));
+    assert.equal(await response.text(), 'success');
+    await until(() => app.logs.some((line) => line.msg === 'a long text was cut: only its first pieces were sent'), 'the warning');
+    assert.equal(sent().length, 5);
+    assert.equal(
+      sent()
+        .map((body) => body.text?.content ?? '')
+        .join(''),
+      content.slice(0, 5 * 2048),
+    );
+    assert.equal(app.logs.find((line) => line.dropped !== undefined)?.dropped, 45);
+  });
+
   it('a text of exactly 2048 bytes is still passive', async () => {
     const content = 'a'.repeat(2045) + '中';
     assert.equal(Buffer.byteLength(content), 2048);

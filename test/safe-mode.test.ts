@@ -135,9 +135,12 @@ describe('POST /wechat?encrypt_type=aes: WeChat’s published requests', () => {
         WECHAT_TOKEN: vector.token,
         WECHAT_ENCODING_AES_KEY: vector.encodingAESKey,
         WECHAT_APPID: vector.appid,
+        // Signed years ago: the replay window would refuse them.
+        SIGNATURE_MAX_AGE_S: '0',
       });
       try {
         const query = new URLSearchParams({
+          signature: sha1Signature(vector.token, vector.timestamp, vector.nonce),
           timestamp: vector.timestamp,
           nonce: vector.nonce,
           encrypt_type: 'aes',
@@ -160,6 +163,8 @@ describe('POST /wechat?encrypt_type=aes: WeChat’s published requests', () => {
     });
   }
 });
+
+const UNOPENABLE = 'the encrypted message could not be opened\n';
 
 describe('POST /wechat in safe mode', () => {
   let app: RunningApp;
@@ -235,13 +240,16 @@ describe('POST /wechat in safe mode', () => {
   });
 
   it('without encrypt_type the message is plaintext even though a key is set', async () => {
-    const timestamp = '1700000000';
+    const timestamp = String(Math.floor(Date.now() / 1000));
     const nonce = 'n';
     const query = `signature=${sha1Signature('safe-token', timestamp, nonce)}&timestamp=${timestamp}&nonce=${nonce}`;
     const response = await post(query, textXml('plain'));
     assert.equal(response.status, 200);
     assert.equal(readReply(response.text).Content, 'plain');
-    const raw = await post(`${query}&encrypt_type=raw`, textXml('raw'));
+    const raw = await post(
+      `signature=${sha1Signature('safe-token', timestamp, 'm')}&timestamp=${timestamp}&nonce=m&encrypt_type=raw`,
+      textXml('raw'),
+    );
     assert.equal(readReply(raw.text).Content, 'raw');
   });
 
@@ -266,9 +274,11 @@ describe('POST /wechat in safe mode', () => {
     assert.equal((await post(params.toString(), body)).status, 403);
   });
 
-  it('answers 400 when the body has no Encrypt field', async () => {
+  it('answers the same 403 when the body has no Encrypt field', async () => {
     const { query } = wechat.request(textXml('x'));
-    assert.equal((await post(query, textXml('x'))).status, 400);
+    const response = await post(query, textXml('x'));
+    assert.equal(response.status, 403);
+    assert.equal(response.text, UNOPENABLE);
   });
 
   const tampered: [string, () => string][] = [
@@ -290,13 +300,17 @@ describe('POST /wechat in safe mode', () => {
     it(`answers 403 to ${name} (correctly signed)`, async () => {
       const encrypted = make();
       const { query, body } = wechat.request('', { encrypted });
-      assert.equal((await post(query, body)).status, 403);
+      const response = await post(query, body);
+      assert.equal(response.status, 403);
+      assert.equal(response.text, UNOPENABLE);
     });
   }
 
-  it('answers 400 to a decrypted body that is not a message', async () => {
+  it('answers the same 403 to a decrypted body that is not a message', async () => {
     const { query, body } = wechat.request('not xml at all');
-    assert.equal((await post(query, body)).status, 400);
+    const response = await post(query, body);
+    assert.equal(response.status, 403);
+    assert.equal(response.text, UNOPENABLE);
   });
 
   it('answers 400 and logs the variable when encrypt_type=aes reaches a server without a key', async () => {

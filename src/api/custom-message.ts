@@ -5,6 +5,13 @@ import type { ApiClient } from './client.js';
 export const TEXT_LIMIT_BYTES = 2048;
 
 /**
+ * A long text goes out in at most this many pieces (10 KiB); the rest is dropped. A
+ * reply is often built from the user's own text: one forged message must not fan out
+ * into a hundred customer-service calls against the account's daily quota.
+ */
+export const MAX_TEXT_PIECES = 5;
+
+/**
  * Cuts `text` into pieces of at most `limit` UTF-8 bytes, between code points, so that
  * joining the pieces gives the text back exactly.
  */
@@ -67,12 +74,13 @@ export function customMessageBody(toUser: string, reply: Reply): Record<string, 
 /**
  * Sends a reply to a user through the customer-service API (客服消息), which works
  * within 48 hours of the user's last message. A text longer than 2048 bytes goes out
- * in pieces, in order; answers how many messages were sent. https://developers.weixin.qq.com/doc/offiaccount/Message_Management/Service_Center_messages.html
+ * in pieces, in order, MAX_TEXT_PIECES at most. https://developers.weixin.qq.com/doc/offiaccount/Message_Management/Service_Center_messages.html
  */
-export async function sendCustomMessage(client: ApiClient, toUser: string, reply: Reply): Promise<number> {
-  const replies: Reply[] = reply.type === 'text' ? splitText(reply.content).map((content) => ({ type: 'text', content })) : [reply];
+export async function sendCustomMessage(client: ApiClient, toUser: string, reply: Reply): Promise<{ sent: number; dropped: number }> {
+  const pieces = reply.type === 'text' ? splitText(reply.content) : [];
+  const replies: Reply[] = reply.type === 'text' ? pieces.slice(0, MAX_TEXT_PIECES).map((content) => ({ type: 'text', content })) : [reply];
   for (const part of replies) {
     await client.call({ method: 'POST', path: '/cgi-bin/message/custom/send', body: customMessageBody(toUser, part) });
   }
-  return replies.length;
+  return { sent: replies.length, dropped: Math.max(0, pieces.length - MAX_TEXT_PIECES) };
 }

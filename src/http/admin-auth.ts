@@ -8,12 +8,21 @@ function sameSecret(given: string, expected: string): boolean {
   return timingSafeEqual(a, b);
 }
 
-/** The password an Authorization header carries: a Bearer token, or Basic's password. */
+// `<scheme> <credentials>`: one space, nothing before, between or after (RFC 9110 §11.4).
+const AUTHORIZATION = /^([A-Za-z]+) ([!-~]+)$/;
+const BASE64 = /^(?:[A-Za-z0-9+/]{4})*(?:[A-Za-z0-9+/]{2}==|[A-Za-z0-9+/]{3}=)?$/;
+
+/**
+ * The password an Authorization header carries: a Bearer token, or Basic's password.
+ * Parsed strictly: anything but exactly one scheme and one credential (a Bearer token
+ * followed by more text, Basic that is not base64) carries none.
+ */
 function presentedSecret(header: string | undefined): string | undefined {
-  if (header === undefined) return undefined;
-  const [scheme, credentials = ''] = header.trim().split(/\s+/, 2);
-  if (scheme?.toLowerCase() === 'bearer') return credentials;
-  if (scheme?.toLowerCase() === 'basic') {
+  const parts = header === undefined ? null : AUTHORIZATION.exec(header);
+  if (parts === null) return undefined;
+  const [, scheme = '', credentials = ''] = parts;
+  if (scheme.toLowerCase() === 'bearer') return credentials;
+  if (scheme.toLowerCase() === 'basic' && BASE64.test(credentials)) {
     const decoded = Buffer.from(credentials, 'base64').toString('utf8');
     const colon = decoded.indexOf(':');
     return colon === -1 ? undefined : decoded.slice(colon + 1);

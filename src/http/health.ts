@@ -4,12 +4,15 @@ import type { Request, Response } from 'express';
 export interface HealthCheck {
   readonly name: string;
   healthy(): boolean;
+  /** Asks it now, within a bound (a Redis that stalls is down even while connected). */
+  probe?(): Promise<boolean>;
 }
 
 /** GET /healthz: 200 `{ "status": "ok" }`, or 503 naming what is down. */
 export function healthRoute(checks: readonly HealthCheck[]) {
-  return function health(_req: Request, res: Response): void {
-    const down = checks.filter((check) => !check.healthy()).map((check) => check.name);
+  return async function health(_req: Request, res: Response): Promise<void> {
+    const up = await Promise.all(checks.map((check) => (check.probe === undefined ? check.healthy() : check.probe())));
+    const down = checks.filter((_, i) => !up[i]).map((check) => check.name);
     res.set('Cache-Control', 'no-store');
     if (down.length === 0) res.status(200).json({ status: 'ok' });
     else res.status(503).json({ status: 'degraded', down });

@@ -4,7 +4,8 @@ import type { WeChatApi } from '../api/create-api.js';
 import { authorizeUrl, fetchUserProfile } from '../api/oauth.js';
 import { WeChatApiError, WeChatUnreachableError } from '../errors.js';
 import { errorPage, profilePage } from '../pages/oauth-pages.js';
-import { createStateCookie, readCookie, STATE_COOKIE } from './state-cookie.js';
+import { createStateCookie, readCookie, STATE_COOKIE, STATE_TTL_MS } from './state-cookie.js';
+import type { UsedStates } from './used-states.js';
 
 function sendPage(res: Response, status: number, html: string): void {
   res.status(status).set('Cache-Control', 'no-store').type('html').send(html);
@@ -20,7 +21,12 @@ function queryText(req: Request, name: string): string | undefined {
  * state bound to it by a signed cookie; `/oauth/callback` checks the state, exchanges
  * the code and shows the user's profile.
  */
-export function oauthRoutes(api: WeChatApi | undefined, publicUrl: string | undefined, logger: Logger) {
+export function oauthRoutes(
+  api: WeChatApi | undefined,
+  publicUrl: string | undefined,
+  logger: Logger,
+  { usedStates, now }: { readonly usedStates: UsedStates; readonly now: () => number },
+) {
   const stateCookie = api === undefined ? undefined : createStateCookie(api.appSecret);
   const secure = publicUrl?.startsWith('https://') ?? false;
   const cookieOptions = { httpOnly: true, sameSite: 'lax', secure, path: '/oauth' } as const;
@@ -43,8 +49,8 @@ export function oauthRoutes(api: WeChatApi | undefined, publicUrl: string | unde
       unavailable(res);
       return;
     }
-    const { state, cookie } = stateCookie.issue();
-    res.cookie(STATE_COOKIE, cookie, { ...cookieOptions, maxAge: 10 * 60 * 1000 });
+    const { state, cookie } = stateCookie.issue(now());
+    res.cookie(STATE_COOKIE, cookie, { ...cookieOptions, maxAge: STATE_TTL_MS });
     res.set('Cache-Control', 'no-store');
     res.redirect(302, authorizeUrl(api.appId, `${publicUrl}/oauth/callback`, state));
   }
@@ -69,7 +75,10 @@ export function oauthRoutes(api: WeChatApi | undefined, publicUrl: string | unde
       );
       return;
     }
-    if (state === undefined || !stateCookie.verify(state, readCookie(req.headers.cookie, STATE_COOKIE))) {
+    // The state works once and for 10 minutes: a callback URL seen by someone else
+    // (a log, a Referer) cannot be replayed.
+    const valid = state !== undefined && stateCookie.verify(state, readCookie(req.headers.cookie, STATE_COOKIE), now());
+    if (!valid || !(await usedStates.claim(state, STATE_TTL_MS))) {
       sendPage(
         res,
         403,

@@ -55,5 +55,5 @@ export function readRawBody(req: IncomingMessage, limit = MAX_BODY_BYTES): Promi
 }
 
 function tooLarge(limit: number): WebhookRequestError {
-  return new WebhookRequestError(413, `the body is larger than ${limit / 1024} KiB`);
+  return new WebhookRequestError(413, `the body is larger than ${limit / 1024} KiB`, 'body-too-large');
 }

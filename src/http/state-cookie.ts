@@ -5,11 +5,14 @@ import { createHash, createHmac, randomBytes, timingSafeEqual } from 'node:crypt
  * cookie so that the callback can tell that the same browser started the flow.
  */
 export interface StateCookie {
-  /** A new state and the cookie value that binds it. */
-  issue(): { state: string; cookie: string };
-  /** True when `state` is the one the (signed) cookie holds. */
-  verify(state: string, cookie: string | undefined): boolean;
+  /** A new state and the cookie value that binds it (and when it was issued). */
+  issue(now?: number): { state: string; cookie: string };
+  /** True when `state` is the one the (signed) cookie holds, issued under 10 minutes ago. */
+  verify(state: string, cookie: string | undefined, now?: number): boolean;
 }
+
+/** How long a flow may take from `/oauth` to its callback. */
+export const STATE_TTL_MS = 10 * 60 * 1000;
 
 export const STATE_COOKIE = 'wechat_oauth_state';
 
@@ -21,20 +24,23 @@ export function createStateCookie(secret: string): StateCookie {
   const key = createHash('sha256').update(`wechat-oauth-state\u0000${secret}`).digest();
   const mac = (state: string): string => createHmac('sha256', key).update(state).digest('base64url');
   return {
-    issue() {
+    issue(now = Date.now()) {
       const state = randomBytes(18).toString('base64url');
-      return { state, cookie: `${state}.${mac(state)}` };
+      const value = `${state}.${now}`;
+      return { state, cookie: `${value}.${mac(value)}` };
     },
-    verify(state, cookie) {
+    verify(state, cookie, now = Date.now()) {
       if (cookie === undefined) return false;
       const dot = cookie.lastIndexOf('.');
       const value = cookie.slice(0, dot);
       const signature = Buffer.from(cookie.slice(dot + 1));
       const expected = Buffer.from(mac(value));
       const signed = dot > 0 && signature.length === expected.length && timingSafeEqual(signature, expected);
-      const a = Buffer.from(value);
+      const [held = '', issued = ''] = value.split('.');
+      const age = now - Number(issued);
+      const a = Buffer.from(held);
       const b = Buffer.from(state);
-      return signed && a.length === b.length && timingSafeEqual(a, b);
+      return signed && /^\d+$/.test(issued) && age >= 0 && age <= STATE_TTL_MS && a.length === b.length && timingSafeEqual(a, b);
     },
   };
 }

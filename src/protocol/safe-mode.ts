@@ -1,7 +1,10 @@
 import { cdata } from './build-reply.js';
-import type { MessageCipher } from './cipher.js';
+import { DecryptError, type Decrypted, type MessageCipher } from './cipher.js';
+import type { IncomingMessage } from './message-types.js';
+import { MessageXmlError, parseXml } from './parse-xml.js';
 import { randomPoolBytes } from './random-pool.js';
-import { sign } from './signature.js';
+import { sign, verifySignature } from './signature.js';
+import { toMessage } from './to-message.js';
 
 /** A nonce as WeChat makes them: a string of digits. */
 function freshNonce(): string {
@@ -27,4 +30,95 @@ export function sealReply(
     `<xml><Encrypt>${cdata(encrypted)}</Encrypt><MsgSignature>${cdata(signature)}</MsgSignature>` +
     `<TimeStamp>${timestamp}</TimeStamp><Nonce>${cdata(nonce)}</Nonce></xml>`
   );
+}
+
+/** Why an encrypted message could not be opened: for the log only, never for the answer. */
+export type UnopenableReason = 'envelope' | 'msg_signature' | 'ciphertext' | 'appid' | 'message';
+
+/**
+ * An encrypted message that could not be opened. Callers answer every reason alike, so
+ * that the answer tells nothing about the plaintext (no padding or parsing oracle).
+ */
+export class UnopenableMessageError extends Error {
+  override readonly name = 'UnopenableMessageError';
+  constructor(readonly reason: UnopenableReason) {
+    super(`the encrypted message could not be opened (${reason})`);
+  }
+}
+
+/**
+ * WeChat's envelopes are small: `ToUserName` and `Encrypt` in safe mode, plus a
+ * plaintext copy of the message (a few dozen elements at most) in compatible mode.
+ * A body with more tags than this is not WeChat's, and is refused unparsed.
+ */
+const MAX_ENVELOPE_TAGS = 256;
+const BASE64 = /^[A-Za-z0-9+/]+={0,2}$/;
+
+/** True for the whitespace XML allows between elements. */
+function isXmlSpace(code: number): boolean {
+  return code === 0x20 || code === 0x09 || code === 0x0a || code === 0x0d;
+}
+
+/**
+ * Reads the `Encrypt` field of a safe- or compatible-mode body without parsing it: a
+ * linear scan that accepts only WeChat's envelope (an `<xml>` root, few tags, exactly
+ * one `Encrypt` of base64, bare or in CDATA), so that nothing is parsed before
+ * `msg_signature` has vouched for the body. Throws UnopenableMessageError otherwise.
+ */
+export function readEncryptField(body: string): string {
+  let start = 0;
+  let end = body.length;
+  while (start < end && isXmlSpace(body.charCodeAt(start))) start += 1;
+  while (end > start && isXmlSpace(body.charCodeAt(end - 1))) end -= 1;
+  if (!body.startsWith('<xml>', start) || !body.endsWith('</xml>', end)) throw new UnopenableMessageError('envelope');
+  let tags = 0;
+  for (let at = body.indexOf('<', start); at !== -1 && at < end; at = body.indexOf('<', at + 1)) {
+    if (++tags > MAX_ENVELOPE_TAGS) throw new UnopenableMessageError('envelope');
+  }
+  const open = body.indexOf('<Encrypt>', start);
+  const close = open === -1 ? -1 : body.indexOf('</Encrypt>', open);
+  if (close === -1 || body.indexOf('<Encrypt>', open + 1) !== -1) throw new UnopenableMessageError('envelope');
+  let value = body.slice(open + '<Encrypt>'.length, close);
+  if (value.startsWith('<![CDATA[') && value.endsWith(']]>')) value = value.slice('<![CDATA['.length, -']]>'.length);
+  if (!BASE64.test(value)) throw new UnopenableMessageError('envelope');
+  return value;
+}
+
+/** The query parameters that sign an encrypted message. */
+export interface SealedRequest {
+  readonly msgSignature: string;
+  readonly timestamp: string;
+  readonly nonce: string;
+}
+
+/**
+ * Opens an encrypted message: reads `Encrypt`, checks `msg_signature` over it, decrypts
+ * it, checks the AppID (when one is expected) and parses the message inside. Throws
+ * UnopenableMessageError, whatever went wrong.
+ */
+export function openMessage(
+  cipher: MessageCipher,
+  token: string,
+  expectedAppId: string | undefined,
+  request: SealedRequest,
+  body: string,
+): { message: IncomingMessage; appId: string } {
+  const encrypted = readEncryptField(body);
+  if (!verifySignature(request.msgSignature, token, request.timestamp, request.nonce, encrypted)) {
+    throw new UnopenableMessageError('msg_signature');
+  }
+  let decrypted: Decrypted;
+  try {
+    decrypted = cipher.decrypt(encrypted);
+  } catch (error) {
+    if (error instanceof DecryptError) throw new UnopenableMessageError('ciphertext');
+    throw error;
+  }
+  if (expectedAppId !== undefined && decrypted.appId !== expectedAppId) throw new UnopenableMessageError('appid');
+  try {
+    return { message: toMessage(parseXml(decrypted.xml)), appId: decrypted.appId };
+  } catch (error) {
+    if (error instanceof MessageXmlError) throw new UnopenableMessageError('message');
+    throw error;
+  }
 }

@@ -32,6 +32,15 @@ const FIELDS: Readonly<Record<string, readonly string[]>> = {
   'event.subscribe_msg_sent_event': [],
 };
 
+// Fields a type may leave out but that, when present, must be text like the rest: an
+// element in their place makes the message unknown too, not a crash in a rule.
+const OPTIONAL: Readonly<Record<string, readonly string[]>> = {
+  voice: ['Recognition'],
+  'event.subscribe': ['EventKey', 'Ticket'],
+  'event.unsubscribe': ['EventKey'],
+  'event.SCAN': ['Ticket'],
+};
+
 /** The routing key of a message: its `MsgType`, or `event.<Event>` for an event. */
 function messageKey(MsgType: string, Event: string | undefined): string {
   return MsgType === 'event' ? `event.${Event ?? ''}` : MsgType;
@@ -75,6 +84,10 @@ export function toMessage(raw: RawFields): IncomingMessage {
     const value = raw[field];
     if (value === undefined) message[field] = '';
     else if (typeof value !== 'string') known = false;
+  }
+  for (const field of (Object.hasOwn(OPTIONAL, key) ? OPTIONAL[key] : undefined) ?? []) {
+    const value = raw[field];
+    if (value !== undefined && typeof value !== 'string') known = false;
   }
   if (known && event !== undefined) known = normalizeEventParts(event, message);
   // `unknown` marks unknown messages; an incoming element of that name stays in `raw` only.

@@ -46,6 +46,16 @@ export function connectRedis(url: string, appId: string | undefined, logger: Log
     redis,
     prefix: `wechat:${appId ?? 'no-appid'}:`,
     healthy: () => redis.status === 'ready',
+    async probe() {
+      if (redis.status !== 'ready') return false;
+      let timer: NodeJS.Timeout | undefined;
+      const late = new Promise<boolean>((resolve) => (timer = setTimeout(resolve, REDIS_COMMAND_TIMEOUT_MS, false)));
+      const pong = redis.ping().then(
+        (answer) => answer === 'PONG',
+        () => false,
+      );
+      return Promise.race([pong, late]).finally(() => clearTimeout(timer));
+    },
     async close() {
       redis.disconnect();
     },

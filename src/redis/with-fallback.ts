@@ -1,7 +1,10 @@
 import type { TokenStore } from '../api/token-store.js';
 import { TokenLockTimeoutError } from './redis-token-store.js';
-import type { RetryStore } from '../replies/retry-store.js';
+import type { Claim, RetryStore } from '../replies/retry-store.js';
+import type { MemorySeenSignatures, SeenSignatures } from '../replies/seen-signatures.js';
 import type { HealthCheck } from '../http/health.js';
+import type { UsedStates } from '../http/used-states.js';
+import type { SharedRetryStore } from './redis-retry-store.js';
 
 /**
  * Calls `shared` while it is healthy, and `local` while it is not or when a call to it
@@ -43,7 +46,66 @@ export function tokenStoreWithFallback(health: HealthCheck, shared: TokenStore, 
   };
 }
 
-export function retryStoreWithFallback(health: HealthCheck, shared: RetryStore, local: RetryStore): RetryStore {
+/**
+ * Retries recognised in the process first, then in Redis. Every answer is kept in the
+ * process too, so that a Redis that restarts empty does not make this instance run a
+ * handler twice; a claim made here while Redis failed has its answer written to Redis
+ * once it answers again, so that no key stays `pending` there.
+ */
+export function retryStoreWithFallback(health: HealthCheck, shared: SharedRetryStore, local: RetryStore): RetryStore {
+  function recorded(key: string, mine: Extract<Claim, { first: true }>): Claim {
+    return {
+      first: true,
+      settle(answer) {
+        mine.settle(answer);
+        shared.record(key, answer);
+      },
+    };
+  }
+  return {
+    async claim(key) {
+      const claiming = local.claim(key);
+      const mine = claiming instanceof Promise ? await claiming : claiming;
+      if (!mine.first) return mine;
+      if (!health.healthy()) return recorded(key, mine);
+      let theirs: Claim;
+      try {
+        theirs = await shared.claim(key);
+      } catch {
+        return recorded(key, mine); // Redis may yet apply the claim: the answer follows it
+      }
+      if (!theirs.first) {
+        void theirs.answer.then((answer) => mine.settle(answer));
+        return theirs;
+      }
+      return {
+        first: true,
+        settle(answer) {
+          mine.settle(answer);
+          theirs.settle(answer);
+        },
+      };
+    },
+  };
+}
+
+/** Signatures remembered in the process first, then in Redis while it answers. */
+export function seenSignaturesWithFallback(health: HealthCheck, shared: SeenSignatures, local: MemorySeenSignatures): SeenSignatures {
+  return {
+    async see(signature, digest, expiresAt) {
+      const here = local.see(signature, digest, expiresAt);
+      if (here !== 'new' || !health.healthy()) return here;
+      try {
+        return await shared.see(signature, digest, expiresAt);
+      } catch {
+        return here;
+      }
+    },
+  };
+}
+
+/** Used OAuth states in Redis while it answers, in the process otherwise. */
+export function usedStatesWithFallback(health: HealthCheck, shared: UsedStates, local: UsedStates): UsedStates {
   const call = fallback(health, shared, local);
-  return { claim: (key) => call(async (store) => store.claim(key)) };
+  return { claim: (state, ttlMs) => call(async (store) => store.claim(state, ttlMs)) };
 }

@@ -1,6 +1,6 @@
 import type { Logger } from 'pino';
 import type { ApiClient } from '../api/client.js';
-import { sendCustomMessage, TEXT_LIMIT_BYTES } from '../api/custom-message.js';
+import { MAX_TEXT_PIECES, sendCustomMessage, TEXT_LIMIT_BYTES } from '../api/custom-message.js';
 import { WeChatApiError } from '../errors.js';
 import { replyProblem } from '../protocol/check-reply.js';
 import type { IncomingMessage } from '../protocol/message-types.js';
@@ -96,8 +96,11 @@ export function createResponder(options: ResponderOptions) {
       return;
     }
     try {
-      await sendCustomMessage(api, message.FromUserName, reply);
-      logs.log.info({ reply: reply.type }, 'reply sent as a customer-service message');
+      const { sent, dropped } = await sendCustomMessage(api, message.FromUserName, reply);
+      logs.log.info({ reply: reply.type, sent }, 'reply sent as a customer-service message');
+      if (dropped > 0) {
+        logs.log.warn({ dropped, maxPieces: MAX_TEXT_PIECES }, 'a long text was cut: only its first pieces were sent');
+      }
     } catch (error) {
       const errcode = error instanceof WeChatApiError ? error.errcode : undefined;
       logs.log.error({ errcode, err: error instanceof Error ? error.message : String(error) }, 'customer-service send failed');

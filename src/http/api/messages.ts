@@ -1,7 +1,7 @@
 import type { Request, Response } from 'express';
 import { checkTemplateData } from '../../api/check-template-data.js';
 import type { WeChatApi } from '../../api/create-api.js';
-import { sendCustomMessage } from '../../api/custom-message.js';
+import { MAX_TEXT_PIECES, sendCustomMessage, splitText, TEXT_LIMIT_BYTES } from '../../api/custom-message.js';
 import { createTemplateCatalog, type TemplateCatalog } from '../../api/template-catalog.js';
 import { sendTemplateMessage } from '../../api/template-message.js';
 import type { Reply } from '../../protocol/reply-types.js';
@@ -90,7 +90,16 @@ export function messageRoutes(api: () => WeChatApi) {
     /** Sends a reply as customer-service message(s), a long text in pieces: `{ sent }`. */
     async custom(req: Request, res: Response): Promise<void> {
       const body = readJson(req, customSchema());
-      const sent = await sendCustomMessage(api().client, body.touser, body.reply as Reply);
+      const reply = body.reply as Reply;
+      // The webhook drops what is past the cap; a caller of its own is told instead.
+      if (reply.type === 'text' && splitText(reply.content).length > MAX_TEXT_PIECES) {
+        throw new ApiInputError(
+          400,
+          'reply.content',
+          `reply.content: longer than ${MAX_TEXT_PIECES} customer-service messages of ${TEXT_LIMIT_BYTES} bytes`,
+        );
+      }
+      const { sent } = await sendCustomMessage(api().client, body.touser, reply);
       res.json({ sent });
     },
   };

@@ -1,0 +1,11 @@
+import type { UsedStates } from '../http/used-states.js';
+import type { RedisConnection } from './connection.js';
+
+/** Used OAuth states in Redis, so that a state used on one instance fails on every other. */
+export function createRedisUsedStates({ redis, prefix }: RedisConnection): UsedStates {
+  return {
+    async claim(state, ttlMs) {
+      return (await redis.set(`${prefix}oauth-state:${state}`, '1', 'PX', ttlMs, 'NX')) === 'OK';
+    },
+  };
+}
