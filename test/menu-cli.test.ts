@@ -97,23 +97,23 @@ describe('npm run menu against the fake WeChat', () => {
     });
     const result = await menu(['check', 'bad.json'], {}, dir);
     assert.equal(result.code, 1);
-    assert.match(result.stderr, /^button\[0\]\.name: is 18 bytes of UTF-8, over the 16/m);
-    assert.match(result.stderr, /^button\[0\]\.key: is missing$/m);
-    assert.match(result.stderr, /^button\[1\]\.sub_button\[0\]\.url: must be an http:\/\/ or https:\/\/ URL$/m);
+    assert.match(result.stdout, /^button\[0\]\.name: is 18 bytes of UTF-8, over the 16/m);
+    assert.match(result.stdout, /^button\[0\]\.key: is missing$/m);
+    assert.match(result.stdout, /^button\[1\]\.sub_button\[0\]\.url: must be an http:\/\/ or https:\/\/ URL$/m);
   });
 
   it('MENU_FILE names the default file; a file that is not JSON is a problem', async () => {
     write('broken.json', '{ "button": [');
     const result = await menu(['check'], { MENU_FILE: 'broken.json' }, dir);
     assert.equal(result.code, 1);
-    assert.match(result.stderr, /^\(file\): is not JSON/m);
+    assert.match(result.stdout, /^\(file\): is not JSON/m);
   });
 
   it('push checks first: an invalid file is not sent', async () => {
     write('bad.json', { button: [] });
     const result = await run('push', 'bad.json');
     assert.equal(result.code, 1);
-    assert.match(result.stderr, /^button: has 0 top-level buttons/m);
+    assert.match(result.stdout, /^button: has 0 top-level buttons/m);
     assert.equal(fake.count('/cgi-bin/menu/create'), 0);
   });
 
@@ -176,7 +176,7 @@ describe('npm run menu against the fake WeChat', () => {
 
     const pulled = await run('pull');
     assert.equal(pulled.code, 1);
-    assert.match(pulled.stderr, /errcode 46003 \(menu no exist\)/);
+    assert.match(pulled.stderr, /the account has no menu \(menu\/get answered errcode 46003\)/);
   });
 
   it('usage errors exit 2', async () => {
@@ -206,6 +206,13 @@ describe('npm run menu against the fake WeChat', () => {
     assert.equal(result.code, 0, result.stderr);
     assert.equal(fake.count('/cgi-bin/token'), 0);
     assert.equal(fake.count('/cgi-bin/stable_token'), 1);
+  });
+
+  it('with Redis unreachable it says so and uses a stable token', async () => {
+    const result = await menu(['push'], { ...env, REDIS_URL: 'redis://127.0.0.1:9', WECHAT_TOKEN_MODE: 'token' }, dir);
+    assert.equal(result.code, 0, result.stderr);
+    assert.match(result.stderr, /Redis \(REDIS_URL\) is unreachable: using a stable access token/);
+    assert.equal(fake.count('/cgi-bin/token'), 0);
   });
 });
 

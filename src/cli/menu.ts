@@ -1,6 +1,6 @@
 import dotenv from 'dotenv';
 import { readFile } from 'node:fs/promises';
-import { addConditionalMenu, conditionalMenuIds, createMenu, deleteConditionalMenu, deleteMenu, getMenu } from '../api/menu.js';
+import { addConditionalMenu, conditionalMenuIds, createMenu, deleteConditionalMenu, deleteMenu, getMenu, NO_MENU } from '../api/menu.js';
 import { loadApiConfig } from '../config.js';
 import { ConfigError, WeChatApiError, WeChatUnreachableError } from '../errors.js';
 import { checkMenu, formatProblems, type MenuCheck, type MenuProblem } from '../menu/check.js';
@@ -87,8 +87,8 @@ function check(file: string, result: MenuCheck): number {
     out(`${file}: no problems`);
     return 0;
   }
-  err(`${file}: ${result.problems.length} problem${result.problems.length === 1 ? '' : 's'}`);
-  err(formatProblems(result.problems));
+  out(`${file}: ${result.problems.length} problem${result.problems.length === 1 ? '' : 's'}`);
+  out(formatProblems(result.problems));
   return 1;
 }
 
@@ -138,7 +138,10 @@ async function run(invocation: Invocation, openApi: () => Promise<CommandApi>): 
   if (command === 'pull') {
     return withApi(openApi, async (api) => {
       const answer = await getMenu(api.client);
-      if (answer === undefined) throw new WeChatApiError(46003, 'menu no exist', '/cgi-bin/menu/get');
+      if (answer === undefined) {
+        err(`the account has no menu (menu/get answered errcode ${NO_MENU})`);
+        return 1;
+      }
       out(JSON.stringify(menuFromGet(answer), null, 2));
       return 0;
     });
