@@ -35,6 +35,27 @@ export const DEFAULT_FALLBACK_REPLY = '暂不支持该类型的消息';
 
 type Env = Readonly<Record<string, string | undefined>>;
 
+/** What an outbound API call needs: the part of the configuration the CLI commands read. */
+export type ApiConfig = Pick<Config, 'appId' | 'appSecret' | 'apiBase' | 'tokenMode' | 'redisUrl'>;
+
+/**
+ * Reads and validates only the outbound API's variables, so that a command such as
+ * `npm run menu` works without WECHAT_TOKEN. Throws a ConfigError like loadConfig.
+ */
+export function loadApiConfig(env: Env): ApiConfig {
+  const tokenMode = optional(env, 'WECHAT_TOKEN_MODE') ?? 'stable';
+  if (tokenMode !== 'stable' && tokenMode !== 'token') {
+    fail('WECHAT_TOKEN_MODE', `must be "stable" or "token", not "${tokenMode}"`);
+  }
+  return Object.freeze({
+    appId: optional(env, 'WECHAT_APPID'),
+    appSecret: optional(env, 'WECHAT_APPSECRET'),
+    apiBase: url(env, 'WECHAT_API_BASE', ['http:', 'https:']) ?? 'https://api.weixin.qq.com',
+    tokenMode,
+    redisUrl: url(env, 'REDIS_URL', ['redis:', 'rediss:']),
+  });
+}
+
 /**
  * Reads and validates the configuration. Throws a ConfigError whose message is one
  * readable line naming the variable; the caller decides how to exit.
@@ -44,12 +65,7 @@ export function loadConfig(env: Env): Config {
   if (token === undefined) {
     fail('WECHAT_TOKEN', 'is missing or empty: set it to the Token entered on the platform’s server-configuration page');
   }
-  const appId = optional(env, 'WECHAT_APPID');
-  const appSecret = optional(env, 'WECHAT_APPSECRET');
-  const tokenMode = optional(env, 'WECHAT_TOKEN_MODE') ?? 'stable';
-  if (tokenMode !== 'stable' && tokenMode !== 'token') {
-    fail('WECHAT_TOKEN_MODE', `must be "stable" or "token", not "${tokenMode}"`);
-  }
+  const api = loadApiConfig(env);
   const logLevel = optional(env, 'LOG_LEVEL') ?? 'info';
   if (!(LOG_LEVELS as readonly string[]).includes(logLevel)) {
     fail('LOG_LEVEL', `must be one of ${LOG_LEVELS.join(', ')}, not "${logLevel}"`);
@@ -67,17 +83,13 @@ export function loadConfig(env: Env): Config {
 
   return Object.freeze({
     token,
-    appId,
-    appSecret,
+    ...api,
     encodingAesKey,
     port: integer(env, 'PORT', 80, 1, 65535),
     host: optional(env, 'HOST') ?? '0.0.0.0',
     wechatPath,
-    apiBase: url(env, 'WECHAT_API_BASE', ['http:', 'https:']) ?? 'https://api.weixin.qq.com',
     adminToken: optional(env, 'ADMIN_TOKEN'),
     publicUrl: url(env, 'PUBLIC_URL', ['http:', 'https:'])?.replace(/\/+$/, ''),
-    tokenMode,
-    redisUrl: url(env, 'REDIS_URL', ['redis:', 'rediss:']),
     fallbackReply: optional(env, 'FALLBACK_REPLY') ?? DEFAULT_FALLBACK_REPLY,
     replyTimeoutMs: integer(env, 'REPLY_TIMEOUT_MS', 4500, 1, 60_000),
     retryMemoryMb: integer(env, 'RETRY_MEMORY_MB', 8, 1, 1024),

@@ -1,5 +1,5 @@
 import type { Logger } from 'pino';
-import type { Config } from '../config.js';
+import type { ApiConfig } from '../config.js';
 import { AccessToken } from './access-token.js';
 import { createApiClient, type ApiClient } from './client.js';
 import { createApiTransport, type ApiTransport } from './http.js';
@@ -21,7 +21,7 @@ export interface WeChatApiOptions {
 }
 
 /** The outbound API, or undefined when WECHAT_APPID or WECHAT_APPSECRET is not set. */
-export function createWeChatApi(config: Config, options: WeChatApiOptions = {}): WeChatApi | undefined {
+export function createWeChatApi(config: ApiConfig, options: WeChatApiOptions = {}): WeChatApi | undefined {
   if (config.appId === undefined || config.appSecret === undefined) return undefined;
   const transport = createApiTransport(config.apiBase);
   const accessToken = new AccessToken({

@@ -38,6 +38,9 @@ const KINDS: Readonly<Record<string, { usage: string; fields(args: string[]): Re
     fields: ([scene]) => (scene ? { MsgType: 'event', Event: 'SCAN', EventKey: scene, Ticket: 'simulated_ticket' } : undefined),
   },
   unsubscribe: { usage: 'unsubscribe', fields: () => ({ MsgType: 'event', Event: 'unsubscribe' }) },
+  // A menu's buttons: click sends its key, view the URL it opens.
+  click: { usage: 'click <key>', fields: ([key]) => (key ? { MsgType: 'event', Event: 'CLICK', EventKey: key } : undefined) },
+  view: { usage: 'view <url>', fields: ([url]) => (url ? { MsgType: 'event', Event: 'VIEW', EventKey: url } : undefined) },
   location: {
     usage: 'location <x> <y> <label>',
     fields: ([x, y, ...label]) =>

@@ -2,6 +2,7 @@ import { createServer, type IncomingMessage, type ServerResponse } from 'node:ht
 import type { AddressInfo, Socket } from 'node:net';
 import type { UserProfile } from '../../src/api/oauth.js';
 import { FakeAccount, parseMultipart } from './fake-wechat-account.js';
+import { FakeMenus } from './fake-wechat-menu.js';
 
 /** One call the fake received. */
 export interface RecordedCall {
@@ -35,6 +36,8 @@ export class FakeWeChat {
   readonly appSecret = 'fake-app-secret-7c1f9e2d';
   expiresIn = 7200;
   readonly calls: RecordedCall[] = [];
+  /** The custom menus (`/cgi-bin/menu/*`), in their own module. */
+  readonly menus = new FakeMenus();
   readonly #valid = new Map<string, number>();
   #stable: string | undefined;
   #serial = 0;
@@ -163,6 +166,9 @@ export class FakeWeChat {
       this.#tokenValid(query.access_token)
         ? undefined
         : { errcode: 40001, errmsg: 'invalid credential, access_token is invalid or not latest' };
+
+    // The custom menus: menu/create, get, delete, addconditional, delconditional.
+    if (path.startsWith('/cgi-bin/menu/')) return needsToken() ?? this.menus.answer(path, body);
 
     switch (path) {
       case '/cgi-bin/token':

@@ -1,0 +1,196 @@
+import dotenv from 'dotenv';
+import { readFile } from 'node:fs/promises';
+import { addConditionalMenu, conditionalMenuIds, createMenu, deleteConditionalMenu, deleteMenu, getMenu, NO_MENU } from '../api/menu.js';
+import { loadApiConfig } from '../config.js';
+import { ConfigError, WeChatApiError, WeChatUnreachableError } from '../errors.js';
+import { checkMenu, formatProblems, type MenuCheck, type MenuProblem } from '../menu/check.js';
+import { diffMenus, formatDifferences } from '../menu/diff.js';
+import { MENU_ERRCODES } from '../menu/errcodes.js';
+import { canonicalMenu, menuFromGet } from '../menu/normalise.js';
+import { openCommandApi, type CommandApi } from './open-api.js';
+
+/**
+ * `npm run menu -- check|push|pull|diff|delete`: the account's custom menu as a file.
+ * Exit status: 0 done (or no difference), 1 problems, differences or a WeChat errcode,
+ * 2 a usage error (including `delete` without `--yes`).
+ */
+
+const USAGE = `usage: npm run menu -- <command> [file]
+  check [file]   check the menu file against WeChat's limits (no network)
+  push [file]    check, then set the menu and replace the personalised menus
+  pull           print the account's menus as a menu file (pull > menu.json)
+  diff [file]    compare the file with the account's menus
+  delete --yes   delete the menu and every personalised menu
+file: MENU_FILE, or menu.json
+exit status: 0 done or no difference; 1 problems, differences or a WeChat errcode; 2 usage`;
+
+type Command = 'check' | 'push' | 'pull' | 'diff' | 'delete';
+const COMMANDS: readonly Command[] = ['check', 'push', 'pull', 'diff', 'delete'];
+const TAKES_FILE: readonly Command[] = ['check', 'push', 'diff'];
+
+interface Invocation {
+  readonly command: Command;
+  readonly file: string;
+  readonly yes: boolean;
+}
+
+class UsageError extends Error {
+  override readonly name = 'UsageError';
+}
+
+const out = (text: string): void => void process.stdout.write(`${text}\n`);
+const err = (text: string): void => void process.stderr.write(`${text}\n`);
+
+function parseArgs(argv: readonly string[], env: NodeJS.ProcessEnv): Invocation | 'help' {
+  let yes = false;
+  const words: string[] = [];
+  for (const arg of argv) {
+    if (arg === '--help' || arg === '-h') return 'help';
+    if (arg === '--yes' || arg === '-y') yes = true;
+    else if (arg.startsWith('-')) throw new UsageError(`unknown option ${arg}`);
+    else words.push(arg);
+  }
+  const [word, file, ...extra] = words;
+  if (word === undefined) throw new UsageError('no command');
+  const command = COMMANDS.find((known) => known === word);
+  if (command === undefined) throw new UsageError(`unknown command "${word}"`);
+  if (extra.length > 0 || (file !== undefined && !TAKES_FILE.includes(command))) {
+    throw new UsageError(`too many arguments for ${command}`);
+  }
+  return { command, file: file ?? (env.MENU_FILE || 'menu.json'), yes };
+}
+
+/** The file's JSON, or the problem that keeps it from being read. */
+async function readMenuFile(file: string): Promise<{ readonly value: unknown } | { readonly problem: MenuProblem }> {
+  let text: string;
+  try {
+    text = await readFile(file, 'utf8');
+  } catch (error) {
+    const code = (error as NodeJS.ErrnoException).code;
+    const reason = code === 'ENOENT' ? 'no such file (set MENU_FILE, or name the file after the command)' : (code ?? 'unreadable');
+    return { problem: { path: '(file)', message: reason } };
+  }
+  try {
+    return { value: JSON.parse(text) as unknown };
+  } catch (error) {
+    return { problem: { path: '(file)', message: `is not JSON: ${(error as Error).message}` } };
+  }
+}
+
+async function checkFile(file: string): Promise<MenuCheck> {
+  const read = await readMenuFile(file);
+  return 'problem' in read ? { ok: false, problems: [read.problem] } : checkMenu(read.value);
+}
+
+function check(file: string, result: MenuCheck): number {
+  if (result.ok) {
+    out(`${file}: no problems`);
+    return 0;
+  }
+  out(`${file}: ${result.problems.length} problem${result.problems.length === 1 ? '' : 's'}`);
+  out(formatProblems(result.problems));
+  return 1;
+}
+
+async function push(api: CommandApi, result: MenuCheck & { ok: true }): Promise<number> {
+  const { menu } = result;
+  await createMenu(api.client, menu);
+  out(`menu/create: the menu, ${menu.button.length} top-level button${menu.button.length === 1 ? '' : 's'}`);
+  for (const menuid of conditionalMenuIds(await getMenu(api.client))) {
+    await deleteConditionalMenu(api.client, menuid);
+    out(`menu/delconditional: personalised menu ${menuid}`);
+  }
+  const conditional = menu.conditional ?? [];
+  for (const [index, personalised] of conditional.entries()) {
+    out(`menu/addconditional: conditional[${index}] is menuid ${await addConditionalMenu(api.client, personalised)}`);
+  }
+  out(`pushed the menu and ${conditional.length} personalised menu${conditional.length === 1 ? '' : 's'}`);
+  return 0;
+}
+
+async function run(invocation: Invocation, openApi: () => Promise<CommandApi>): Promise<number> {
+  const { command, file } = invocation;
+  if (command === 'delete' && !invocation.yes) {
+    err('delete would remove the account’s menu and every personalised menu (menu/delete).');
+    err('Run `npm run menu -- delete --yes` to do it; `npm run menu -- pull > backup.json` keeps a copy first.');
+    return 2;
+  }
+  if (command === 'check') return check(file, await checkFile(file));
+  if (command === 'push') {
+    const result = await checkFile(file);
+    if (!result.ok) return check(file, result);
+    return withApi(openApi, (api) => push(api, result));
+  }
+  if (command === 'diff') {
+    const read = await readMenuFile(file);
+    if ('problem' in read) return check(file, { ok: false, problems: [read.problem] });
+    return withApi(openApi, async (api) => {
+      const answer = await getMenu(api.client);
+      const differences = diffMenus(canonicalMenu(read.value), answer === undefined ? { button: [] } : menuFromGet(answer));
+      if (differences.length === 0) {
+        out('no difference');
+        return 0;
+      }
+      out(formatDifferences(differences));
+      return 1;
+    });
+  }
+  if (command === 'pull') {
+    return withApi(openApi, async (api) => {
+      const answer = await getMenu(api.client);
+      if (answer === undefined) {
+        err(`the account has no menu (menu/get answered errcode ${NO_MENU})`);
+        return 1;
+      }
+      out(JSON.stringify(menuFromGet(answer), null, 2));
+      return 0;
+    });
+  }
+  return withApi(openApi, async (api) => {
+    await deleteMenu(api.client);
+    out('menu/delete: the menu and every personalised menu are deleted');
+    return 0;
+  });
+}
+
+async function withApi(openApi: () => Promise<CommandApi>, use: (api: CommandApi) => Promise<number>): Promise<number> {
+  const api = await openApi();
+  try {
+    return await use(api);
+  } finally {
+    await api.close();
+  }
+}
+
+async function main(): Promise<number> {
+  dotenv.config({ quiet: true });
+  let invocation;
+  try {
+    invocation = parseArgs(process.argv.slice(2), process.env);
+  } catch (error) {
+    if (!(error instanceof UsageError)) throw error;
+    err(`${error.message}\n${USAGE}`);
+    return 2;
+  }
+  if (invocation === 'help') {
+    out(USAGE);
+    return 0;
+  }
+  try {
+    return await run(invocation, () => openCommandApi(loadApiConfig(process.env), err));
+  } catch (error) {
+    if (error instanceof WeChatApiError) {
+      err(`WeChat refused ${error.path}: errcode ${error.errcode} (${error.errmsg})`);
+      const cause = MENU_ERRCODES[error.errcode];
+      if (cause !== undefined) err(`  ${cause}`);
+      return 1;
+    }
+    if (error instanceof WeChatUnreachableError || error instanceof ConfigError) {
+      err(error.message);
+      return 1;
+    }
+    throw error;
+  }
+}
+
+process.exitCode = await main();

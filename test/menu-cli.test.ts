@@ -1,0 +1,242 @@
+import assert from 'node:assert/strict';
+import { spawn } from 'node:child_process';
+import { mkdtempSync, readFileSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { fileURLToPath } from 'node:url';
+import { after, afterEach, before, beforeEach, describe, it } from 'node:test';
+import { FakeWeChat } from './helpers/fake-wechat.js';
+import { PrivateRedis, redisServerAvailable } from './helpers/redis-server.js';
+
+const command = fileURLToPath(new URL('../src/cli/menu.ts', import.meta.url));
+const tsxLoader = import.meta.resolve('tsx');
+const example = readFileSync(new URL('../menu.example.json', import.meta.url), 'utf8');
+
+interface Result {
+  code: number | null;
+  stdout: string;
+  stderr: string;
+}
+
+/** Runs `npm run menu -- …`'s program in `cwd` with only `env` (no WECHAT_TOKEN). */
+function menu(args: string[], env: Record<string, string>, cwd: string): Promise<Result> {
+  return new Promise((resolve) => {
+    const child = spawn(process.execPath, ['--import', tsxLoader, command, ...args], {
+      cwd,
+      env: { PATH: process.env.PATH ?? '', ...env },
+    });
+    let stdout = '';
+    let stderr = '';
+    child.stdout.on('data', (chunk: Buffer) => (stdout += chunk.toString('utf8')));
+    child.stderr.on('data', (chunk: Buffer) => (stderr += chunk.toString('utf8')));
+    child.on('exit', (code) => resolve({ code, stdout, stderr }));
+  });
+}
+
+describe('npm run menu against the fake WeChat', () => {
+  let fake: FakeWeChat;
+  let dir: string;
+  let env: Record<string, string>;
+  const run = (...args: string[]) => menu(args, env, dir);
+  const write = (name: string, value: unknown) => writeFileSync(join(dir, name), typeof value === 'string' ? value : JSON.stringify(value));
+
+  beforeEach(async () => {
+    fake = await new FakeWeChat().start();
+    dir = mkdtempSync(join(tmpdir(), 'menu-'));
+    env = fake.env();
+    write('menu.json', example);
+  });
+  afterEach(() => fake.stop());
+
+  it('push, then pull > menu.json, then diff: no difference', async () => {
+    const pushed = await run('push');
+    assert.equal(pushed.code, 0, pushed.stderr);
+    assert.match(pushed.stdout, /menu\/create: the menu, 3 top-level buttons/);
+    assert.match(pushed.stdout, /menu\/addconditional: conditional\[0\] is menuid \d+/);
+    assert.equal(fake.menus.conditional.size, 1);
+
+    const pulled = await run('pull');
+    assert.equal(pulled.code, 0, pulled.stderr);
+    // The pulled file is the example again: no empty sub_button, no menuid, the tag as tag_id.
+    assert.deepEqual(JSON.parse(pulled.stdout), JSON.parse(example));
+    write('pulled.json', pulled.stdout);
+    const checked = await run('check', 'pulled.json');
+    assert.equal(checked.code, 0, checked.stderr);
+
+    const diff = await run('diff', 'pulled.json');
+    assert.equal(diff.code, 0, diff.stdout);
+    assert.equal(diff.stdout, 'no difference\n');
+  });
+
+  it('diff names each difference by its path and exits 1', async () => {
+    assert.equal((await run('push')).code, 0);
+    const changed = JSON.parse(example) as { button: { name: string; sub_button: unknown[] }[]; conditional?: unknown };
+    changed.button[0]!.name = '服务号';
+    changed.button[2]!.sub_button.pop();
+    delete changed.conditional;
+    write('changed.json', changed);
+    const diff = await run('diff', 'changed.json');
+    assert.equal(diff.code, 1);
+    assert.match(diff.stdout, /^button\[0\]\.name: file "服务号", WeChat "服务"$/m);
+    assert.match(diff.stdout, /^button\[2\]\.sub_button\[2\]: only on WeChat: \{"type":"click","name":"联系客服","key":"CONTACT_US"\}$/m);
+    assert.match(diff.stdout, /^conditional: only on WeChat/m);
+  });
+
+  it('diff against an account without a menu lists the whole file', async () => {
+    const diff = await run('diff');
+    assert.equal(diff.code, 1);
+    assert.match(diff.stdout, /^button\[0\]: only in the file/m);
+  });
+
+  it('check names every problem at once and exits 1, without the network', async () => {
+    write('bad.json', {
+      button: [
+        { type: 'click', name: '六个汉字菜单' },
+        { name: '菜单', sub_button: [{ type: 'view', name: '网', url: 'ftp://x' }] },
+      ],
+    });
+    const result = await menu(['check', 'bad.json'], {}, dir);
+    assert.equal(result.code, 1);
+    assert.match(result.stdout, /^button\[0\]\.name: is 18 bytes of UTF-8, over the 16/m);
+    assert.match(result.stdout, /^button\[0\]\.key: is missing$/m);
+    assert.match(result.stdout, /^button\[1\]\.sub_button\[0\]\.url: must be an http:\/\/ or https:\/\/ URL$/m);
+  });
+
+  it('MENU_FILE names the default file; a file that is not JSON is a problem', async () => {
+    write('broken.json', '{ "button": [');
+    const result = await menu(['check'], { MENU_FILE: 'broken.json' }, dir);
+    assert.equal(result.code, 1);
+    assert.match(result.stdout, /^\(file\): is not JSON/m);
+  });
+
+  it('push checks first: an invalid file is not sent', async () => {
+    write('bad.json', { button: [] });
+    const result = await run('push', 'bad.json');
+    assert.equal(result.code, 1);
+    assert.match(result.stdout, /^button: has 0 top-level buttons/m);
+    assert.equal(fake.count('/cgi-bin/menu/create'), 0);
+  });
+
+  it('a push WeChat refuses exits 1 with the errcode and errmsg', async () => {
+    const menuWith = (appid: string) => ({
+      button: [{ type: 'miniprogram', name: '小程序', url: 'https://e.com/', appid, pagepath: 'pages/index' }],
+    });
+    write('unlinked.json', menuWith('wx_not_linked_to_the_account'));
+    const unlinked = await run('push', 'unlinked.json');
+    assert.equal(unlinked.code, 1);
+    assert.match(unlinked.stderr, /WeChat refused \/cgi-bin\/menu\/create: errcode 45064 \(no permission to use weapp in menu\)/);
+    assert.match(unlinked.stderr, /not linked to this account/);
+
+    fake.on('/cgi-bin/menu/create', { errcode: 40018, errmsg: 'invalid button name size' });
+    const refused = await run('push');
+    assert.equal(refused.code, 1);
+    assert.match(refused.stderr, /errcode 40018 \(invalid button name size\)/);
+    assert.equal(fake.menus.menu, undefined);
+  });
+
+  it('push replaces the personalised menus', async () => {
+    assert.equal((await run('push')).code, 0);
+    const [oldId] = [...fake.menus.conditional.keys()];
+    const next = JSON.parse(example) as { conditional: { matchrule: Record<string, string> }[] };
+    next.conditional[0]!.matchrule = { tag_id: '200' };
+    next.conditional.push({ ...next.conditional[0]!, matchrule: { client_platform_type: '1' } });
+    write('next.json', next);
+
+    const pushed = await run('push', 'next.json');
+    assert.equal(pushed.code, 0, pushed.stderr);
+    assert.match(pushed.stdout, new RegExp(`menu/delconditional: personalised menu ${oldId}`));
+    assert.deepEqual(
+      fake.callsTo('/cgi-bin/menu/delconditional').map((call) => call.body),
+      [{ menuid: String(oldId) }],
+    );
+    assert.deepEqual(
+      [...fake.menus.conditional.values()].map((menu) => menu.matchrule),
+      [{ tag_id: '200' }, { client_platform_type: '1' }],
+    );
+
+    // A file without conditional menus removes them.
+    write('plain.json', { button: JSON.parse(example).button as unknown });
+    assert.equal((await run('push', 'plain.json')).code, 0);
+    assert.equal(fake.menus.conditional.size, 0);
+  });
+
+  it('delete asks for --yes: without it, exit 2 and nothing is deleted', async () => {
+    assert.equal((await run('push')).code, 0);
+    const asked = await run('delete');
+    assert.equal(asked.code, 2);
+    assert.match(asked.stderr, /delete --yes/);
+    assert.equal(fake.count('/cgi-bin/menu/delete'), 0);
+    assert.notEqual(fake.menus.menu, undefined);
+
+    const deleted = await run('delete', '--yes');
+    assert.equal(deleted.code, 0, deleted.stderr);
+    assert.equal(fake.count('/cgi-bin/menu/delete'), 1);
+    assert.equal(fake.menus.menu, undefined);
+    assert.equal(fake.menus.conditional.size, 0);
+
+    const pulled = await run('pull');
+    assert.equal(pulled.code, 1);
+    assert.match(pulled.stderr, /the account has no menu \(menu\/get answered errcode 46003\)/);
+  });
+
+  it('usage errors exit 2', async () => {
+    for (const args of [[], ['frob'], ['pull', 'extra.json'], ['check', '--force'], ['delete', 'x.json', '--yes']]) {
+      const result = await run(...args);
+      assert.equal(result.code, 2, `${args.join(' ')}: ${result.stderr}`);
+      assert.match(result.stderr, /usage: npm run menu -- <command>/);
+    }
+  });
+
+  it('without WECHAT_APPID: exit 1 saying what is needed', async () => {
+    const result = await menu(['pull'], { WECHAT_API_BASE: fake.url }, dir);
+    assert.equal(result.code, 1);
+    assert.match(result.stderr, /WECHAT_APPID and WECHAT_APPSECRET are needed/);
+  });
+
+  it('reads .env like the server', async () => {
+    write('.env', `WECHAT_APPID=${fake.appId}\nWECHAT_APPSECRET=${fake.appSecret}\nWECHAT_API_BASE=${fake.url}\nMENU_FILE=from-env.json\n`);
+    write('from-env.json', example);
+    const result = await menu(['push'], {}, dir);
+    assert.equal(result.code, 0, result.stderr);
+    assert.notEqual(fake.menus.menu, undefined);
+  });
+
+  it('without Redis it uses a stable token, even with WECHAT_TOKEN_MODE=token', async () => {
+    const result = await menu(['push'], { ...env, WECHAT_TOKEN_MODE: 'token' }, dir);
+    assert.equal(result.code, 0, result.stderr);
+    assert.equal(fake.count('/cgi-bin/token'), 0);
+    assert.equal(fake.count('/cgi-bin/stable_token'), 1);
+  });
+
+  it('with Redis unreachable it says so and uses a stable token', async () => {
+    const result = await menu(['push'], { ...env, REDIS_URL: 'redis://127.0.0.1:9', WECHAT_TOKEN_MODE: 'token' }, dir);
+    assert.equal(result.code, 0, result.stderr);
+    assert.match(result.stderr, /Redis \(REDIS_URL\) is unreachable: using a stable access token/);
+    assert.equal(fake.count('/cgi-bin/token'), 0);
+  });
+});
+
+describe('npm run menu shares the servers’ token through Redis', { skip: !redisServerAvailable() }, () => {
+  let fake: FakeWeChat;
+  let redis: PrivateRedis;
+  let dir: string;
+  before(async () => {
+    fake = await new FakeWeChat().start();
+    redis = await PrivateRedis.start();
+    dir = mkdtempSync(join(tmpdir(), 'menu-redis-'));
+    writeFileSync(join(dir, 'menu.json'), example);
+  });
+  after(async () => {
+    await fake.stop();
+    await redis.stop();
+  });
+
+  it('two commands in token mode fetch one token between them', async () => {
+    const env = { ...fake.env(), REDIS_URL: redis.url, WECHAT_TOKEN_MODE: 'token' };
+    assert.equal((await menu(['push'], env, dir)).code, 0);
+    const diff = await menu(['diff'], env, dir);
+    assert.equal(diff.code, 0, diff.stderr);
+    assert.equal(fake.count('/cgi-bin/token'), 1);
+    assert.equal(fake.count('/cgi-bin/stable_token'), 0);
+  });
+});
