@@ -33,6 +33,6 @@ export { createMessageCipher, DecryptError, type MessageCipher } from './protoco
 export { AccessToken, type AccessTokenOptions } from './api/access-token.js';
 export { createMemoryTokenStore, type StoredToken, type TokenStore } from './api/token-store.js';
 export type { ApiClient } from './api/client.js';
-export type { WeChatApi } from './api/create-api.js';
+export { createWeChatApi, type WeChatApi, type WeChatApiOptions } from './api/create-api.js';
 export { sendCustomMessage, splitText } from './api/custom-message.js';
 export { createQrCode, type QrCode, type QrCodeRequest } from './api/qrcode.js';
