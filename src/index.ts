@@ -33,12 +33,11 @@ export { createMessageCipher, DecryptError, type MessageCipher } from './protoco
 export { AccessToken, type AccessTokenOptions } from './api/access-token.js';
 export { createMemoryTokenStore, type StoredToken, type TokenStore } from './api/token-store.js';
 export type { ApiClient } from './api/client.js';
-export type { WeChatApi } from './api/create-api.js';
+export { createWeChatApi, type WeChatApi, type WeChatApiOptions } from './api/create-api.js';
 export { sendCustomMessage, splitText } from './api/custom-message.js';
 export { createQrCode, type QrCode, type QrCodeRequest } from './api/qrcode.js';
 
 // The account's API for other services (/api), as library calls.
-export { createWeChatApi, type WeChatApiOptions } from './api/create-api.js';
 export { sendTemplateMessage, type TemplateMessage } from './api/template-message.js';
 export { getAllPrivateTemplates, templatePlaceholders, type PrivateTemplate, type Placeholder } from './api/templates.js';
 export { createTemplateCatalog, TEMPLATE_CACHE_MS, type TemplateCatalog } from './api/template-catalog.js';

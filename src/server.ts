@@ -3,11 +3,14 @@ import type { Server } from 'node:http';
 import { createApp } from './app.js';
 import { loadConfig, type Config } from './config.js';
 import { ConfigError } from './errors.js';
+import { writeDotenvOnFirstRun } from './first-run.js';
 import { createLogger } from './logger.js';
+import { configurationWarnings, nextSteps } from './start-up-advice.js';
 
 /** Start-up: load the configuration, create the app, listen, and shut down cleanly. */
 function main(): void {
   dotenv.config({ quiet: true });
+  firstRun();
   let config: Config;
   try {
     config = loadConfig(process.env);
@@ -33,8 +36,29 @@ function main(): void {
   });
   server.on('listening', () => {
     logger.info({ host: config.host, port: config.port, path: config.wechatPath }, 'listening');
+    adviseAfterListening(config, logger);
   });
   stopOnSignals(server, logger, () => app.shutdown());
+}
+
+/** In a terminal, on a fresh clone: write .env with a new token, say so, and load it. */
+function firstRun(): void {
+  const notice = writeDotenvOnFirstRun({
+    dir: process.cwd(),
+    example: new URL('../.env.example', import.meta.url),
+    env: process.env,
+    interactive: process.stdin.isTTY === true && process.stdout.isTTY === true,
+  });
+  if (notice === undefined) return;
+  process.stdout.write(`${notice}\n`);
+  dotenv.config({ quiet: true });
+}
+
+/** One line with the platform's URL and the next step; a warning for what will not work. */
+function adviseAfterListening(config: Config, logger: ReturnType<typeof createLogger>): void {
+  const { webhookUrl, localUrl, message } = nextSteps(config);
+  logger.info({ webhookUrl, localUrl }, message);
+  for (const warning of configurationWarnings(config)) logger.warn(warning);
 }
 
 function listenProblem(error: NodeJS.ErrnoException, config: Config): string {

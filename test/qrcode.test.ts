@@ -1,5 +1,7 @@
 import assert from 'node:assert/strict';
 import { after, before, beforeEach, describe, it } from 'node:test';
+import type { QrCode } from '../src/api/qrcode.js';
+import { createQrCodeTickets } from '../src/api/qrcode-tickets.js';
 import { isLoopback, requireAdmin } from '../src/http/admin-auth.js';
 import { FakeWeChat } from './helpers/fake-wechat.js';
 import { startApp, withFakeWeChat, type RunningApp } from './helpers/start-app.js';
@@ -106,7 +108,7 @@ describe('GET /qrcode', () => {
 
   describe('validation: 400 naming the parameter', () => {
     const cases: [string, string][] = [
-      ['', 'scene_id'],
+      ['format=json', 'scene_id'],
       ['scene_id=', 'scene_id'],
       ['scene_id=0', 'scene_id'],
       ['scene_id=4294967296', 'scene_id'],
@@ -139,12 +141,15 @@ describe('GET /qrcode', () => {
   });
 
   describe('formats', () => {
-    it('html (default): a page with the showqrcode image, ticket URL-encoded', async () => {
+    it('html (default): the code drawn here as an inline SVG, beside WeChat’s showqrcode link, ticket URL-encoded', async () => {
       const response = await get('scene_id=5');
       assert.equal(response.status, 200);
       assert.match(response.headers.get('content-type') ?? '', /^text\/html/);
       const html = await response.text();
-      const src = /<img class="qr" src="([^"]+)"/.exec(html)?.[1];
+      const image = /<img class="qr" src="data:image\/svg\+xml;base64,([^"]+)"/.exec(html)?.[1];
+      assert.ok(image, html);
+      assert.match(Buffer.from(image, 'base64').toString('utf8'), /^<svg xmlns="http:\/\/www\.w3\.org\/2000\/svg"/);
+      const src = /<a class="wechat" href="([^"]+)"/.exec(html)?.[1];
       assert.ok(src, html);
       assert.match(src, /^https:\/\/mp\.weixin\.qq\.com\/cgi-bin\/showqrcode\?ticket=/);
       const ticket = new URL(src.replaceAll('&#38;', '&')).searchParams.get('ticket');
@@ -200,7 +205,7 @@ describe('GET /qrcode', () => {
       await get('scene_id=11&format=json');
       fake.calls.length = 0;
       fake.revokeTokens();
-      const response = await get('scene_id=11&format=json');
+      const response = await get('scene_id=14&format=json');
       assert.equal(response.status, 200);
       assert.equal(fake.tokenFetches(), 1);
       assert.equal(fake.count('/cgi-bin/qrcode/create'), 2);
@@ -218,8 +223,169 @@ describe('GET /qrcode', () => {
   });
 });
 
+describe('GET /qrcode: the form, ticket reuse, a url too long for a code', () => {
+  const get = (app: RunningApp, query: string) => fetch(`${app.url}/qrcode${query === '' ? '' : `?${query}`}`, { headers: bearer });
+
+  it('without parameters: a form (kind, scene, expiry) that the page’s CSP lets submit to this server', () =>
+    withFakeWeChat({ ADMIN_TOKEN }, async (app, fake) => {
+      const response = await get(app, '');
+      assert.equal(response.status, 200);
+      assert.match(response.headers.get('content-type') ?? '', /^text\/html/);
+      assert.match(response.headers.get('content-security-policy') ?? '', /form-action 'self'/);
+      const html = await response.text();
+      assert.match(html, /<form class="qr-form" method="get" action="\/qrcode">/);
+      for (const kind of ['temporary', 'permanent', 'string']) assert.match(html, new RegExp(`<option value="${kind}"`));
+      assert.match(html, /<input name="scene"/);
+      assert.match(html, /<input name="expire_seconds"/);
+      assert.equal(fake.count('/cgi-bin/qrcode/create'), 0);
+    }));
+
+  it('the form’s three kinds create the matching code and show it drawn here', () =>
+    withFakeWeChat({ ADMIN_TOKEN }, async (app, fake) => {
+      const cases: [string, unknown][] = [
+        [
+          'kind=temporary&scene=77&expire_seconds=600',
+          { expire_seconds: 600, action_name: 'QR_SCENE', action_info: { scene: { scene_id: 77 } } },
+        ],
+        [
+          'kind=temporary&scene=78&expire_seconds=',
+          { expire_seconds: 7200, action_name: 'QR_SCENE', action_info: { scene: { scene_id: 78 } } },
+        ],
+        ['kind=permanent&scene=79&expire_seconds=600', { action_name: 'QR_LIMIT_SCENE', action_info: { scene: { scene_id: 79 } } }],
+        [
+          'kind=string&scene=spring-sale&expire_seconds=',
+          { action_name: 'QR_LIMIT_STR_SCENE', action_info: { scene: { scene_str: 'spring-sale' } } },
+        ],
+      ];
+      for (const [query, body] of cases) {
+        const response = await get(app, query);
+        assert.equal(response.status, 200, query);
+        const html = await response.text();
+        assert.match(html, /<img class="qr" src="data:image\/svg\+xml;base64,/);
+        assert.match(html, /<a class="png" href="\/qrcode\?[^"]*format=png"/);
+        assert.deepEqual(fake.callsTo('/cgi-bin/qrcode/create').at(-1)?.body, body);
+      }
+    }));
+
+  it('a bad entry: 400, the form again with the problem and the values, all escaped', () =>
+    withFakeWeChat({ ADMIN_TOKEN }, async (app, fake) => {
+      const evil = '"><script>alert(1)</script>';
+      const response = await get(app, `kind=permanent&scene=${encodeURIComponent(evil)}&expire_seconds=1`);
+      assert.equal(response.status, 400);
+      assert.match(response.headers.get('content-type') ?? '', /^text\/html/);
+      const html = await response.text();
+      assert.match(html, /<p class="error">scene must be a whole number from 1 to 100000<\/p>/);
+      assert.ok(!html.includes('<script>'), html);
+      assert.match(html, /value="&#34;&#62;&#60;script&#62;alert\(1\)&#60;\/script&#62;"/);
+      assert.match(html, /<option value="permanent" selected>/);
+      assert.equal(fake.count('/cgi-bin/qrcode/create'), 0);
+    }));
+
+  it('a scene string shown on the result page is escaped', () =>
+    withFakeWeChat({ ADMIN_TOKEN }, async (app) => {
+      const html = await (await get(app, `kind=string&scene=${encodeURIComponent('<b>&"x"')}`)).text();
+      assert.match(html, /<dd class="scene">&#60;b&#62;&#38;&#34;x&#34;<\/dd>/);
+      assert.ok(!html.includes('<b>'));
+    }));
+
+  it('reloads of one scene reuse its ticket, in every format; another kind, scene or expiry gets its own', () =>
+    withFakeWeChat({ ADMIN_TOKEN }, async (app, fake) => {
+      const tickets = new Set<string>();
+      const json = async (query: string) => {
+        const body = (await (await get(app, `${query}&format=json`)).json()) as { ticket: string; expire_seconds: number | null };
+        tickets.add(body.ticket);
+        return body;
+      };
+      for (let i = 0; i < 3; i++) await json('scene_id=31&expire_seconds=600');
+      assert.equal((await get(app, 'scene_id=31&expire_seconds=600&format=png')).status, 200);
+      assert.equal((await get(app, 'kind=temporary&scene=31&expire_seconds=600')).status, 200);
+      assert.equal(fake.count('/cgi-bin/qrcode/create'), 1);
+      assert.ok((await json('scene_id=31&expire_seconds=600')).expire_seconds! <= 600);
+
+      await json('scene_id=31&expire_seconds=601');
+      await json('scene_id=31&permanent=1');
+      await json('scene_id=31&permanent=1');
+      assert.equal((await json('scene_str=31')).expire_seconds, null);
+      await json('scene_str=31');
+      assert.equal(fake.count('/cgi-bin/qrcode/create'), 4);
+      assert.equal(tickets.size, 4);
+    }));
+
+  it('a failure is not remembered: the next reload asks WeChat again', () =>
+    withFakeWeChat({ ADMIN_TOKEN }, async (app, fake) => {
+      fake.on('/cgi-bin/qrcode/create', { errcode: 45009, errmsg: 'reach max api daily quota limit' });
+      assert.equal((await get(app, 'scene_id=32&format=json')).status, 502);
+      assert.equal((await get(app, 'scene_id=32&format=json')).status, 200);
+      assert.equal(fake.count('/cgi-bin/qrcode/create'), 2);
+    }));
+
+  it('WeChat’s url too long for a QR code → 502 saying so, for the PNG and the page', () =>
+    withFakeWeChat({ ADMIN_TOKEN }, async (app, fake) => {
+      const url = `http://weixin.qq.com/q/${'x'.repeat(5000)}`;
+      fake.on('/cgi-bin/qrcode/create', { body: { ticket: 'TICKET_LONG', url, expire_seconds: 60 } });
+      for (const format of ['png', 'html']) {
+        const response = await get(app, `scene_id=41&format=${format}`);
+        assert.equal(response.status, 502, format);
+        const body = (await response.json()) as { error: string };
+        assert.match(body.error, /too long for a QR code \(5023 characters\)/);
+      }
+      assert.ok(app.logs.some((line) => line.msg === 'QR code not drawn: WeChat answered a url too long for one'));
+      assert.ok(!app.logs.some((line) => line.level === 50), 'no error logged');
+    }));
+});
+
+describe('QR code ticket reuse, on its own clock', () => {
+  const request = { action: 'QR_SCENE', sceneId: 1, expireSeconds: 600 } as const;
+  let created = 0;
+  const create = (expireSeconds: number | null) => () =>
+    Promise.resolve({ ticket: `T${++created}`, url: 'http://weixin.qq.com/q/x', expireSeconds, imageUrl: '' });
+
+  it('hands a temporary ticket out until a minute before it expires, with the seconds it has left', async () => {
+    let now = 1_000_000;
+    const tickets = createQrCodeTickets(() => now);
+    const first = await tickets.get(request, create(600));
+    now += 300_000;
+    const again = await tickets.get(request, create(600));
+    assert.equal(again.ticket, first.ticket);
+    assert.equal(again.expireSeconds, 300);
+    now += 239_000;
+    assert.equal((await tickets.get(request, create(600))).ticket, first.ticket);
+    now += 1_000;
+    const fresh = await tickets.get(request, create(600));
+    assert.notEqual(fresh.ticket, first.ticket);
+    assert.equal(fresh.expireSeconds, 600);
+  });
+
+  it('a short-lived ticket is reused for half its life; a permanent one for ever', async () => {
+    let now = 0;
+    const tickets = createQrCodeTickets(() => now);
+    const short = { action: 'QR_SCENE', sceneId: 2, expireSeconds: 60 } as const;
+    const first = await tickets.get(short, create(60));
+    now = 29_000;
+    assert.equal((await tickets.get(short, create(60))).ticket, first.ticket);
+    now = 30_000;
+    assert.notEqual((await tickets.get(short, create(60))).ticket, first.ticket);
+    const permanent = { action: 'QR_LIMIT_SCENE', sceneId: 2 } as const;
+    const kept = await tickets.get(permanent, create(null));
+    now = 1e12;
+    assert.equal((await tickets.get(permanent, create(null))).ticket, kept.ticket);
+  });
+
+  it('concurrent requests for one scene share one creation', async () => {
+    const tickets = createQrCodeTickets();
+    let calls = 0;
+    const slow = () => {
+      calls++;
+      return new Promise<QrCode>((resolve) => setImmediate(() => resolve({ ticket: 'T', url: 'u', expireSeconds: 600, imageUrl: '' })));
+    };
+    const codes = await Promise.all(Array.from({ length: 10 }, () => tickets.get({ ...request, sceneId: 3 }, slow)));
+    assert.equal(calls, 1);
+    assert.ok(codes.every((code) => code.ticket === 'T'));
+  });
+});
+
 describe('GET /qrcode: token fetched once, credentials, loopback rule', () => {
-  it('20 sequential and 50 concurrent requests on a cold cache make one token fetch', () =>
+  it('50 concurrent requests on a cold cache, then 20 reloads, make one token fetch and 50 codes', () =>
     withFakeWeChat({ ADMIN_TOKEN }, async (app, fake) => {
       const concurrent = await Promise.all(
         Array.from({ length: 50 }, (_, i) => fetch(`${app.url}/qrcode?scene_id=${i + 1}&format=json`, { headers: bearer })),
@@ -229,7 +395,7 @@ describe('GET /qrcode: token fetched once, credentials, loopback rule', () => {
         assert.equal((await fetch(`${app.url}/qrcode?scene_id=${i + 1}&format=json`, { headers: bearer })).status, 200);
       }
       assert.equal(fake.tokenFetches(), 1);
-      assert.equal(fake.count('/cgi-bin/qrcode/create'), 70);
+      assert.equal(fake.count('/cgi-bin/qrcode/create'), 50, 'the 20 reloads reuse their scene’s ticket');
     }));
 
   it('a wrong AppSecret → 502 with WeChat’s errcode', () =>

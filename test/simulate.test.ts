@@ -1,5 +1,5 @@
 import assert from 'node:assert/strict';
-import { spawn } from 'node:child_process';
+import { spawn, spawnSync } from 'node:child_process';
 import { createServer, type Server } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import { mkdtempSync } from 'node:fs';
@@ -13,6 +13,7 @@ const AES_KEY = 'abcdefghijklmnopqrstuvwxyz0123456789ABCDEFG';
 const APPID = 'wx_simulate_test';
 const simulator = fileURLToPath(new URL('../src/cli/simulate.ts', import.meta.url));
 const tsxLoader = import.meta.resolve('tsx');
+const hasScript = spawnSync('script', ['--version']).status === 0;
 
 /** Runs `npm run simulate -- …`'s program in an empty directory (no .env), with `env`. */
 function simulate(
@@ -69,12 +70,57 @@ describe('npm run simulate', () => {
     assert.match(result.stdout, /<xml><ToUserName><!\[CDATA\[o_simulated_user_openid\]\]><\/ToUserName>/);
   });
 
-  it('without a kind: an interactive chat, one text message a line', async () => {
-    const result = await simulate(url(), env, '第一句\nsecond line\n');
+  it('without a kind: an interactive chat, one text message a line, both sides shown', async () => {
+    const result = await simulate(url(), env, '第一句\n\nsecond line\n');
     assert.equal(result.code, 0, result.stderr);
-    assert.match(result.stdout, /第一句\n/);
-    assert.match(result.stdout, /second line\n/);
+    assert.match(result.stdout, /\n> 第一句\n< 第一句\n> second line\n< second line\n$/);
   });
+
+  it('the chat shows a reply that is not text by its fields', async () => {
+    const result = await simulate([...url(), '--raw'], env, 'raw\n');
+    assert.match(result.stdout, /> raw\n< reply: text\n {4}Content: raw\n/);
+  });
+
+  it('the chat with no server: says to start it, without claiming WeChat would refuse an answer', async () => {
+    const result = await simulate(['--url', 'http://127.0.0.1:9/wechat'], env, '你好\n');
+    assert.equal(result.code, 0);
+    assert.match(
+      result.stdout,
+      /> 你好\n! no answer from http:\/\/127\.0\.0\.1:9\/wechat \([^)]*\): is the server running\? \(npm start\)\n/,
+    );
+    assert.doesNotMatch(result.stdout, /would not accept/);
+  });
+
+  it(
+    'in a terminal: a "> " prompt, the line typed, then "< " and the reply',
+    { skip: hasScript ? false : 'script (util-linux) is not installed' },
+    async () => {
+      const command = [process.execPath, '--import', tsxLoader, simulator, ...url()].map((part) => `'${part}'`).join(' ');
+      const child = spawn('script', ['-qec', command, '/dev/null'], {
+        cwd: mkdtempSync(join(tmpdir(), 'simulate-')),
+        env: { PATH: process.env.PATH ?? '', TERM: 'dumb', ...env },
+      });
+      let output = '';
+      child.stdout.on('data', (chunk: Buffer) => (output += chunk.toString('utf8')));
+      const exited = new Promise((resolve) => child.once('exit', resolve));
+      const until = async (pattern: RegExp) => {
+        const deadline = Date.now() + 15_000;
+        while (!pattern.test(output)) {
+          assert.ok(Date.now() < deadline, `waited for ${pattern}: ${JSON.stringify(output)}`);
+          await new Promise((resolve) => setTimeout(resolve, 25));
+        }
+      };
+      try {
+        await until(/Ctrl-D to quit\.\r?\n> $/);
+        child.stdin.write('你好\r');
+        await until(/< 你好\r*\n> $/);
+        assert.match(output, /> 你好\r*\n< 你好\r*\n> $/);
+      } finally {
+        child.kill('SIGTERM');
+        await exited;
+      }
+    },
+  );
 
   it('a wrong WECHAT_TOKEN → exit 1: the server answers 403', async () => {
     const result = await simulate([...url(), 'text', 'x'], { ...env, WECHAT_TOKEN: 'wrong' });
@@ -91,7 +137,7 @@ describe('npm run simulate', () => {
   it('no server → exit 1 saying so', async () => {
     const result = await simulate(['--url', 'http://127.0.0.1:9/wechat', 'text', 'x'], env);
     assert.equal(result.code, 1);
-    assert.match(result.stderr, /is the server running/);
+    assert.match(result.stderr, /^no answer from .*: is the server running\? \(npm start\)\n$/);
   });
 
   it('an unknown kind → exit 2 with the usage', async () => {

@@ -3,6 +3,11 @@ import { createInterface } from 'node:readline';
 import { createMessageCipher } from '../protocol/cipher.js';
 import { buildMessage, checkAsWeChat, RejectedAnswer, signRequest, USAGE, type CheckedAnswer, type Keys } from './wechat-side.js';
 
+/** Nothing answered at all: the server is not running, or not at this URL. */
+class NoAnswer extends Error {
+  override readonly name = 'NoAnswer';
+}
+
 /**
  * `npm run simulate -- [--url URL] [--aes] [--raw] <kind> [args]`: plays WeChat's
  * server against a running instance. Without a kind, an interactive chat.
@@ -53,7 +58,7 @@ function fail(message: string, code = 1): never {
 
 function keysFrom(env: NodeJS.ProcessEnv, aes: boolean): Keys {
   const token = env.WECHAT_TOKEN;
-  if (!token) fail('WECHAT_TOKEN is not set: put it in .env (cp .env.example .env) or the environment');
+  if (!token) fail('WECHAT_TOKEN is not set: run npm start once in a terminal (it writes .env), or set it in .env or the environment');
   const key = env.WECHAT_ENCODING_AES_KEY;
   if (aes && !key) fail('--aes needs WECHAT_ENCODING_AES_KEY (43 characters) in .env or the environment');
   return {
@@ -75,7 +80,7 @@ async function exchange(url: string, xml: string, keys: Keys): Promise<CheckedAn
     });
   } catch (error) {
     const cause = (error as { cause?: { code?: string } }).cause?.code ?? (error as Error).message;
-    throw new RejectedAnswer(`no answer from ${url} (${cause}): is the server running? (npm start)`);
+    throw new NoAnswer(`no answer from ${url} (${cause}): is the server running? (npm start)`);
   }
   return checkAsWeChat(response.status, await response.text(), keys);
 }
@@ -93,20 +98,36 @@ function show(answer: CheckedAnswer, raw: boolean): string {
   return lines.join('\n');
 }
 
+/** One line of the chat for an answer: the text of a text reply, otherwise its fields. */
+function chatLine(answer: CheckedAnswer, raw: boolean): string {
+  const content = answer.reply?.Content;
+  if (typeof content === 'string' && !raw) return content;
+  return show(answer, raw).replaceAll('\n', '\n  ');
+}
+
+/**
+ * Each line typed is sent as a text message: `> ` is the user, `< ` the account. In a
+ * terminal `> ` is the prompt, so the line typed stays on screen; piped input is echoed.
+ */
 async function chat(options: Options, keys: Keys): Promise<void> {
+  const tty = process.stdin.isTTY === true && process.stdout.isTTY === true;
   process.stdout.write(`Chatting with ${options.url}${options.aes ? ' in safe mode' : ''}. Type a message; Ctrl-D to quit.\n`);
-  const lines = createInterface({ input: process.stdin, terminal: process.stdin.isTTY });
+  const lines = createInterface({ input: process.stdin, output: tty ? process.stdout : undefined, terminal: tty, prompt: '> ' });
+  if (tty) lines.prompt();
   for await (const line of lines) {
-    if (line === '') continue;
-    try {
-      const answer = await exchange(options.url, buildMessage('text', [line]) ?? '', keys);
-      process.stdout.write(
-        `${answer.reply === undefined ? show(answer, false) : `${String(answer.reply.Content ?? show(answer, options.raw))}`}\n`,
-      );
-    } catch (error) {
-      process.stdout.write(`! ${(error as Error).message}\n`);
+    if (line.trim() !== '') {
+      if (!tty) process.stdout.write(`> ${line}\n`);
+      try {
+        const answer = await exchange(options.url, buildMessage('text', [line]) ?? '', keys);
+        process.stdout.write(`< ${chatLine(answer, options.raw)}\n`);
+      } catch (error) {
+        const prefix = error instanceof RejectedAnswer ? 'WeChat would not accept this answer: ' : '';
+        process.stdout.write(`! ${prefix}${(error as Error).message}\n`);
+      }
     }
+    if (tty) lines.prompt();
   }
+  if (tty) process.stdout.write('\n');
 }
 
 async function main(): Promise<void> {
@@ -123,6 +144,7 @@ async function main(): Promise<void> {
     process.stdout.write(`${show(await exchange(options.url, xml, keys), options.raw)}\n`);
   } catch (error) {
     if (error instanceof RejectedAnswer) fail(`WeChat would not accept this answer: ${error.message}`);
+    if (error instanceof NoAnswer) fail(error.message);
     throw error;
   }
 }

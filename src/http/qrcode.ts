@@ -1,13 +1,11 @@
 import type { NextFunction, Request, Response } from 'express';
 import type { Logger } from 'pino';
-import type QRCode from 'qrcode';
 import type { WeChatApi } from '../api/create-api.js';
 import { createQrCode, type QrCodeRequest } from '../api/qrcode.js';
+import { createQrCodeTickets, type QrCodeTickets } from '../api/qrcode-tickets.js';
 import { WeChatApiError, WeChatUnreachableError } from '../errors.js';
-import { lazyRequire } from '../lazy-require.js';
-import { qrCodePage } from '../pages/qrcode-page.js';
-
-const loadQRCode = lazyRequire<typeof QRCode>('qrcode');
+import { qrPng, qrSvgDataUrl, QrCodeTooLongError } from '../pages/qr-image.js';
+import { FORM_KINDS, qrCodeFormPage, qrCodePage, type FormKind, type FormValues } from '../pages/qrcode-page.js';
 
 class InvalidParameter extends Error {
   constructor(
@@ -29,6 +27,43 @@ function wholeNumber(name: string, raw: string, min: number, max: number): numbe
   const value = /^\d{1,10}$/.test(raw) ? Number(raw) : NaN;
   if (!(value >= min && value <= max)) throw new InvalidParameter(name, `${name} must be a whole number from ${min} to ${max}`);
   return value;
+}
+
+/** Reads the form's fields (kind, scene, expire_seconds) into a request, or throws naming the field. */
+export function parseQrCodeForm(values: FormValues): QrCodeRequest {
+  const scene = values.scene.trim();
+  if (values.kind === 'string') {
+    const length = [...scene].length;
+    if (length < 1 || length > 64) throw new InvalidParameter('scene', 'a scene string must be 1 to 64 characters');
+    return { action: 'QR_LIMIT_STR_SCENE', sceneStr: scene };
+  }
+  if (values.kind === 'permanent') return { action: 'QR_LIMIT_SCENE', sceneId: wholeNumber('scene', scene, 1, 100_000) };
+  const expiry = values.expireSeconds.trim();
+  return {
+    action: 'QR_SCENE',
+    sceneId: wholeNumber('scene', scene, 1, 4_294_967_295),
+    expireSeconds: expiry === '' ? 7200 : wholeNumber('expire_seconds', expiry, 1, 2_592_000),
+  };
+}
+
+function formValues(req: Request): FormValues | undefined {
+  const kind = queryValue(req, 'kind');
+  if (kind === undefined) return undefined;
+  return {
+    kind: Object.hasOwn(FORM_KINDS, kind) ? (kind as FormKind) : 'temporary',
+    scene: queryValue(req, 'scene') ?? '',
+    expireSeconds: queryValue(req, 'expire_seconds') ?? '',
+  };
+}
+
+/** The canonical query of a request, for the link to its PNG. */
+function requestQuery(request: QrCodeRequest): string {
+  const params = new URLSearchParams();
+  if (request.action === 'QR_LIMIT_STR_SCENE') params.set('scene_str', request.sceneStr);
+  else params.set('scene_id', String(request.sceneId));
+  if (request.action === 'QR_LIMIT_SCENE') params.set('permanent', '1');
+  if (request.action === 'QR_SCENE') params.set('expire_seconds', String(request.expireSeconds));
+  return params.toString();
 }
 
 /** Reads the query into one of the three QR code requests, or throws naming the parameter. */
@@ -74,17 +109,43 @@ function chooseFormat(req: Request): Format {
   return preferred === 'application/json' ? 'json' : preferred === 'image/png' ? 'png' : 'html';
 }
 
-/** GET /qrcode: creates a parametric QR code and shows it as a page, JSON or a PNG. */
-export function qrCodeRoute(api: WeChatApi | undefined, logger: Logger) {
+export interface QrCodeRouteOptions {
+  /** The clock of the ticket reuse, injectable for tests. */
+  readonly now?: () => number;
+}
+
+/**
+ * GET /qrcode: without parameters a form; with a scene, its parametric QR code as a
+ * page (drawn here, beside WeChat's link), JSON or a PNG. A scene's ticket is reused
+ * until it expires.
+ */
+export function qrCodeRoute(api: WeChatApi | undefined, logger: Logger, options: QrCodeRouteOptions = {}) {
+  const tickets: QrCodeTickets = createQrCodeTickets(options.now);
   return async function qrcode(req: Request, res: Response, next: NextFunction): Promise<void> {
     let request: QrCodeRequest;
-    let format: Format;
+    let format: Format = 'json';
+    let form: FormValues | undefined;
     try {
-      request = parseQrCodeQuery(req);
       format = chooseFormat(req);
+      form = formValues(req);
+      if (form === undefined && Object.keys(req.query as object).length === 0 && format === 'html') {
+        res
+          .set('Cache-Control', 'no-store')
+          .type('html')
+          .send(qrCodeFormPage(undefined, undefined, api !== undefined));
+        return;
+      }
+      request = form === undefined ? parseQrCodeQuery(req) : parseQrCodeForm(form);
     } catch (error) {
       if (!(error instanceof InvalidParameter)) throw error;
-      res.status(400).json({ error: error.message, parameter: error.parameter });
+      if (form !== undefined && format === 'html') {
+        res
+          .status(400)
+          .type('html')
+          .send(qrCodeFormPage(form, error.message, api !== undefined));
+      } else {
+        res.status(400).json({ error: error.message, parameter: error.parameter });
+      }
       return;
     }
     if (api === undefined) {
@@ -92,15 +153,16 @@ export function qrCodeRoute(api: WeChatApi | undefined, logger: Logger) {
       return;
     }
     try {
-      const code = await createQrCode(api.client, request);
+      const code = await tickets.get(request, () => createQrCode(api.client, request));
       res.set('Cache-Control', 'no-store');
       if (format === 'json') {
         res.json({ ticket: code.ticket, url: code.url, expire_seconds: code.expireSeconds, image_url: code.imageUrl });
       } else if (format === 'png') {
-        res.type('image/png').send(await loadQRCode().toBuffer(code.url, { type: 'png', margin: 2, width: 384 }));
+        res.type('image/png').send(await qrPng(code.url));
       } else {
         const scene = 'sceneStr' in request ? request.sceneStr : String(request.sceneId);
-        res.type('html').send(qrCodePage(code, scene));
+        const image = await qrSvgDataUrl(code.url);
+        res.type('html').send(qrCodePage({ code, scene, image, pngUrl: `/qrcode?${requestQuery(request)}&format=png` }));
       }
     } catch (error) {
       if (error instanceof WeChatApiError) {
@@ -108,6 +170,9 @@ export function qrCodeRoute(api: WeChatApi | undefined, logger: Logger) {
         res.status(502).json({ errcode: error.errcode, errmsg: error.errmsg });
       } else if (error instanceof WeChatUnreachableError) {
         logger.warn({ path: error.path, reason: error.reason }, 'QR code not created: WeChat unreachable');
+        res.status(502).json({ error: error.message });
+      } else if (error instanceof QrCodeTooLongError) {
+        logger.warn({ length: error.length }, 'QR code not drawn: WeChat answered a url too long for one');
         res.status(502).json({ error: error.message });
       } else next(error);
     }

@@ -13,6 +13,10 @@ img.avatar{width:96px;height:96px;border-radius:50%;display:block;margin:0 auto 
 dl{display:grid;grid-template-columns:auto 1fr;gap:6px 12px;margin:0}
 dt{color:#888}dd{margin:0;word-break:break-all}
 .error{color:#c0392b}
+form label{display:block;margin:0 0 12px;color:#888}
+form select,form input{display:block;width:100%;box-sizing:border-box;margin-top:4px;padding:8px;font:inherit;color:#222}
+form button{padding:8px 20px;font:inherit}
+.links{text-align:center}
 `;
 
 /** A small mobile-first page (WeChat's in-app browser); `body` must already be escaped. */
