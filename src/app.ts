@@ -3,6 +3,8 @@ import { createServer, type IncomingMessage, type Server, type ServerResponse } 
 import type { Config } from './config.js';
 import { requireAdmin } from './http/admin-auth.js';
 import { healthRoute } from './http/health.js';
+import { jssdkRoutes } from './http/jssdk.js';
+import { jssdkDemoRoute } from './http/jssdk-demo.js';
 import { oauthRoutes } from './http/oauth.js';
 import { pageSecurity } from './http/page-security.js';
 import { qrCodeRoute } from './http/qrcode.js';
@@ -45,6 +47,10 @@ export function createApp(config: Config, options: AppOptions = {}): WeChatApp {
   const oauth = oauthRoutes(api, config.publicUrl, logger);
   app.get('/oauth', pageSecurity, oauth.start);
   app.get('/oauth/callback', pageSecurity, oauth.callback);
+  const jssdk = jssdkRoutes(api, config.jssdkDomains, logger);
+  app.options('/jssdk/config', jssdk.preflight);
+  app.get('/jssdk/config', jssdk.config);
+  app.get('/jssdk/demo', requireAdmin(config.adminToken), ...jssdkDemoRoute());
 
   app.use(function notFound(_req: Request, res: Response) {
     res.status(404).type('text/plain').send('not found\n');

@@ -12,6 +12,8 @@ export interface Config {
   readonly apiBase: string;
   readonly adminToken: string | undefined;
   readonly publicUrl: string | undefined;
+  /** Host names whose pages may get a JS-SDK signature (JSSDK_DOMAINS; default the host of PUBLIC_URL). */
+  readonly jssdkDomains: readonly string[];
   readonly tokenMode: 'stable' | 'token';
   readonly redisUrl: string | undefined;
   readonly fallbackReply: string;
@@ -51,6 +53,7 @@ export function loadConfig(env: Env): Config {
   if (!/^\/[A-Za-z0-9._~\-/]*$/.test(wechatPath)) {
     fail('WECHAT_PATH', `must be a URL path starting with "/" (letters, digits, . _ ~ - /), not "${wechatPath}"`);
   }
+  const publicUrl = url(env, 'PUBLIC_URL', ['http:', 'https:'])?.replace(/\/+$/, '');
 
   return Object.freeze({
     token,
@@ -62,7 +65,8 @@ export function loadConfig(env: Env): Config {
     wechatPath,
     apiBase: url(env, 'WECHAT_API_BASE', ['http:', 'https:']) ?? 'https://api.weixin.qq.com',
     adminToken: optional(env, 'ADMIN_TOKEN'),
-    publicUrl: url(env, 'PUBLIC_URL', ['http:', 'https:'])?.replace(/\/+$/, ''),
+    publicUrl,
+    jssdkDomains: Object.freeze(jssdkDomains(env, publicUrl)),
     tokenMode,
     redisUrl: url(env, 'REDIS_URL', ['redis:', 'rediss:']),
     fallbackReply: optional(env, 'FALLBACK_REPLY') ?? DEFAULT_FALLBACK_REPLY,
@@ -116,4 +120,32 @@ function aesKey(env: Env): string | undefined {
     );
   }
   return raw;
+}
+
+const LABEL = '[a-z0-9](?:[a-z0-9-]{0,61}[a-z0-9])?';
+const DOMAIN_NAME = new RegExp(`^(?=.{1,253}$)${LABEL}(?:\\.${LABEL})*$`);
+
+/**
+ * JSSDK_DOMAINS: exact host names, compared with a URL's hostname as a browser parses
+ * it (lower case, an internationalised name in punycode, IPv6 in brackets).
+ */
+function jssdkDomains(env: Env, publicUrl: string | undefined): string[] {
+  const raw = optional(env, 'JSSDK_DOMAINS');
+  if (raw === undefined) return publicUrl === undefined ? [] : [new URL(publicUrl).hostname];
+  const hosts: string[] = [];
+  for (const entry of raw.split(',').map((part) => part.trim())) {
+    if (entry === '') continue;
+    const problem = `entries are host names such as example.com (no scheme, port, path or wildcard), not "${entry}"`;
+    if (/[\s/\\?#@*%]/.test(entry) || (/:/.test(entry) && !/^\[[0-9a-f:.]+\]$/i.test(entry))) fail('JSSDK_DOMAINS', problem);
+    let hostname: string;
+    try {
+      hostname = new URL(`http://${entry}/`).hostname;
+    } catch {
+      fail('JSSDK_DOMAINS', problem);
+    }
+    if (!hostname.startsWith('[') && !DOMAIN_NAME.test(hostname)) fail('JSSDK_DOMAINS', problem);
+    hosts.push(hostname);
+  }
+  if (hosts.length === 0) fail('JSSDK_DOMAINS', 'lists no host name: give at least one, such as example.com, or leave it unset');
+  return hosts;
 }

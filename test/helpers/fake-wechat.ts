@@ -1,6 +1,7 @@
 import { createServer, type IncomingMessage, type ServerResponse } from 'node:http';
 import type { AddressInfo, Socket } from 'node:net';
 import type { UserProfile } from '../../src/api/oauth.js';
+import { FakeJsapiTickets, TICKET_PATH } from './fake-jsapi-ticket.js';
 
 /** One call the fake received. */
 export interface RecordedCall {
@@ -34,6 +35,8 @@ export class FakeWeChat {
   readonly appSecret = 'fake-app-secret-7c1f9e2d';
   expiresIn = 7200;
   readonly calls: RecordedCall[] = [];
+  /** The JS-SDK's jsapi tickets (test/helpers/fake-jsapi-ticket.ts). */
+  readonly jsapi = new FakeJsapiTickets();
   readonly #valid = new Map<string, number>();
   #stable: string | undefined;
   #serial = 0;
@@ -212,6 +215,8 @@ export class FakeWeChat {
         if (profile === undefined || profile.openid !== query.openid) return { errcode: 40001, errmsg: 'invalid credential' };
         return { ...profile, privilege: [] };
       }
+      case TICKET_PATH:
+        return needsToken() ?? this.jsapi.answer(query);
       default:
         return { errcode: 404, errmsg: `the fake does not know ${path}` };
     }
