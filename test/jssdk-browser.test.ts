@@ -130,7 +130,12 @@ describe('JS-SDK signing from pages in a real browser (headless Chromium)', { sk
     const url = `${app.url}/jssdk/demo?from=test`;
     const response = await page.goto(`${url}#top`);
     assert.equal(response?.status(), 200);
-    await page.waitForFunction('window.__wxConfig !== undefined');
+    // Polled from outside: waitForFunction evaluates inside the page, which its CSP forbids.
+    const deadline = Date.now() + 10_000;
+    while ((await page.evaluate('window.__wxConfig === undefined')) as boolean) {
+      if (Date.now() > deadline) assert.fail(`wx.config was never called; the page says: ${await page.textContent('main')}`);
+      await new Promise((resolve) => setTimeout(resolve, 50));
+    }
     const config = (await page.evaluate('window.__wxConfig')) as NonNullable<Outcome['body']> & { jsApiList: string[] };
     assert.equal(config.signature, expected(config, url));
     assert.equal(config.appId, fake.appId);
