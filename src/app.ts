@@ -4,6 +4,8 @@ import type { Config } from './config.js';
 import { requireAdmin } from './http/admin-auth.js';
 import { apiRoutes } from './http/api/api-routes.js';
 import { healthRoute } from './http/health.js';
+import { jssdkRoutes } from './http/jssdk.js';
+import { jssdkDemoRoute } from './http/jssdk-demo.js';
 import { oauthRoutes } from './http/oauth.js';
 import { pageSecurity } from './http/page-security.js';
 import { qrCodeRoute } from './http/qrcode.js';
@@ -48,6 +50,10 @@ export function createApp(config: Config, options: AppOptions = {}): WeChatApp {
   app.get('/oauth', pageSecurity, oauth.start);
   app.get('/oauth/callback', pageSecurity, oauth.callback);
   app.use('/api', apiRoutes(api, config.adminToken, logger));
+  const jssdk = jssdkRoutes(api, config.jssdkDomains, logger);
+  app.options('/jssdk/config', jssdk.preflight);
+  app.get('/jssdk/config', jssdk.config);
+  app.get('/jssdk/demo', requireAdmin(config.adminToken), ...jssdkDemoRoute());
 
   app.use(function notFound(_req: Request, res: Response) {
     res.status(404).type('text/plain').send('not found\n');

@@ -13,6 +13,8 @@ export interface Config {
   readonly apiBase: string;
   readonly adminToken: string | undefined;
   readonly publicUrl: string | undefined;
+  /** Host names whose pages may get a JS-SDK signature (JSSDK_DOMAINS; default the host of PUBLIC_URL). */
+  readonly jssdkDomains: readonly string[];
   readonly tokenMode: 'stable' | 'token';
   readonly redisUrl: string | undefined;
   readonly fallbackReply: string;
@@ -74,6 +76,7 @@ export function loadConfig(env: Env): Config {
   if (!/^\/[A-Za-z0-9._~\-/]*$/.test(wechatPath)) {
     fail('WECHAT_PATH', `must be a URL path starting with "/" (letters, digits, . _ ~ - /), not "${wechatPath}"`);
   }
+  const publicUrl = url(env, 'PUBLIC_URL', ['http:', 'https:'])?.replace(/\/+$/, '');
 
   const encodingAesKey = aesKey(env);
   const requireAes = boolean(env, 'WECHAT_REQUIRE_AES', false);
@@ -89,7 +92,8 @@ export function loadConfig(env: Env): Config {
     host: optional(env, 'HOST') ?? '0.0.0.0',
     wechatPath,
     adminToken: optional(env, 'ADMIN_TOKEN'),
-    publicUrl: url(env, 'PUBLIC_URL', ['http:', 'https:'])?.replace(/\/+$/, ''),
+    publicUrl,
+    jssdkDomains: Object.freeze(jssdkDomains(env, publicUrl)),
     fallbackReply: optional(env, 'FALLBACK_REPLY') ?? DEFAULT_FALLBACK_REPLY,
     replyTimeoutMs: integer(env, 'REPLY_TIMEOUT_MS', 4500, 1, 60_000),
     retryMemoryMb: integer(env, 'RETRY_MEMORY_MB', 8, 1, 1024),
@@ -160,4 +164,32 @@ function repliesFile(env: Env): string {
   if (!/\.(ya?ml|json)$/i.test(file)) fail('REPLIES_FILE', `must end in .yaml, .yml or .json, not "${file}"`);
   if (!existsSync(file)) fail('REPLIES_FILE', `names ${file}, which does not exist (unset it to answer with the default rules)`);
   return file;
+}
+
+const LABEL = '[a-z0-9](?:[a-z0-9-]{0,61}[a-z0-9])?';
+const DOMAIN_NAME = new RegExp(`^(?=.{1,253}$)${LABEL}(?:\\.${LABEL})*$`);
+
+/**
+ * JSSDK_DOMAINS: exact host names, compared with a URL's hostname as a browser parses
+ * it (lower case, an internationalised name in punycode, IPv6 in brackets).
+ */
+function jssdkDomains(env: Env, publicUrl: string | undefined): string[] {
+  const raw = optional(env, 'JSSDK_DOMAINS');
+  if (raw === undefined) return publicUrl === undefined ? [] : [new URL(publicUrl).hostname];
+  const hosts: string[] = [];
+  for (const entry of raw.split(',').map((part) => part.trim())) {
+    if (entry === '') continue;
+    const problem = `entries are host names such as example.com (no scheme, port, path or wildcard), not "${entry}"`;
+    if (/[\s/\\?#@*%]/.test(entry) || (/:/.test(entry) && !/^\[[0-9a-f:.]+\]$/i.test(entry))) fail('JSSDK_DOMAINS', problem);
+    let hostname: string;
+    try {
+      hostname = new URL(`http://${entry}/`).hostname;
+    } catch {
+      fail('JSSDK_DOMAINS', problem);
+    }
+    if (!hostname.startsWith('[') && !DOMAIN_NAME.test(hostname)) fail('JSSDK_DOMAINS', problem);
+    hosts.push(hostname);
+  }
+  if (hosts.length === 0) fail('JSSDK_DOMAINS', 'lists no host name: give at least one, such as example.com, or leave it unset');
+  return hosts;
 }

@@ -31,6 +31,9 @@ export { sign, verifySignature } from './protocol/signature.js';
 export { createMessageCipher, DecryptError, type MessageCipher } from './protocol/cipher.js';
 
 export { AccessToken, type AccessTokenOptions } from './api/access-token.js';
+export { FreshCredential, type FreshCredentialOptions, type FetchedCredential, type Refusal } from './api/fresh-credential.js';
+export { createJsapiTicket, type JsapiTicketOptions } from './api/jsapi-ticket.js';
+export { signJssdk, createNonceStr, type JssdkSignInput } from './protocol/jssdk-signature.js';
 export { createMemoryTokenStore, type StoredToken, type TokenStore } from './api/token-store.js';
 export type { ApiClient } from './api/client.js';
 export { createWeChatApi, type WeChatApi, type WeChatApiOptions } from './api/create-api.js';

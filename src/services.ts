@@ -31,7 +31,9 @@ export interface ServiceOptions {
   readonly logger?: Logger;
   /** Where the access token is kept (default: in this process, or Redis with REDIS_URL). */
   readonly tokenStore?: TokenStore;
-  /** The clock of the access token, injectable for tests. */
+  /** Where the JS-SDK's jsapi ticket is kept (default: in this process, or Redis with REDIS_URL). */
+  readonly ticketStore?: TokenStore;
+  /** The clock of the access token and the jsapi ticket, injectable for tests. */
   readonly now?: () => number;
   /** Where WeChat's retries are recognised (default: in this process, or Redis with REDIS_URL). */
   readonly retryStore?: RetryStore;
@@ -61,16 +63,18 @@ export function createServices(config: Config, options: ServiceOptions = {}): Se
   const replies = watchRepliesFile(config.repliesFile, logger);
   const checks: HealthCheck[] = [];
   let tokenStore = options.tokenStore;
+  let ticketStore = options.ticketStore;
   let retryStore = options.retryStore ?? createMemoryRetryStore({ maxBytes: config.retryMemoryMb * 1024 * 1024 });
   let seenSignatures: SeenSignatures = createMemorySeenSignatures();
   const now = options.now ?? Date.now;
   let usedStates: UsedStates = createMemoryUsedStates({ now });
   let shutdown = async (): Promise<void> => undefined;
   if (config.redisUrl !== undefined) {
-    // Many instances, one token and one retry memory; the process's own while Redis is down.
+    // Many instances, one token, one ticket and one retry memory; the process's own while Redis is down.
     const redis = connectRedis(config.redisUrl, config.appId, logger);
     checks.push(redis);
     tokenStore = tokenStoreWithFallback(redis, createRedisTokenStore(redis), tokenStore ?? createMemoryTokenStore());
+    ticketStore = tokenStoreWithFallback(redis, createRedisTokenStore(redis, 'jsapi_ticket'), ticketStore ?? createMemoryTokenStore());
     // A retry on another instance waits for the first's answer, never past the deadline.
     const sharedRetries = createRedisRetryStore(redis, config.replyTimeoutMs);
     retryStore = retryStoreWithFallback(redis, sharedRetries, retryStore);
@@ -81,7 +85,7 @@ export function createServices(config: Config, options: ServiceOptions = {}): Se
       return redis.close();
     };
   }
-  const api = createWeChatApi(config, { store: tokenStore, now: options.now, logger });
+  const api = createWeChatApi(config, { store: tokenStore, ticketStore, now: options.now, logger });
   const responder = createResponder({
     router: withRepliesFile(options.router ?? createReplyRouter(), replies),
     defaultRules: options.defaultRules ?? true,

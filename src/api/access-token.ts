@@ -1,7 +1,10 @@
 import type { Logger } from 'pino';
 import { WeChatApiError } from '../errors.js';
+import { FreshCredential, type FetchedCredential, type Refusal } from './fresh-credential.js';
 import { checkAnswer, type ApiTransport, type WeChatAnswer } from './http.js';
-import { createMemoryTokenStore, type StoredToken, type TokenStore } from './token-store.js';
+import type { StoredToken, TokenStore } from './token-store.js';
+
+export { REFRESH_MARGIN_MS } from './fresh-credential.js';
 
 export interface AccessTokenOptions {
   readonly transport: ApiTransport;
@@ -15,81 +18,47 @@ export interface AccessTokenOptions {
   readonly logger?: Logger;
 }
 
-/** Reuse a token until this long before WeChat says it expires. */
-export const REFRESH_MARGIN_MS = 5 * 60 * 1000;
 /** WeChat allows `force_refresh: true` on stable_token at most this often. */
 export const FORCE_REFRESH_INTERVAL_MS = 30 * 1000;
 
 /**
- * The API credential, kept fresh. Concurrent callers share one fetch; the token is
- * reused until 5 minutes before it expires; a token WeChat refused is dropped only if
- * it is still the stored one. https://developers.weixin.qq.com/doc/offiaccount/Basic_Information/getStableAccessToken.html
+ * The API credential, kept fresh (see FreshCredential): what is particular to it is
+ * only how it is fetched. https://developers.weixin.qq.com/doc/offiaccount/Basic_Information/getStableAccessToken.html
  */
 export class AccessToken {
   readonly #options: AccessTokenOptions;
-  readonly #store: TokenStore;
+  readonly #credential: FreshCredential;
   readonly #now: () => number;
-  #local: StoredToken | undefined;
-  #pending: Promise<string> | undefined;
-  /** The token WeChat last refused, and the answer that refused it. */
-  #refused: { value: string; answer: WeChatAnswer } | undefined;
   #lastForcedAt = -Infinity;
 
   constructor(options: AccessTokenOptions) {
     this.#options = options;
-    this.#store = options.store ?? createMemoryTokenStore();
     this.#now = options.now ?? Date.now;
+    this.#credential = new FreshCredential({
+      name: 'access token',
+      fetch: (refused) => this.#fetch(refused),
+      store: options.store,
+      now: options.now,
+      logger: options.logger,
+    });
   }
 
   /** A valid access token, fetched only when none is stored or it is about to expire. */
   get(): Promise<string> {
-    if (this.#local !== undefined && this.#isFresh(this.#local)) return Promise.resolve(this.#local.value);
-    this.#pending ??= this.#load().finally(() => {
-      this.#pending = undefined;
-    });
-    return this.#pending;
+    return this.#credential.get();
   }
 
   /** The token in force and when it expires, for systems that must call WeChat themselves. */
-  async current(): Promise<StoredToken> {
-    const value = await this.get();
-    const local = this.#local;
-    // A concurrent refusal may have dropped it meanwhile: it is still the token handed out.
-    return local?.value === value ? local : { value, expiresAt: this.#now() };
+  current(): Promise<StoredToken> {
+    return this.#credential.current();
   }
 
   /** Forgets `refused`, which WeChat rejected with `answer` (errcode 40001, 40014 or 42001). */
-  async invalidate(refused: string, answer: WeChatAnswer = {}): Promise<void> {
-    this.#refused = { value: refused, answer };
-    if (this.#local?.value === refused) this.#local = undefined;
-    await this.#store.discard(refused);
+  invalidate(refused: string, answer: WeChatAnswer = {}): Promise<void> {
+    return this.#credential.invalidate(refused, answer);
   }
 
-  #isFresh(token: StoredToken): boolean {
-    return token.expiresAt - REFRESH_MARGIN_MS > this.#now();
-  }
-
-  async #load(): Promise<string> {
-    const stored = await this.#store.read();
-    if (stored !== undefined && this.#isFresh(stored) && stored.value !== this.#refused?.value) {
-      this.#local = stored;
-      return stored.value;
-    }
-    return this.#store.withRefreshLock(async () => {
-      const again = await this.#store.read();
-      if (again !== undefined && this.#isFresh(again) && again.value !== this.#refused?.value) {
-        this.#local = again;
-        return again.value;
-      }
-      const fetched = await this.#fetch();
-      await this.#store.write(fetched);
-      this.#local = fetched;
-      this.#options.logger?.info({ expiresAt: new Date(fetched.expiresAt).toISOString() }, 'access token refreshed');
-      return fetched.value;
-    });
-  }
-
-  async #fetch(): Promise<StoredToken> {
+  async #fetch(refused: Refusal | undefined): Promise<FetchedCredential> {
     const { transport, appId, appSecret, mode } = this.#options;
     if (mode === 'token') {
       const path = '/cgi-bin/token';
@@ -98,13 +67,13 @@ export class AccessToken {
         path,
         query: { grant_type: 'client_credential', appid: appId, secret: appSecret },
       });
-      return this.#toToken(checkAnswer(answer, path), path);
+      return toCredential(checkAnswer(answer, path), path);
     }
     const token = await this.#fetchStable(false);
-    if (token.value !== this.#refused?.value) return token;
+    if (token.value !== refused?.value) return token;
     // WeChat handed back the very token it refused: only a forced refresh replaces it.
     if (this.#now() - this.#lastForcedAt < FORCE_REFRESH_INTERVAL_MS) {
-      const { answer } = this.#refused;
+      const { answer } = refused;
       throw new WeChatApiError(
         typeof answer.errcode === 'number' ? answer.errcode : 40001,
         `${String(answer.errmsg ?? 'invalid credential')} (force_refresh was used less than 30 s ago)`,
@@ -115,7 +84,7 @@ export class AccessToken {
     return this.#fetchStable(true);
   }
 
-  async #fetchStable(forceRefresh: boolean): Promise<StoredToken> {
+  async #fetchStable(forceRefresh: boolean): Promise<FetchedCredential> {
     const { transport, appId, appSecret } = this.#options;
     const path = '/cgi-bin/stable_token';
     const answer = await transport.send({
@@ -123,18 +92,15 @@ export class AccessToken {
       path,
       body: { grant_type: 'client_credential', appid: appId, secret: appSecret, force_refresh: forceRefresh },
     });
-    return this.#toToken(checkAnswer(answer, path), path);
+    return toCredential(checkAnswer(answer, path), path);
   }
+}
 
-  #toToken(answer: WeChatAnswer, path: string): StoredToken {
-    const value = answer.access_token;
-    const expiresIn = Number(answer.expires_in);
-    if (typeof value !== 'string' || value === '' || !(expiresIn > 0)) {
-      throw new WeChatApiError(-1, 'the answer has no access_token or expires_in', path);
-    }
-    // A lifetime shorter than the margin would never count as fresh: keep half of it.
-    const lifetime = expiresIn * 1000;
-    const margin = Math.min(REFRESH_MARGIN_MS, lifetime / 2);
-    return { value, expiresAt: this.#now() + lifetime - margin + REFRESH_MARGIN_MS };
+function toCredential(answer: WeChatAnswer, path: string): FetchedCredential {
+  const value = answer.access_token;
+  const expiresIn = Number(answer.expires_in);
+  if (typeof value !== 'string' || value === '' || !(expiresIn > 0)) {
+    throw new WeChatApiError(-1, 'the answer has no access_token or expires_in', path);
   }
+  return { value, expiresIn };
 }

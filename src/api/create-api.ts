@@ -2,12 +2,16 @@ import type { Logger } from 'pino';
 import type { ApiConfig } from '../config.js';
 import { AccessToken } from './access-token.js';
 import { createApiClient, type ApiClient } from './client.js';
+import type { FreshCredential } from './fresh-credential.js';
 import { createApiTransport, type ApiTransport } from './http.js';
+import { createJsapiTicket } from './jsapi-ticket.js';
 import type { TokenStore } from './token-store.js';
 
 export interface WeChatApi {
   readonly client: ApiClient;
   readonly accessToken: AccessToken;
+  /** The JS-SDK's jsapi_ticket, kept like the access token. */
+  readonly jsapiTicket: FreshCredential;
   /** Calls without the API access token (OAuth's own token endpoints). */
   readonly transport: ApiTransport;
   readonly appId: string;
@@ -16,6 +20,8 @@ export interface WeChatApi {
 
 export interface WeChatApiOptions {
   readonly store?: TokenStore;
+  /** Where the jsapi ticket is kept (default: in this process). */
+  readonly ticketStore?: TokenStore;
   readonly now?: () => number;
   readonly logger?: Logger;
 }
@@ -24,12 +30,17 @@ export interface WeChatApiOptions {
 export function createWeChatApi(config: ApiConfig, options: WeChatApiOptions = {}): WeChatApi | undefined {
   if (config.appId === undefined || config.appSecret === undefined) return undefined;
   const transport = createApiTransport(config.apiBase);
+  const { store, ticketStore, now, logger } = options;
   const accessToken = new AccessToken({
     transport,
     appId: config.appId,
     appSecret: config.appSecret,
     mode: config.tokenMode,
-    ...options,
+    store,
+    now,
+    logger,
   });
-  return { client: createApiClient(transport, accessToken), accessToken, transport, appId: config.appId, appSecret: config.appSecret };
+  const client = createApiClient(transport, accessToken);
+  const jsapiTicket = createJsapiTicket({ client, store: ticketStore, now, logger });
+  return { client, accessToken, jsapiTicket, transport, appId: config.appId, appSecret: config.appSecret };
 }

@@ -19,12 +19,13 @@ export class TokenLockTimeoutError extends Error {
 }
 
 /**
- * One access token for every instance. The token's Redis TTL is its lifetime; a
- * refresh runs under a lock (SET NX PX with an owner value, released only by its
- * owner), and the others wait for the new token instead of fetching their own.
+ * One credential for every instance, under the key `name` (`access_token`,
+ * `jsapi_ticket`) with its own lock. The value's Redis TTL is its lifetime; a refresh
+ * runs under the lock (SET NX PX with an owner value, released only by its owner),
+ * and the others wait for the new value instead of fetching their own.
  */
-export function createRedisTokenStore({ redis, prefix }: RedisConnection): TokenStore {
-  const key = `${prefix}access_token`;
+export function createRedisTokenStore({ redis, prefix }: RedisConnection, name = 'access_token'): TokenStore {
+  const key = `${prefix}${name}`;
   const lockKey = `${key}:lock`;
 
   async function tryLock(owner: string): Promise<boolean> {
@@ -34,12 +35,13 @@ export function createRedisTokenStore({ redis, prefix }: RedisConnection): Token
   return {
     async read() {
       const [[, value], [, ttl]] = ((await redis.multi().get(key).pttl(key).exec()) ?? []) as [[unknown, string | null], [unknown, number]];
-      if (typeof value !== 'string' || typeof ttl !== 'number' || ttl <= 0) return undefined;
+      // An empty value (written by hand, or by another program) is no credential.
+      if (typeof value !== 'string' || value === '' || typeof ttl !== 'number' || ttl <= 0) return undefined;
       return { value, expiresAt: Date.now() + ttl };
     },
     async write(token: StoredToken) {
       const ttl = Math.floor(token.expiresAt - Date.now());
-      if (ttl > 0) await redis.set(key, token.value, 'PX', ttl);
+      if (ttl > 0 && token.value !== '') await redis.set(key, token.value, 'PX', ttl);
     },
     async discard(value) {
       await redis.eval(DELETE_IF_EQUAL, 1, key, value);
@@ -48,7 +50,7 @@ export function createRedisTokenStore({ redis, prefix }: RedisConnection): Token
       const owner = randomBytes(12).toString('hex');
       const giveUpAt = Date.now() + WAIT_LIMIT_MS;
       while (!(await tryLock(owner))) {
-        if (Date.now() > giveUpAt) throw new TokenLockTimeoutError('another instance’s token refresh did not finish in time');
+        if (Date.now() > giveUpAt) throw new TokenLockTimeoutError(`another instance’s ${name} refresh did not finish in time`);
         await new Promise((resolve) => setTimeout(resolve, POLL_MS));
       }
       try {

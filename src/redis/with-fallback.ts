@@ -21,6 +21,7 @@ function fallback<T>(health: HealthCheck, shared: T, local: T) {
   };
 }
 
+/** A credential's store (access token, jsapi ticket): Redis while it is up, the process's own otherwise. */
 export function tokenStoreWithFallback(health: HealthCheck, shared: TokenStore, local: TokenStore): TokenStore {
   const call = fallback(health, shared, local);
   return {

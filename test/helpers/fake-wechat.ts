@@ -3,6 +3,7 @@ import type { AddressInfo, Socket } from 'node:net';
 import type { UserProfile } from '../../src/api/oauth.js';
 import { FakeAccount, parseMultipart } from './fake-wechat-account.js';
 import { FakeMenus } from './fake-wechat-menu.js';
+import { FakeJsapiTickets, TICKET_PATH } from './fake-jsapi-ticket.js';
 
 /** One call the fake received. */
 export interface RecordedCall {
@@ -38,6 +39,8 @@ export class FakeWeChat {
   readonly calls: RecordedCall[] = [];
   /** The custom menus (`/cgi-bin/menu/*`), in their own module. */
   readonly menus = new FakeMenus();
+  /** The JS-SDK's jsapi tickets (test/helpers/fake-jsapi-ticket.ts). */
+  readonly jsapi = new FakeJsapiTickets();
   readonly #valid = new Map<string, number>();
   #stable: string | undefined;
   #serial = 0;
@@ -222,6 +225,8 @@ export class FakeWeChat {
         if (profile === undefined || profile.openid !== query.openid) return { errcode: 40001, errmsg: 'invalid credential' };
         return { ...profile, privilege: [] };
       }
+      case TICKET_PATH:
+        return needsToken() ?? this.jsapi.answer(query);
       default:
         return this.account.answer(path, query, body, needsToken) ?? { errcode: 404, errmsg: `the fake does not know ${path}` };
     }

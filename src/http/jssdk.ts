@@ -1,0 +1,109 @@
+import type { NextFunction, Request, Response } from 'express';
+import type { Logger } from 'pino';
+import type { WeChatApi } from '../api/create-api.js';
+import { WeChatApiError, WeChatUnreachableError } from '../errors.js';
+import { createNonceStr, signJssdk, signedUrl } from '../protocol/jssdk-signature.js';
+import { TokenLockTimeoutError } from '../redis/redis-token-store.js';
+
+/** Longer than any page URL a browser sends in practice, short enough to refuse junk. */
+const MAX_URL_LENGTH = 4096;
+
+/** The body of `GET /jssdk/config`: what `wx.config` needs besides `jsApiList`. */
+export interface JssdkConfig {
+  readonly appId: string;
+  readonly timestamp: number;
+  readonly nonceStr: string;
+  readonly signature: string;
+}
+
+/** The hostname of an http(s) URL, as a browser parses it, or undefined. */
+function httpHostname(value: string): string | undefined {
+  let parsed: URL;
+  try {
+    parsed = new URL(value);
+  } catch {
+    return undefined;
+  }
+  return parsed.protocol === 'http:' || parsed.protocol === 'https:' ? parsed.hostname : undefined;
+}
+
+/** Why `url` may not be signed, or undefined when it may. */
+function refusal(url: unknown, allowed: ReadonlySet<string>): string | undefined {
+  if (url === undefined || url === '') return 'url is required: the page’s location.href (its #… part is ignored)';
+  if (typeof url !== 'string') return 'url must be given once';
+  if (url.length > MAX_URL_LENGTH) return `url must be at most ${MAX_URL_LENGTH} characters`;
+  const host = httpHostname(signedUrl(url));
+  if (host === undefined) return 'url must be an absolute http:// or https:// URL';
+  if (!allowed.has(host)) return `url’s host ${host} is not in JSSDK_DOMAINS`;
+  return undefined;
+}
+
+/**
+ * `GET /jssdk/config?url=…` and its CORS preflight. Public, because the account's
+ * pages call it from the browser; so it signs only for the hosts in JSSDK_DOMAINS, and
+ * gives CORS headers only to pages served from them.
+ */
+export function jssdkRoutes(api: WeChatApi | undefined, domains: readonly string[], logger: Logger) {
+  const allowed = new Set(domains);
+
+  /** Sets the CORS headers when the request comes from a page on an allowed host. */
+  function allowOrigin(req: Request, res: Response): boolean {
+    // The answer depends on Origin, whatever it is: caches must keep them apart.
+    res.vary('Origin');
+    const origin = req.headers.origin;
+    const host = typeof origin === 'string' ? httpHostname(origin) : undefined;
+    if (origin === undefined || host === undefined || !allowed.has(host)) return false;
+    res.set('Access-Control-Allow-Origin', origin);
+    return true;
+  }
+
+  return {
+    preflight: function jssdkPreflight(req: Request, res: Response): void {
+      if (!allowOrigin(req, res)) {
+        res.status(403).json({ error: 'this origin is not in JSSDK_DOMAINS' });
+        return;
+      }
+      res.set('Access-Control-Allow-Methods', 'GET');
+      const headers = req.headers['access-control-request-headers'];
+      // Echoed only when it is a plain list of header names.
+      if (typeof headers === 'string' && /^[A-Za-z0-9-]+(\s*,\s*[A-Za-z0-9-]+)*$/.test(headers) && headers.length <= 256) {
+        res.set('Access-Control-Allow-Headers', headers);
+      }
+      res.set('Access-Control-Max-Age', '600');
+      res.status(204).end();
+    },
+
+    config: async function jssdkConfig(req: Request, res: Response, next: NextFunction): Promise<void> {
+      allowOrigin(req, res);
+      res.set('Cache-Control', 'no-store');
+      const url: unknown = (req.query as Record<string, unknown>).url;
+      const problem = refusal(url, allowed);
+      if (problem !== undefined || typeof url !== 'string') {
+        res.status(400).json({ error: problem ?? 'url is required' });
+        return;
+      }
+      if (api === undefined) {
+        res.status(503).json({ error: 'WECHAT_APPID and WECHAT_APPSECRET must be set to sign JS-SDK pages' });
+        return;
+      }
+      try {
+        const ticket = await api.jsapiTicket.get();
+        const timestamp = Math.floor(Date.now() / 1000);
+        const nonceStr = createNonceStr();
+        const body: JssdkConfig = { appId: api.appId, timestamp, nonceStr, signature: signJssdk({ ticket, nonceStr, timestamp, url }) };
+        res.json(body);
+      } catch (error) {
+        if (error instanceof WeChatApiError) {
+          logger.warn({ errcode: error.errcode, errmsg: error.errmsg, path: error.path }, 'JS-SDK config not signed');
+          res.status(502).json({ error: 'WeChat refused the jsapi ticket', errcode: error.errcode, errmsg: error.errmsg });
+        } else if (error instanceof WeChatUnreachableError) {
+          logger.warn({ path: error.path, reason: error.reason }, 'JS-SDK config not signed: WeChat unreachable');
+          res.status(502).json({ error: error.message });
+        } else if (error instanceof TokenLockTimeoutError) {
+          logger.warn({ reason: error.message }, 'JS-SDK config not signed');
+          res.status(503).set('Retry-After', '1').json({ error: error.message });
+        } else next(error);
+      }
+    },
+  };
+}
