@@ -3,7 +3,7 @@ import type { Server } from 'node:http';
 import { createApp } from './app.js';
 import { loadConfig, type Config } from './config.js';
 import { ConfigError } from './errors.js';
-import { createLogger } from './logger.js';
+import { createLogger, flushLog, flushLogSync } from './logger.js';
 
 /** Start-up: load the configuration, create the app, listen, and shut down cleanly. */
 function main(): void {
@@ -18,6 +18,7 @@ function main(): void {
   }
 
   const logger = createLogger(config.logLevel);
+  exitOnCrash(logger);
   const app = createApp(config, { logger });
   const server = app.listen(config.port, config.host);
   server.on('error', (error: NodeJS.ErrnoException) => {
@@ -54,17 +55,27 @@ function stopOnSignals(server: Server, logger: ReturnType<typeof createLogger>, 
     server.close(() => {
       void release().finally(() => {
         logger.info('stopped');
-        process.exit(0);
+        void flushLog(logger).then(() => process.exit(0));
       });
     });
     server.closeIdleConnections();
     setTimeout(() => {
       logger.warn('in-flight requests did not finish within 10 s; exiting');
+      flushLogSync(logger);
       process.exit(0);
     }, 10_000).unref();
   };
   process.on('SIGTERM', stop);
   process.on('SIGINT', stop);
+}
+
+/** A crash: logged, and what the log still buffers written out, before exiting 1. */
+function exitOnCrash(logger: ReturnType<typeof createLogger>): void {
+  process.on('uncaughtException', (error, origin) => {
+    logger.fatal({ err: error, origin }, 'crashed');
+    flushLogSync(logger);
+    process.exit(1);
+  });
 }
 
 main();
