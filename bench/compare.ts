@@ -3,7 +3,7 @@ import { runLoad } from './load.js';
 import { MessagePool } from './message-pool.js';
 import { cpuSeconds, memoryMiB } from './proc-stats.js';
 import { SampledCheck } from './sampled-check.js';
-import { startServer, type ServerProcess } from './server-process.js';
+import { startServer, summarizeLog, type LogSummary, type ServerProcess } from './server-process.js';
 import { SERVER_ARGS, SERVERS_DIR, TARGETS, type ServerName, type Target } from './targets.js';
 
 export interface CompareSettings {
@@ -37,7 +37,7 @@ export interface TargetResult {
   readonly warmupErrors: number;
   peakRssMiB: number;
   readonly problems: string[];
-  serverLog: { lines: number; tail: string[] };
+  serverLog: LogSummary;
 }
 
 const CHECK_EVERY = 50;
@@ -78,9 +78,16 @@ async function measure(
  */
 export async function compare(settings: CompareSettings, log: (line: string) => void): Promise<TargetResult[]> {
   const servers = new Map<ServerName, ServerProcess>();
+  let results: TargetResult[];
   try {
     for (const name of Object.keys(SERVER_ARGS) as ServerName[]) {
-      const server = await startServer(name, SERVER_ARGS[name], { pin: settings.pin, cwd: SERVERS_DIR });
+      // Ours with `.env.example` (the default LOG_LEVEL among it), the peers with their defaults.
+      const server = await startServer(name, SERVER_ARGS[name], {
+        pin: settings.pin,
+        cwd: SERVERS_DIR,
+        shipped: name === 'ours',
+        file: name,
+      });
       servers.set(name, server);
       log(`started ${name} (pid ${server.pid}, port ${server.port})`);
     }
@@ -90,19 +97,19 @@ export async function compare(settings: CompareSettings, log: (line: string) => 
       return server;
     };
 
-    const results = new Map<Target, TargetResult>();
+    const byTarget = new Map<Target, TargetResult>();
     const warmRate = new Map<Target, number>();
     const measuredRate = new Map<Target, number>();
     for (const target of TARGETS) {
       const warm = await measure(serverOf(target), target, settings.warmup, settings.connections, 0);
       warmRate.set(target, warm.reqPerSec);
-      results.set(target, {
+      byTarget.set(target, {
         target,
         rounds: [],
         warmupErrors: warm.errors,
         peakRssMiB: 0,
         problems: [...warm.problems],
-        serverLog: { lines: 0, tail: [] },
+        serverLog: { lines: 0, answered: 0, notable: 0, tail: [] },
       });
       log(`warm-up ${target.label}: ${Math.round(warm.reqPerSec)} req/s, ${warm.errors} errors`);
     }
@@ -117,7 +124,7 @@ export async function compare(settings: CompareSettings, log: (line: string) => 
         const poolSize = Math.min(POOL_MAX, Math.ceil(rate * settings.duration) + 2000);
         const m = await measure(serverOf(target), target, settings.duration, settings.connections, poolSize);
         measuredRate.set(target, Math.max(measured ?? 0, m.reqPerSec));
-        const result = results.get(target) as TargetResult;
+        const result = byTarget.get(target) as TargetResult;
         result.rounds.push(m);
         for (const problem of m.problems) if (result.problems.length < 3) result.problems.push(problem);
         log(
@@ -129,13 +136,15 @@ export async function compare(settings: CompareSettings, log: (line: string) => 
       }
     }
 
-    for (const result of results.values()) {
-      const server = serverOf(result.target);
-      result.peakRssMiB = memoryMiB(server.pid, 'VmHWM');
-      result.serverLog = server.output;
-    }
-    return [...results.values()];
+    for (const result of byTarget.values()) result.peakRssMiB = memoryMiB(serverOf(result.target).pid, 'VmHWM');
+    results = [...byTarget.values()];
   } finally {
     await Promise.all([...servers.values()].map((server) => server.stop()));
   }
+  // Read once every server has stopped (and flushed what it still held).
+  for (const result of results) {
+    const server = servers.get(result.target.server);
+    if (server !== undefined) result.serverLog = await summarizeLog(server.logFile);
+  }
+  return results;
 }

@@ -1,5 +1,6 @@
 import os from 'node:os';
 import type { CompareSettings, TargetResult } from './compare.js';
+import { shippedSummary } from './settings.js';
 
 /** One target's line: medians over the rounds, the peak RSS, errors summed. */
 export interface Row {
@@ -135,9 +136,14 @@ export function renderReport(
   };
   const verdicts = budgets(row);
   const problems = results.flatMap((r) => r.problems.map((p) => `- ${r.target.label}: ${p}`));
+  // A server serves both modes, so its log is shown once, under its plaintext target.
   const logs = results
-    .filter((r) => r.serverLog.lines > 0)
-    .map((r) => `- ${r.target.label}: ${r.serverLog.lines} lines, last: ${r.serverLog.tail.at(-1) ?? ''}`);
+    .filter((r) => !r.target.safe && r.serverLog.lines > 0)
+    .map(
+      (r) =>
+        `- ${r.target.server}: ${r.serverLog.lines} lines, ${r.serverLog.answered} "message answered", ${r.serverLog.notable} warnings or other output` +
+        (r.serverLog.tail.length > 0 ? `; last: ${r.serverLog.tail.at(-1) ?? ''}` : ''),
+    );
   const markdown = [
     '# Benchmark: ours vs node-webot (wechat 2.1), co-wechat 2.4 and bare node:http',
     '',
@@ -145,6 +151,8 @@ export function renderReport(
     `- machine: ${machineLine()}`,
     `- settings: ${settings.rounds} round(s) × ${settings.duration} s per target, interleaved, after ${settings.warmup} s warm-up per target; ` +
       `${settings.connections} connections, no pipelining, autocannon on 127.0.0.1`,
+    `- configuration: ours as shipped, with \`.env.example\` (${shippedSummary()}), its stdout and stderr written to a file ` +
+      '(bench/results/logs/), as a service under systemd; the peers with their defaults; NODE_ENV=production for all',
     `- pinning: ${settings.pin ? 'servers on core 1, load generator on core 0 (taskset)' : 'none (fewer than 2 cores or no taskset)'}`,
     '- load: POST of a signed text message with Chinese Content and a fresh MsgId per request; safe mode encrypted (AES-256-CBC) with msg_signature',
     "- checks: every response's status; the first 20 and every 50th reply opened and checked (parties swapped, Content echoed; safe mode: MsgSignature, decrypted, AppID)",
@@ -158,7 +166,7 @@ export function renderReport(
     '',
     ...verdicts.map((v) => v.line),
     ...(problems.length > 0 ? ['', '## Problems seen', '', ...problems] : []),
-    ...(logs.length > 0 ? ['', '## Server output', '', ...logs] : []),
+    ...(logs.length > 0 ? ['', '## Server logs', '', ...logs] : []),
     '',
   ].join('\n');
   return { markdown, pass: verdicts.every((v) => v.pass), errors: rows.reduce((sum, r) => sum + r.errors, 0) };

@@ -1,6 +1,9 @@
-import { spawn, type ChildProcess } from 'node:child_process';
+import { spawn } from 'node:child_process';
+import { closeSync, createReadStream, mkdirSync, openSync, readFileSync } from 'node:fs';
 import { connect, createServer } from 'node:net';
+import { createInterface } from 'node:readline';
 import { setTimeout as sleep } from 'node:timers/promises';
+import { fileURLToPath } from 'node:url';
 import { serverEnv } from './settings.js';
 
 /** The core servers run on; the load generator has core 0. */
@@ -10,10 +13,22 @@ export interface ServerProcess {
   readonly name: string;
   readonly pid: number;
   readonly port: number;
-  /** Lines the server wrote to stdout/stderr (warnings, errors), and the last few of them. */
-  readonly output: { lines: number; tail: string[] };
+  /** Where its stdout and stderr go, as a service's log under systemd. */
+  readonly logFile: string;
   stop(): Promise<void>;
 }
+
+/** What a server wrote to its log. */
+export interface LogSummary {
+  readonly lines: number;
+  /** Our server's one line per message. */
+  readonly answered: number;
+  /** Lines that are not pino lines below `warn` (warnings, errors, anything else), and the last few. */
+  readonly notable: number;
+  readonly tail: string[];
+}
+
+export const LOGS_DIR = fileURLToPath(new URL('./results/logs/', import.meta.url));
 
 /** A port free on 127.0.0.1 right now. */
 export function freePort(): Promise<number> {
@@ -38,38 +53,67 @@ function accepts(port: number): Promise<boolean> {
   });
 }
 
-function collectOutput(child: ChildProcess, output: { lines: number; tail: string[] }): void {
-  const take = (chunk: Buffer): void => {
-    for (const line of chunk.toString('utf8').split('\n')) {
-      if (line.trim() === '') continue;
-      output.lines += 1;
-      output.tail.push(line.slice(0, 300));
-      if (output.tail.length > 5) output.tail.shift();
+const WARN = 40;
+
+function isNotable(line: string): boolean {
+  if (!line.startsWith('{')) return true;
+  try {
+    const level = (JSON.parse(line) as { level?: unknown }).level;
+    return typeof level !== 'number' || level >= WARN;
+  } catch {
+    return true;
+  }
+}
+
+/** Reads a server's log after it stopped: how many lines, messages answered, and what stood out. */
+export async function summarizeLog(logFile: string): Promise<LogSummary> {
+  let lines = 0;
+  let answered = 0;
+  let notable = 0;
+  const tail: string[] = [];
+  for await (const line of createInterface({ input: createReadStream(logFile), crlfDelay: Infinity })) {
+    if (line.trim() === '') continue;
+    lines += 1;
+    if (line.includes('"msg":"message answered"')) answered += 1;
+    else if (isNotable(line)) {
+      notable += 1;
+      tail.push(line.slice(0, 300));
+      if (tail.length > 5) tail.shift();
     }
-  };
-  child.stdout?.on('data', take);
-  child.stderr?.on('data', take);
+  }
+  return { lines, answered, notable, tail };
+}
+
+function lastLines(logFile: string): string {
+  try {
+    return readFileSync(logFile, 'utf8').trim().split('\n').slice(-5).join(' | ');
+  } catch {
+    return '';
+  }
 }
 
 /**
  * Starts `node <args>` pinned to the server core (when `pin`), with the benchmark's
- * configuration and `extraEnv`, and waits (at most 20 s) until it accepts connections.
+ * configuration (`.env.example` too when `shipped`) and `extraEnv`, its output going to
+ * `LOGS_DIR/<file>.log`, and waits (at most 20 s) until it accepts connections.
  */
 export async function startServer(
   name: string,
   args: readonly string[],
-  options: { pin: boolean; cwd: string; extraEnv?: NodeJS.ProcessEnv },
+  options: { pin: boolean; cwd: string; shipped: boolean; file: string; extraEnv?: NodeJS.ProcessEnv },
 ): Promise<ServerProcess> {
   const port = await freePort();
   const command = options.pin ? 'taskset' : process.execPath;
   const commandArgs = options.pin ? ['-c', SERVER_CORE, process.execPath, ...args] : [...args];
+  mkdirSync(LOGS_DIR, { recursive: true });
+  const logFile = `${LOGS_DIR}${options.file}.log`;
+  const fd = openSync(logFile, 'w');
   const child = spawn(command, commandArgs, {
     cwd: options.cwd,
-    env: { ...serverEnv(port), ...options.extraEnv },
-    stdio: ['ignore', 'pipe', 'pipe'],
+    env: { ...serverEnv(port, { shipped: options.shipped }), ...options.extraEnv },
+    stdio: ['ignore', fd, fd],
   });
-  const output = { lines: 0, tail: [] as string[] };
-  collectOutput(child, output);
+  closeSync(fd);
   let exited = false;
   const exit = new Promise<void>((resolve) => child.once('exit', () => resolve()));
   void exit.then(() => (exited = true));
@@ -78,7 +122,7 @@ export async function startServer(
   while (!(await accepts(port))) {
     if (exited || Date.now() > deadline) {
       child.kill('SIGKILL');
-      throw new Error(`${name} did not start listening on ${port}: ${output.tail.join(' | ') || 'no output'}`);
+      throw new Error(`${name} did not start listening on ${port}: ${lastLines(logFile) || 'no output'}`);
     }
     await sleep(100);
   }
@@ -89,7 +133,7 @@ export async function startServer(
     name,
     pid,
     port,
-    output,
+    logFile,
     async stop() {
       if (exited) return;
       child.kill('SIGTERM');

@@ -1,3 +1,6 @@
+import dotenv from 'dotenv';
+import { readFileSync } from 'node:fs';
+
 /** The account every benchmark target is configured with, and where the webhook lives. */
 export const TOKEN = 'bench-token';
 export const AES_KEY = 'abcdefghijklmnopqrstuvwxyz0123456789ABCDEFG';
@@ -6,17 +9,33 @@ export const APP_ID = 'wxbenchappid000001';
 export const ACCOUNT = 'gh_benchaccount01';
 export const WECHAT_PATH = '/wechat';
 
-/** The environment every target server is started with (plus PORT). */
-export function serverEnv(port: number): NodeJS.ProcessEnv {
+/**
+ * What a user who copies `.env.example` to `.env` runs with: the reply deadline, the
+ * retry memory and the log level (one line per message) among it. Only our server reads
+ * these variables; the peers run with their own defaults.
+ */
+const SHIPPED: Readonly<Record<string, string>> = dotenv.parse(readFileSync(new URL('../.env.example', import.meta.url)));
+
+/**
+ * The environment a target server is started with: the account and address (plus
+ * PORT), over `.env.example` for our server (`shipped`), over this process's environment.
+ */
+export function serverEnv(port: number, { shipped }: { shipped: boolean }): NodeJS.ProcessEnv {
   return {
     ...process.env,
+    ...(shipped ? SHIPPED : {}),
     WECHAT_TOKEN: TOKEN,
     WECHAT_ENCODING_AES_KEY: AES_KEY,
     WECHAT_APPID: APP_ID,
     WECHAT_PATH,
     PORT: String(port),
     HOST: '127.0.0.1',
-    LOG_LEVEL: 'warn',
     NODE_ENV: 'production',
   };
+}
+
+/** What the report says our server ran with. */
+export function shippedSummary(): string {
+  const shown = ['LOG_LEVEL', 'REPLY_TIMEOUT_MS', 'RETRY_MEMORY_MB', 'REDIS_URL'];
+  return shown.map((name) => `${name}=${SHIPPED[name] ?? '(unset)'}`).join(', ');
 }

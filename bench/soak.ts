@@ -1,3 +1,4 @@
+import { relative } from 'node:path';
 import { setTimeout as sleep } from 'node:timers/promises';
 import { runLoad, type LoadResult } from './load.js';
 import type { Outgoing } from './messages.js';
@@ -5,9 +6,10 @@ import type { BenchOptions } from './options.js';
 import { memoryMiB } from './proc-stats.js';
 import { replyProblem } from './reply-check.js';
 import { machineLine } from './report.js';
-import { freePort, startServer } from './server-process.js';
+import { freePort, startServer, summarizeLog } from './server-process.js';
 import { SoakMix, type SoakMessage } from './soak-messages.js';
-import { SERVERS_DIR } from './targets.js';
+import { shippedSummary } from './settings.js';
+import { ROOT, SERVERS_DIR } from './targets.js';
 
 interface HandlerRuns {
   total: number;
@@ -29,6 +31,8 @@ export async function soak(options: BenchOptions, pin: boolean, log: (line: stri
   const server = await startServer('ours (counting)', [COUNTING_SERVER], {
     pin,
     cwd: SERVERS_DIR,
+    shipped: true,
+    file: 'ours-soak',
     extraEnv: { CONTROL_PORT: String(controlPort) },
   });
   log(
@@ -87,6 +91,7 @@ export async function soak(options: BenchOptions, pin: boolean, log: (line: stri
     await server.stop();
   }
 
+  const serverLog = await summarizeLog(server.logFile);
   const errors = result.errors + result.non2xx + wrong + differing;
   const growth = endRss / warmRss - 1;
   const verdicts = [
@@ -122,7 +127,9 @@ export async function soak(options: BenchOptions, pin: boolean, log: (line: stri
       `(${((mix.retries / (mix.distinct + mix.retries)) * 100).toFixed(0)}% of requests); every reply checked`,
     `- RSS every 5 s (MiB): ${rss.map((s) => `${s.at.toFixed(0)}s ${s.mib.toFixed(1)}`).join(', ')}; peak (VmHWM) ${peakRss.toFixed(1)} MiB`,
     `- RSS over the second half (a leak shows here, warm-up does not): ${secondHalf}`,
-    `- server output: ${server.output.lines} lines${server.output.tail.length > 0 ? `, last: ${server.output.tail.at(-1)}` : ''}`,
+    `- configuration: \`.env.example\` (${shippedSummary()}), stdout and stderr to ${relative(ROOT, server.logFile)}`,
+    `- server log: ${serverLog.lines} lines, ${serverLog.answered} "message answered", ${serverLog.notable} warnings or other output` +
+      (serverLog.tail.length > 0 ? `; last: ${serverLog.tail.at(-1) ?? ''}` : ''),
     '',
     '## Verdict',
     '',

@@ -4,31 +4,18 @@ import { createApp } from './app.js';
 import { loadConfig, type Config } from './config.js';
 import { ConfigError } from './errors.js';
 import { writeDotenvOnFirstRun } from './first-run.js';
-import { createLogger } from './logger.js';
+import { createLogger, flushLog, flushLogSync } from './logger.js';
 import { configurationWarnings, nextSteps } from './start-up-advice.js';
 
 /** Start-up: load the configuration, create the app, listen, and shut down cleanly. */
 function main(): void {
   dotenv.config({ quiet: true });
   firstRun();
-  let config: Config;
-  try {
-    config = loadConfig(process.env);
-  } catch (error) {
-    if (!(error instanceof ConfigError)) throw error;
-    process.stderr.write(`Configuration error: ${error.message}\n`);
-    process.exit(1);
-  }
-
+  const config = exitOnConfigError(() => loadConfig(process.env));
   const logger = createLogger(config.logLevel);
-  let app: ReturnType<typeof createApp>;
-  try {
-    app = createApp(config, { logger });
-  } catch (error) {
-    if (!(error instanceof ConfigError)) throw error;
-    process.stderr.write(`Configuration error: ${error.message}\n`);
-    process.exit(1);
-  }
+  exitOnCrash(logger);
+  // The replies file is read here: a file that does not validate is a configuration error too.
+  const app = exitOnConfigError(() => createApp(config, { logger }));
   const server = app.listen(config.port, config.host);
   server.on('error', (error: NodeJS.ErrnoException) => {
     process.stderr.write(`${listenProblem(error, config)}\n`);
@@ -39,6 +26,17 @@ function main(): void {
     adviseAfterListening(config, logger);
   });
   stopOnSignals(server, logger, () => app.shutdown());
+}
+
+/** Runs `make`; a ConfigError becomes its one line on stderr and exit status 1. */
+function exitOnConfigError<T>(make: () => T): T {
+  try {
+    return make();
+  } catch (error) {
+    if (!(error instanceof ConfigError)) throw error;
+    process.stderr.write(`Configuration error: ${error.message}\n`);
+    process.exit(1);
+  }
 }
 
 /** In a terminal, on a fresh clone: write .env with a new token, say so, and load it. */
@@ -85,17 +83,27 @@ function stopOnSignals(server: Server, logger: ReturnType<typeof createLogger>, 
     server.close(() => {
       void release().finally(() => {
         logger.info('stopped');
-        process.exit(0);
+        void flushLog(logger).then(() => process.exit(0));
       });
     });
     server.closeIdleConnections();
     setTimeout(() => {
       logger.warn('in-flight requests did not finish within 10 s; exiting');
+      flushLogSync(logger);
       process.exit(0);
     }, 10_000).unref();
   };
   process.on('SIGTERM', stop);
   process.on('SIGINT', stop);
+}
+
+/** A crash: logged, and what the log still buffers written out, before exiting 1. */
+function exitOnCrash(logger: ReturnType<typeof createLogger>): void {
+  process.on('uncaughtException', (error, origin) => {
+    logger.fatal({ err: error, origin }, 'crashed');
+    flushLogSync(logger);
+    process.exit(1);
+  });
 }
 
 main();

@@ -1,3 +1,4 @@
+import { stripVTControlCharacters } from 'node:util';
 import assert from 'node:assert/strict';
 import { spawn, spawnSync } from 'node:child_process';
 import { copyFileSync, existsSync, mkdtempSync, readFileSync, statSync } from 'node:fs';
@@ -40,7 +41,8 @@ describe('first run: npm start on a fresh clone', () => {
         stdio: ['pipe', 'pipe', 'pipe'],
       });
       let output = '';
-      child.stdout.on('data', (chunk: Buffer) => (output += chunk.toString('utf8')));
+      // Logs are coloured in a terminal: read them as a person sees them.
+      child.stdout.on('data', (chunk: Buffer) => (output += stripVTControlCharacters(chunk.toString('utf8'))));
       const exited = new Promise((resolve) => child.once('exit', resolve));
       try {
         const deadline = Date.now() + 20_000;
