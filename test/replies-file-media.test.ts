@@ -36,6 +36,15 @@ function repliesWithMedia(text = FILE): string {
   return join(directory, 'replies.yaml');
 }
 
+async function until(condition: () => Promise<boolean>, what: string): Promise<void> {
+  const deadline = Date.now() + 8000;
+  while (!(await condition())) {
+    if (Date.now() > deadline) assert.fail(`timed out waiting for ${what}`);
+    await new Promise((resolve) => setTimeout(resolve, 25));
+  }
+}
+const healthz = async (app: RunningApp): Promise<number> => (await fetch(`${app.url}/healthz`)).status;
+
 const mediaIdOf = (reply: Record<string, unknown>): unknown => (reply.Image as { MediaId?: unknown } | undefined)?.MediaId;
 const logo = (app: RunningApp) => exchange(app.url, textXml('logo'));
 
@@ -140,8 +149,7 @@ describe('the first uses of a file', () => {
       const late = await postToWebhook(app.url, textXml('logo'));
       assert.equal(await late.text(), 'success');
       assert.equal(fake.count('/cgi-bin/message/custom/send'), 0);
-      const deadline = Date.now() + 8000;
-      while (fake.count('/cgi-bin/message/custom/send') === 0 && Date.now() < deadline) await new Promise((r) => setTimeout(r, 25));
+      await until(async () => fake.count('/cgi-bin/message/custom/send') > 0, 'the customer-service message');
       const [sent] = fake.callsTo('/cgi-bin/message/custom/send');
       const body = sent?.body as { msgtype?: string; image?: { media_id?: string } } | undefined;
       assert.equal(body?.msgtype, 'image');
@@ -163,12 +171,7 @@ describe('two instances sharing Redis', { skip: !redisServerAvailable() }, () =>
       startApp({ ...env, REPLIES_FILE: repliesWithMedia() }),
     ]);
     try {
-      const deadline = Date.now() + 8000;
-      while (Date.now() < deadline) {
-        const statuses = await Promise.all(instances.map(async (app) => (await fetch(`${app.url}/healthz`)).status));
-        if (statuses.every((status) => status === 200)) break;
-        await new Promise((r) => setTimeout(r, 25));
-      }
+      await until(async () => (await Promise.all(instances.map(healthz))).every((status) => status === 200), 'Redis ready');
       fake.on(UPLOAD, { delayMs: 300 });
       const replies = await Promise.all(Array.from({ length: 20 }, (_, i) => logo(instances[i % 2]!)));
       assert.equal(fake.count(UPLOAD), 1);
@@ -183,6 +186,14 @@ describe('two instances sharing Redis', { skip: !redisServerAvailable() }, () =>
       } finally {
         client.disconnect();
       }
+
+      // Redis gone: each instance keeps its own media ids, and still answers with the image.
+      await redis.stop();
+      await until(async () => (await healthz(instances[0]!)) === 503, 'Redis seen down');
+      assert.match(String(mediaIdOf(await logo(instances[0]!))), /^MEDIA_ID_/);
+      assert.equal(fake.count(UPLOAD), 2);
+      assert.match(String(mediaIdOf(await logo(instances[0]!))), /^MEDIA_ID_/);
+      assert.equal(fake.count(UPLOAD), 2);
     } finally {
       await Promise.all(instances.map((app) => app.close()));
       await fake.stop();
