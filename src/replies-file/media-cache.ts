@@ -80,7 +80,9 @@ export function createMediaCache({ upload, store, logger, now = Date.now }: Medi
     if (known?.signature === signature) return known.key;
     const key = readFile(path).then((bytes) => `${type}:${createHash('sha256').update(bytes).digest('hex')}`);
     hashes.set(path, { signature, key });
-    key.catch(() => hashes.delete(path));
+    key.catch(() => {
+      if (hashes.get(path)?.key === key) hashes.delete(path);
+    });
     return key;
   }
 
