@@ -10,7 +10,11 @@ import { createRedisTokenStore } from './redis/redis-token-store.js';
 import { createRedisSeenSignatures } from './redis/redis-seen-signatures.js';
 import { createRedisUsedStates } from './redis/redis-used-states.js';
 import { createMemoryUsedStates, type UsedStates } from './http/used-states.js';
+import { uploadMedia, type MediaFile, type MediaType } from './api/media.js';
+import { createMediaCache, createMemoryMediaIdStore, type MediaIdStore } from './replies-file/media-cache.js';
+import { createRedisMediaIdStore } from './redis/redis-media-ids.js';
 import {
+  mediaIdStoreWithFallback,
   retryStoreWithFallback,
   seenSignaturesWithFallback,
   tokenStoreWithFallback,
@@ -68,6 +72,7 @@ export function createServices(config: Config, options: ServiceOptions = {}): Se
   let seenSignatures: SeenSignatures = createMemorySeenSignatures();
   const now = options.now ?? Date.now;
   let usedStates: UsedStates = createMemoryUsedStates({ now });
+  let mediaIds: MediaIdStore = createMemoryMediaIdStore();
   let shutdown = async (): Promise<void> => undefined;
   if (config.redisUrl !== undefined) {
     // Many instances, one token, one ticket and one retry memory; the process's own while Redis is down.
@@ -80,14 +85,19 @@ export function createServices(config: Config, options: ServiceOptions = {}): Se
     retryStore = retryStoreWithFallback(redis, sharedRetries, retryStore);
     seenSignatures = seenSignaturesWithFallback(redis, createRedisSeenSignatures(redis), createMemorySeenSignatures());
     usedStates = usedStatesWithFallback(redis, createRedisUsedStates(redis), usedStates);
+    mediaIds = mediaIdStoreWithFallback(redis, createRedisMediaIdStore(redis), mediaIds);
     shutdown = () => {
       sharedRetries.close();
       return redis.close();
     };
   }
   const api = createWeChatApi(config, { store: tokenStore, ticketStore, now: options.now, logger });
+  // The replies file's own images, voices and videos: uploaded once, their media ids shared.
+  const client = api?.client;
+  const upload = client === undefined ? undefined : (type: MediaType, file: MediaFile) => uploadMedia(client, type, file);
+  const media = createMediaCache({ upload, store: mediaIds, logger, now });
   const responder = createResponder({
-    router: withRepliesFile(options.router ?? createReplyRouter(), replies),
+    router: withRepliesFile(options.router ?? createReplyRouter(), replies, media),
     defaultRules: options.defaultRules ?? true,
     fallbackReply: config.fallbackReply,
     timeoutMs: config.replyTimeoutMs,

@@ -1,6 +1,7 @@
 import assert from 'node:assert/strict';
 import { describe, it } from 'node:test';
 import { compileKeywords, fillGroups, foldAscii } from '../src/replies-file/match-keywords.js';
+import type { Reply } from '../src/protocol/reply-types.js';
 import type { KeywordRule } from '../src/replies-file/schema.js';
 
 const reply = (content: string) => ({ type: 'text' as const, content });
@@ -8,7 +9,7 @@ const reply = (content: string) => ({ type: 'text' as const, content });
 function matcher(rules: KeywordRule[]) {
   return compileKeywords(rules, (index) => {
     const value = rules[index]!.reply;
-    return typeof value === 'string' ? reply(value) : value;
+    return typeof value === 'string' ? reply(value) : (value as Reply | null);
   });
 }
 const answer = (rules: KeywordRule[], content: string) => {

@@ -2,7 +2,7 @@ import assert from 'node:assert/strict';
 import { spawn } from 'node:child_process';
 import { mkdtempSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
-import { join } from 'node:path';
+import { dirname, join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { describe, it } from 'node:test';
 import { parseReplies } from '../src/replies-file/load.js';
@@ -77,11 +77,10 @@ describe('npm run replies -- check', () => {
       ':9: keywords[2]: a rule needs one of exact, contains or regex',
       ':10: keywords[3].regex: does not compile: Invalid regular expression: /^订单(\\d+/u: Unterminated group',
       ':13: keywords[4].reply.type: type must be one of text, image, voice, video, music, news',
-      ':16: keywords[5].reply.mediaId: is missing',
+      ':16: keywords[5].reply.mediaId: is missing (or give a file to upload)',
       ':19: keywords[6].reply.articles[0].title: is missing',
       ':20: keywords[7].exact: keywords are text or a list of text (put numbers in quotes)',
-      ':23: keywords[8].reply.mediaId: is missing',
-      ':23: keywords[8].reply.file: unknown key',
+      `:23: keywords[8].reply.file: media/logo.png: no such file (looked for ${join(dirname(file), 'media', 'logo.png')})`,
       ':25: click.K: a reply is text, null (no reply), or an object with a type',
     ]);
   });

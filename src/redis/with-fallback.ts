@@ -5,6 +5,8 @@ import type { MemorySeenSignatures, SeenSignatures } from '../replies/seen-signa
 import type { HealthCheck } from '../http/health.js';
 import type { UsedStates } from '../http/used-states.js';
 import type { SharedRetryStore } from './redis-retry-store.js';
+import type { MediaIdStore } from '../replies-file/media-cache.js';
+import { MediaLockTimeoutError } from './redis-media-ids.js';
 
 /**
  * Calls `shared` while it is healthy, and `local` while it is not or when a call to it
@@ -109,4 +111,26 @@ export function seenSignaturesWithFallback(health: HealthCheck, shared: SeenSign
 export function usedStatesWithFallback(health: HealthCheck, shared: UsedStates, local: UsedStates): UsedStates {
   const call = fallback(health, shared, local);
   return { claim: (state, ttlMs) => call(async (store) => store.claim(state, ttlMs)) };
+}
+
+/** The replies file's media ids in Redis while it answers, in the process otherwise. */
+export function mediaIdStoreWithFallback(health: HealthCheck, shared: MediaIdStore, local: MediaIdStore): MediaIdStore {
+  const call = fallback(health, shared, local);
+  return {
+    read: (key) => call((store) => store.read(key)),
+    write: (key, entry) => call((store) => store.write(key, entry)),
+    exclusive(key, work) {
+      if (!health.healthy()) return local.exclusive(key, work);
+      // As for the token: fall back when Redis failed, never when the upload did (that would upload twice).
+      let ran = false;
+      const tracked = () => {
+        ran = true;
+        return work();
+      };
+      return shared.exclusive(key, tracked).catch((error: unknown) => {
+        if (ran || error instanceof MediaLockTimeoutError) throw error;
+        return local.exclusive(key, work);
+      });
+    },
+  };
 }

@@ -2,30 +2,44 @@ import type { IncomingMessage } from '../protocol/message-types.js';
 import type { Reply } from '../protocol/reply-types.js';
 import type { HandlerResult } from '../replies/router.js';
 import { compileKeywords } from './match-keywords.js';
+import { prepareReply, type MediaIds, type PreparedReply } from './media-files.js';
 import type { FileReply, RepliesFileData } from './schema.js';
 
 /** A validated replies file, ready to answer; immutable, so a reload swaps it whole. */
 export interface CompiledReplies {
-  /** The file's answer to a message, or undefined to leave it to the default rules. */
-  answer(message: IncomingMessage): HandlerResult;
+  /**
+   * The file's answer to a message, or undefined to leave it to the default rules. A
+   * reply naming a file waits for its media id from `media`; without one, or when the
+   * upload fails (logged by `media`), it answers null: WeChat gets `success`.
+   */
+  answer(message: IncomingMessage, media?: MediaIds): HandlerResult | Promise<HandlerResult>;
   /** `12 keyword rules, 3 scenes, 4 menu keys` */
   readonly summary: string;
 }
 
 const SCENE_PREFIX = 'qrscene_';
 
-function toReply(reply: FileReply): Reply | null {
-  return typeof reply === 'string' ? { type: 'text', content: reply } : reply;
-}
-
-/** A name → reply table; `Object.hasOwn` so that `toString` is not a menu key. */
-function table(entries: Record<string, FileReply> | undefined): ReadonlyMap<string, Reply | null> {
-  return new Map(Object.entries(entries ?? {}).map(([name, reply]) => [name, toReply(reply)]));
-}
-
 const plural = (count: number, one: string, many: string): string => `${count} ${count === 1 ? one : many}`;
 
 export function compileReplies(data: RepliesFileData): CompiledReplies {
+  /** The replies still waiting for a file's media id, by identity (the matcher hands them back as they are). */
+  const needsMedia = new Map<Reply, NonNullable<PreparedReply['media']>>();
+  function toReply(reply: FileReply): Reply | null {
+    if (reply === null || typeof reply === 'string') return reply === null ? null : { type: 'text', content: reply };
+    const prepared = prepareReply(reply);
+    if (prepared.media !== undefined) needsMedia.set(prepared.reply, prepared.media);
+    return prepared.reply;
+  }
+  /** A name → reply table. */
+  const table = (entries: Record<string, FileReply> | undefined): ReadonlyMap<string, Reply | null> =>
+    new Map(Object.entries(entries ?? {}).map(([name, reply]) => [name, toReply(reply)]));
+  function withMedia(found: HandlerResult, media: MediaIds | undefined): HandlerResult | Promise<HandlerResult> {
+    const wanted = found === null || found === undefined ? undefined : needsMedia.get(found);
+    if (wanted === undefined) return found;
+    if (media === undefined) return null;
+    return media.mediaIdOf(wanted.ref).then(wanted.fill, () => null);
+  }
+
   const rules = data.keywords ?? [];
   const keywords = compileKeywords(rules, (index) => toReply(rules[index]!.reply));
   const scenes = table(data.scenes);
@@ -34,7 +48,7 @@ export function compileReplies(data: RepliesFileData): CompiledReplies {
   const subscribe = data.subscribe === undefined ? undefined : toReply(data.subscribe);
   const otherwise = data.message === undefined ? undefined : toReply(data.message);
 
-  function answer(message: IncomingMessage): HandlerResult {
+  function find(message: IncomingMessage): HandlerResult {
     if (message.MsgType !== 'event') {
       if (message.MsgType === 'text' && !('unknown' in message)) {
         const found = keywords.match(message.Content);
@@ -57,6 +71,8 @@ export function compileReplies(data: RepliesFileData): CompiledReplies {
         return undefined;
     }
   }
+
+  const answer = (message: IncomingMessage, media?: MediaIds) => withMedia(find(message), media);
 
   const summary = [
     plural(rules.length, 'keyword rule', 'keyword rules'),

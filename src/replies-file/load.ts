@@ -1,6 +1,7 @@
 import { readFileSync } from 'node:fs';
-import { extname } from 'node:path';
+import { dirname, extname } from 'node:path';
 import { isMap, isPair, isScalar, isSeq, LineCounter, parseDocument, type Document, type Node } from 'yaml';
+import { resolveMediaFiles } from './media-files.js';
 import { placeOf, problemsFrom, type Problem } from './problems.js';
 import { REPLIES_FILE, type RepliesFileData } from './schema.js';
 
@@ -24,7 +25,10 @@ export function loadRepliesFile(file: string): LoadResult {
   return { ...parseReplies(source, file), missing: false } as LoadResult;
 }
 
-/** Validates the text of a replies file; `name` is how problems name the file. */
+/**
+ * Validates the text of a replies file; `name` is how problems name the file, and the
+ * media files its replies name are relative to it (absolute in the data returned).
+ */
 export function parseReplies(source: string, name: string): LoadResult {
   const fail = (problems: string[]): LoadResult => ({ ok: false, missing: false, problems });
   const lines = new LineCounter();
@@ -41,9 +45,11 @@ export function parseReplies(source: string, name: string): LoadResult {
   }
   // An empty file (or one of comments only) says nothing: the default rules answer.
   const value: unknown = document.contents === null ? {} : document.toJS();
+  const media = resolveMediaFiles(value, dirname(name));
   const result = REPLIES_FILE.safeParse(value);
-  if (result.success) return { ok: true, data: result.data };
-  const located = problemsFrom(result.error.issues).map((problem) => locate(problem, document, lines, name));
+  if (result.success && media.length === 0) return { ok: true, data: result.data };
+  const problems = [...(result.success ? [] : problemsFrom(result.error.issues)), ...media];
+  const located = problems.map((problem) => locate(problem, document, lines, name));
   // In file order, as an owner reads it; the sort is stable for problems on one line.
   return fail(located.sort((a, b) => a.line - b.line).map((problem) => problem.text));
 }

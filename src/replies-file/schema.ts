@@ -3,7 +3,8 @@ import type { Reply } from '../protocol/reply-types.js';
 
 /**
  * The replies file's schema: the console's auto-replies as data. A reply object has the
- * handler API's shape (src/protocol/reply-types.ts); `satisfies` below keeps the two in step.
+ * handler API's shape (src/protocol/reply-types.ts), where a `file` may stand for a `mediaId`;
+ * `satisfies` below keeps the two in step.
  */
 
 /** zod's message for a value of the wrong kind, or for a required one left out. */
@@ -15,22 +16,40 @@ const orMissing =
 const text = (what: string) => z.string({ error: orMissing(`${what} must be text (put numbers in quotes)`) });
 
 const TEXT = z.strictObject({ type: z.literal('text'), content: text('content') });
-const IMAGE = z.strictObject({ type: z.literal('image'), mediaId: text('mediaId') });
-const VOICE = z.strictObject({ type: z.literal('voice'), mediaId: text('mediaId') });
-const VIDEO = z.strictObject({
-  type: z.literal('video'),
-  mediaId: text('mediaId'),
-  title: text('title').optional(),
-  description: text('description').optional(),
-});
-const MUSIC = z.strictObject({
-  type: z.literal('music'),
-  title: text('title').optional(),
-  description: text('description').optional(),
-  musicUrl: text('musicUrl').optional(),
-  hqMusicUrl: text('hqMusicUrl').optional(),
-  thumbMediaId: text('thumbMediaId'),
-});
+
+/** A media id, or a local `file` uploaded on first use (media-files.ts): one of the two. */
+const oneOf =
+  (id: string, file: string) =>
+  (reply: Record<string, unknown>, context: z.core.$RefinementCtx): void => {
+    if (reply[id] !== undefined && reply[file] !== undefined) {
+      context.addIssue({ code: 'custom', path: [file], message: `give ${id} or ${file}, not both` });
+    } else if (reply[id] === undefined && reply[file] === undefined) {
+      context.addIssue({ code: 'custom', path: [id], message: `is missing (or give a ${file} to upload)` });
+    }
+  };
+const MEDIA = { mediaId: text('mediaId').optional(), file: text('file').optional() };
+
+const IMAGE = z.strictObject({ type: z.literal('image'), ...MEDIA }).superRefine(oneOf('mediaId', 'file'));
+const VOICE = z.strictObject({ type: z.literal('voice'), ...MEDIA }).superRefine(oneOf('mediaId', 'file'));
+const VIDEO = z
+  .strictObject({
+    type: z.literal('video'),
+    ...MEDIA,
+    title: text('title').optional(),
+    description: text('description').optional(),
+  })
+  .superRefine(oneOf('mediaId', 'file'));
+const MUSIC = z
+  .strictObject({
+    type: z.literal('music'),
+    title: text('title').optional(),
+    description: text('description').optional(),
+    musicUrl: text('musicUrl').optional(),
+    hqMusicUrl: text('hqMusicUrl').optional(),
+    thumbMediaId: text('thumbMediaId').optional(),
+    thumbFile: text('thumbFile').optional(),
+  })
+  .superRefine(oneOf('thumbMediaId', 'thumbFile'));
 const ARTICLE = z.strictObject({
   title: text('title'),
   description: text('description').optional(),
@@ -54,8 +73,9 @@ const REPLY_OBJECT = z.discriminatedUnion('type', [TEXT, IMAGE, VOICE, VIDEO, MU
 export const FILE_REPLY = z.union([z.string(), z.null(), REPLY_OBJECT], {
   error: orMissing('a reply is text, null (no reply), or an object with a type'),
 });
-/** Compiling assigns each object to `Reply`, so tsc checks the two shapes agree. */
+/** Compiling turns each object into a `Reply` (media-files.ts), so tsc checks the two shapes agree. */
 export type FileReply = z.infer<typeof FILE_REPLY>;
+export type FileReplyObject = Exclude<FileReply, string | null>;
 
 const NEEDLES = z.union(
   [

@@ -6,10 +6,11 @@ import type { IncomingMessage } from '../protocol/message-types.js';
 import type { HandlerResult } from '../replies/router.js';
 import { compileReplies, type CompiledReplies } from './compile.js';
 import { parseReplies } from './load.js';
+import type { MediaIds } from './media-files.js';
 
 export interface LiveReplies {
   /** The replies file's answer, from the version in force when the message arrived. */
-  answer(message: IncomingMessage): HandlerResult;
+  answer(message: IncomingMessage, media?: MediaIds): HandlerResult | Promise<HandlerResult>;
   /** Stops watching the file. */
   close(): void;
 }
@@ -115,7 +116,7 @@ export function watchRepliesFile(file: string, logger: Logger, options: WatchOpt
   watchFile(path, { persistent: false, interval: pollMs }, polled);
 
   return {
-    answer: (message) => current?.answer(message),
+    answer: (message, media) => current?.answer(message, media),
     close() {
       closed = true;
       if (timer !== undefined) clearTimeout(timer);
