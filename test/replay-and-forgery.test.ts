@@ -102,6 +102,24 @@ describe('replayed and forged messages (plaintext mode)', () => {
     assert.equal(runs.get('forged'), undefined);
   });
 
+  it('another spelling of a seen signature (upper case, a letter latin1 folds onto a digit) is refused', async () => {
+    const query = signedQuery();
+    assert.equal((await postToWebhook(app.url, textXml('spelled'), query)).status, 200);
+    const signature = new URLSearchParams(query).get('signature') ?? '';
+    const letter = /[a-f]/.exec(signature)?.index ?? 0;
+    const respellings = [
+      signature.toUpperCase(),
+      // A letter plus 0x100 (U+0161 for 'a') is the same byte once encoded as latin1.
+      signature.slice(0, letter) + String.fromCharCode(signature.charCodeAt(letter) + 0x100) + signature.slice(letter + 1),
+    ];
+    for (const respelled of respellings) {
+      const forged = new URLSearchParams(query);
+      forged.set('signature', respelled);
+      assert.equal((await postToWebhook(app.url, textXml('respelled'), forged.toString())).status, 403, respelled);
+    }
+    assert.equal(runs.get('respelled'), undefined);
+  });
+
   it('the same request again gets the first answer, and runs the handler once', async () => {
     const query = signedQuery();
     const xml = textXml('retried verbatim');

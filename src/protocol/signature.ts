@@ -9,9 +9,15 @@ export function sign(...parts: string[]): string {
   return hash('sha1', parts.sort().join(''), 'hex');
 }
 
-/** Compares a received signature with the expected one in constant time. */
+const SPELLING = /^[0-9a-f]{40}$/;
+
+/**
+ * Compares a received signature with the expected one in constant time. Only the one
+ * spelling WeChat sends (40 lower-case hex digits) is accepted: another spelling of the
+ * same value (upper case, or a character that latin1 folds onto a digit) would let a
+ * replayed request pass the memory of seen signatures as a new one.
+ */
 export function verifySignature(received: string, ...parts: string[]): boolean {
-  const expected = Buffer.from(sign(...parts), 'latin1');
-  const actual = Buffer.from(received.toLowerCase(), 'latin1');
-  return actual.length === expected.length && timingSafeEqual(actual, expected);
+  if (!SPELLING.test(received)) return false;
+  return timingSafeEqual(Buffer.from(received, 'latin1'), Buffer.from(sign(...parts), 'latin1'));
 }
