@@ -19,7 +19,7 @@ export {
   type ReplyRouter,
 } from './replies/router.js';
 export { defaultReply } from './replies/default-rules.js';
-export { createMemoryRetryStore, type RetryStore, type StoredAnswer, type Claim } from './replies/retry-store.js';
+export { createMemoryRetryStore, NO_REPLY, type RetryStore, type RecordedReply, type Claim } from './replies/retry-store.js';
 
 export type * from './protocol/message-types.js';
 export { isKnownMessage } from './protocol/message-types.js';

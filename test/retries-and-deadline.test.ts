@@ -1,9 +1,6 @@
 import assert from 'node:assert/strict';
 import { after, before, beforeEach, describe, it } from 'node:test';
-import { customMessageBody, splitText } from '../src/api/custom-message.js';
 import type { Reply } from '../src/protocol/reply-types.js';
-import { KeyTable } from '../src/replies/key-table.js';
-import { createMemoryRetryStore } from '../src/replies/retry-store.js';
 import { createReplyRouter } from '../src/replies/router.js';
 import { FakeWeChat } from './helpers/fake-wechat.js';
 import { startApp, type RunningApp } from './helpers/start-app.js';
@@ -178,162 +175,7 @@ describe('WeChat’s retries and the 5-second deadline', () => {
   });
 });
 
-describe('the retry store and customer-service messages', () => {
-  it('the in-memory retry store stays bounded under 200,000 distinct messages', async () => {
-    const store = createMemoryRetryStore({ maxEntries: 10_000 });
-    for (let i = 0; i < 200_000; i++) {
-      const claim = await store.claim(`gh\u0000${i}`);
-      if (claim.first) claim.settle({ contentType: 'text/plain', body: Buffer.from('success') });
-      assert.ok(store.size <= 10_000);
-    }
-    assert.equal(store.size, 10_000);
-  });
-
-  it('never hands a retry bytes other than its first answer, whatever the settle order and sizes (property)', async () => {
-    const fc = (await import('fast-check')).default;
-    await fc.assert(
-      fc.asyncProperty(
-        fc.array(fc.record({ key: fc.integer({ min: 0, max: 40 }), size: fc.integer({ min: 0, max: 400 }), settleLater: fc.boolean() }), {
-          maxLength: 200,
-        }),
-        async (operations) => {
-          const checks: Promise<void>[] = [];
-          const store = createMemoryRetryStore({ maxEntries: 16, maxBytes: 1000 });
-          // The body of each key's latest first delivery, settled or not: what its retries must get.
-          const latest = new Map<string, Buffer>();
-          const unsettled: (() => void)[] = [];
-          let serial = 0;
-          for (const { key, size, settleLater } of operations) {
-            const name = `k${key}`;
-            const claim = store.claim(name);
-            if (claim.first) {
-              const body = Buffer.alloc(size, serial++ % 251);
-              latest.set(name, body);
-              const settle = () => claim.settle({ contentType: 'application/xml; charset=utf-8', body });
-              if (settleLater) unsettled.push(settle);
-              else settle();
-            } else {
-              const expected = latest.get(name);
-              checks.push(
-                claim.answer.then((answer) => {
-                  assert.deepEqual(answer.body, expected);
-                }),
-              );
-            }
-            if (unsettled.length > 3) unsettled.shift()?.();
-            assert.ok(store.size <= 16);
-          }
-          for (const settle of unsettled) settle();
-          await Promise.all(checks);
-        },
-      ),
-      { numRuns: 300 },
-    );
-  });
-
-  it('finds, adds and removes keys exactly as a Map would, long, short and non-ASCII (property)', async () => {
-    const fc = (await import('fast-check')).default;
-    const key = fc.oneof(
-      fc.constantFrom('a', 'b', 'é', '中文', ''),
-      fc.string({ maxLength: 40 }),
-      fc.string({ minLength: 30, maxLength: 80 }),
-    );
-    fc.assert(
-      fc.property(fc.array(fc.tuple(fc.boolean(), key), { maxLength: 300 }), (operations) => {
-        const slots = 8;
-        const table = new KeyTable(slots);
-        const model = new Map<string, number>();
-        for (const [add, name] of operations) {
-          assert.equal(table.find(name), model.get(name) ?? -1, `find ${JSON.stringify(name)}`);
-          if (add && !model.has(name) && model.size < slots) {
-            const used = new Set(model.values());
-            const slot = [...Array(slots).keys()].find((s) => !used.has(s)) as number;
-            table.add(name, slot);
-            model.set(name, slot);
-          } else if (!add && model.has(name)) {
-            table.remove(model.get(name) as number);
-            model.delete(name);
-          }
-          assert.equal(table.size, model.size);
-          for (const [held, slot] of model) assert.equal(table.find(held), slot);
-        }
-      }),
-      { numRuns: 500 },
-    );
-  });
-
-  it('tells apart two keys of one length whose hashes collide', () => {
-    const table = new KeyTable(4);
-    table.add('k1062789', 0); // these two have the same 32-bit FNV-1a hash
-    assert.equal(table.find('k1279192'), -1);
-    table.add('k1279192', 1);
-    assert.deepEqual([table.find('k1062789'), table.find('k1279192')], [0, 1]);
-    table.remove(0);
-    assert.deepEqual([table.find('k1062789'), table.find('k1279192')], [-1, 1]);
-  });
-
-  it('a retry waits for a first answer still running even after the ring forgot its slot', async () => {
-    const store = createMemoryRetryStore({ maxEntries: 2, maxBytes: 1000 });
-    const a = store.claim('a');
-    assert.ok(a.first);
-    for (const key of ['b', 'c']) {
-      const claim = store.claim(key);
-      assert.ok(claim.first);
-      claim.settle({ contentType: 'text/plain', body: Buffer.from(key) });
-    }
-    const retry = store.claim('a');
-    assert.ok(!retry.first, 'the handler must not run again while the first is running');
-    a.settle({ contentType: 'text/plain', body: Buffer.from('answer a') });
-    assert.equal((await retry.answer).body.toString(), 'answer a');
-  });
-
-  it('keeps recent answers and forgets those the arena has reused', async () => {
-    const store = createMemoryRetryStore({ maxEntries: 100, maxBytes: 1000 });
-    for (let i = 0; i < 10; i++) {
-      const claim = store.claim(`m${i}`);
-      assert.ok(claim.first);
-      claim.settle({ contentType: 'application/xml; charset=utf-8', body: Buffer.alloc(300, i) });
-    }
-    const recent = store.claim('m9');
-    assert.ok(!recent.first);
-    assert.deepEqual((await recent.answer).body, Buffer.alloc(300, 9));
-    assert.equal(store.claim('m0').first, true, 'm0’s bytes were reused');
-  });
-
-  it('keeps each answer’s content type, and forgets (rather than alters) one too large to keep', async () => {
-    const store = createMemoryRetryStore({ maxEntries: 10, maxBytes: 100 });
-    const typed = store.claim('typed');
-    assert.ok(typed.first);
-    typed.settle({ contentType: 'text/html; charset=utf-8', body: Buffer.from('<p>hi</p>') });
-    const retry = store.claim('typed');
-    assert.ok(!retry.first);
-    assert.deepEqual({ ...(await retry.answer) }, { contentType: 'text/html; charset=utf-8', body: Buffer.from('<p>hi</p>') });
-
-    const big = store.claim('big');
-    assert.ok(big.first);
-    big.settle({ contentType: 'application/xml; charset=utf-8', body: Buffer.alloc(101, 1) });
-    assert.equal(store.claim('big').first, true, 'a retry runs the handler again rather than get another answer');
-  });
-
-  it('refuses bounds that are not whole numbers ≥ 1, and more than 1 GiB of answers', () => {
-    assert.throws(() => createMemoryRetryStore({ maxEntries: 0 }), TypeError);
-    assert.throws(() => createMemoryRetryStore({ maxBytes: 0 }), TypeError);
-    assert.throws(() => createMemoryRetryStore({ maxEntries: 1.5 }), TypeError);
-    assert.throws(() => createMemoryRetryStore({ maxBytes: 2 ** 30 + 1 }), TypeError, 'more than 1 GiB');
-  });
-
-  it('forgets a message after 60 s', async () => {
-    let now = 0;
-    const store = createMemoryRetryStore({ maxEntries: 100, now: () => now });
-    const first = await store.claim('k');
-    assert.ok(first.first);
-    first.settle({ contentType: 'text/plain', body: Buffer.from('success') });
-    now += 59_999;
-    assert.equal((await store.claim('k')).first, false);
-    now += 2;
-    assert.equal((await store.claim('k')).first, true);
-  });
-
+describe('the retry memory through the webhook', () => {
   it('RETRY_MEMORY_MB bounds the answers kept: past it the oldest retry runs the handler again, a recent one does not', async () => {
     const runs = new Map<string, number>();
     const router = createReplyRouter().on('text', (message) => {
@@ -355,33 +197,5 @@ describe('the retry store and customer-service messages', () => {
     } finally {
       await app.close();
     }
-  });
-
-  it('splits text between code points into pieces of at most 2048 bytes', () => {
-    const text = `${'a'.repeat(2047)}😀${'中'.repeat(1000)}`;
-    const pieces = splitText(text);
-    assert.equal(pieces.join(''), text);
-    assert.equal(pieces[0], 'a'.repeat(2047));
-    for (const piece of pieces) assert.ok(Buffer.byteLength(piece) <= 2048);
-    assert.deepEqual(splitText(''), ['']);
-  });
-
-  it('shapes every reply kind as WeChat’s customer-service JSON', () => {
-    assert.deepEqual(customMessageBody('o', { type: 'voice', mediaId: 'v' }), { touser: 'o', msgtype: 'voice', voice: { media_id: 'v' } });
-    assert.deepEqual(customMessageBody('o', { type: 'video', mediaId: 'm', title: 't', description: 'd' }), {
-      touser: 'o',
-      msgtype: 'video',
-      video: { media_id: 'm', title: 't', description: 'd' },
-    });
-    assert.deepEqual(customMessageBody('o', { type: 'music', title: 't', musicUrl: 'u', hqMusicUrl: 'h', thumbMediaId: 'th' }), {
-      touser: 'o',
-      msgtype: 'music',
-      music: { title: 't', description: '', musicurl: 'u', hqmusicurl: 'h', thumb_media_id: 'th' },
-    });
-    assert.deepEqual(customMessageBody('o', { type: 'news', articles: [{ title: 't', url: 'u', picUrl: 'p' }] }), {
-      touser: 'o',
-      msgtype: 'news',
-      news: { articles: [{ title: 't', description: '', url: 'u', picurl: 'p' }] },
-    });
   });
 });

@@ -3,6 +3,7 @@ import type { IncomingMessage as HttpRequest, ServerResponse } from 'node:http';
 import type { Logger } from 'pino';
 import type { Config } from '../config.js';
 import { LazyChildLogger } from '../logger.js';
+import { isPromiseLike } from '../promise-like.js';
 import { WebhookRequestError } from '../errors.js';
 import { buildReplyXml } from '../protocol/build-reply.js';
 import { createMessageCipher, type MessageCipher } from '../protocol/cipher.js';
@@ -14,7 +15,7 @@ import { verifySignature } from '../protocol/signature.js';
 import { rememberUntil, withinWindow } from '../protocol/timestamp-window.js';
 import { idOf, keyOf, toMessage } from '../protocol/to-message.js';
 import type { Responder } from '../replies/respond.js';
-import { RETRY_WINDOW_MS, SUCCESS_ANSWER as SUCCESS, type RetryStore, type StoredAnswer } from '../replies/retry-store.js';
+import { NO_REPLY, RETRY_WINDOW_MS, type RecordedReply, type RetryStore } from '../replies/retry-store.js';
 import { DIGEST_BYTES, type SeenSignatures } from '../replies/seen-signatures.js';
 import { readQuery, type Query } from './read-query.js';
 import { ClientGoneError, readRawBody } from './read-raw-body.js';
@@ -30,6 +31,8 @@ export interface WebhookServices {
 
 const TEXT = 'text/plain; charset=utf-8';
 const XML = 'application/xml; charset=utf-8';
+/** WeChat's "no reply": the body most messages are answered with. */
+const SUCCESS = Buffer.from('success');
 
 /** The one answer to every encrypted message that cannot be opened, whatever the cause. */
 const UNOPENABLE = 'the encrypted message could not be opened';
@@ -168,28 +171,28 @@ export function createWebhook(config: Config, { responder, retryStore, seenSigna
     }
 
     const seeing = seenSignatures.see(signature, digestOf(body), rememberUntil(timestamp, maxAgeS, now, RETRY_WINDOW_MS));
-    const sighting = seeing instanceof Promise ? await seeing : seeing;
+    const sighting = isPromiseLike(seeing) ? await seeing : seeing;
     if (sighting === 'different') {
       throw new WebhookRequestError(403, 'this signature was already used for another message', 'signature-reused');
     }
     return { message, seal, repeated: sighting === 'same' };
   }
 
-  /** The answer to the first delivery of a message: the reply XML (sealed), or `success`. */
-  async function firstAnswer(
+  /** The reply to the first delivery of a message: its XML (sealed), or none. */
+  async function firstReply(
     message: IncomingMessage,
     seal: (xml: string) => string,
     logs: LazyChildLogger,
-  ): Promise<{ stored: StoredAnswer; outcome: string }> {
+  ): Promise<{ reply: RecordedReply; outcome: string }> {
     try {
       const pending = responder(message, logs);
-      const answered = pending instanceof Promise ? await pending : pending;
-      if (answered.passive === null) return { stored: SUCCESS, outcome: answered.outcome };
+      const answered = isPromiseLike(pending) ? await pending : pending;
+      if (answered.passive === null) return { reply: NO_REPLY, outcome: answered.outcome };
       const xml = buildReplyXml(answered.passive, { ToUserName: message.FromUserName, FromUserName: message.ToUserName });
-      return { stored: { contentType: XML, body: Buffer.from(seal(xml)) }, outcome: answered.outcome };
+      return { reply: Buffer.from(seal(xml)), outcome: answered.outcome };
     } catch (error) {
       logs.log.error({ err: error }, 'the reply could not be built; answered "success"');
-      return { stored: SUCCESS, outcome: 'handler-error' };
+      return { reply: NO_REPLY, outcome: 'handler-error' };
     }
   }
 
@@ -214,26 +217,27 @@ export function createWebhook(config: Config, { responder, retryStore, seenSigna
 
     const bindings = { type: keyOf(message), id: idOf(message) };
     const logs = new LazyChildLogger(logger, bindings);
-    let result: { stored: StoredAnswer; outcome: string };
+    let result: { reply: RecordedReply; outcome: string };
     try {
       const claiming = retryStore.claim(retryKeyOf(message));
-      const claim = claiming instanceof Promise ? await claiming : claiming;
+      const claim = isPromiseLike(claiming) ? await claiming : claiming;
       if (claim.first && repeated) {
-        // A signature and body answered before, whose answer is forgotten: not again.
-        claim.settle(SUCCESS);
-        result = { stored: SUCCESS, outcome: 'repeated' };
+        // A signature and body answered before, whose reply is forgotten: not again.
+        claim.settle(NO_REPLY);
+        result = { reply: NO_REPLY, outcome: 'repeated' };
       } else if (claim.first) {
-        result = await firstAnswer(message, seal, logs);
-        claim.settle(result.stored);
+        result = await firstReply(message, seal, logs);
+        claim.settle(result.reply);
       } else {
         // WeChat's retry of a message already (or still being) answered: the same bytes.
-        result = { stored: await claim.answer, outcome: 'retry' };
+        result = { reply: await claim.recorded, outcome: 'retry' };
       }
     } catch (error) {
       logs.log.error({ err: error }, 'the retry store failed; answered "success"');
-      result = { stored: SUCCESS, outcome: 'store-error' };
+      result = { reply: NO_REPLY, outcome: 'store-error' };
     }
-    answer(res, 200, result.stored.contentType, result.stored.body);
+    if (result.reply === NO_REPLY) answer(res, 200, TEXT, SUCCESS);
+    else answer(res, 200, XML, result.reply);
     if (logger.isLevelEnabled('info')) {
       logger.info({ ...bindings, outcome: result.outcome, ms: Math.round((performance.now() - started) * 100) / 100 }, 'message answered');
     }

@@ -1,5 +1,4 @@
-import { createCipheriv, createDecipheriv } from 'node:crypto';
-import { fillRandom } from './random-pool.js';
+import { createCipheriv, createDecipheriv, randomFillSync } from 'node:crypto';
 
 /**
  * WeChat's message encryption (compatible and safe mode): AES-256-CBC with the key
@@ -51,7 +50,7 @@ export function createMessageCipher(encodingAesKey: string): MessageCipher {
       const unpadded = RANDOM_BYTES + 4 + xmlLength + idLength;
       const pad = BLOCK - (unpadded % BLOCK);
       const plaintext = Buffer.allocUnsafe(unpadded + pad);
-      if (random === undefined) fillRandom(plaintext, 0, RANDOM_BYTES);
+      if (random === undefined) randomFillSync(plaintext, 0, RANDOM_BYTES);
       else random.copy(plaintext, 0);
       plaintext.writeUInt32BE(xmlLength, RANDOM_BYTES);
       plaintext.write(xml, RANDOM_BYTES + 4, 'utf8');

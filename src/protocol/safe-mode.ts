@@ -1,14 +1,14 @@
+import { randomBytes } from 'node:crypto';
 import { cdata } from './build-reply.js';
 import { DecryptError, type Decrypted, type MessageCipher } from './cipher.js';
 import type { IncomingMessage } from './message-types.js';
 import { MessageXmlError, parseXml } from './parse-xml.js';
-import { randomPoolBytes } from './random-pool.js';
 import { sign, verifySignature } from './signature.js';
 import { toMessage } from './to-message.js';
 
 /** A nonce as WeChat makes them: a string of digits. */
 function freshNonce(): string {
-  return String(randomPoolBytes(4).readUInt32BE());
+  return String(randomBytes(4).readUInt32BE());
 }
 
 /**

@@ -1,44 +1,48 @@
-import { RETRY_WINDOW_MS, SUCCESS_ANSWER as SUCCESS, type Claim, type RetryStore, type StoredAnswer } from '../replies/retry-store.js';
+import { NO_REPLY, RETRY_WINDOW_MS, type Claim, type RecordedReply, type RetryStore } from '../replies/retry-store.js';
 import type { RedisConnection } from './connection.js';
 
 const PENDING = 'pending';
 
-/** An answer as Redis keeps it: the content type, a newline, the body. */
-function serialize(answer: StoredAnswer): string {
-  return `${answer.contentType}\n${answer.body.toString('utf8')}`;
+/** A recorded reply as Redis keeps it: the XML, or an empty string for no reply. */
+function serialize(reply: RecordedReply): string {
+  return reply === NO_REPLY ? '' : reply.toString('utf8');
 }
-function deserialize(stored: string): StoredAnswer {
-  const newline = stored.indexOf('\n');
-  return { contentType: stored.slice(0, newline), body: Buffer.from(stored.slice(newline + 1), 'utf8') };
+/**
+ * A reply's XML starts at its first `<`; a value without one is no reply. A value that
+ * the previous version wrote (a content type, a newline, the body) reads the same way.
+ */
+function deserialize(stored: string): RecordedReply {
+  const xml = stored.indexOf('<');
+  return xml === -1 ? NO_REPLY : Buffer.from(stored.slice(xml), 'utf8');
 }
 const POLL_MS = 50;
-/** How often answers that Redis could not take are offered to it again. */
+/** How often replies that Redis could not take are offered to it again. */
 const REWRITE_MS = 250;
-/** Answers waiting for Redis to come back, at most (the oldest are dropped first). */
+/** Replies waiting for Redis to come back, at most (the oldest are dropped first). */
 const MAX_REWRITES = 10_000;
 
-/** The Redis retry store, which can also be handed answers decided elsewhere. */
+/** The Redis retry store, which can also be handed replies decided elsewhere. */
 export interface SharedRetryStore extends RetryStore {
   /**
-   * Stores `answer` under `retryKey`, now or, if Redis does not take it, once it does
+   * Stores `reply` under `retryKey`, now or, if Redis does not take it, once it does
    * (within the retry window): a claim whose owner could not settle it in Redis, or
    * that was made in the process while Redis stalled, must not stay `pending` there.
    */
-  record(retryKey: string, answer: StoredAnswer): void;
-  /** Stops offering answers to Redis. */
+  record(retryKey: string, reply: RecordedReply): void;
+  /** Stops offering replies to Redis. */
   close(): void;
 }
 
 /**
  * Retry de-duplication across instances. The first instance claims the key atomically
- * (SET NX) and stores the answer's bytes for 60 s; a retry on another instance gets
+ * (SET NX) and stores the reply's bytes for 60 s; a retry on another instance gets
  * them, waiting at most `waitMs` (REPLY_TIMEOUT_MS) while the first is still running,
- * then `success`. Retries on the same instance wait for the first answer, as with the
+ * then no reply. Retries on the same instance wait for the first reply, as with the
  * in-memory store.
  */
 export function createRedisRetryStore(connection: RedisConnection, waitMs: number): SharedRetryStore {
   const { redis, prefix } = connection;
-  const inFlight = new Map<string, Promise<StoredAnswer>>();
+  const inFlight = new Map<string, Promise<RecordedReply>>();
   const rewrites = new Map<string, { value: string; until: number }>();
   let timer: NodeJS.Timeout | undefined;
   let outstanding = 0;
@@ -77,60 +81,60 @@ export function createRedisRetryStore(connection: RedisConnection, waitMs: numbe
     }
   }
 
-  function write(key: string, answer: StoredAnswer): Promise<void> {
-    const value = serialize(answer);
+  function write(key: string, reply: RecordedReply): Promise<void> {
+    const value = serialize(reply);
     return redis.set(key, value, 'PX', RETRY_WINDOW_MS).then(
       () => undefined,
       () => rewriteLater(key, value),
     );
   }
 
-  /** The answer another instance stores under `key`, once it has one. */
-  async function answerOf(key: string, giveUpAt: number): Promise<StoredAnswer> {
+  /** The reply another instance stores under `key`, once it has one. */
+  async function recordedBy(key: string, giveUpAt: number): Promise<RecordedReply> {
     try {
       for (;;) {
         const stored = await redis.get(key);
-        if (stored === null) return SUCCESS; // expired: long answered
+        if (stored === null) return NO_REPLY; // expired: long answered
         if (stored !== PENDING) return deserialize(stored);
-        if (Date.now() + POLL_MS > giveUpAt) return SUCCESS;
+        if (Date.now() + POLL_MS > giveUpAt) return NO_REPLY;
         await new Promise((resolve) => setTimeout(resolve, POLL_MS));
       }
     } catch {
-      return SUCCESS; // Redis failed meanwhile: WeChat still gets an answer
+      return NO_REPLY; // Redis failed meanwhile: WeChat still gets an answer
     }
   }
 
-  /** `answerOf`, but never past `waitMs` from now, however slow Redis is. */
-  function boundedAnswerOf(key: string): Promise<StoredAnswer> {
+  /** `recordedBy`, but never past `waitMs` from now, however slow Redis is. */
+  function boundedRecordedBy(key: string): Promise<RecordedReply> {
     let timeout: NodeJS.Timeout | undefined;
-    const late = new Promise<StoredAnswer>((resolve) => (timeout = setTimeout(resolve, waitMs, SUCCESS)));
-    return Promise.race([answerOf(key, Date.now() + waitMs), late]).finally(() => clearTimeout(timeout));
+    const late = new Promise<RecordedReply>((resolve) => (timeout = setTimeout(resolve, waitMs, NO_REPLY)));
+    return Promise.race([recordedBy(key, Date.now() + waitMs), late]).finally(() => clearTimeout(timeout));
   }
 
   return {
     async claim(retryKey) {
       const key = `${prefix}retry:${retryKey}`;
       const local = inFlight.get(key);
-      if (local !== undefined) return { first: false, answer: local };
+      if (local !== undefined) return { first: false, recorded: local };
 
       if ((await redis.set(key, PENDING, 'PX', RETRY_WINDOW_MS, 'NX')) === 'OK') {
-        let resolve!: (answer: StoredAnswer) => void;
-        const answer = new Promise<StoredAnswer>((done) => (resolve = done));
-        inFlight.set(key, answer);
+        let resolve!: (reply: RecordedReply) => void;
+        const recorded = new Promise<RecordedReply>((done) => (resolve = done));
+        inFlight.set(key, recorded);
         const claim: Claim = {
           first: true,
-          settle(stored) {
-            resolve(stored);
-            // Until Redis has the answer, local retries keep getting it from here.
-            void write(key, stored).finally(() => inFlight.delete(key));
+          settle(reply) {
+            resolve(reply);
+            // Until Redis has the reply, local retries keep getting it from here.
+            void write(key, reply).finally(() => inFlight.delete(key));
           },
         };
         return claim;
       }
-      return { first: false, answer: boundedAnswerOf(key) };
+      return { first: false, recorded: boundedRecordedBy(key) };
     },
-    record(retryKey, answer) {
-      void write(`${prefix}retry:${retryKey}`, answer);
+    record(retryKey, reply) {
+      void write(`${prefix}retry:${retryKey}`, reply);
     },
     close() {
       clearInterval(timer);

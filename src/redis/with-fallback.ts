@@ -7,6 +7,7 @@ import type { UsedStates } from '../http/used-states.js';
 import type { SharedRetryStore } from './redis-retry-store.js';
 import type { MediaIdStore } from '../replies-file/media-cache.js';
 import { MediaLockTimeoutError } from './redis-media-ids.js';
+import { isPromiseLike } from '../promise-like.js';
 
 /**
  * Calls `shared` while it is healthy, and `local` while it is not or when a call to it
@@ -50,42 +51,42 @@ export function tokenStoreWithFallback(health: HealthCheck, shared: TokenStore, 
 }
 
 /**
- * Retries recognised in the process first, then in Redis. Every answer is kept in the
- * process too, so that a Redis that restarts empty does not make this instance run a
- * handler twice; a claim made here while Redis failed has its answer written to Redis
+ * Retries recognised in the process first, then in Redis. Every reply is recorded in
+ * the process too, so that a Redis that restarts empty does not make this instance run
+ * a handler twice; a claim made here while Redis failed has its reply written to Redis
  * once it answers again, so that no key stays `pending` there.
  */
 export function retryStoreWithFallback(health: HealthCheck, shared: SharedRetryStore, local: RetryStore): RetryStore {
   function recorded(key: string, mine: Extract<Claim, { first: true }>): Claim {
     return {
       first: true,
-      settle(answer) {
-        mine.settle(answer);
-        shared.record(key, answer);
+      settle(reply) {
+        mine.settle(reply);
+        shared.record(key, reply);
       },
     };
   }
   return {
     async claim(key) {
       const claiming = local.claim(key);
-      const mine = claiming instanceof Promise ? await claiming : claiming;
+      const mine = isPromiseLike(claiming) ? await claiming : claiming;
       if (!mine.first) return mine;
       if (!health.healthy()) return recorded(key, mine);
       let theirs: Claim;
       try {
         theirs = await shared.claim(key);
       } catch {
-        return recorded(key, mine); // Redis may yet apply the claim: the answer follows it
+        return recorded(key, mine); // Redis may yet apply the claim: the reply follows it
       }
       if (!theirs.first) {
-        void theirs.answer.then((answer) => mine.settle(answer));
+        void theirs.recorded.then((reply) => mine.settle(reply));
         return theirs;
       }
       return {
         first: true,
-        settle(answer) {
-          mine.settle(answer);
-          theirs.settle(answer);
+        settle(reply) {
+          mine.settle(reply);
+          theirs.settle(reply);
         },
       };
     },

@@ -1,19 +1,16 @@
-import { createHash } from 'node:crypto';
-
-/** Keys up to this many UTF-8 bytes are kept as they are; longer ones as their SHA-256. */
-const KEY_BYTES = 32;
-/** The length code of a key kept as its SHA-256 digest. */
-const DIGEST = KEY_BYTES + 1;
+/** The longest key, in UTF-8 bytes: a digest in base64 (the callers' keys) fits. */
+export const KEY_BYTES = 32;
 /** The length code of a slot that holds no key. */
 const NO_KEY = 255;
 const EMPTY = -1;
 
 /**
  * A hash table from string keys to slot numbers (0 … slots-1) that holds no JavaScript
- * object per key: the keys' bytes, hashes and the buckets are typed arrays, so a table
- * of 50,000 churning keys adds nothing for V8's garbage collector to trace or promote.
- * Keys are compared by their UTF-8 bytes (a lone surrogate reads as U+FFFD). Open
- * addressing with linear probing and backward-shift deletion; at most half full.
+ * object per key: the keys' bytes, hashes and the buckets are typed arrays, so churning
+ * keys add nothing for V8's garbage collector to trace or promote.
+ * Keys are compared by their UTF-8 bytes (a lone surrogate reads as U+FFFD) and hold at
+ * most `KEY_BYTES`: a caller with longer keys hashes them first. Open addressing with
+ * linear probing and backward-shift deletion; at most half full.
  */
 export class KeyTable {
   private readonly buckets: Int32Array;
@@ -53,7 +50,7 @@ export class KeyTable {
   /** Puts `key` in `slot` (which must hold no key, and `key` must not be held). */
   add(key: string, slot: number): void {
     this.encode(key);
-    this.keyBytes.set(this.scratch.subarray(0, Math.min(this.scratchCode, KEY_BYTES)), slot * KEY_BYTES);
+    this.keyBytes.set(this.scratch.subarray(0, this.scratchCode), slot * KEY_BYTES);
     this.keyCode[slot] = this.scratchCode;
     this.hashOf[slot] = this.scratchHash;
     let at = this.scratchHash & this.mask;
@@ -83,16 +80,12 @@ export class KeyTable {
   }
 
   private encode(key: string): void {
-    let code = Buffer.byteLength(key, 'utf8');
-    if (code <= KEY_BYTES) {
-      this.scratch.write(key, 0, 'utf8');
-    } else {
-      createHash('sha256').update(key, 'utf8').digest().copy(this.scratch);
-      code = DIGEST;
-    }
-    // FNV-1a over the bytes and the length code.
+    const code = Buffer.byteLength(key, 'utf8');
+    if (code > KEY_BYTES) throw new RangeError(`a key of the table holds at most ${KEY_BYTES} UTF-8 bytes`);
+    this.scratch.write(key, 0, 'utf8');
+    // FNV-1a over the bytes and the length.
     let hash = 0x811c9dc5 ^ code;
-    for (let i = 0, n = Math.min(code, KEY_BYTES); i < n; i++) hash = Math.imul(hash ^ (this.scratch[i] as number), 0x01000193);
+    for (let i = 0; i < code; i++) hash = Math.imul(hash ^ (this.scratch[i] as number), 0x01000193);
     this.scratchCode = code;
     this.scratchHash = hash >>> 0;
   }
@@ -100,7 +93,7 @@ export class KeyTable {
   private holdsScratch(slot: number): boolean {
     if (this.hashOf[slot] !== this.scratchHash || this.keyCode[slot] !== this.scratchCode) return false;
     const from = slot * KEY_BYTES;
-    for (let i = 0, n = Math.min(this.scratchCode, KEY_BYTES); i < n; i++) {
+    for (let i = 0; i < this.scratchCode; i++) {
       if (this.keyBytes[from + i] !== this.scratch[i]) return false;
     }
     return true;

@@ -8,7 +8,8 @@ import type { Reply } from '../protocol/reply-types.js';
 import { raceDeadline } from './deadline.js';
 import { defaultReply } from './default-rules.js';
 import type { LazyChildLogger } from '../logger.js';
-import { isPromiseLike, type HandlerContext, type HandlerResult, type ReplyRouter } from './router.js';
+import { isPromiseLike } from '../promise-like.js';
+import type { HandlerContext, HandlerResult, ReplyRouter } from './router.js';
 
 export interface ResponderOptions {
   readonly router: ReplyRouter;

@@ -1,3 +1,4 @@
+import { hash } from 'node:crypto';
 import { KeyTable } from './key-table.js';
 
 /** What the memory knew of a signature: never seen, seen with this body, or with another. */
@@ -47,8 +48,9 @@ export function createMemorySeenSignatures(options: { maxEntries?: number; now?:
       return table.size;
     },
     see(signature, digest, until) {
-      // A hex SHA-1 as 28 base64 characters: short enough for the table to keep as is.
-      const key = /^[0-9a-f]{40}$/i.test(signature) ? Buffer.from(signature, 'hex').toString('base64') : signature;
+      // A hex SHA-1 as 28 base64 characters, short enough for the table; anything else
+      // that passed the signature check, as its own digest.
+      const key = /^[0-9a-f]{40}$/i.test(signature) ? Buffer.from(signature, 'hex').toString('base64') : hash('sha1', signature, 'base64');
       const known = table.find(key);
       if (known !== -1) {
         if ((expiresAt[known] ?? 0) > now()) {
