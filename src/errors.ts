@@ -47,3 +47,8 @@ export class WeChatUnreachableError extends Error {
     super(`WeChat could not be reached at ${path}: ${reason}`);
   }
 }
+
+/** Another instance's refresh of a shared credential did not finish in time. */
+export class TokenLockTimeoutError extends Error {
+  override readonly name = 'TokenLockTimeoutError';
+}

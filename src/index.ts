@@ -2,12 +2,12 @@
  * The library entry point: everything an application needs to run the server inside
  * its own code, or to mount the webhook in its own Express app.
  */
-export { createApp, type AppOptions, type WeChatApp } from './app.js';
+export { createApp, wechatMiddleware, type AppOptions, type WeChatApp, type WeChatMiddleware } from './app.js';
 export { loadConfig, type Config, type LogLevel } from './config.js';
 export { ConfigError, WeChatApiError, WeChatUnreachableError, WebhookRequestError } from './errors.js';
 export { createLogger } from './logger.js';
-export type { ServiceOptions } from './services.js';
-export { wechatMiddleware, type WeChatMiddleware } from './http/wechat-middleware.js';
+export { createServices, type ServiceOptions, type Services } from './services.js';
+export { webhookRouter } from './http/wechat-middleware.js';
 
 export {
   createReplyRouter,

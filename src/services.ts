@@ -2,14 +2,14 @@ import type { Logger } from 'pino';
 import { createWeChatApi, type WeChatApi } from './api/create-api.js';
 import { createMemoryTokenStore, type TokenStore } from './api/token-store.js';
 import type { Config } from './config.js';
-import type { HealthCheck } from './http/health.js';
+import type { HealthCheck } from './health-check.js';
 import { createLogger } from './logger.js';
 import { connectRedis } from './redis/connection.js';
 import { createRedisRetryStore } from './redis/redis-retry-store.js';
 import { createRedisTokenStore } from './redis/redis-token-store.js';
 import { createRedisSeenSignatures } from './redis/redis-seen-signatures.js';
 import { createRedisUsedStates } from './redis/redis-used-states.js';
-import { createMemoryUsedStates, type UsedStates } from './http/used-states.js';
+import { createMemoryUsedStates, type UsedStates } from './used-states.js';
 import {
   retryStoreWithFallback,
   seenSignaturesWithFallback,

@@ -1,9 +1,8 @@
 import type { NextFunction, Request, Response } from 'express';
 import type { Logger } from 'pino';
 import type { WeChatApi } from '../api/create-api.js';
-import { WeChatApiError, WeChatUnreachableError } from '../errors.js';
+import { TokenLockTimeoutError, WeChatApiError, WeChatUnreachableError } from '../errors.js';
 import { createNonceStr, signJssdk, signedUrl } from '../protocol/jssdk-signature.js';
-import { TokenLockTimeoutError } from '../redis/redis-token-store.js';
 
 /** Longer than any page URL a browser sends in practice, short enough to refuse junk. */
 const MAX_URL_LENGTH = 4096;

@@ -5,7 +5,7 @@ import { authorizeUrl, fetchUserProfile } from '../api/oauth.js';
 import { WeChatApiError, WeChatUnreachableError } from '../errors.js';
 import { errorPage, profilePage } from '../pages/oauth-pages.js';
 import { createStateCookie, readCookie, STATE_COOKIE, STATE_TTL_MS } from './state-cookie.js';
-import type { UsedStates } from './used-states.js';
+import type { UsedStates } from '../used-states.js';
 
 function sendPage(res: Response, status: number, html: string): void {
   res.status(status).set('Cache-Control', 'no-store').type('html').send(html);

@@ -1,9 +1,10 @@
 import type { Logger } from 'pino';
 import type { ApiClient } from '../api/client.js';
-import { MAX_TEXT_PIECES, sendCustomMessage, TEXT_LIMIT_BYTES } from '../api/custom-message.js';
+import { MAX_TEXT_PIECES, sendCustomMessage } from '../api/custom-message.js';
 import { WeChatApiError } from '../errors.js';
 import { replyProblem } from '../protocol/check-reply.js';
 import type { IncomingMessage } from '../protocol/message-types.js';
+import { TEXT_LIMIT_BYTES } from '../protocol/reply-limits.js';
 import type { Reply } from '../protocol/reply-types.js';
 import { raceDeadline } from './deadline.js';
 import { defaultReply } from './default-rules.js';

@@ -1,7 +1,8 @@
 import type { Request, Response } from 'express';
 import { checkTemplateData } from '../../api/check-template-data.js';
 import type { WeChatApi } from '../../api/create-api.js';
-import { MAX_TEXT_PIECES, sendCustomMessage, splitText, TEXT_LIMIT_BYTES } from '../../api/custom-message.js';
+import { MAX_TEXT_PIECES, sendCustomMessage, splitText } from '../../api/custom-message.js';
+import { TEXT_LIMIT_BYTES } from '../../protocol/reply-limits.js';
 import { createTemplateCatalog, type TemplateCatalog } from '../../api/template-catalog.js';
 import { sendTemplateMessage } from '../../api/template-message.js';
 import type { Reply } from '../../protocol/reply-types.js';
