@@ -3,6 +3,7 @@ import type { IncomingMessage, Server, ServerResponse } from 'node:http';
 import type { Config } from './config.js';
 import { requireAdmin } from './http/admin-auth.js';
 import { apiRoutes } from './http/api/api-routes.js';
+import { errorResponse, logFailure } from './http/error-response.js';
 import { healthRoute } from './http/health.js';
 import { jssdkRoutes } from './http/jssdk.js';
 import { jssdkDemoRoute } from './http/jssdk-demo.js';
@@ -61,13 +62,9 @@ export function createApp(config: Config, options: AppOptions = {}): WeChatApp {
     res.status(404).type('text/plain').send('not found\n');
   });
   app.use(function errorHandler(error: unknown, _req: Request, res: Response, _next: NextFunction) {
-    const status = (error as { status?: unknown }).status;
-    if (typeof status === 'number' && status >= 400 && status < 500) {
-      res.status(status).type('text/plain').send('bad request\n');
-      return;
-    }
-    logger.error({ err: error }, 'unexpected error');
-    if (!res.headersSent) res.status(500).type('text/plain').send('internal error\n');
+    const response = errorResponse(error);
+    logFailure(logger, error, response, 'unexpected error');
+    if (!res.headersSent) res.status(response.status).type('text/plain').send(`${response.message}\n`);
   });
 
   // WeChat's hot path skips Express's router and its per-request set-up: measured,

@@ -4,7 +4,24 @@
  */
 export { createApp, wechatMiddleware, type AppOptions, type WeChatApp, type WeChatMiddleware } from './app.js';
 export { loadConfig, type Config, type LogLevel } from './config.js';
-export { ConfigError, WeChatApiError, WeChatUnreachableError, WebhookRequestError } from './errors.js';
+export {
+  ApiNotConfiguredError,
+  ClientGoneError,
+  CodedError,
+  ConfigError,
+  DecryptError,
+  InputError,
+  isCodedError,
+  MessageXmlError,
+  QrCodeTooLongError,
+  TokenLockTimeoutError,
+  UnopenableMessageError,
+  WeChatApiError,
+  WeChatUnreachableError,
+  WebhookRequestError,
+  type ErrorCode,
+  type UnopenableReason,
+} from './errors.js';
 export { createLogger } from './logger.js';
 export { createServices, type ServiceOptions, type Services } from './services.js';
 export { webhookRouter } from './http/wechat-middleware.js';
@@ -25,10 +42,10 @@ export type * from './protocol/message-types.js';
 export { isKnownMessage } from './protocol/message-types.js';
 export type * from './protocol/reply-types.js';
 export { buildReplyXml, cdata } from './protocol/build-reply.js';
-export { parseXml, MessageXmlError } from './protocol/parse-xml.js';
+export { parseXml } from './protocol/parse-xml.js';
 export { toMessage } from './protocol/to-message.js';
 export { sign, verifySignature } from './protocol/signature.js';
-export { createMessageCipher, DecryptError, type MessageCipher } from './protocol/cipher.js';
+export { createMessageCipher, type MessageCipher } from './protocol/cipher.js';
 
 export { AccessToken, type AccessTokenOptions } from './api/access-token.js';
 export { FreshCredential, type FreshCredentialOptions, type FetchedCredential, type Refusal } from './api/fresh-credential.js';

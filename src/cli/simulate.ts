@@ -1,12 +1,8 @@
 import dotenv from 'dotenv';
 import { createInterface } from 'node:readline';
 import { createMessageCipher } from '../protocol/cipher.js';
-import { buildMessage, checkAsWeChat, RejectedAnswer, signRequest, USAGE, type CheckedAnswer, type Keys } from './wechat-side.js';
-
-/** Nothing answered at all: the server is not running, or not at this URL. */
-class NoAnswer extends Error {
-  override readonly name = 'NoAnswer';
-}
+import { NoAnswer, RejectedAnswer } from '../errors.js';
+import { buildMessage, checkAsWeChat, signRequest, USAGE, type CheckedAnswer, type Keys } from './wechat-side.js';
 
 /**
  * `npm run simulate -- [--url URL] [--aes] [--raw] <kind> [args]`: plays WeChat's

@@ -4,6 +4,7 @@ import type { MessageCipher } from '../protocol/cipher.js';
 import type { RawFields } from '../protocol/message-types.js';
 import { parseXml } from '../protocol/parse-xml.js';
 import { sign, verifySignature } from '../protocol/signature.js';
+import { RejectedAnswer } from '../errors.js';
 
 /** The two parties of a simulated conversation. */
 export const ACCOUNT = 'gh_simulated_account';
@@ -49,11 +50,6 @@ const KINDS: Readonly<Record<string, { usage: string; fields(args: string[]): Re
 };
 
 export const USAGE = Object.values(KINDS).map((kind) => kind.usage);
-
-/** A reason the server's answer would not be accepted by WeChat. */
-export class RejectedAnswer extends Error {
-  override readonly name = 'RejectedAnswer';
-}
 
 /** Builds a message of `kind` as WeChat would, or undefined when the arguments do not fit. */
 export function buildMessage(kind: string, args: string[], now = new Date()): string | undefined {

@@ -1,5 +1,6 @@
 import { createCipheriv, createDecipheriv } from 'node:crypto';
 import { fillRandom } from './random-pool.js';
+import { DecryptError } from '../errors.js';
 
 /**
  * WeChat's message encryption (compatible and safe mode): AES-256-CBC with the key
@@ -10,11 +11,6 @@ import { fillRandom } from './random-pool.js';
 
 const BLOCK = 32;
 const RANDOM_BYTES = 16;
-
-/** Ciphertext that does not decrypt to a well-framed message. */
-export class DecryptError extends Error {
-  override readonly name = 'DecryptError';
-}
 
 export interface Decrypted {
   readonly xml: string;

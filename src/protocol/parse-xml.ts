@@ -1,11 +1,7 @@
 import { XMLParser } from 'fast-xml-parser';
 import type { RawFields, RawValue } from './message-types.js';
 import { dropForbiddenCharacters } from './xml-characters.js';
-
-/** Why a body is not a WeChat message; the webhook answers 400 with it. */
-export class MessageXmlError extends Error {
-  override readonly name = 'MessageXmlError';
-}
+import { MessageXmlError } from '../errors.js';
 
 const PREDEFINED_ENTITIES: Readonly<Record<string, string>> = {
   amp: '&',

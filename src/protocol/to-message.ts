@@ -1,5 +1,5 @@
 import type { IncomingMessage, RawFields, RawValue, UnknownMessage, WeChatMessage } from './message-types.js';
-import { MessageXmlError } from './parse-xml.js';
+import { MessageXmlError } from '../errors.js';
 
 // The string fields each known type always carries, beyond ToUserName, FromUserName and
 // CreateTime. One that is missing reads as '' (only hand-made messages lack them); one
