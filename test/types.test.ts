@@ -38,4 +38,16 @@ describe('the handler API’s types', () => {
       // @ts-expect-error a reply needs its fields
       .on('image', () => ({ type: 'image' }));
   });
+
+  it('derive every key from the message union: a key, its event, its message', () => {
+    createReplyRouter()
+      .on('event.scancode_waitmsg', (event) => ({ type: 'text', content: event.ScanCodeInfo.ScanResult }))
+      .on('event.pic_weixin', (event) => ({ type: 'text', content: event.SendPicsInfo.Count }))
+      .on('event.TEMPLATESENDJOBFINISH', (event) => ({ type: 'text', content: event.Status }))
+      .on('unknown', (message) => ({ type: 'text', content: message.MsgType }))
+      // @ts-expect-error a CLICK event carries no ScanCodeInfo
+      .on('event.CLICK', (event) => ({ type: 'text', content: event.ScanCodeInfo.ScanResult }))
+      // @ts-expect-error events are keyed event.<Event>
+      .on('CLICK', () => null);
+  });
 });

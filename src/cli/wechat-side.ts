@@ -1,7 +1,7 @@
 import { randomBytes } from 'node:crypto';
 import { buildMessageXml } from '../protocol/build-message.js';
 import type { MessageCipher } from '../protocol/cipher.js';
-import type { RawFields } from '../protocol/message-types.js';
+import type { EventMessage, RawFields, WeChatMessage } from '../protocol/message-types.js';
 import { parseXml } from '../protocol/parse-xml.js';
 import { sign, verifySignature } from '../protocol/signature.js';
 import { RejectedAnswer } from '../errors.js';
@@ -10,8 +10,11 @@ import { RejectedAnswer } from '../errors.js';
 export const ACCOUNT = 'gh_simulated_account';
 export const USER = 'o_simulated_user_openid';
 
-/** A message kind of the simulator, and how to build its fields from the arguments. */
-const KINDS: Readonly<Record<string, { usage: string; fields(args: string[]): Record<string, string> | undefined }>> = {
+/** A simulated message's fields: its MsgType and Event are the protocol's own. */
+type SimulatedFields = { readonly MsgType: WeChatMessage['MsgType']; readonly Event?: EventMessage['Event'] } & Record<string, string>;
+
+/** A message kind of the simulator (a command word, not a routing key), and how to build its fields. */
+const KINDS: Readonly<Record<string, { usage: string; fields(args: string[]): SimulatedFields | undefined }>> = {
   text: { usage: 'text <content>', fields: (args) => (args.length > 0 ? { MsgType: 'text', Content: args.join(' ') } : undefined) },
   voice: {
     usage: 'voice [recognition]',

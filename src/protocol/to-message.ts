@@ -1,11 +1,22 @@
-import type { IncomingMessage, RawFields, RawValue, UnknownMessage, WeChatMessage } from './message-types.js';
+import type {
+  IncomingMessage,
+  KnownMessageKey,
+  MessagesByKey,
+  RawFields,
+  RawValue,
+  UnknownMessage,
+  WeChatMessage,
+} from './message-types.js';
 import { MessageXmlError } from '../errors.js';
 
 // The string fields each known type always carries, beyond ToUserName, FromUserName and
 // CreateTime. One that is missing reads as '' (only hand-made messages lack them); one
 // that is not a string (an element with children) makes the message unknown.
-const STANDARD = ['MsgId'];
-const FIELDS: Readonly<Record<string, readonly string[]>> = {
+// Both tables are checked against MessagesByKey: a key it lacks, or a field its
+// message does not have, fails to compile, and FIELDS must name every key.
+type FieldsOf<K extends KnownMessageKey> = readonly Exclude<keyof MessagesByKey[K], 'raw'>[];
+const STANDARD = ['MsgId'] as const;
+const FIELDS = {
   text: [...STANDARD, 'Content'],
   image: [...STANDARD, 'PicUrl', 'MediaId'],
   voice: [...STANDARD, 'MediaId', 'Format'],
@@ -30,16 +41,22 @@ const FIELDS: Readonly<Record<string, readonly string[]>> = {
   'event.subscribe_msg_popup_event': [],
   'event.subscribe_msg_change_event': [],
   'event.subscribe_msg_sent_event': [],
-};
+} satisfies { readonly [K in KnownMessageKey]: FieldsOf<K> };
 
 // Fields a type may leave out but that, when present, must be text like the rest: an
 // element in their place makes the message unknown too, not a crash in a rule.
-const OPTIONAL: Readonly<Record<string, readonly string[]>> = {
+const OPTIONAL = {
   voice: ['Recognition'],
   'event.subscribe': ['EventKey', 'Ticket'],
   'event.unsubscribe': ['EventKey'],
   'event.SCAN': ['Ticket'],
-};
+} satisfies { readonly [K in KnownMessageKey]?: FieldsOf<K> };
+
+/** A table's fields for any key, the unknown ones included (own properties only). */
+function fieldsFor(table: Readonly<Partial<Record<string, readonly string[]>>>, key: string): readonly string[] | undefined {
+  // Own properties only: a MsgType such as "constructor" must not find Object's.
+  return Object.hasOwn(table, key) ? table[key] : undefined;
+}
 
 /** The routing key of a message: its `MsgType`, or `event.<Event>` for an event. */
 function messageKey(MsgType: string, Event: string | undefined): string {
@@ -77,15 +94,14 @@ export function toMessage(raw: RawFields): IncomingMessage {
     raw,
   };
   const key = messageKey(MsgType, event);
-  // Own properties only: a MsgType such as "constructor" must not find Object's.
-  const required = Object.hasOwn(FIELDS, key) ? FIELDS[key] : undefined;
+  const required = fieldsFor(FIELDS, key);
   let known = required !== undefined && (MsgType !== 'event' || event !== undefined);
   for (const field of required ?? []) {
     const value = raw[field];
     if (value === undefined) message[field] = '';
     else if (typeof value !== 'string') known = false;
   }
-  for (const field of (Object.hasOwn(OPTIONAL, key) ? OPTIONAL[key] : undefined) ?? []) {
+  for (const field of fieldsFor(OPTIONAL, key) ?? []) {
     const value = raw[field];
     if (value !== undefined && typeof value !== 'string') known = false;
   }

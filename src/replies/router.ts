@@ -1,61 +1,10 @@
 import type { Logger } from 'pino';
 import type { ApiClient } from '../api/client.js';
-import type {
-  ClickEvent,
-  FileMessage,
-  ImageMessage,
-  IncomingMessage,
-  LinkMessage,
-  LocationEvent,
-  LocationMessage,
-  MassSendJobFinishEvent,
-  ScanCodeEvent,
-  ScanEvent,
-  SendPicsEvent,
-  ShortVideoMessage,
-  SubscribeEvent,
-  SubscribeMessageEvent,
-  TemplateSendJobFinishEvent,
-  TextMessage,
-  UnknownMessage,
-  UnsubscribeEvent,
-  VideoMessage,
-  ViewEvent,
-  VoiceMessage,
-} from '../protocol/message-types.js';
+import type { IncomingMessage, MessageKey, MessagesByKey } from '../protocol/message-types.js';
 import type { Reply } from '../protocol/reply-types.js';
 import { keyOf } from '../protocol/to-message.js';
 
-/** The message a handler registered under each key receives. */
-export interface MessagesByKey {
-  text: TextMessage;
-  image: ImageMessage;
-  voice: VoiceMessage;
-  video: VideoMessage;
-  shortvideo: ShortVideoMessage;
-  location: LocationMessage;
-  link: LinkMessage;
-  file: FileMessage;
-  'event.subscribe': SubscribeEvent;
-  'event.unsubscribe': UnsubscribeEvent;
-  'event.SCAN': ScanEvent;
-  'event.LOCATION': LocationEvent;
-  'event.CLICK': ClickEvent;
-  'event.VIEW': ViewEvent;
-  'event.scancode_push': ScanCodeEvent;
-  'event.scancode_waitmsg': ScanCodeEvent;
-  'event.pic_sysphoto': SendPicsEvent;
-  'event.pic_photo_or_album': SendPicsEvent;
-  'event.pic_weixin': SendPicsEvent;
-  'event.TEMPLATESENDJOBFINISH': TemplateSendJobFinishEvent;
-  'event.MASSSENDJOBFINISH': MassSendJobFinishEvent;
-  'event.subscribe_msg_popup_event': SubscribeMessageEvent;
-  'event.subscribe_msg_change_event': SubscribeMessageEvent;
-  'event.subscribe_msg_sent_event': SubscribeMessageEvent;
-  /** Every message or event whose type this server does not know. */
-  unknown: UnknownMessage;
-}
-export type MessageKey = keyof MessagesByKey;
+export type { MessageKey, MessagesByKey };
 
 /** What a handler is given besides the message. */
 export interface HandlerContext {
