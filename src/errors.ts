@@ -18,8 +18,8 @@ export type ErrorCode =
   | 'token_lock_timeout'
   | 'qr_code_too_long'
   | 'cli_usage'
-  | 'simulator_no_answer'
-  | 'simulator_answer_rejected';
+  | 'simulator_no_response'
+  | 'simulator_response_rejected';
 
 /** An error this server raised on purpose: `code` says which. */
 export abstract class CodedError extends Error {
@@ -157,15 +157,15 @@ export class UsageError extends CodedError {
 }
 
 /** The simulator got no response at all: the server is not running, or not at this URL. */
-export class NoAnswer extends CodedError {
-  override readonly name = 'NoAnswer';
-  readonly code = 'simulator_no_answer';
+export class NoResponseError extends CodedError {
+  override readonly name = 'NoResponseError';
+  readonly code = 'simulator_no_response';
 }
 
 /** A reason the server's response would not be accepted by WeChat. */
-export class RejectedAnswer extends CodedError {
-  override readonly name = 'RejectedAnswer';
-  readonly code = 'simulator_answer_rejected';
+export class RejectedResponseError extends CodedError {
+  override readonly name = 'RejectedResponseError';
+  readonly code = 'simulator_response_rejected';
 }
 
 /** Every coded error: a `switch (error.code)` over it must handle each one. */
@@ -183,5 +183,5 @@ export type KnownError =
   | TokenLockTimeoutError
   | QrCodeTooLongError
   | UsageError
-  | NoAnswer
-  | RejectedAnswer;
+  | NoResponseError
+  | RejectedResponseError;

@@ -40,6 +40,8 @@ export { createMemoryRetryStore, type RetryStore, type StoredAnswer, type Claim 
 
 export type * from './protocol/message-types.js';
 export { isKnownMessage } from './protocol/message-types.js';
+/** @deprecated Renamed InboundMessage, so as not to shadow node:http's IncomingMessage. */
+export type { InboundMessage as IncomingMessage } from './protocol/message-types.js';
 export type * from './protocol/reply-types.js';
 export { buildReplyXml, cdata } from './protocol/build-reply.js';
 export { parseXml } from './protocol/parse-xml.js';

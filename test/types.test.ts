@@ -1,11 +1,11 @@
 import assert from 'node:assert/strict';
 import { describe, it } from 'node:test';
-import { createReplyRouter, isKnownMessage, type IncomingMessage } from '../src/index.js';
+import { createReplyRouter, isKnownMessage, type InboundMessage } from '../src/index.js';
 
 // Checked by `tsc` (npm run typecheck): the handler API gives each key its typed message.
 describe('the handler API’s types', () => {
   it('narrow a message by MsgType, then Event', () => {
-    const describe = (message: IncomingMessage): string => {
+    const describe = (message: InboundMessage): string => {
       if (!isKnownMessage(message)) return `unknown ${message.MsgType}`;
       switch (message.MsgType) {
         case 'text':

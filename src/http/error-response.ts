@@ -63,8 +63,8 @@ export function errorResponse(error: unknown): ErrorResponse {
         return { status: 503, code: error.code, message: error.message, retryAfterS: 1 };
       case 'config_invalid':
       case 'cli_usage':
-      case 'simulator_no_answer':
-      case 'simulator_answer_rejected':
+      case 'simulator_no_response':
+      case 'simulator_response_rejected':
         return INTERNAL;
       default:
         return unhandled(error);

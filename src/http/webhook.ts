@@ -6,7 +6,7 @@ import { LazyChildLogger } from '../logger.js';
 import { ClientGoneError, isCodedError, WebhookRequestError } from '../errors.js';
 import { buildReplyXml } from '../protocol/build-reply.js';
 import { createMessageCipher, type MessageCipher } from '../protocol/cipher.js';
-import type { IncomingMessage } from '../protocol/message-types.js';
+import type { InboundMessage } from '../protocol/message-types.js';
 import { parseXml } from '../protocol/parse-xml.js';
 import { retryKeyOf } from '../protocol/retry-key.js';
 import { openMessage, sealReply } from '../protocol/safe-mode.js';
@@ -32,7 +32,7 @@ export interface WebhookServices {
 const TEXT = 'text/plain; charset=utf-8';
 const XML = 'application/xml; charset=utf-8';
 
-function answer(res: ServerResponse, status: number, type: string, body: string | Buffer): void {
+function writeResponse(res: ServerResponse, status: number, type: string, body: string | Buffer): void {
   res.writeHead(status, {
     'Content-Type': type,
     'Content-Length': typeof body === 'string' ? Buffer.byteLength(body) : body.length,
@@ -55,7 +55,7 @@ function refuse(req: HttpRequest, res: ServerResponse, refusal: ErrorResponse, r
   log(reason, refusal.status, refusal.message, reason === 'aes-without-key' ? 'error' : 'warn');
   // A body left unread is not read at all: the connection ends with the answer.
   if (refusal.status === 413 || !req.readableEnded) res.setHeader('Connection', 'close');
-  answer(res, refusal.status, TEXT, `${refusal.message}\n`);
+  writeResponse(res, refusal.status, TEXT, `${refusal.message}\n`);
 }
 
 function required(query: Query, ...names: string[]): string[] {
@@ -78,7 +78,7 @@ function digestOf(body: string): Buffer {
 
 /** A message read, verified and opened, with what its answer needs. */
 interface Received {
-  readonly message: IncomingMessage;
+  readonly message: InboundMessage;
   /** Wraps the reply's XML as the request came: encrypted in safe mode. */
   readonly seal: (xml: string) => string;
   /** The same signature and body were received before: WeChat's retry, or a replay. */
@@ -114,7 +114,7 @@ export function createWebhook(config: Config, { responder, retryStore, seenSigna
       refuse(req, res, errorResponse(refusal), refusal.reason, logRejection);
       return;
     }
-    answer(res, 200, TEXT, echostr);
+    writeResponse(res, 200, TEXT, echostr);
   }
 
   /**
@@ -148,7 +148,7 @@ export function createWebhook(config: Config, { responder, retryStore, seenSigna
     }
 
     const body = await readRawBody(req);
-    let message: IncomingMessage;
+    let message: InboundMessage;
     let seal = asSent;
     // Protocol errors (UnopenableMessageError, MessageXmlError) become refusals in receiveMessage.
     if (cipher !== undefined && encrypted) {
@@ -168,8 +168,8 @@ export function createWebhook(config: Config, { responder, retryStore, seenSigna
   }
 
   /** The answer to the first delivery of a message: the reply XML (sealed), or `success`. */
-  async function firstAnswer(
-    message: IncomingMessage,
+  async function firstResponse(
+    message: InboundMessage,
     seal: (xml: string) => string,
     logs: LazyChildLogger,
   ): Promise<{ stored: StoredAnswer; outcome: string }> {
@@ -200,7 +200,7 @@ export function createWebhook(config: Config, { responder, retryStore, seenSigna
       const refusal = errorResponse(error);
       if (refusal.code === 'internal_error') {
         logger.error({ err: error }, 'unexpected error while reading a message');
-        answer(res, 500, TEXT, 'internal error\n');
+        writeResponse(res, 500, TEXT, 'internal error\n');
       } else refuse(req, res, refusal, reasonOf(error), logRejection);
       return;
     }
@@ -217,7 +217,7 @@ export function createWebhook(config: Config, { responder, retryStore, seenSigna
         claim.settle(SUCCESS);
         result = { stored: SUCCESS, outcome: 'repeated' };
       } else if (claim.first) {
-        result = await firstAnswer(message, seal, logs);
+        result = await firstResponse(message, seal, logs);
         claim.settle(result.stored);
       } else {
         // WeChat's retry of a message already (or still being) answered: the same bytes.
@@ -227,7 +227,7 @@ export function createWebhook(config: Config, { responder, retryStore, seenSigna
       logs.log.error({ err: error }, 'the retry store failed; answered "success"');
       result = { stored: SUCCESS, outcome: 'store-error' };
     }
-    answer(res, 200, result.stored.contentType, result.stored.body);
+    writeResponse(res, 200, result.stored.contentType, result.stored.body);
     if (logger.isLevelEnabled('info')) {
       logger.info({ ...bindings, outcome: result.outcome, ms: Math.round((performance.now() - started) * 100) / 100 }, 'message answered');
     }

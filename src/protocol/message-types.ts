@@ -203,9 +203,9 @@ type MessageOfKey<K> = K extends `event.${infer E}`
 export type MessageKey = keyof MessagesByKey;
 
 /** What the parser hands to the reply router. */
-export type IncomingMessage = WeChatMessage | UnknownMessage;
+export type InboundMessage = WeChatMessage | UnknownMessage;
 
 /** True when the message's type is one of `WeChatMessage`'s. */
-export function isKnownMessage(message: IncomingMessage): message is WeChatMessage {
+export function isKnownMessage(message: InboundMessage): message is WeChatMessage {
   return !('unknown' in message);
 }

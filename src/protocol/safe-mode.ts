@@ -1,7 +1,7 @@
 import { cdata } from './build-reply.js';
 import { DecryptError, MessageXmlError, UnopenableMessageError } from '../errors.js';
 import type { Decrypted, MessageCipher } from './cipher.js';
-import type { IncomingMessage } from './message-types.js';
+import type { InboundMessage } from './message-types.js';
 import { parseXml } from './parse-xml.js';
 import { randomPoolBytes } from './random-pool.js';
 import { sign, verifySignature } from './signature.js';
@@ -89,7 +89,7 @@ export function openMessage(
   expectedAppId: string | undefined,
   request: SealedRequest,
   body: string,
-): { message: IncomingMessage; appId: string } {
+): { message: InboundMessage; appId: string } {
   const encrypted = readEncryptField(body);
   if (!verifySignature(request.msgSignature, token, request.timestamp, request.nonce, encrypted)) {
     throw new UnopenableMessageError('msg_signature');

@@ -1,5 +1,5 @@
 import type {
-  IncomingMessage,
+  InboundMessage,
   KnownMessageKey,
   MessagesByKey,
   RawFields,
@@ -64,13 +64,13 @@ function messageKey(MsgType: string, Event: string | undefined): string {
 }
 
 /** The routing key of a parsed message (see messageKey). */
-export function keyOf(message: IncomingMessage): string {
+export function keyOf(message: InboundMessage): string {
   const { Event } = message.raw;
   return messageKey(message.MsgType, typeof Event === 'string' ? Event : undefined);
 }
 
 /** The message's id, for logs: `MsgId`, or `MsgID` on the *JOBFINISH events. */
-export function idOf(message: IncomingMessage): string | undefined {
+export function idOf(message: InboundMessage): string | undefined {
   const id = message.raw.MsgId ?? message.raw.MsgID;
   return typeof id === 'string' ? id : undefined;
 }
@@ -79,7 +79,7 @@ export function idOf(message: IncomingMessage): string | undefined {
  * Turns parsed fields into a typed message. Throws MessageXmlError when there is no
  * `MsgType`; a type this server does not know becomes an UnknownMessage.
  */
-export function toMessage(raw: RawFields): IncomingMessage {
+export function toMessage(raw: RawFields): InboundMessage {
   const { MsgType, Event } = raw;
   if (typeof MsgType !== 'string' || MsgType === '') {
     throw new MessageXmlError('the message has no MsgType');

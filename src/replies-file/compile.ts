@@ -1,4 +1,4 @@
-import type { IncomingMessage } from '../protocol/message-types.js';
+import type { InboundMessage } from '../protocol/message-types.js';
 import type { Reply } from '../protocol/reply-types.js';
 import type { HandlerResult } from '../replies/router.js';
 import { compileKeywords } from './match-keywords.js';
@@ -7,7 +7,7 @@ import type { FileReply, RepliesFileData } from './schema.js';
 /** A validated replies file, ready to answer; immutable, so a reload swaps it whole. */
 export interface CompiledReplies {
   /** The file's answer to a message, or undefined to leave it to the default rules. */
-  answer(message: IncomingMessage): HandlerResult;
+  replyTo(message: InboundMessage): HandlerResult;
   /** `12 keyword rules, 3 scenes, 4 menu keys` */
   readonly summary: string;
 }
@@ -34,7 +34,7 @@ export function compileReplies(data: RepliesFileData): CompiledReplies {
   const subscribe = data.subscribe === undefined ? undefined : toReply(data.subscribe);
   const otherwise = data.message === undefined ? undefined : toReply(data.message);
 
-  function answer(message: IncomingMessage): HandlerResult {
+  function replyTo(message: InboundMessage): HandlerResult {
     if (message.MsgType !== 'event') {
       if (message.MsgType === 'text' && !('unknown' in message)) {
         const found = keywords.match(message.Content);
@@ -63,5 +63,5 @@ export function compileReplies(data: RepliesFileData): CompiledReplies {
     plural(scenes.size, 'scene', 'scenes'),
     plural(clicks.size, 'menu key', 'menu keys'),
   ].join(', ');
-  return Object.freeze({ answer, summary });
+  return Object.freeze({ replyTo, summary });
 }

@@ -8,6 +8,6 @@ export function withRepliesFile(code: ReplyRouter, replies: LiveReplies): ReplyR
       return code.route(message, context);
     })
     .use(function repliesFile(message) {
-      return replies.answer(message);
+      return replies.replyTo(message);
     });
 }

@@ -2,14 +2,14 @@ import { readFileSync, unwatchFile, watch, watchFile, type FSWatcher, type Stats
 import { basename, dirname, resolve } from 'node:path';
 import type { Logger } from 'pino';
 import { ConfigError } from '../errors.js';
-import type { IncomingMessage } from '../protocol/message-types.js';
+import type { InboundMessage } from '../protocol/message-types.js';
 import type { HandlerResult } from '../replies/router.js';
 import { compileReplies, type CompiledReplies } from './compile.js';
 import { parseReplies } from './load.js';
 
 export interface LiveReplies {
   /** The replies file's answer, from the version in force when the message arrived. */
-  answer(message: IncomingMessage): HandlerResult;
+  replyTo(message: InboundMessage): HandlerResult;
   /** Stops watching the file. */
   close(): void;
 }
@@ -115,7 +115,7 @@ export function watchRepliesFile(file: string, logger: Logger, options: WatchOpt
   watchFile(path, { persistent: false, interval: pollMs }, polled);
 
   return {
-    answer: (message) => current?.answer(message),
+    replyTo: (message) => current?.replyTo(message),
     close() {
       closed = true;
       if (timer !== undefined) clearTimeout(timer);

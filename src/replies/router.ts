@@ -1,6 +1,6 @@
 import type { Logger } from 'pino';
 import type { ApiClient } from '../api/client.js';
-import type { IncomingMessage, MessageKey, MessagesByKey } from '../protocol/message-types.js';
+import type { InboundMessage, MessageKey, MessagesByKey } from '../protocol/message-types.js';
 import type { Reply } from '../protocol/reply-types.js';
 import { keyOf } from '../protocol/to-message.js';
 
@@ -19,7 +19,7 @@ export interface HandlerContext {
  * `undefined` to let the next handler (and finally the default rules) answer.
  */
 export type HandlerResult = Reply | null | undefined;
-export type Handler<M extends IncomingMessage = IncomingMessage> = (
+export type Handler<M extends InboundMessage = InboundMessage> = (
   message: M,
   context: HandlerContext,
 ) => HandlerResult | Promise<HandlerResult>;
@@ -38,7 +38,7 @@ export interface ReplyRouter {
    * Runs the matching handlers in order; `undefined` when none answered. Synchronous
    * while the handlers are, so that the common case costs no promise and no timer.
    */
-  route(message: IncomingMessage, context: HandlerContext): HandlerResult | Promise<HandlerResult>;
+  route(message: InboundMessage, context: HandlerContext): HandlerResult | Promise<HandlerResult>;
 }
 
 /** True for a promise (or any thenable) a handler returned. */
