@@ -51,13 +51,13 @@ function message(content: string): TextMessage {
 function run(testCase: Case): number {
   const replies = compile(testCase.rules);
   const incoming = message(testCase.content);
-  const reply = replies.answer(incoming);
+  const reply = replies.replyTo(incoming);
   if (reply === null || reply === undefined || !('content' in reply) || reply.content !== testCase.expect) {
     throw new Error(`${testCase.name}: wrong reply ${JSON.stringify(reply)}`);
   }
-  for (let i = 0; i < ITERATIONS / 10; i++) replies.answer(incoming);
+  for (let i = 0; i < ITERATIONS / 10; i++) replies.replyTo(incoming);
   const started = process.hrtime.bigint();
-  for (let i = 0; i < ITERATIONS; i++) replies.answer(incoming);
+  for (let i = 0; i < ITERATIONS; i++) replies.replyTo(incoming);
   return Number(process.hrtime.bigint() - started) / 1000 / ITERATIONS;
 }
 

@@ -1,8 +1,9 @@
-import express, { type Express, type NextFunction, type Request, type Response } from 'express';
+import express, { type Express, type NextFunction, type Request, type Response, type Router } from 'express';
 import type { IncomingMessage, Server, ServerResponse } from 'node:http';
 import type { Config } from './config.js';
 import { requireAdmin } from './http/admin-auth.js';
 import { apiRoutes } from './http/api/api-routes.js';
+import { errorResponse, logFailure } from './http/error-response.js';
 import { healthRoute } from './http/health.js';
 import { jssdkRoutes } from './http/jssdk.js';
 import { jssdkDemoRoute } from './http/jssdk-demo.js';
@@ -11,6 +12,8 @@ import { pageSecurity } from './http/page-security.js';
 import { qrCodeRoute } from './http/qrcode.js';
 import { createLimitedServer } from './http/server-limits.js';
 import { createWebhook } from './http/webhook.js';
+import { webhookRouter } from './http/wechat-middleware.js';
+import type { WeChatApi } from './api/create-api.js';
 import { createServices, type ServiceOptions } from './services.js';
 
 export type AppOptions = ServiceOptions;
@@ -59,13 +62,9 @@ export function createApp(config: Config, options: AppOptions = {}): WeChatApp {
     res.status(404).type('text/plain').send('not found\n');
   });
   app.use(function errorHandler(error: unknown, _req: Request, res: Response, _next: NextFunction) {
-    const status = (error as { status?: unknown }).status;
-    if (typeof status === 'number' && status >= 400 && status < 500) {
-      res.status(status).type('text/plain').send('bad request\n');
-      return;
-    }
-    logger.error({ err: error }, 'unexpected error');
-    if (!res.headersSent) res.status(500).type('text/plain').send('internal error\n');
+    const response = errorResponse(error);
+    logFailure(logger, error, response, 'unexpected error');
+    if (!res.headersSent) res.status(response.status).type('text/plain').send(`${response.message}\n`);
   });
 
   // WeChat's hot path skips Express's router and its per-request set-up: measured,
@@ -90,4 +89,22 @@ export function createApp(config: Config, options: AppOptions = {}): WeChatApp {
     listen: (port?: number, host?: string, callback?: () => void) => createLimitedServer(listener).listen(port, host, callback),
     shutdown: services.shutdown,
   });
+}
+
+/** The webhook as a router to mount in an Express app of one's own. */
+export interface WeChatMiddleware extends Router {
+  /** WeChat's API, when AppID and AppSecret are configured. */
+  readonly api: WeChatApi | undefined;
+  /** Closes what the middleware opened (the Redis connection). */
+  shutdown(): Promise<void>;
+}
+
+/**
+ * WeChat's webhook (GET verification, POST messages) for an app of your own:
+ * `app.use('/wechat', wechatMiddleware(config, { router }))`. Mount it before any body
+ * parser: it reads the raw body itself. `config.wechatPath` is not used.
+ */
+export function wechatMiddleware(config: Config, options: ServiceOptions = {}): WeChatMiddleware {
+  const services = createServices(config, options);
+  return Object.assign(webhookRouter(config, services), { api: services.api, shutdown: services.shutdown });
 }

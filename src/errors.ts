@@ -1,8 +1,40 @@
-/** The coded errors the server raises. Each names what went wrong and how to fix it. */
+/**
+ * Every error the server raises on purpose, in one place. Each has a `code` (one of
+ * ErrorCode) to branch on, and a message that names what went wrong and how to fix it.
+ * `http/error-response.ts` turns them into statuses, once for every route.
+ */
+
+export type ErrorCode =
+  | 'config_invalid'
+  | 'webhook_request_refused'
+  | 'message_xml_invalid'
+  | 'message_decrypt_failed'
+  | 'message_unopenable'
+  | 'client_gone'
+  | 'input_invalid'
+  | 'api_not_configured'
+  | 'wechat_api_refused'
+  | 'wechat_unreachable'
+  | 'token_lock_timeout'
+  | 'qr_code_too_long'
+  | 'cli_usage'
+  | 'simulator_no_response'
+  | 'simulator_response_rejected';
+
+/** An error this server raised on purpose: `code` says which. */
+export abstract class CodedError extends Error {
+  abstract readonly code: ErrorCode;
+}
+
+/** True for the errors of this module, typed so that a switch on `code` narrows to the class. */
+export function isCodedError(error: unknown): error is KnownError {
+  return error instanceof CodedError;
+}
 
 /** A configuration variable is missing or malformed; the process must not start. */
-export class ConfigError extends Error {
+export class ConfigError extends CodedError {
   override readonly name = 'ConfigError';
+  readonly code = 'config_invalid';
   constructor(
     readonly variable: string,
     message: string,
@@ -12,8 +44,9 @@ export class ConfigError extends Error {
 }
 
 /** A webhook request WeChat would never send: answered with `status`, never a 500. */
-export class WebhookRequestError extends Error {
+export class WebhookRequestError extends CodedError {
   override readonly name = 'WebhookRequestError';
+  readonly code = 'webhook_request_refused';
   constructor(
     readonly status: 400 | 403 | 413,
     message: string,
@@ -24,9 +57,62 @@ export class WebhookRequestError extends Error {
   }
 }
 
+/** Why a body is not a WeChat message; the webhook answers 400 with it. */
+export class MessageXmlError extends CodedError {
+  override readonly name = 'MessageXmlError';
+  readonly code = 'message_xml_invalid';
+}
+
+/** Ciphertext that does not decrypt to a well-framed message. */
+export class DecryptError extends CodedError {
+  override readonly name = 'DecryptError';
+  readonly code = 'message_decrypt_failed';
+}
+
+/** Why an encrypted message could not be opened: for the log only, never for the answer. */
+export type UnopenableReason = 'envelope' | 'msg_signature' | 'ciphertext' | 'appid' | 'message';
+
+/**
+ * An encrypted message that could not be opened. Callers answer every reason alike, so
+ * that the answer tells nothing about the plaintext (no padding or parsing oracle).
+ */
+export class UnopenableMessageError extends CodedError {
+  override readonly name = 'UnopenableMessageError';
+  readonly code = 'message_unopenable';
+  constructor(readonly reason: UnopenableReason) {
+    super(`the encrypted message could not be opened (${reason})`);
+  }
+}
+
+/** The client went away before its body was read: nobody is left to answer. */
+export class ClientGoneError extends CodedError {
+  override readonly name = 'ClientGoneError';
+  readonly code = 'client_gone';
+}
+
+/** A caller's mistake in a query or body: answered with `status` and a message that names `field`. */
+export class InputError extends CodedError {
+  override readonly name = 'InputError';
+  readonly code = 'input_invalid';
+  constructor(
+    readonly field: string,
+    message: string,
+    readonly status: 400 | 413 = 400,
+  ) {
+    super(message);
+  }
+}
+
+/** WECHAT_APPID or WECHAT_APPSECRET is not set: nothing can be asked of WeChat. */
+export class ApiNotConfiguredError extends CodedError {
+  override readonly name = 'ApiNotConfiguredError';
+  readonly code = 'api_not_configured';
+}
+
 /** WeChat answered an API call with a non-zero `errcode`. */
-export class WeChatApiError extends Error {
+export class WeChatApiError extends CodedError {
   override readonly name = 'WeChatApiError';
+  readonly code = 'wechat_api_refused';
   constructor(
     readonly errcode: number,
     readonly errmsg: string,
@@ -38,8 +124,9 @@ export class WeChatApiError extends Error {
 }
 
 /** WeChat could not be reached, or did not answer in time. */
-export class WeChatUnreachableError extends Error {
+export class WeChatUnreachableError extends CodedError {
   override readonly name = 'WeChatUnreachableError';
+  readonly code = 'wechat_unreachable';
   constructor(
     readonly path: string,
     readonly reason: string,
@@ -47,3 +134,54 @@ export class WeChatUnreachableError extends Error {
     super(`WeChat could not be reached at ${path}: ${reason}`);
   }
 }
+
+/** Another instance's refresh of a shared credential did not finish in time. */
+export class TokenLockTimeoutError extends CodedError {
+  override readonly name = 'TokenLockTimeoutError';
+  readonly code = 'token_lock_timeout';
+}
+
+/** The text is more than a QR code holds (WeChat's `url` was longer than it should be). */
+export class QrCodeTooLongError extends CodedError {
+  override readonly name = 'QrCodeTooLongError';
+  readonly code = 'qr_code_too_long';
+  constructor(readonly length: number) {
+    super(`WeChat's url is too long for a QR code (${length} characters)`);
+  }
+}
+
+/** A command line the CLI does not understand. */
+export class UsageError extends CodedError {
+  override readonly name = 'UsageError';
+  readonly code = 'cli_usage';
+}
+
+/** The simulator got no response at all: the server is not running, or not at this URL. */
+export class NoResponseError extends CodedError {
+  override readonly name = 'NoResponseError';
+  readonly code = 'simulator_no_response';
+}
+
+/** A reason the server's response would not be accepted by WeChat. */
+export class RejectedResponseError extends CodedError {
+  override readonly name = 'RejectedResponseError';
+  readonly code = 'simulator_response_rejected';
+}
+
+/** Every coded error: a `switch (error.code)` over it must handle each one. */
+export type KnownError =
+  | ConfigError
+  | WebhookRequestError
+  | MessageXmlError
+  | DecryptError
+  | UnopenableMessageError
+  | ClientGoneError
+  | InputError
+  | ApiNotConfiguredError
+  | WeChatApiError
+  | WeChatUnreachableError
+  | TokenLockTimeoutError
+  | QrCodeTooLongError
+  | UsageError
+  | NoResponseError
+  | RejectedResponseError;

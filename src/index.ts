@@ -2,12 +2,29 @@
  * The library entry point: everything an application needs to run the server inside
  * its own code, or to mount the webhook in its own Express app.
  */
-export { createApp, type AppOptions, type WeChatApp } from './app.js';
+export { createApp, wechatMiddleware, type AppOptions, type WeChatApp, type WeChatMiddleware } from './app.js';
 export { loadConfig, type Config, type LogLevel } from './config.js';
-export { ConfigError, WeChatApiError, WeChatUnreachableError, WebhookRequestError } from './errors.js';
+export {
+  ApiNotConfiguredError,
+  ClientGoneError,
+  CodedError,
+  ConfigError,
+  DecryptError,
+  InputError,
+  isCodedError,
+  MessageXmlError,
+  QrCodeTooLongError,
+  TokenLockTimeoutError,
+  UnopenableMessageError,
+  WeChatApiError,
+  WeChatUnreachableError,
+  WebhookRequestError,
+  type ErrorCode,
+  type UnopenableReason,
+} from './errors.js';
 export { createLogger } from './logger.js';
-export type { ServiceOptions } from './services.js';
-export { wechatMiddleware, type WeChatMiddleware } from './http/wechat-middleware.js';
+export { createServices, type ServiceOptions, type Services } from './services.js';
+export { webhookRouter } from './http/wechat-middleware.js';
 
 export {
   createReplyRouter,
@@ -23,12 +40,14 @@ export { createMemoryRetryStore, NO_REPLY, type RetryStore, type RecordedReply, 
 
 export type * from './protocol/message-types.js';
 export { isKnownMessage } from './protocol/message-types.js';
+/** @deprecated Renamed InboundMessage, so as not to shadow node:http's IncomingMessage. */
+export type { InboundMessage as IncomingMessage } from './protocol/message-types.js';
 export type * from './protocol/reply-types.js';
 export { buildReplyXml, cdata } from './protocol/build-reply.js';
-export { parseXml, MessageXmlError } from './protocol/parse-xml.js';
+export { parseXml } from './protocol/parse-xml.js';
 export { toMessage } from './protocol/to-message.js';
 export { sign, verifySignature } from './protocol/signature.js';
-export { createMessageCipher, DecryptError, type MessageCipher } from './protocol/cipher.js';
+export { createMessageCipher, type MessageCipher } from './protocol/cipher.js';
 
 export { AccessToken, type AccessTokenOptions } from './api/access-token.js';
 export { FreshCredential, type FreshCredentialOptions, type FetchedCredential, type Refusal } from './api/fresh-credential.js';

@@ -2,7 +2,7 @@ import assert from 'node:assert/strict';
 import { after, before, beforeEach, describe, it } from 'node:test';
 import { AccessToken } from '../src/api/access-token.js';
 import { createApiClient } from '../src/api/client.js';
-import { createApiTransport } from '../src/api/http.js';
+import { createApiTransport } from '../src/api/transport.js';
 import { WeChatApiError } from '../src/errors.js';
 import { FakeWeChat } from './helpers/fake-wechat.js';
 

@@ -3,7 +3,7 @@ import { createHash } from 'node:crypto';
 import { describe, it } from 'node:test';
 import { createApiClient } from '../src/api/client.js';
 import { AccessToken } from '../src/api/access-token.js';
-import { createApiTransport } from '../src/api/http.js';
+import { createApiTransport } from '../src/api/transport.js';
 import { createJsapiTicket } from '../src/api/jsapi-ticket.js';
 import { loadConfig } from '../src/config.js';
 import { ConfigError } from '../src/errors.js';

@@ -5,7 +5,8 @@ import { describe, it } from 'node:test';
 import type { RawFields, RawValue } from '../src/protocol/message-types.js';
 import { isKnownMessage } from '../src/protocol/message-types.js';
 import { parseXml } from '../src/protocol/parse-xml.js';
-import { readEncryptField, UnopenableMessageError } from '../src/protocol/safe-mode.js';
+import { readEncryptField } from '../src/protocol/safe-mode.js';
+import { UnopenableMessageError } from '../src/errors.js';
 import { toMessage } from '../src/protocol/to-message.js';
 
 const dir = new URL('./fixtures/wechat/messages/', import.meta.url);

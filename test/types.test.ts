@@ -1,11 +1,11 @@
 import assert from 'node:assert/strict';
 import { describe, it } from 'node:test';
-import { createReplyRouter, isKnownMessage, type IncomingMessage } from '../src/index.js';
+import { createReplyRouter, isKnownMessage, type InboundMessage } from '../src/index.js';
 
 // Checked by `tsc` (npm run typecheck): the handler API gives each key its typed message.
 describe('the handler API’s types', () => {
   it('narrow a message by MsgType, then Event', () => {
-    const describe = (message: IncomingMessage): string => {
+    const describe = (message: InboundMessage): string => {
       if (!isKnownMessage(message)) return `unknown ${message.MsgType}`;
       switch (message.MsgType) {
         case 'text':
@@ -37,5 +37,17 @@ describe('the handler API’s types', () => {
       .on('txt', () => null)
       // @ts-expect-error a reply needs its fields
       .on('image', () => ({ type: 'image' }));
+  });
+
+  it('derive every key from the message union: a key, its event, its message', () => {
+    createReplyRouter()
+      .on('event.scancode_waitmsg', (event) => ({ type: 'text', content: event.ScanCodeInfo.ScanResult }))
+      .on('event.pic_weixin', (event) => ({ type: 'text', content: event.SendPicsInfo.Count }))
+      .on('event.TEMPLATESENDJOBFINISH', (event) => ({ type: 'text', content: event.Status }))
+      .on('unknown', (message) => ({ type: 'text', content: message.MsgType }))
+      // @ts-expect-error a CLICK event carries no ScanCodeInfo
+      .on('event.CLICK', (event) => ({ type: 'text', content: event.ScanCodeInfo.ScanResult }))
+      // @ts-expect-error events are keyed event.<Event>
+      .on('CLICK', () => null);
   });
 });

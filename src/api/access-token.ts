@@ -1,7 +1,7 @@
 import type { Logger } from 'pino';
 import { WeChatApiError } from '../errors.js';
 import { FreshCredential, type FetchedCredential, type Refusal } from './fresh-credential.js';
-import { checkAnswer, type ApiTransport, type WeChatAnswer } from './http.js';
+import { checkResponseBody, type ApiTransport, type WeChatResponseBody } from './transport.js';
 import type { StoredToken, TokenStore } from './token-store.js';
 
 export { REFRESH_MARGIN_MS } from './fresh-credential.js';
@@ -54,7 +54,7 @@ export class AccessToken {
   }
 
   /** Forgets `refused`, which WeChat rejected with `answer` (errcode 40001, 40014 or 42001). */
-  invalidate(refused: string, answer: WeChatAnswer = {}): Promise<void> {
+  invalidate(refused: string, answer: WeChatResponseBody = {}): Promise<void> {
     return this.#credential.invalidate(refused, answer);
   }
 
@@ -67,7 +67,7 @@ export class AccessToken {
         path,
         query: { grant_type: 'client_credential', appid: appId, secret: appSecret },
       });
-      return toCredential(checkAnswer(answer, path), path);
+      return toCredential(checkResponseBody(answer, path), path);
     }
     const token = await this.#fetchStable(false);
     if (token.value !== refused?.value) return token;
@@ -92,11 +92,11 @@ export class AccessToken {
       path,
       body: { grant_type: 'client_credential', appid: appId, secret: appSecret, force_refresh: forceRefresh },
     });
-    return toCredential(checkAnswer(answer, path), path);
+    return toCredential(checkResponseBody(answer, path), path);
   }
 }
 
-function toCredential(answer: WeChatAnswer, path: string): FetchedCredential {
+function toCredential(answer: WeChatResponseBody, path: string): FetchedCredential {
   const value = answer.access_token;
   const expiresIn = Number(answer.expires_in);
   if (typeof value !== 'string' || value === '' || !(expiresIn > 0)) {

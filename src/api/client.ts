@@ -1,4 +1,4 @@
-import { checkAnswer, type ApiRequest, type ApiTransport, type WeChatAnswer } from './http.js';
+import { checkResponseBody, type ApiRequest, type ApiTransport, type WeChatResponseBody } from './transport.js';
 import type { AccessToken } from './access-token.js';
 
 /** The errcodes that mean "this access token is not valid (any more)". */
@@ -9,11 +9,11 @@ export interface ApiClient {
    * Calls a WeChat API with the access token. A token-invalid errcode refreshes the
    * token and retries once; any other errcode throws WeChatApiError.
    */
-  call(request: ApiRequest): Promise<WeChatAnswer>;
+  call(request: ApiRequest): Promise<WeChatResponseBody>;
 }
 
 export function createApiClient(transport: ApiTransport, accessToken: AccessToken): ApiClient {
-  async function attempt(request: ApiRequest, token: string): Promise<WeChatAnswer> {
+  async function attempt(request: ApiRequest, token: string): Promise<WeChatResponseBody> {
     return transport.send({ ...request, query: { ...request.query, access_token: token } });
   }
   return {
@@ -24,7 +24,7 @@ export function createApiClient(transport: ApiTransport, accessToken: AccessToke
         await accessToken.invalidate(token, answer);
         answer = await attempt(request, await accessToken.get());
       }
-      return checkAnswer(answer, request.path);
+      return checkResponseBody(answer, request.path);
     },
   };
 }

@@ -3,7 +3,7 @@ import type { ApiConfig } from '../config.js';
 import { AccessToken } from './access-token.js';
 import { createApiClient, type ApiClient } from './client.js';
 import type { FreshCredential } from './fresh-credential.js';
-import { createApiTransport, type ApiTransport } from './http.js';
+import { createApiTransport, type ApiTransport } from './transport.js';
 import { createJsapiTicket } from './jsapi-ticket.js';
 import type { TokenStore } from './token-store.js';
 

@@ -1,8 +1,6 @@
 import type { Reply } from '../protocol/reply-types.js';
+import { TEXT_LIMIT_BYTES } from '../protocol/reply-limits.js';
 import type { ApiClient } from './client.js';
-
-/** WeChat's passive-reply (and per-message customer-service) limit for text, in UTF-8 bytes. */
-export const TEXT_LIMIT_BYTES = 2048;
 
 /**
  * A long text goes out in at most this many pieces (10 KiB); the rest is dropped. A

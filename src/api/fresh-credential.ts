@@ -1,5 +1,5 @@
 import type { Logger } from 'pino';
-import type { WeChatAnswer } from './http.js';
+import type { WeChatResponseBody } from './transport.js';
 import { createMemoryTokenStore, type StoredToken, type TokenStore } from './token-store.js';
 
 /** Reuse a credential until this long before WeChat says it expires. */
@@ -8,7 +8,7 @@ export const REFRESH_MARGIN_MS = 5 * 60 * 1000;
 /** A value WeChat refused, and the answer that refused it. */
 export interface Refusal {
   readonly value: string;
-  readonly answer: WeChatAnswer;
+  readonly answer: WeChatResponseBody;
 }
 
 /** A credential as WeChat hands it out: the value and its lifetime in seconds. */
@@ -67,7 +67,7 @@ export class FreshCredential {
   }
 
   /** Forgets `refused`, which WeChat rejected with `answer`. */
-  async invalidate(refused: string, answer: WeChatAnswer = {}): Promise<void> {
+  async invalidate(refused: string, answer: WeChatResponseBody = {}): Promise<void> {
     this.#refused = { value: refused, answer };
     if (this.#local?.value === refused) this.#local = undefined;
     await this.#store.discard(refused);

@@ -1,4 +1,4 @@
-import { checkAnswer, type ApiTransport } from './http.js';
+import { checkResponseBody, type ApiTransport } from './transport.js';
 
 /** The profile `/sns/userinfo` answers for the `snsapi_userinfo` scope. */
 export interface UserProfile {
@@ -25,7 +25,7 @@ export function authorizeUrl(appId: string, redirectUri: string, state: string):
  */
 export async function fetchUserProfile(transport: ApiTransport, appId: string, appSecret: string, code: string): Promise<UserProfile> {
   const tokenPath = '/sns/oauth2/access_token';
-  const token = checkAnswer(
+  const token = checkResponseBody(
     await transport.send({
       method: 'GET',
       path: tokenPath,
@@ -34,7 +34,7 @@ export async function fetchUserProfile(transport: ApiTransport, appId: string, a
     tokenPath,
   );
   const profilePath = '/sns/userinfo';
-  const profile = checkAnswer(
+  const profile = checkResponseBody(
     await transport.send({
       method: 'GET',
       path: profilePath,

@@ -30,12 +30,12 @@ export interface FollowerPage {
  * A follower's profile. https://developers.weixin.qq.com/doc/offiaccount/User_Management/Get_users_basic_information_UnionID.html
  */
 export async function getUser(client: ApiClient, openid: string, lang?: 'zh_CN' | 'zh_TW' | 'en'): Promise<UserInfo> {
-  const answer = await client.call({
+  const body = await client.call({
     method: 'GET',
     path: '/cgi-bin/user/info',
     query: { openid, ...(lang === undefined ? {} : { lang }) },
   });
-  const info: Record<string, unknown> = { ...answer };
+  const info: Record<string, unknown> = { ...body };
   delete info.errcode;
   delete info.errmsg;
   return info as UserInfo;
@@ -47,12 +47,12 @@ export async function getUser(client: ApiClient, openid: string, lang?: 'zh_CN' 
  */
 export async function getFollowerPage(client: ApiClient, nextOpenid?: string): Promise<FollowerPage> {
   const path = '/cgi-bin/user/get';
-  const answer = await client.call({ method: 'GET', path, query: nextOpenid ? { next_openid: nextOpenid } : {} });
-  const data = answer.data as { openid?: unknown } | undefined;
+  const body = await client.call({ method: 'GET', path, query: nextOpenid ? { next_openid: nextOpenid } : {} });
+  const data = body.data as { openid?: unknown } | undefined;
   const openids = Array.isArray(data?.openid) ? data.openid.filter((openid): openid is string => typeof openid === 'string') : [];
-  const total = Number(answer.total);
+  const total = Number(body.total);
   if (!Number.isFinite(total)) throw new WeChatApiError(-1, 'the answer has no total', path);
-  return { total, count: openids.length, openids, next_openid: typeof answer.next_openid === 'string' ? answer.next_openid : '' };
+  return { total, count: openids.length, openids, next_openid: typeof body.next_openid === 'string' ? body.next_openid : '' };
 }
 
 /** Every follower's openid, fetched page by page as the iteration goes. */

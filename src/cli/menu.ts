@@ -2,7 +2,7 @@ import dotenv from 'dotenv';
 import { readFile } from 'node:fs/promises';
 import { addConditionalMenu, conditionalMenuIds, createMenu, deleteConditionalMenu, deleteMenu, getMenu, NO_MENU } from '../api/menu.js';
 import { loadApiConfig } from '../config.js';
-import { ConfigError, WeChatApiError, WeChatUnreachableError } from '../errors.js';
+import { ConfigError, UsageError, WeChatApiError, WeChatUnreachableError } from '../errors.js';
 import { checkMenu, formatProblems, type MenuCheck, type MenuProblem } from '../menu/check.js';
 import { diffMenus, formatDifferences } from '../menu/diff.js';
 import { MENU_ERRCODES } from '../menu/errcodes.js';
@@ -32,10 +32,6 @@ interface Invocation {
   readonly command: Command;
   readonly file: string;
   readonly yes: boolean;
-}
-
-class UsageError extends Error {
-  override readonly name = 'UsageError';
 }
 
 const out = (text: string): void => void process.stdout.write(`${text}\n`);

@@ -1,12 +1,8 @@
 import dotenv from 'dotenv';
 import { createInterface } from 'node:readline';
 import { createMessageCipher } from '../protocol/cipher.js';
-import { buildMessage, checkAsWeChat, RejectedAnswer, signRequest, USAGE, type CheckedAnswer, type Keys } from './wechat-side.js';
-
-/** Nothing answered at all: the server is not running, or not at this URL. */
-class NoAnswer extends Error {
-  override readonly name = 'NoAnswer';
-}
+import { NoResponseError, RejectedResponseError } from '../errors.js';
+import { buildMessage, checkResponseAsWeChat, signRequest, USAGE, type CheckedResponse, type Keys } from './wechat-side.js';
 
 /**
  * `npm run simulate -- [--url URL] [--aes] [--raw] <kind> [args]`: plays WeChat's
@@ -68,7 +64,7 @@ function keysFrom(env: NodeJS.ProcessEnv, aes: boolean): Keys {
   };
 }
 
-async function exchange(url: string, xml: string, keys: Keys): Promise<CheckedAnswer> {
+async function exchange(url: string, xml: string, keys: Keys): Promise<CheckedResponse> {
   const { query, body } = signRequest(xml, keys);
   let response: Response;
   try {
@@ -80,29 +76,29 @@ async function exchange(url: string, xml: string, keys: Keys): Promise<CheckedAn
     });
   } catch (error) {
     const cause = (error as { cause?: { code?: string } }).cause?.code ?? (error as Error).message;
-    throw new NoAnswer(`no answer from ${url} (${cause}): is the server running? (npm start)`);
+    throw new NoResponseError(`no answer from ${url} (${cause}): is the server running? (npm start)`);
   }
-  return checkAsWeChat(response.status, await response.text(), keys);
+  return checkResponseAsWeChat(response.status, await response.text(), keys);
 }
 
 const HEADER_FIELDS = new Set(['ToUserName', 'FromUserName', 'CreateTime', 'MsgType']);
 
-function show(answer: CheckedAnswer, raw: boolean): string {
-  if (answer.reply === undefined) return '(no reply: the server answered "success")';
-  const lines = [`reply: ${String(answer.reply.MsgType)}`];
-  for (const [name, value] of Object.entries(answer.reply)) {
+function show(response: CheckedResponse, raw: boolean): string {
+  if (response.reply === undefined) return '(no reply: the server answered "success")';
+  const lines = [`reply: ${String(response.reply.MsgType)}`];
+  for (const [name, value] of Object.entries(response.reply)) {
     if (HEADER_FIELDS.has(name)) continue;
     lines.push(`  ${name}: ${typeof value === 'string' ? value : JSON.stringify(value)}`);
   }
-  if (raw) lines.push('', answer.xml);
+  if (raw) lines.push('', response.xml);
   return lines.join('\n');
 }
 
-/** One line of the chat for an answer: the text of a text reply, otherwise its fields. */
-function chatLine(answer: CheckedAnswer, raw: boolean): string {
-  const content = answer.reply?.Content;
+/** One line of the chat for a response: the text of a text reply, otherwise its fields. */
+function chatLine(response: CheckedResponse, raw: boolean): string {
+  const content = response.reply?.Content;
   if (typeof content === 'string' && !raw) return content;
-  return show(answer, raw).replaceAll('\n', '\n  ');
+  return show(response, raw).replaceAll('\n', '\n  ');
 }
 
 /**
@@ -118,10 +114,10 @@ async function chat(options: Options, keys: Keys): Promise<void> {
     if (line.trim() !== '') {
       if (!tty) process.stdout.write(`> ${line}\n`);
       try {
-        const answer = await exchange(options.url, buildMessage('text', [line]) ?? '', keys);
-        process.stdout.write(`< ${chatLine(answer, options.raw)}\n`);
+        const response = await exchange(options.url, buildMessage('text', [line]) ?? '', keys);
+        process.stdout.write(`< ${chatLine(response, options.raw)}\n`);
       } catch (error) {
-        const prefix = error instanceof RejectedAnswer ? 'WeChat would not accept this answer: ' : '';
+        const prefix = error instanceof RejectedResponseError ? 'WeChat would not accept this answer: ' : '';
         process.stdout.write(`! ${prefix}${(error as Error).message}\n`);
       }
     }
@@ -143,8 +139,8 @@ async function main(): Promise<void> {
   try {
     process.stdout.write(`${show(await exchange(options.url, xml, keys), options.raw)}\n`);
   } catch (error) {
-    if (error instanceof RejectedAnswer) fail(`WeChat would not accept this answer: ${error.message}`);
-    if (error instanceof NoAnswer) fail(error.message);
+    if (error instanceof RejectedResponseError) fail(`WeChat would not accept this answer: ${error.message}`);
+    if (error instanceof NoResponseError) fail(error.message);
     throw error;
   }
 }

@@ -1,16 +1,20 @@
 import { randomBytes } from 'node:crypto';
 import { buildMessageXml } from '../protocol/build-message.js';
 import type { MessageCipher } from '../protocol/cipher.js';
-import type { RawFields } from '../protocol/message-types.js';
+import type { EventMessage, RawFields, WeChatMessage } from '../protocol/message-types.js';
 import { parseXml } from '../protocol/parse-xml.js';
 import { sign, verifySignature } from '../protocol/signature.js';
+import { RejectedResponseError } from '../errors.js';
 
 /** The two parties of a simulated conversation. */
 export const ACCOUNT = 'gh_simulated_account';
 export const USER = 'o_simulated_user_openid';
 
-/** A message kind of the simulator, and how to build its fields from the arguments. */
-const KINDS: Readonly<Record<string, { usage: string; fields(args: string[]): Record<string, string> | undefined }>> = {
+/** A simulated message's fields: its MsgType and Event are the protocol's own. */
+type SimulatedFields = { readonly MsgType: WeChatMessage['MsgType']; readonly Event?: EventMessage['Event'] } & Record<string, string>;
+
+/** A message kind of the simulator (a command word, not a routing key), and how to build its fields. */
+const KINDS: Readonly<Record<string, { usage: string; fields(args: string[]): SimulatedFields | undefined }>> = {
   text: { usage: 'text <content>', fields: (args) => (args.length > 0 ? { MsgType: 'text', Content: args.join(' ') } : undefined) },
   voice: {
     usage: 'voice [recognition]',
@@ -50,11 +54,6 @@ const KINDS: Readonly<Record<string, { usage: string; fields(args: string[]): Re
 
 export const USAGE = Object.values(KINDS).map((kind) => kind.usage);
 
-/** A reason the server's answer would not be accepted by WeChat. */
-export class RejectedAnswer extends Error {
-  override readonly name = 'RejectedAnswer';
-}
-
 /** Builds a message of `kind` as WeChat would, or undefined when the arguments do not fit. */
 export function buildMessage(kind: string, args: string[], now = new Date()): string | undefined {
   const fields = Object.hasOwn(KINDS, kind) ? KINDS[kind]?.fields(args) : undefined;
@@ -89,7 +88,7 @@ export function signRequest(xml: string, keys: Keys): { query: string; body: str
   return { query: params.toString(), body: buildMessageXml({ ToUserName: ACCOUNT, Encrypt: encrypted }) };
 }
 
-export interface CheckedAnswer {
+export interface CheckedResponse {
   /** The reply's fields, or undefined for `success` (no reply). */
   readonly reply: RawFields | undefined;
   /** The reply XML as sent (decrypted in safe mode). */
@@ -97,48 +96,50 @@ export interface CheckedAnswer {
 }
 
 /**
- * Checks an answer as WeChat would, throwing RejectedAnswer with the reason: HTTP 200,
+ * Checks an answer as WeChat would, throwing RejectedResponseError with the reason: HTTP 200,
  * `success` or well-formed reply XML, in safe mode encrypted with a valid MsgSignature
  * and the right AppID, and the parties swapped.
  */
-export function checkAsWeChat(status: number, body: string, keys: Keys): CheckedAnswer {
-  if (status !== 200) throw new RejectedAnswer(`the server answered HTTP ${status}: ${body.slice(0, 200)}`);
+export function checkResponseAsWeChat(status: number, body: string, keys: Keys): CheckedResponse {
+  if (status !== 200) throw new RejectedResponseError(`the server answered HTTP ${status}: ${body.slice(0, 200)}`);
   if (body === '' || body === 'success') return { reply: undefined, xml: body };
   let fields: RawFields;
   try {
     fields = parseXml(body);
   } catch (error) {
-    throw new RejectedAnswer(`the answer is not well-formed XML: ${(error as Error).message}`);
+    throw new RejectedResponseError(`the answer is not well-formed XML: ${(error as Error).message}`);
   }
   let xml = body;
   if (keys.cipher !== undefined) {
     const { Encrypt, MsgSignature, TimeStamp, Nonce } = fields;
     if (typeof Encrypt !== 'string' || typeof MsgSignature !== 'string' || typeof TimeStamp !== 'string' || typeof Nonce !== 'string') {
-      throw new RejectedAnswer('the answer to an encrypted message is not an encrypted reply (Encrypt, MsgSignature, TimeStamp, Nonce)');
+      throw new RejectedResponseError(
+        'the answer to an encrypted message is not an encrypted reply (Encrypt, MsgSignature, TimeStamp, Nonce)',
+      );
     }
     if (!verifySignature(MsgSignature, keys.token, TimeStamp, Nonce, Encrypt)) {
-      throw new RejectedAnswer('the reply’s MsgSignature does not verify with WECHAT_TOKEN');
+      throw new RejectedResponseError('the reply’s MsgSignature does not verify with WECHAT_TOKEN');
     }
     let decrypted;
     try {
       decrypted = keys.cipher.decrypt(Encrypt);
     } catch (error) {
-      throw new RejectedAnswer(`the reply does not decrypt: ${(error as Error).message}`);
+      throw new RejectedResponseError(`the reply does not decrypt: ${(error as Error).message}`);
     }
     if (decrypted.appId !== keys.appId)
-      throw new RejectedAnswer(`the reply is encrypted for AppID "${decrypted.appId}", not "${keys.appId}"`);
+      throw new RejectedResponseError(`the reply is encrypted for AppID "${decrypted.appId}", not "${keys.appId}"`);
     xml = decrypted.xml;
     try {
       fields = parseXml(xml);
     } catch (error) {
-      throw new RejectedAnswer(`the decrypted reply is not well-formed XML: ${(error as Error).message}`);
+      throw new RejectedResponseError(`the decrypted reply is not well-formed XML: ${(error as Error).message}`);
     }
   }
   if (fields.ToUserName !== USER || fields.FromUserName !== ACCOUNT) {
-    throw new RejectedAnswer(
+    throw new RejectedResponseError(
       `the reply's parties are not swapped (ToUserName "${String(fields.ToUserName)}", FromUserName "${String(fields.FromUserName)}")`,
     );
   }
-  if (typeof fields.MsgType !== 'string' || fields.MsgType === '') throw new RejectedAnswer('the reply has no MsgType');
+  if (typeof fields.MsgType !== 'string' || fields.MsgType === '') throw new RejectedResponseError('the reply has no MsgType');
   return { reply: fields, xml };
 }

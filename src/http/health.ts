@@ -1,12 +1,5 @@
 import type { Request, Response } from 'express';
-
-/** Something whose health `/healthz` reports (Redis, when configured). */
-export interface HealthCheck {
-  readonly name: string;
-  healthy(): boolean;
-  /** Asks it now, within a bound (a Redis that stalls is down even while connected). */
-  probe?(): Promise<boolean>;
-}
+import type { HealthCheck } from '../health-check.js';
 
 /** GET /healthz: 200 `{ "status": "ok" }`, or 503 naming what is down. */
 export function healthRoute(checks: readonly HealthCheck[]) {

@@ -1,9 +1,9 @@
 import type { NextFunction, Request, Response } from 'express';
 import type { Logger } from 'pino';
 import type { WeChatApi } from '../api/create-api.js';
-import { WeChatApiError, WeChatUnreachableError } from '../errors.js';
+import { ApiNotConfiguredError, InputError } from '../errors.js';
 import { createNonceStr, signJssdk, signedUrl } from '../protocol/jssdk-signature.js';
-import { TokenLockTimeoutError } from '../redis/redis-token-store.js';
+import { errorResponse, logFailure, sendJsonError } from './error-response.js';
 
 /** Longer than any page URL a browser sends in practice, short enough to refuse junk. */
 const MAX_URL_LENGTH = 4096;
@@ -79,11 +79,11 @@ export function jssdkRoutes(api: WeChatApi | undefined, domains: readonly string
       const url: unknown = (req.query as Record<string, unknown>).url;
       const problem = refusal(url, allowed);
       if (problem !== undefined || typeof url !== 'string') {
-        res.status(400).json({ error: problem ?? 'url is required' });
+        sendJsonError(res, errorResponse(new InputError('url', problem ?? 'url is required')));
         return;
       }
       if (api === undefined) {
-        res.status(503).json({ error: 'WECHAT_APPID and WECHAT_APPSECRET must be set to sign JS-SDK pages' });
+        sendJsonError(res, errorResponse(new ApiNotConfiguredError('WECHAT_APPID and WECHAT_APPSECRET must be set to sign JS-SDK pages')));
         return;
       }
       try {
@@ -93,16 +93,13 @@ export function jssdkRoutes(api: WeChatApi | undefined, domains: readonly string
         const body: JssdkConfig = { appId: api.appId, timestamp, nonceStr, signature: signJssdk({ ticket, nonceStr, timestamp, url }) };
         res.json(body);
       } catch (error) {
-        if (error instanceof WeChatApiError) {
-          logger.warn({ errcode: error.errcode, errmsg: error.errmsg, path: error.path }, 'JS-SDK config not signed');
-          res.status(502).json({ error: 'WeChat refused the jsapi ticket', errcode: error.errcode, errmsg: error.errmsg });
-        } else if (error instanceof WeChatUnreachableError) {
-          logger.warn({ path: error.path, reason: error.reason }, 'JS-SDK config not signed: WeChat unreachable');
-          res.status(502).json({ error: error.message });
-        } else if (error instanceof TokenLockTimeoutError) {
-          logger.warn({ reason: error.message }, 'JS-SDK config not signed');
-          res.status(503).set('Retry-After', '1').json({ error: error.message });
-        } else next(error);
+        const response = errorResponse(error);
+        if (response.code === 'internal_error') {
+          next(error);
+          return;
+        }
+        logFailure(logger, error, response, 'JS-SDK config not signed');
+        sendJsonError(res, response);
       }
     },
   };

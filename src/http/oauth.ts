@@ -2,10 +2,10 @@ import type { NextFunction, Request, Response } from 'express';
 import type { Logger } from 'pino';
 import type { WeChatApi } from '../api/create-api.js';
 import { authorizeUrl, fetchUserProfile } from '../api/oauth.js';
-import { WeChatApiError, WeChatUnreachableError } from '../errors.js';
+import { errorResponse, logFailure, type ErrorResponse } from './error-response.js';
 import { errorPage, profilePage } from '../pages/oauth-pages.js';
 import { createStateCookie, readCookie, STATE_COOKIE, STATE_TTL_MS } from './state-cookie.js';
-import type { UsedStates } from './used-states.js';
+import type { UsedStates } from '../used-states.js';
 
 function sendPage(res: Response, status: number, html: string): void {
   res.status(status).set('Cache-Control', 'no-store').type('html').send(html);
@@ -14,6 +14,23 @@ function sendPage(res: Response, status: number, html: string): void {
 function queryText(req: Request, name: string): string | undefined {
   const value = (req.query as Record<string, unknown>)[name];
   return typeof value === 'string' && value !== '' ? value : undefined;
+}
+
+/** The page for a failure of the code exchange, as its response says. */
+function failurePage(response: ErrorResponse): string {
+  if (response.errcode !== undefined) {
+    return errorPage(
+      '微信返回错误 WeChat error',
+      `微信返回了错误码 ${response.errcode}，请稍后重试。`,
+      `WeChat answered errcode ${response.errcode}. Please try again.`,
+      `errcode ${response.errcode}: ${response.errmsg ?? ''}`,
+    );
+  }
+  return errorPage(
+    '无法连接微信 WeChat unreachable',
+    '暂时无法连接微信服务器，请稍后重试。',
+    'WeChat could not be reached. Please try again later.',
+  );
 }
 
 /**
@@ -95,30 +112,13 @@ export function oauthRoutes(
       const profile = await fetchUserProfile(api.transport, api.appId, api.appSecret, code);
       sendPage(res, 200, profilePage(profile));
     } catch (error) {
-      if (error instanceof WeChatApiError) {
-        logger.warn({ errcode: error.errcode, errmsg: error.errmsg, path: error.path }, 'OAuth failed');
-        sendPage(
-          res,
-          502,
-          errorPage(
-            '微信返回错误 WeChat error',
-            `微信返回了错误码 ${error.errcode}，请稍后重试。`,
-            `WeChat answered errcode ${error.errcode}. Please try again.`,
-            `errcode ${error.errcode}: ${error.errmsg}`,
-          ),
-        );
-      } else if (error instanceof WeChatUnreachableError) {
-        logger.warn({ path: error.path, reason: error.reason }, 'OAuth failed: WeChat unreachable');
-        sendPage(
-          res,
-          502,
-          errorPage(
-            '无法连接微信 WeChat unreachable',
-            '暂时无法连接微信服务器，请稍后重试。',
-            'WeChat could not be reached. Please try again later.',
-          ),
-        );
-      } else next(error);
+      const response = errorResponse(error);
+      if (response.code === 'internal_error') {
+        next(error);
+        return;
+      }
+      logFailure(logger, error, response, 'OAuth failed');
+      sendPage(res, response.status, failurePage(response));
     }
   }
 

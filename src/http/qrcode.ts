@@ -3,29 +3,21 @@ import type { Logger } from 'pino';
 import type { WeChatApi } from '../api/create-api.js';
 import { createQrCode, type QrCodeRequest } from '../api/qrcode.js';
 import { createQrCodeTickets, type QrCodeTickets } from '../api/qrcode-tickets.js';
-import { WeChatApiError, WeChatUnreachableError } from '../errors.js';
-import { qrPng, qrSvgDataUrl, QrCodeTooLongError } from '../pages/qr-image.js';
+import { ApiNotConfiguredError, InputError } from '../errors.js';
+import { qrPng, qrSvgDataUrl } from '../pages/qr-image.js';
+import { errorResponse, logFailure, sendJsonError } from './error-response.js';
 import { FORM_KINDS, qrCodeFormPage, qrCodePage, type FormKind, type FormValues } from '../pages/qrcode-page.js';
-
-class InvalidParameter extends Error {
-  constructor(
-    readonly parameter: string,
-    message: string,
-  ) {
-    super(message);
-  }
-}
 
 function queryValue(req: Request, name: string): string | undefined {
   const value = (req.query as Record<string, unknown>)[name];
   if (value === undefined) return undefined;
-  if (typeof value !== 'string') throw new InvalidParameter(name, `${name} must be given once`);
+  if (typeof value !== 'string') throw new InputError(name, `${name} must be given once`);
   return value;
 }
 
 function wholeNumber(name: string, raw: string, min: number, max: number): number {
   const value = /^\d{1,10}$/.test(raw) ? Number(raw) : NaN;
-  if (!(value >= min && value <= max)) throw new InvalidParameter(name, `${name} must be a whole number from ${min} to ${max}`);
+  if (!(value >= min && value <= max)) throw new InputError(name, `${name} must be a whole number from ${min} to ${max}`);
   return value;
 }
 
@@ -34,7 +26,7 @@ export function parseQrCodeForm(values: FormValues): QrCodeRequest {
   const scene = values.scene.trim();
   if (values.kind === 'string') {
     const length = [...scene].length;
-    if (length < 1 || length > 64) throw new InvalidParameter('scene', 'a scene string must be 1 to 64 characters');
+    if (length < 1 || length > 64) throw new InputError('scene', 'a scene string must be 1 to 64 characters');
     return { action: 'QR_LIMIT_STR_SCENE', sceneStr: scene };
   }
   if (values.kind === 'permanent') return { action: 'QR_LIMIT_SCENE', sceneId: wholeNumber('scene', scene, 1, 100_000) };
@@ -73,21 +65,21 @@ export function parseQrCodeQuery(req: Request): QrCodeRequest {
   const permanentRaw = queryValue(req, 'permanent');
   const expireRaw = queryValue(req, 'expire_seconds');
   if (sceneId !== undefined && sceneStr !== undefined) {
-    throw new InvalidParameter('scene_id', 'give scene_id or scene_str, not both');
+    throw new InputError('scene_id', 'give scene_id or scene_str, not both');
   }
   if (permanentRaw !== undefined && !['0', '1', 'true', 'false'].includes(permanentRaw)) {
-    throw new InvalidParameter('permanent', 'permanent must be 1 or 0');
+    throw new InputError('permanent', 'permanent must be 1 or 0');
   }
   const permanent = permanentRaw === '1' || permanentRaw === 'true';
   if (sceneStr !== undefined) {
     const length = [...sceneStr].length;
-    if (length < 1 || length > 64) throw new InvalidParameter('scene_str', 'scene_str must be 1 to 64 characters');
-    if (expireRaw !== undefined) throw new InvalidParameter('expire_seconds', 'expire_seconds applies only to temporary scene_id codes');
+    if (length < 1 || length > 64) throw new InputError('scene_str', 'scene_str must be 1 to 64 characters');
+    if (expireRaw !== undefined) throw new InputError('expire_seconds', 'expire_seconds applies only to temporary scene_id codes');
     return { action: 'QR_LIMIT_STR_SCENE', sceneStr };
   }
-  if (sceneId === undefined) throw new InvalidParameter('scene_id', 'scene_id (or scene_str) is required');
+  if (sceneId === undefined) throw new InputError('scene_id', 'scene_id (or scene_str) is required');
   if (permanent) {
-    if (expireRaw !== undefined) throw new InvalidParameter('expire_seconds', 'expire_seconds applies only to temporary codes');
+    if (expireRaw !== undefined) throw new InputError('expire_seconds', 'expire_seconds applies only to temporary codes');
     return { action: 'QR_LIMIT_SCENE', sceneId: wholeNumber('scene_id', sceneId, 1, 100_000) };
   }
   return {
@@ -103,7 +95,7 @@ function chooseFormat(req: Request): Format {
   const format = queryValue(req, 'format');
   if (format !== undefined) {
     if (format === 'html' || format === 'json' || format === 'png') return format;
-    throw new InvalidParameter('format', 'format must be html, json or png');
+    throw new InputError('format', 'format must be html, json or png');
   }
   const preferred = req.accepts(['text/html', 'application/json', 'image/png']);
   return preferred === 'application/json' ? 'json' : preferred === 'image/png' ? 'png' : 'html';
@@ -137,19 +129,19 @@ export function qrCodeRoute(api: WeChatApi | undefined, logger: Logger, options:
       }
       request = form === undefined ? parseQrCodeQuery(req) : parseQrCodeForm(form);
     } catch (error) {
-      if (!(error instanceof InvalidParameter)) throw error;
+      if (!(error instanceof InputError)) throw error;
       if (form !== undefined && format === 'html') {
         res
           .status(400)
           .type('html')
           .send(qrCodeFormPage(form, error.message, api !== undefined));
       } else {
-        res.status(400).json({ error: error.message, parameter: error.parameter });
+        sendJsonError(res, errorResponse(error), 'parameter');
       }
       return;
     }
     if (api === undefined) {
-      res.status(503).json({ error: 'WECHAT_APPID and WECHAT_APPSECRET must be set to create QR codes' });
+      sendJsonError(res, errorResponse(new ApiNotConfiguredError('WECHAT_APPID and WECHAT_APPSECRET must be set to create QR codes')));
       return;
     }
     try {
@@ -165,16 +157,16 @@ export function qrCodeRoute(api: WeChatApi | undefined, logger: Logger, options:
         res.type('html').send(qrCodePage({ code, scene, image, pngUrl: `/qrcode?${requestQuery(request)}&format=png` }));
       }
     } catch (error) {
-      if (error instanceof WeChatApiError) {
-        logger.warn({ errcode: error.errcode, errmsg: error.errmsg, path: error.path }, 'QR code not created');
-        res.status(502).json({ errcode: error.errcode, errmsg: error.errmsg });
-      } else if (error instanceof WeChatUnreachableError) {
-        logger.warn({ path: error.path, reason: error.reason }, 'QR code not created: WeChat unreachable');
-        res.status(502).json({ error: error.message });
-      } else if (error instanceof QrCodeTooLongError) {
-        logger.warn({ length: error.length }, 'QR code not drawn: WeChat answered a url too long for one');
-        res.status(502).json({ error: error.message });
-      } else next(error);
+      const response = errorResponse(error);
+      if (response.code === 'internal_error') {
+        next(error);
+        return;
+      }
+      const tooLong = response.code === 'qr_code_too_long';
+      logFailure(logger, error, response, tooLong ? 'QR code not drawn: WeChat answered a url too long for one' : 'QR code not created');
+      // WeChat's refusal is answered with its own two fields only.
+      if (response.errcode !== undefined) res.status(response.status).json({ errcode: response.errcode, errmsg: response.errmsg });
+      else sendJsonError(res, response, 'parameter');
     }
   };
 }

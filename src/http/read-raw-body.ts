@@ -1,10 +1,5 @@
 import type { IncomingMessage } from 'node:http';
-import { WebhookRequestError } from '../errors.js';
-
-/** The client went away before its body was read: nobody is left to answer. */
-export class ClientGoneError extends Error {
-  override readonly name = 'ClientGoneError';
-}
+import { ClientGoneError, WebhookRequestError } from '../errors.js';
 
 /** WeChat's messages are a few KiB; anything past this is not from WeChat. */
 export const MAX_BODY_BYTES = 256 * 1024;

@@ -4,21 +4,22 @@ import type { Logger } from 'pino';
 import type { Config } from '../config.js';
 import { LazyChildLogger } from '../logger.js';
 import { isPromiseLike } from '../promise-like.js';
-import { WebhookRequestError } from '../errors.js';
+import { ClientGoneError, isCodedError, WebhookRequestError } from '../errors.js';
 import { buildReplyXml } from '../protocol/build-reply.js';
 import { createMessageCipher, type MessageCipher } from '../protocol/cipher.js';
-import type { IncomingMessage } from '../protocol/message-types.js';
-import { MessageXmlError, parseXml } from '../protocol/parse-xml.js';
+import type { InboundMessage } from '../protocol/message-types.js';
+import { parseXml } from '../protocol/parse-xml.js';
 import { retryKeyOf } from '../protocol/retry-key.js';
-import { openMessage, sealReply, UnopenableMessageError } from '../protocol/safe-mode.js';
+import { openMessage, sealReply } from '../protocol/safe-mode.js';
 import { verifySignature } from '../protocol/signature.js';
 import { rememberUntil, withinWindow } from '../protocol/timestamp-window.js';
 import { idOf, keyOf, toMessage } from '../protocol/to-message.js';
 import type { Responder } from '../replies/respond.js';
 import { NO_REPLY, RETRY_WINDOW_MS, type RecordedReply, type RetryStore } from '../replies/retry-store.js';
 import { DIGEST_BYTES, type SeenSignatures } from '../replies/seen-signatures.js';
+import { errorResponse, type ErrorResponse } from './error-response.js';
 import { readQuery, type Query } from './read-query.js';
-import { ClientGoneError, readRawBody } from './read-raw-body.js';
+import { readRawBody } from './read-raw-body.js';
 import { createRejectionLog, type RejectionLog } from './rejection-log.js';
 
 /** What the webhook needs of the services. */
@@ -34,10 +35,7 @@ const XML = 'application/xml; charset=utf-8';
 /** WeChat's "no reply": the body most messages are answered with. */
 const SUCCESS = Buffer.from('success');
 
-/** The one answer to every encrypted message that cannot be opened, whatever the cause. */
-const UNOPENABLE = 'the encrypted message could not be opened';
-
-function answer(res: ServerResponse, status: number, type: string, body: string | Buffer): void {
+function writeResponse(res: ServerResponse, status: number, type: string, body: string | Buffer): void {
   res.writeHead(status, {
     'Content-Type': type,
     'Content-Length': typeof body === 'string' ? Buffer.byteLength(body) : body.length,
@@ -46,12 +44,21 @@ function answer(res: ServerResponse, status: number, type: string, body: string 
   res.end(body);
 }
 
+/** A short code for the rejection log, which never carries the request's content. */
+function reasonOf(error: unknown): string {
+  if (!isCodedError(error)) return 'bad-request';
+  if (error.code === 'webhook_request_refused') return error.reason;
+  if (error.code === 'message_unopenable') return `unopenable-${error.reason}`;
+  if (error.code === 'message_xml_invalid') return 'not-a-message';
+  return error.code;
+}
+
 /** Answers a refusal (a fixed text, never the request's content) and logs it, rate-limited. */
-function refuse(req: HttpRequest, res: ServerResponse, error: WebhookRequestError, log: RejectionLog): void {
-  log(error.reason, error.status, error.message, error.reason === 'aes-without-key' ? 'error' : 'warn');
+function refuse(req: HttpRequest, res: ServerResponse, refusal: ErrorResponse, reason: string, log: RejectionLog): void {
+  log(reason, refusal.status, refusal.message, reason === 'aes-without-key' ? 'error' : 'warn');
   // A body left unread is not read at all: the connection ends with the answer.
-  if (error.status === 413 || !req.readableEnded) res.setHeader('Connection', 'close');
-  answer(res, error.status, TEXT, `${error.message}\n`);
+  if (refusal.status === 413 || !req.readableEnded) res.setHeader('Connection', 'close');
+  writeResponse(res, refusal.status, TEXT, `${refusal.message}\n`);
 }
 
 function required(query: Query, ...names: string[]): string[] {
@@ -74,7 +81,7 @@ function digestOf(body: string): Buffer {
 
 /** A message read, verified and opened, with what its answer needs. */
 interface Received {
-  readonly message: IncomingMessage;
+  readonly message: InboundMessage;
   /** Wraps the reply's XML as the request came: encrypted in safe mode. */
   readonly seal: (xml: string) => string;
   /** The same signature and body were received before: WeChat's retry, or a replay. */
@@ -106,15 +113,11 @@ export function createWebhook(config: Config, { responder, retryStore, seenSigna
       ];
       if (!verifySignature(signature, config.token, timestamp, nonce)) throw badSignature();
     } catch (error) {
-      refuse(
-        req,
-        res,
-        error instanceof WebhookRequestError ? error : new WebhookRequestError(400, 'bad verification request'),
-        logRejection,
-      );
+      const refusal = error instanceof WebhookRequestError ? error : new WebhookRequestError(400, 'bad verification request');
+      refuse(req, res, errorResponse(refusal), refusal.reason, logRejection);
       return;
     }
-    answer(res, 200, TEXT, echostr);
+    writeResponse(res, 200, TEXT, echostr);
   }
 
   /**
@@ -148,26 +151,15 @@ export function createWebhook(config: Config, { responder, retryStore, seenSigna
     }
 
     const body = await readRawBody(req);
-    let message: IncomingMessage;
+    let message: InboundMessage;
     let seal = asSent;
+    // Protocol errors (UnopenableMessageError, MessageXmlError) become refusals in receiveMessage.
     if (cipher !== undefined && encrypted) {
-      try {
-        const opened = openMessage(cipher, config.token, config.appId, { msgSignature, timestamp, nonce }, body);
-        message = opened.message;
-        seal = (xml) => sealReply(cipher, config.token, opened.appId, xml);
-      } catch (error) {
-        if (error instanceof UnopenableMessageError) throw new WebhookRequestError(403, UNOPENABLE, `unopenable-${error.reason}`);
-        throw error;
-      }
+      const opened = openMessage(cipher, config.token, config.appId, { msgSignature, timestamp, nonce }, body);
+      message = opened.message;
+      seal = (xml) => sealReply(cipher, config.token, opened.appId, xml);
     } else {
-      try {
-        message = toMessage(parseXml(body));
-      } catch (error) {
-        if (error instanceof MessageXmlError) {
-          throw new WebhookRequestError(400, 'the body is not a WeChat message (XML with an <xml> root and a MsgType)', 'not-a-message');
-        }
-        throw error;
-      }
+      message = toMessage(parseXml(body));
     }
 
     const seeing = seenSignatures.see(signature, digestOf(body), rememberUntil(timestamp, maxAgeS, now, RETRY_WINDOW_MS));
@@ -180,7 +172,7 @@ export function createWebhook(config: Config, { responder, retryStore, seenSigna
 
   /** The reply to the first delivery of a message: its XML (sealed), or none. */
   async function firstReply(
-    message: IncomingMessage,
+    message: InboundMessage,
     seal: (xml: string) => string,
     logs: LazyChildLogger,
   ): Promise<{ reply: RecordedReply; outcome: string }> {
@@ -203,14 +195,16 @@ export function createWebhook(config: Config, { responder, retryStore, seenSigna
     try {
       received = await receive(req, readQuery(req.url));
     } catch (error) {
-      if (error instanceof WebhookRequestError) refuse(req, res, error, logRejection);
-      else if (error instanceof ClientGoneError) {
+      if (error instanceof ClientGoneError) {
         logger.debug('a client left before sending its whole body');
         res.destroy();
-      } else {
-        logger.error({ err: error }, 'unexpected error while reading a message');
-        answer(res, 500, TEXT, 'internal error\n');
+        return;
       }
+      const refusal = errorResponse(error);
+      if (refusal.code === 'internal_error') {
+        logger.error({ err: error }, 'unexpected error while reading a message');
+        writeResponse(res, 500, TEXT, 'internal error\n');
+      } else refuse(req, res, refusal, reasonOf(error), logRejection);
       return;
     }
     const { message, seal, repeated } = received;
@@ -236,8 +230,8 @@ export function createWebhook(config: Config, { responder, retryStore, seenSigna
       logs.log.error({ err: error }, 'the retry store failed; answered "success"');
       result = { reply: NO_REPLY, outcome: 'store-error' };
     }
-    if (result.reply === NO_REPLY) answer(res, 200, TEXT, SUCCESS);
-    else answer(res, 200, XML, result.reply);
+    if (result.reply === NO_REPLY) writeResponse(res, 200, TEXT, SUCCESS);
+    else writeResponse(res, 200, XML, result.reply);
     if (logger.isLevelEnabled('info')) {
       logger.info({ ...bindings, outcome: result.outcome, ms: Math.round((performance.now() - started) * 100) / 100 }, 'message answered');
     }

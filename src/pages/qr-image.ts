@@ -1,15 +1,8 @@
 import type QRCode from 'qrcode';
 import { lazyRequire } from '../lazy-require.js';
+import { QrCodeTooLongError } from '../errors.js';
 
 const loadQRCode = lazyRequire<typeof QRCode>('qrcode');
-
-/** The text is more than a QR code holds (WeChat's `url` was longer than it should be). */
-export class QrCodeTooLongError extends Error {
-  override readonly name = 'QrCodeTooLongError';
-  constructor(readonly length: number) {
-    super(`WeChat's url is too long for a QR code (${length} characters)`);
-  }
-}
 
 async function render<T>(text: string, draw: (qrcode: typeof QRCode) => Promise<T>): Promise<T> {
   try {

@@ -1,5 +1,5 @@
 import type { NewsArticle, Reply } from './reply-types.js';
-import { dropForbiddenCharacters } from './parse-xml.js';
+import { dropForbiddenCharacters } from './xml-characters.js';
 
 /** The two parties of a reply: the user it goes to and the account it comes from. */
 export interface ReplyParties {

@@ -1,4 +1,5 @@
 import { createCipheriv, createDecipheriv, randomFillSync } from 'node:crypto';
+import { DecryptError } from '../errors.js';
 
 /**
  * WeChat's message encryption (compatible and safe mode): AES-256-CBC with the key
@@ -9,11 +10,6 @@ import { createCipheriv, createDecipheriv, randomFillSync } from 'node:crypto';
 
 const BLOCK = 32;
 const RANDOM_BYTES = 16;
-
-/** Ciphertext that does not decrypt to a well-framed message. */
-export class DecryptError extends Error {
-  override readonly name = 'DecryptError';
-}
 
 export interface Decrypted {
   readonly xml: string;

@@ -173,10 +173,39 @@ export interface UnknownMessage extends Common {
   readonly MsgId?: string;
 }
 
+/**
+ * The routing key of each known type: its `MsgType`, or `event.<Event>` for an event
+ * (`'text'`, `'event.subscribe'`). Derived from the union above, which is the one list
+ * of message kinds: adding an interface to it adds its key here, and the compiler then
+ * asks for its fields in to-message.ts.
+ */
+export type KnownMessageKey = KeyOfMessage<WeChatMessage>;
+type KeyOfMessage<M> = M extends { readonly MsgType: 'event'; readonly Event: infer E extends string }
+  ? `event.${E}`
+  : M extends { readonly MsgType: infer T extends string }
+    ? T
+    : never;
+
+/** The message a handler registered under each key receives. */
+export type MessagesByKey = { readonly [K in KnownMessageKey]: MessageOfKey<K> } & {
+  /** Every message or event whose type this server does not know. */
+  readonly unknown: UnknownMessage;
+};
+type MessageOfKey<K> = K extends `event.${infer E}`
+  ? EventMessage extends infer M
+    ? M extends { readonly Event: infer Events }
+      ? E extends Events
+        ? M
+        : never
+      : never
+    : never
+  : Extract<StandardMessageUnion, { readonly MsgType: K }>;
+export type MessageKey = keyof MessagesByKey;
+
 /** What the parser hands to the reply router. */
-export type IncomingMessage = WeChatMessage | UnknownMessage;
+export type InboundMessage = WeChatMessage | UnknownMessage;
 
 /** True when the message's type is one of `WeChatMessage`'s. */
-export function isKnownMessage(message: IncomingMessage): message is WeChatMessage {
+export function isKnownMessage(message: InboundMessage): message is WeChatMessage {
   return !('unknown' in message);
 }

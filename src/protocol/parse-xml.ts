@@ -1,21 +1,7 @@
 import { XMLParser } from 'fast-xml-parser';
 import type { RawFields, RawValue } from './message-types.js';
-
-/** Why a body is not a WeChat message; the webhook answers 400 with it. */
-export class MessageXmlError extends Error {
-  override readonly name = 'MessageXmlError';
-}
-
-// Characters XML 1.0 forbids. Users' clients have sent them inside text; they are
-// dropped so that the message is still answered (docs/reference.md, "Parsing").
-// eslint-disable-next-line no-control-regex
-const FORBIDDEN_CHARACTERS = /[\u0000-\u0008\u000B\u000C\u000E-\u001F\uFFFE\uFFFF]/g;
-
-/** Removes the characters XML 1.0 does not allow, leaving every other one as it is. */
-export function dropForbiddenCharacters(text: string): string {
-  FORBIDDEN_CHARACTERS.lastIndex = 0;
-  return FORBIDDEN_CHARACTERS.test(text) ? text.replace(FORBIDDEN_CHARACTERS, '') : text;
-}
+import { dropForbiddenCharacters } from './xml-characters.js';
+import { MessageXmlError } from '../errors.js';
 
 const PREDEFINED_ENTITIES: Readonly<Record<string, string>> = {
   amp: '&',

@@ -1,5 +1,5 @@
 import { hash } from 'node:crypto';
-import type { IncomingMessage } from './message-types.js';
+import type { InboundMessage } from './message-types.js';
 
 /**
  * What makes a delivery a retry of an earlier one: the same `ToUserName` + `MsgId`, or
@@ -7,7 +7,7 @@ import type { IncomingMessage } from './message-types.js';
  * `CreateTime` + `Event` + `EventKey`. The key is a SHA-1 digest: short, and holding
  * no slice of the request body (which a stored key would otherwise keep alive).
  */
-export function retryKeyOf(message: IncomingMessage): string {
+export function retryKeyOf(message: InboundMessage): string {
   const { raw } = message;
   const text = (field: string): string => {
     const value = raw[field];

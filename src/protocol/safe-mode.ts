@@ -1,8 +1,9 @@
 import { randomBytes } from 'node:crypto';
 import { cdata } from './build-reply.js';
-import { DecryptError, type Decrypted, type MessageCipher } from './cipher.js';
-import type { IncomingMessage } from './message-types.js';
-import { MessageXmlError, parseXml } from './parse-xml.js';
+import { DecryptError, MessageXmlError, UnopenableMessageError } from '../errors.js';
+import type { Decrypted, MessageCipher } from './cipher.js';
+import type { InboundMessage } from './message-types.js';
+import { parseXml } from './parse-xml.js';
 import { sign, verifySignature } from './signature.js';
 import { toMessage } from './to-message.js';
 
@@ -30,20 +31,6 @@ export function sealReply(
     `<xml><Encrypt>${cdata(encrypted)}</Encrypt><MsgSignature>${cdata(signature)}</MsgSignature>` +
     `<TimeStamp>${timestamp}</TimeStamp><Nonce>${cdata(nonce)}</Nonce></xml>`
   );
-}
-
-/** Why an encrypted message could not be opened: for the log only, never for the answer. */
-export type UnopenableReason = 'envelope' | 'msg_signature' | 'ciphertext' | 'appid' | 'message';
-
-/**
- * An encrypted message that could not be opened. Callers answer every reason alike, so
- * that the answer tells nothing about the plaintext (no padding or parsing oracle).
- */
-export class UnopenableMessageError extends Error {
-  override readonly name = 'UnopenableMessageError';
-  constructor(readonly reason: UnopenableReason) {
-    super(`the encrypted message could not be opened (${reason})`);
-  }
 }
 
 /**
@@ -102,7 +89,7 @@ export function openMessage(
   expectedAppId: string | undefined,
   request: SealedRequest,
   body: string,
-): { message: IncomingMessage; appId: string } {
+): { message: InboundMessage; appId: string } {
   const encrypted = readEncryptField(body);
   if (!verifySignature(request.msgSignature, token, request.timestamp, request.nonce, encrypted)) {
     throw new UnopenableMessageError('msg_signature');

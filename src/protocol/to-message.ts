@@ -1,11 +1,22 @@
-import type { IncomingMessage, RawFields, RawValue, UnknownMessage, WeChatMessage } from './message-types.js';
-import { MessageXmlError } from './parse-xml.js';
+import type {
+  InboundMessage,
+  KnownMessageKey,
+  MessagesByKey,
+  RawFields,
+  RawValue,
+  UnknownMessage,
+  WeChatMessage,
+} from './message-types.js';
+import { MessageXmlError } from '../errors.js';
 
 // The string fields each known type always carries, beyond ToUserName, FromUserName and
 // CreateTime. One that is missing reads as '' (only hand-made messages lack them); one
 // that is not a string (an element with children) makes the message unknown.
-const STANDARD = ['MsgId'];
-const FIELDS: Readonly<Record<string, readonly string[]>> = {
+// Both tables are checked against MessagesByKey: a key it lacks, or a field its
+// message does not have, fails to compile, and FIELDS must name every key.
+type FieldsOf<K extends KnownMessageKey> = readonly Exclude<keyof MessagesByKey[K], 'raw'>[];
+const STANDARD = ['MsgId'] as const;
+const FIELDS = {
   text: [...STANDARD, 'Content'],
   image: [...STANDARD, 'PicUrl', 'MediaId'],
   voice: [...STANDARD, 'MediaId', 'Format'],
@@ -30,16 +41,22 @@ const FIELDS: Readonly<Record<string, readonly string[]>> = {
   'event.subscribe_msg_popup_event': [],
   'event.subscribe_msg_change_event': [],
   'event.subscribe_msg_sent_event': [],
-};
+} satisfies { readonly [K in KnownMessageKey]: FieldsOf<K> };
 
 // Fields a type may leave out but that, when present, must be text like the rest: an
 // element in their place makes the message unknown too, not a crash in a rule.
-const OPTIONAL: Readonly<Record<string, readonly string[]>> = {
+const OPTIONAL = {
   voice: ['Recognition'],
   'event.subscribe': ['EventKey', 'Ticket'],
   'event.unsubscribe': ['EventKey'],
   'event.SCAN': ['Ticket'],
-};
+} satisfies { readonly [K in KnownMessageKey]?: FieldsOf<K> };
+
+/** A table's fields for any key, the unknown ones included (own properties only). */
+function fieldsFor(table: Readonly<Partial<Record<string, readonly string[]>>>, key: string): readonly string[] | undefined {
+  // Own properties only: a MsgType such as "constructor" must not find Object's.
+  return Object.hasOwn(table, key) ? table[key] : undefined;
+}
 
 /** The routing key of a message: its `MsgType`, or `event.<Event>` for an event. */
 function messageKey(MsgType: string, Event: string | undefined): string {
@@ -47,13 +64,13 @@ function messageKey(MsgType: string, Event: string | undefined): string {
 }
 
 /** The routing key of a parsed message (see messageKey). */
-export function keyOf(message: IncomingMessage): string {
+export function keyOf(message: InboundMessage): string {
   const { Event } = message.raw;
   return messageKey(message.MsgType, typeof Event === 'string' ? Event : undefined);
 }
 
 /** The message's id, for logs: `MsgId`, or `MsgID` on the *JOBFINISH events. */
-export function idOf(message: IncomingMessage): string | undefined {
+export function idOf(message: InboundMessage): string | undefined {
   const id = message.raw.MsgId ?? message.raw.MsgID;
   return typeof id === 'string' ? id : undefined;
 }
@@ -62,7 +79,7 @@ export function idOf(message: IncomingMessage): string | undefined {
  * Turns parsed fields into a typed message. Throws MessageXmlError when there is no
  * `MsgType`; a type this server does not know becomes an UnknownMessage.
  */
-export function toMessage(raw: RawFields): IncomingMessage {
+export function toMessage(raw: RawFields): InboundMessage {
   const { MsgType, Event } = raw;
   if (typeof MsgType !== 'string' || MsgType === '') {
     throw new MessageXmlError('the message has no MsgType');
@@ -77,15 +94,14 @@ export function toMessage(raw: RawFields): IncomingMessage {
     raw,
   };
   const key = messageKey(MsgType, event);
-  // Own properties only: a MsgType such as "constructor" must not find Object's.
-  const required = Object.hasOwn(FIELDS, key) ? FIELDS[key] : undefined;
+  const required = fieldsFor(FIELDS, key);
   let known = required !== undefined && (MsgType !== 'event' || event !== undefined);
   for (const field of required ?? []) {
     const value = raw[field];
     if (value === undefined) message[field] = '';
     else if (typeof value !== 'string') known = false;
   }
-  for (const field of (Object.hasOwn(OPTIONAL, key) ? OPTIONAL[key] : undefined) ?? []) {
+  for (const field of fieldsFor(OPTIONAL, key) ?? []) {
     const value = raw[field];
     if (value !== undefined && typeof value !== 'string') known = false;
   }

@@ -1,5 +1,6 @@
 import { randomBytes } from 'node:crypto';
 import type { StoredToken, TokenStore } from '../api/token-store.js';
+import { TokenLockTimeoutError } from '../errors.js';
 import type { RedisConnection } from './connection.js';
 
 const DELETE_IF_EQUAL = `if redis.call('GET', KEYS[1]) == ARGV[1] then return redis.call('DEL', KEYS[1]) else return 0 end`;
@@ -12,11 +13,6 @@ const LOCK_TTL_MS = 15_000;
 /** How long a waiter waits for another instance's refresh before failing. */
 const WAIT_LIMIT_MS = 12_000;
 const POLL_MS = 25;
-
-/** Thrown when another instance's refresh did not finish in time. */
-export class TokenLockTimeoutError extends Error {
-  override readonly name = 'TokenLockTimeoutError';
-}
 
 /**
  * One credential for every instance, under the key `name` (`access_token`,

@@ -1,9 +1,9 @@
 import type { TokenStore } from '../api/token-store.js';
-import { TokenLockTimeoutError } from './redis-token-store.js';
+import { TokenLockTimeoutError } from '../errors.js';
 import type { Claim, RetryStore } from '../replies/retry-store.js';
 import type { MemorySeenSignatures, SeenSignatures } from '../replies/seen-signatures.js';
-import type { HealthCheck } from '../http/health.js';
-import type { UsedStates } from '../http/used-states.js';
+import type { HealthCheck } from '../health-check.js';
+import type { UsedStates } from '../used-states.js';
 import type { SharedRetryStore } from './redis-retry-store.js';
 import type { MediaIdStore } from '../replies-file/media-cache.js';
 import { MediaLockTimeoutError } from './redis-media-ids.js';

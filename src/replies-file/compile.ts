@@ -1,4 +1,4 @@
-import type { IncomingMessage } from '../protocol/message-types.js';
+import type { InboundMessage } from '../protocol/message-types.js';
 import type { Reply } from '../protocol/reply-types.js';
 import type { HandlerResult } from '../replies/router.js';
 import { compileKeywords } from './match-keywords.js';
@@ -12,7 +12,7 @@ export interface CompiledReplies {
    * reply naming a file waits for its media id from `media`; without one, or when the
    * upload fails (logged by `media`), it answers null: WeChat gets `success`.
    */
-  answer(message: IncomingMessage, media?: MediaIds): HandlerResult | Promise<HandlerResult>;
+  replyTo(message: InboundMessage, media?: MediaIds): HandlerResult | Promise<HandlerResult>;
   /** `12 keyword rules, 3 scenes, 4 menu keys` */
   readonly summary: string;
 }
@@ -48,7 +48,7 @@ export function compileReplies(data: RepliesFileData): CompiledReplies {
   const subscribe = data.subscribe === undefined ? undefined : toReply(data.subscribe);
   const otherwise = data.message === undefined ? undefined : toReply(data.message);
 
-  function find(message: IncomingMessage): HandlerResult {
+  function find(message: InboundMessage): HandlerResult {
     if (message.MsgType !== 'event') {
       if (message.MsgType === 'text' && !('unknown' in message)) {
         const found = keywords.match(message.Content);
@@ -72,12 +72,12 @@ export function compileReplies(data: RepliesFileData): CompiledReplies {
     }
   }
 
-  const answer = (message: IncomingMessage, media?: MediaIds) => withMedia(find(message), media);
+  const replyTo = (message: InboundMessage, media?: MediaIds) => withMedia(find(message), media);
 
   const summary = [
     plural(rules.length, 'keyword rule', 'keyword rules'),
     plural(scenes.size, 'scene', 'scenes'),
     plural(clicks.size, 'menu key', 'menu keys'),
   ].join(', ');
-  return Object.freeze({ answer, summary });
+  return Object.freeze({ replyTo, summary });
 }

@@ -1,14 +1,14 @@
 import type { Reply } from '../protocol/reply-types.js';
 import type { KeywordRule } from './schema.js';
 
-/** A keyword rule's answer: the reply (with `$1`… filled in for regex rules), or null. */
-type Answer = (groups: RegExpExecArray | null) => Reply | null;
+/** A keyword rule's reply: the reply (with `$1`… filled in for regex rules), or null. */
+type KeywordReply = (groups: RegExpExecArray | null) => Reply | null;
 
 interface ScanRule {
   /** The rule's place in the file: the earliest matching rule wins. */
   readonly index: number;
   readonly matches: (content: string, folded: string) => RegExpExecArray | null | boolean;
-  readonly answer: Answer;
+  readonly reply: KeywordReply;
 }
 
 export interface KeywordMatcher {
@@ -28,7 +28,7 @@ export function fillGroups(template: string, groups: RegExpExecArray): string {
   return template.replace(GROUP_REFERENCE, (_, which: string) => (which === '$' ? '$' : (groups[Number(which)] ?? '')));
 }
 
-function answerOf(reply: Reply | null, isRegex: boolean): Answer {
+function keywordReply(reply: Reply | null, isRegex: boolean): KeywordReply {
   if (!isRegex || reply?.type !== 'text' || !reply.content.includes('$')) return () => reply;
   const template = reply.content;
   return (groups) => ({ type: 'text', content: groups === null ? template : fillGroups(template, groups) });
@@ -44,10 +44,10 @@ const needlesOf = (value: string | readonly string[]): readonly string[] => (typ
 export function compileKeywords(rules: readonly KeywordRule[], toReply: (index: number) => Reply | null): KeywordMatcher {
   const exact = new Map<string, number>();
   const scanned: ScanRule[] = [];
-  const answers: Answer[] = [];
+  const replies: KeywordReply[] = [];
   rules.forEach((rule, index) => {
     const reply = toReply(index);
-    answers.push(answerOf(reply, rule.regex !== undefined));
+    replies.push(keywordReply(reply, rule.regex !== undefined));
     if (rule.exact !== undefined) {
       for (const keyword of needlesOf(rule.exact)) {
         const key = foldAscii(keyword.trim());
@@ -55,10 +55,10 @@ export function compileKeywords(rules: readonly KeywordRule[], toReply: (index: 
       }
     } else if (rule.contains !== undefined) {
       const needles = needlesOf(rule.contains).map(foldAscii);
-      scanned.push({ index, matches: (_, folded) => needles.some((needle) => folded.includes(needle)), answer: answers[index]! });
+      scanned.push({ index, matches: (_, folded) => needles.some((needle) => folded.includes(needle)), reply: replies[index]! });
     } else if (rule.regex !== undefined) {
       const pattern = new RegExp(rule.regex, 'u');
-      scanned.push({ index, matches: (content) => pattern.exec(content), answer: answers[index]! });
+      scanned.push({ index, matches: (content) => pattern.exec(content), reply: replies[index]! });
     }
   });
 
@@ -70,9 +70,9 @@ export function compileKeywords(rules: readonly KeywordRule[], toReply: (index: 
         if (rule.index > exactIndex) break;
         const found = rule.matches(content, folded);
         if (found === false || found === null) continue;
-        return rule.answer(found === true ? null : found);
+        return rule.reply(found === true ? null : found);
       }
-      return exactIndex === Infinity ? undefined : answers[exactIndex]!(null);
+      return exactIndex === Infinity ? undefined : replies[exactIndex]!(null);
     },
   };
 }

@@ -12,6 +12,6 @@ export function withRepliesFile(code: ReplyRouter, replies: LiveReplies, media?:
       return code.route(message, context);
     })
     .use(function repliesFile(message) {
-      return replies.answer(message, media);
+      return replies.replyTo(message, media);
     });
 }

@@ -2,7 +2,7 @@ import { readFileSync, unwatchFile, watch, watchFile, type FSWatcher, type Stats
 import { basename, dirname, resolve } from 'node:path';
 import type { Logger } from 'pino';
 import { ConfigError } from '../errors.js';
-import type { IncomingMessage } from '../protocol/message-types.js';
+import type { InboundMessage } from '../protocol/message-types.js';
 import type { HandlerResult } from '../replies/router.js';
 import { compileReplies, type CompiledReplies } from './compile.js';
 import { parseReplies } from './load.js';
@@ -10,7 +10,7 @@ import type { MediaIds } from './media-files.js';
 
 export interface LiveReplies {
   /** The replies file's answer, from the version in force when the message arrived. */
-  answer(message: IncomingMessage, media?: MediaIds): HandlerResult | Promise<HandlerResult>;
+  replyTo(message: InboundMessage, media?: MediaIds): HandlerResult | Promise<HandlerResult>;
   /** Stops watching the file. */
   close(): void;
 }
@@ -116,7 +116,7 @@ export function watchRepliesFile(file: string, logger: Logger, options: WatchOpt
   watchFile(path, { persistent: false, interval: pollMs }, polled);
 
   return {
-    answer: (message, media) => current?.answer(message, media),
+    replyTo: (message, media) => current?.replyTo(message, media),
     close() {
       closed = true;
       if (timer !== undefined) clearTimeout(timer);

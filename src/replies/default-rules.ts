@@ -1,4 +1,4 @@
-import type { IncomingMessage } from '../protocol/message-types.js';
+import type { InboundMessage } from '../protocol/message-types.js';
 import type { Reply } from '../protocol/reply-types.js';
 
 const text = (content: string): Reply => ({ type: 'text', content });
@@ -7,7 +7,7 @@ const text = (content: string): Reply => ({ type: 'text', content });
  * The contract's default reply rules: a switch on `MsgType`, then `Event`.
  * `null` means "no reply" (`success`).
  */
-export function defaultReply(message: IncomingMessage, fallbackReply: string): Reply | null {
+export function defaultReply(message: InboundMessage, fallbackReply: string): Reply | null {
   if ('unknown' in message) return message.MsgType === 'event' ? null : text(fallbackReply);
   switch (message.MsgType) {
     case 'text':

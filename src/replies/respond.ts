@@ -1,9 +1,10 @@
 import type { Logger } from 'pino';
 import type { ApiClient } from '../api/client.js';
-import { MAX_TEXT_PIECES, sendCustomMessage, TEXT_LIMIT_BYTES } from '../api/custom-message.js';
+import { MAX_TEXT_PIECES, sendCustomMessage } from '../api/custom-message.js';
 import { WeChatApiError } from '../errors.js';
 import { replyProblem } from '../protocol/check-reply.js';
-import type { IncomingMessage } from '../protocol/message-types.js';
+import type { InboundMessage } from '../protocol/message-types.js';
+import { TEXT_LIMIT_BYTES } from '../protocol/reply-limits.js';
 import type { Reply } from '../protocol/reply-types.js';
 import { raceDeadline } from './deadline.js';
 import { defaultReply } from './default-rules.js';
@@ -13,7 +14,7 @@ import type { HandlerContext, HandlerResult, ReplyRouter } from './router.js';
 
 export interface ResponderOptions {
   readonly router: ReplyRouter;
-  /** Answer with the contract's default rules when no handler did (default true). */
+  /** Reply with the contract's default rules when no handler did (default true). */
   readonly defaultRules: boolean;
   readonly fallbackReply: string;
   /** REPLY_TIMEOUT_MS: past it, WeChat gets `success` and the reply goes out later. */
@@ -25,8 +26,9 @@ export interface ResponderOptions {
 /** What became of one message, for the log line. */
 export type Outcome = 'reply' | 'no-reply' | 'handler-error' | 'deadline' | 'long-text';
 
-export interface Answer {
-  /** The reply to send passively in the HTTP answer, or null for `success`. */
+/** What the responder decided for one message: the passive reply, and the outcome for the log. */
+export interface ResponderResult {
+  /** The reply to send passively in the HTTP response, or null for `success`. */
   readonly passive: Reply | null;
   readonly outcome: Outcome;
 }
@@ -56,7 +58,7 @@ export function createResponder(options: ResponderOptions) {
     readonly failed: boolean;
   }
 
-  function finish(message: IncomingMessage, logs: LazyChildLogger, result: HandlerResult): Work {
+  function finish(message: InboundMessage, logs: LazyChildLogger, result: HandlerResult): Work {
     const reply = result === undefined ? (defaultRules ? defaultReply(message, fallbackReply) : null) : result;
     const problem = reply === null ? undefined : replyProblem(reply);
     if (problem !== undefined) {
@@ -72,7 +74,7 @@ export function createResponder(options: ResponderOptions) {
   }
 
   /** The handlers, then the default rules; synchronous when the handlers are. */
-  function run(message: IncomingMessage, logs: LazyChildLogger): Work | Promise<Work> {
+  function run(message: InboundMessage, logs: LazyChildLogger): Work | Promise<Work> {
     try {
       const result = router.route(message, new Context(logs, api));
       if (isPromiseLike(result)) {
@@ -88,7 +90,7 @@ export function createResponder(options: ResponderOptions) {
   }
 
   /** Sends a reply as customer-service message(s); failures are logged, never thrown. */
-  async function sendLater(message: IncomingMessage, reply: Reply, logs: LazyChildLogger): Promise<void> {
+  async function sendLater(message: InboundMessage, reply: Reply, logs: LazyChildLogger): Promise<void> {
     if (api === undefined) {
       logs.log.error(
         { reply: reply.type },
@@ -109,7 +111,7 @@ export function createResponder(options: ResponderOptions) {
   }
 
   /** What to answer passively for a reply that came in time. */
-  function onTime(message: IncomingMessage, logs: LazyChildLogger, { reply, failed: didFail }: Work): Answer {
+  function onTime(message: InboundMessage, logs: LazyChildLogger, { reply, failed: didFail }: Work): ResponderResult {
     if (reply?.type === 'text' && Buffer.byteLength(reply.content) > TEXT_LIMIT_BYTES) {
       void sendLater(message, reply, logs);
       return { passive: null, outcome: 'long-text' };
@@ -117,7 +119,7 @@ export function createResponder(options: ResponderOptions) {
     return { passive: reply, outcome: didFail ? 'handler-error' : reply === null ? 'no-reply' : 'reply' };
   }
 
-  return function respond(message: IncomingMessage, logs: LazyChildLogger): Answer | Promise<Answer> {
+  return function respond(message: InboundMessage, logs: LazyChildLogger): ResponderResult | Promise<ResponderResult> {
     const work = run(message, logs);
     // A handler that answered synchronously cannot be late: no timer needed.
     if (!isPromiseLike(work)) return onTime(message, logs, work);

@@ -1,61 +1,10 @@
 import type { Logger } from 'pino';
 import type { ApiClient } from '../api/client.js';
-import type {
-  ClickEvent,
-  FileMessage,
-  ImageMessage,
-  IncomingMessage,
-  LinkMessage,
-  LocationEvent,
-  LocationMessage,
-  MassSendJobFinishEvent,
-  ScanCodeEvent,
-  ScanEvent,
-  SendPicsEvent,
-  ShortVideoMessage,
-  SubscribeEvent,
-  SubscribeMessageEvent,
-  TemplateSendJobFinishEvent,
-  TextMessage,
-  UnknownMessage,
-  UnsubscribeEvent,
-  VideoMessage,
-  ViewEvent,
-  VoiceMessage,
-} from '../protocol/message-types.js';
+import type { InboundMessage, MessageKey, MessagesByKey } from '../protocol/message-types.js';
 import type { Reply } from '../protocol/reply-types.js';
 import { keyOf } from '../protocol/to-message.js';
 
-/** The message a handler registered under each key receives. */
-export interface MessagesByKey {
-  text: TextMessage;
-  image: ImageMessage;
-  voice: VoiceMessage;
-  video: VideoMessage;
-  shortvideo: ShortVideoMessage;
-  location: LocationMessage;
-  link: LinkMessage;
-  file: FileMessage;
-  'event.subscribe': SubscribeEvent;
-  'event.unsubscribe': UnsubscribeEvent;
-  'event.SCAN': ScanEvent;
-  'event.LOCATION': LocationEvent;
-  'event.CLICK': ClickEvent;
-  'event.VIEW': ViewEvent;
-  'event.scancode_push': ScanCodeEvent;
-  'event.scancode_waitmsg': ScanCodeEvent;
-  'event.pic_sysphoto': SendPicsEvent;
-  'event.pic_photo_or_album': SendPicsEvent;
-  'event.pic_weixin': SendPicsEvent;
-  'event.TEMPLATESENDJOBFINISH': TemplateSendJobFinishEvent;
-  'event.MASSSENDJOBFINISH': MassSendJobFinishEvent;
-  'event.subscribe_msg_popup_event': SubscribeMessageEvent;
-  'event.subscribe_msg_change_event': SubscribeMessageEvent;
-  'event.subscribe_msg_sent_event': SubscribeMessageEvent;
-  /** Every message or event whose type this server does not know. */
-  unknown: UnknownMessage;
-}
-export type MessageKey = keyof MessagesByKey;
+export type { MessageKey, MessagesByKey };
 
 /** What a handler is given besides the message. */
 export interface HandlerContext {
@@ -70,7 +19,7 @@ export interface HandlerContext {
  * `undefined` to let the next handler (and finally the default rules) answer.
  */
 export type HandlerResult = Reply | null | undefined;
-export type Handler<M extends IncomingMessage = IncomingMessage> = (
+export type Handler<M extends InboundMessage = InboundMessage> = (
   message: M,
   context: HandlerContext,
 ) => HandlerResult | Promise<HandlerResult>;
@@ -89,7 +38,7 @@ export interface ReplyRouter {
    * Runs the matching handlers in order; `undefined` when none answered. Synchronous
    * while the handlers are, so that the common case costs no promise and no timer.
    */
-  route(message: IncomingMessage, context: HandlerContext): HandlerResult | Promise<HandlerResult>;
+  route(message: InboundMessage, context: HandlerContext): HandlerResult | Promise<HandlerResult>;
 }
 
 /** True for a promise (or any thenable) a handler returned. */

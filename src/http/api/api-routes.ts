@@ -3,7 +3,8 @@ import type { Logger } from 'pino';
 import type { WeChatApi } from '../../api/create-api.js';
 import { requireAdmin } from '../admin-auth.js';
 import { accessTokenRoute } from './access-token.js';
-import { ApiUnavailableError, sendApiError } from './api-error.js';
+import { ApiNotConfiguredError } from '../../errors.js';
+import { errorResponse, logFailure, sendJsonError } from '../error-response.js';
 import { mediaRoute } from './media.js';
 import { messageRoutes } from './messages.js';
 import { userRoutes } from './users.js';
@@ -15,11 +16,17 @@ type Handler = (req: Request, res: Response) => Promise<void>;
 
 /**
  * `/api`: the account's API for the company's other services, guarded like /qrcode.
- * Every failure is answered by sendApiError.
+ * Every failure is answered as JSON by sendApiError.
  */
+function sendApiError(res: Response, error: unknown, logger: Logger): void {
+  const response = errorResponse(error);
+  logFailure(logger, error, response, 'an /api call failed');
+  sendJsonError(res, response);
+}
+
 export function apiRoutes(api: WeChatApi | undefined, adminToken: string | undefined, logger: Logger): Router {
   const configured = (): WeChatApi => {
-    if (api === undefined) throw new ApiUnavailableError('WECHAT_APPID and WECHAT_APPSECRET must be set to call WeChat');
+    if (api === undefined) throw new ApiNotConfiguredError('WECHAT_APPID and WECHAT_APPSECRET must be set to call WeChat');
     return api;
   };
   const handle = (handler: Handler) =>

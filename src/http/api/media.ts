@@ -1,7 +1,7 @@
 import type { Request, Response } from 'express';
 import type { WeChatApi } from '../../api/create-api.js';
 import { MEDIA_LIMIT_BYTES, MEDIA_TYPES, uploadMedia, type MediaType } from '../../api/media.js';
-import { ApiInputError } from './api-error.js';
+import { InputError } from '../../errors.js';
 import { readUpload } from './read-upload.js';
 
 /** WeChat tells the format by the file name; a name without one gets the type's usual one. */
@@ -10,7 +10,7 @@ const DEFAULT_EXTENSION: Readonly<Record<MediaType, string>> = { image: 'jpg', v
 function mediaType(req: Request): MediaType {
   const type = (req.query as Record<string, unknown>).type;
   if (typeof type !== 'string' || !(MEDIA_TYPES as readonly string[]).includes(type)) {
-    throw new ApiInputError(400, 'type', `type: one of ${MEDIA_TYPES.join(', ')}, given once in the query`);
+    throw new InputError('type', `type: one of ${MEDIA_TYPES.join(', ')}, given once in the query`);
   }
   return type as MediaType;
 }

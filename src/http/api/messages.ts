@@ -1,11 +1,12 @@
 import type { Request, Response } from 'express';
 import { checkTemplateData } from '../../api/check-template-data.js';
 import type { WeChatApi } from '../../api/create-api.js';
-import { MAX_TEXT_PIECES, sendCustomMessage, splitText, TEXT_LIMIT_BYTES } from '../../api/custom-message.js';
+import { MAX_TEXT_PIECES, sendCustomMessage, splitText } from '../../api/custom-message.js';
+import { TEXT_LIMIT_BYTES } from '../../protocol/reply-limits.js';
 import { createTemplateCatalog, type TemplateCatalog } from '../../api/template-catalog.js';
 import { sendTemplateMessage } from '../../api/template-message.js';
 import type { Reply } from '../../protocol/reply-types.js';
-import { ApiInputError } from './api-error.js';
+import { InputError } from '../../errors.js';
 import { loadZod, onFirstUse, readJson } from './read-json.js';
 
 const openid = () =>
@@ -69,13 +70,13 @@ export function messageRoutes(api: () => WeChatApi) {
       catalog ??= createTemplateCatalog(client);
       const placeholders = await catalog.placeholders(body.template_id);
       if (placeholders === undefined) {
-        throw new ApiInputError(400, 'template_id', `template_id: the account has no template ${body.template_id}`);
+        throw new InputError('template_id', `template_id: the account has no template ${body.template_id}`);
       }
       const values = Object.fromEntries(
         Object.entries(body.data).map(([key, given]) => [key, typeof given === 'string' ? given : given.value]),
       );
       const problems = checkTemplateData(placeholders, values);
-      if (problems.length > 0) throw new ApiInputError(400, 'data', problems.join('; '));
+      if (problems.length > 0) throw new InputError('data', problems.join('; '));
       const { msgid } = await sendTemplateMessage(client, {
         touser: body.touser,
         template_id: body.template_id,
@@ -93,8 +94,7 @@ export function messageRoutes(api: () => WeChatApi) {
       const reply = body.reply as Reply;
       // The webhook drops what is past the cap; a caller of its own is told instead.
       if (reply.type === 'text' && splitText(reply.content).length > MAX_TEXT_PIECES) {
-        throw new ApiInputError(
-          400,
+        throw new InputError(
           'reply.content',
           `reply.content: longer than ${MAX_TEXT_PIECES} customer-service messages of ${TEXT_LIMIT_BYTES} bytes`,
         );

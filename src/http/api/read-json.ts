@@ -1,7 +1,7 @@
 import type { Request } from 'express';
 import type * as Zod from 'zod';
 import { lazyRequire } from '../../lazy-require.js';
-import { ApiInputError } from './api-error.js';
+import { InputError } from '../../errors.js';
 
 /** zod weighs about 12 MB of resident memory: loaded by the first /api call that needs it. */
 export const loadZod = lazyRequire<typeof Zod>('zod');
@@ -21,13 +21,13 @@ function describeIssue(issue: Zod.core.$ZodIssue): { field: string; message: str
   return { field, message: `${field}: ${issue.message}` };
 }
 
-/** The request's JSON body checked against `schema`, or an ApiInputError naming the first bad field. */
+/** The request's JSON body checked against `schema`, or an InputError naming the first bad field. */
 export function readJson<T>(req: Request, schema: Zod.ZodType<T>): T {
   if (!req.is('application/json')) {
-    throw new ApiInputError(400, 'body', 'body: send JSON, with Content-Type: application/json');
+    throw new InputError('body', 'body: send JSON, with Content-Type: application/json');
   }
   const result = schema.safeParse(req.body);
   if (result.success) return result.data;
   const issues = result.error.issues.map(describeIssue);
-  throw new ApiInputError(400, issues[0]?.field ?? 'body', issues.map((issue) => issue.message).join('; '));
+  throw new InputError(issues[0]?.field ?? 'body', issues.map((issue) => issue.message).join('; '));
 }

@@ -1,7 +1,7 @@
 import type { Request } from 'express';
 import type BusboyFactory from 'busboy';
 import { lazyRequire } from '../../lazy-require.js';
-import { ApiInputError } from './api-error.js';
+import { InputError } from '../../errors.js';
 
 const loadBusboy = lazyRequire<typeof BusboyFactory>('busboy');
 
@@ -21,9 +21,9 @@ export interface Upload {
  * send is retried with a fresh token.
  */
 export function readUpload(req: Request, field: string, limit: number): Promise<Upload> {
-  const tooLarge = () => new ApiInputError(413, field, `${field}: larger than the limit of ${limit} bytes for this type`);
+  const tooLarge = () => new InputError(field, `${field}: larger than the limit of ${limit} bytes for this type`, 413);
   if (!req.is('multipart/form-data')) {
-    return Promise.reject(new ApiInputError(400, 'body', `body: send multipart/form-data with the file in field "${field}"`));
+    return Promise.reject(new InputError('body', `body: send multipart/form-data with the file in field "${field}"`));
   }
   if (Number(req.headers['content-length']) > limit + FRAMING_BYTES) return Promise.reject(tooLarge());
   let parser: BusboyFactory.Busboy;
@@ -31,12 +31,12 @@ export function readUpload(req: Request, field: string, limit: number): Promise<
     // busboy reports 'limit' on reaching fileSize: one byte more tells "over the limit".
     parser = loadBusboy()({ headers: req.headers, limits: { files: 1, fileSize: limit + 1, fields: 10, fieldSize: 1024, parts: 11 } });
   } catch (error) {
-    return Promise.reject(new ApiInputError(400, 'body', `body: ${(error as Error).message}`));
+    return Promise.reject(new InputError('body', `body: ${(error as Error).message}`));
   }
   return new Promise((resolve, reject) => {
     let upload: Upload | undefined;
     let done = false;
-    const fail = (error: ApiInputError): void => {
+    const fail = (error: InputError): void => {
       if (done) return;
       done = true;
       req.unpipe(parser);
@@ -45,7 +45,7 @@ export function readUpload(req: Request, field: string, limit: number): Promise<
     parser.on('file', (name, stream, info) => {
       if (name !== field) {
         stream.resume();
-        fail(new ApiInputError(400, field, `${field}: the file must be sent in field "${field}", not "${name}"`));
+        fail(new InputError(field, `${field}: the file must be sent in field "${field}", not "${name}"`));
         return;
       }
       const chunks: Buffer[] = [];
@@ -55,16 +55,16 @@ export function readUpload(req: Request, field: string, limit: number): Promise<
         if (!stream.truncated) upload = { data: Buffer.concat(chunks), filename: info.filename ?? '', mimeType: info.mimeType };
       });
     });
-    parser.on('error', (error: Error) => fail(new ApiInputError(400, 'body', `body: malformed multipart (${error.message})`)));
+    parser.on('error', (error: Error) => fail(new InputError('body', `body: malformed multipart (${error.message})`)));
     parser.on('close', () => {
-      if (upload === undefined || upload.data.length === 0) fail(new ApiInputError(400, field, `${field}: no file in field "${field}"`));
+      if (upload === undefined || upload.data.length === 0) fail(new InputError(field, `${field}: no file in field "${field}"`));
       else if (!done) {
         done = true;
         resolve(upload);
       }
     });
     req.on('close', () => {
-      if (!req.readableEnded) fail(new ApiInputError(400, 'body', 'body: the client went away mid-upload'));
+      if (!req.readableEnded) fail(new InputError('body', 'body: the client went away mid-upload'));
     });
     req.pipe(parser);
   });

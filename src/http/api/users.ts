@@ -1,7 +1,7 @@
 import type { Request, Response } from 'express';
 import type { WeChatApi } from '../../api/create-api.js';
 import { getFollowerPage, getUser } from '../../api/users.js';
-import { ApiInputError } from './api-error.js';
+import { InputError } from '../../errors.js';
 
 const OPENID = /^[A-Za-z0-9_-]{1,64}$/;
 const LANGS = ['zh_CN', 'zh_TW', 'en'] as const;
@@ -9,7 +9,7 @@ const LANGS = ['zh_CN', 'zh_TW', 'en'] as const;
 function queryValue(req: Request, name: string): string | undefined {
   const value = (req.query as Record<string, unknown>)[name];
   if (value === undefined) return undefined;
-  if (typeof value !== 'string') throw new ApiInputError(400, name, `${name}: give it once`);
+  if (typeof value !== 'string') throw new InputError(name, `${name}: give it once`);
   return value;
 }
 
@@ -19,10 +19,10 @@ export function userRoutes(api: () => WeChatApi) {
     /** WeChat's profile of one follower, as WeChat answers it. */
     async one(req: Request, res: Response): Promise<void> {
       const openid = String(req.params.openid);
-      if (!OPENID.test(openid)) throw new ApiInputError(400, 'openid', 'openid: 1 to 64 letters, digits, _ or -');
+      if (!OPENID.test(openid)) throw new InputError('openid', 'openid: 1 to 64 letters, digits, _ or -');
       const lang = queryValue(req, 'lang');
       if (lang !== undefined && !(LANGS as readonly string[]).includes(lang)) {
-        throw new ApiInputError(400, 'lang', `lang: one of ${LANGS.join(', ')}`);
+        throw new InputError('lang', `lang: one of ${LANGS.join(', ')}`);
       }
       res.json(await getUser(api().client, openid, lang as (typeof LANGS)[number] | undefined));
     },
@@ -31,7 +31,7 @@ export function userRoutes(api: () => WeChatApi) {
     async page(req: Request, res: Response): Promise<void> {
       const next = queryValue(req, 'next_openid');
       if (next !== undefined && next !== '' && !OPENID.test(next)) {
-        throw new ApiInputError(400, 'next_openid', 'next_openid: an openid (1 to 64 letters, digits, _ or -)');
+        throw new InputError('next_openid', 'next_openid: an openid (1 to 64 letters, digits, _ or -)');
       }
       res.json(await getFollowerPage(api().client, next));
     },

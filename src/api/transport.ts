@@ -3,7 +3,7 @@ import { lazyRequire } from '../lazy-require.js';
 import { WeChatApiError, WeChatUnreachableError } from '../errors.js';
 
 /** WeChat's API answers JSON; a non-zero `errcode` is an error whatever the HTTP status. */
-export interface WeChatAnswer {
+export interface WeChatResponseBody {
   readonly errcode?: number;
   readonly errmsg?: string;
   readonly [field: string]: unknown;
@@ -40,7 +40,7 @@ export function createApiTransport(apiBase: string, timeoutMs = API_TIMEOUT_MS) 
     }));
 
   /** The raw answer, errcode included, for callers that act on the errcode. */
-  async function send(request: ApiRequest): Promise<WeChatAnswer> {
+  async function send(request: ApiRequest): Promise<WeChatResponseBody> {
     let response;
     try {
       response = await http().request({
@@ -60,7 +60,7 @@ export function createApiTransport(apiBase: string, timeoutMs = API_TIMEOUT_MS) 
     if (typeof data !== 'object' || data === null || Array.isArray(data)) {
       throw new WeChatUnreachableError(request.path, `HTTP ${response.status} without a JSON answer`);
     }
-    return data as WeChatAnswer;
+    return data as WeChatResponseBody;
   }
 
   return { send };
@@ -69,9 +69,9 @@ export function createApiTransport(apiBase: string, timeoutMs = API_TIMEOUT_MS) 
 export type ApiTransport = ReturnType<typeof createApiTransport>;
 
 /** Throws WeChatApiError when the answer carries a non-zero errcode. */
-export function checkAnswer(answer: WeChatAnswer, path: string): WeChatAnswer {
-  if (typeof answer.errcode === 'number' && answer.errcode !== 0) {
-    throw new WeChatApiError(answer.errcode, String(answer.errmsg ?? ''), path);
+export function checkResponseBody(body: WeChatResponseBody, path: string): WeChatResponseBody {
+  if (typeof body.errcode === 'number' && body.errcode !== 0) {
+    throw new WeChatApiError(body.errcode, String(body.errmsg ?? ''), path);
   }
-  return answer;
+  return body;
 }

@@ -1,0 +1,118 @@
+import type { Response } from 'express';
+import type { Logger } from 'pino';
+import { isCodedError, type ErrorCode } from '../errors.js';
+
+/** What a failure becomes for a client, whatever a route renders it as (JSON, a page, text). */
+export interface ErrorResponse {
+  readonly status: number;
+  readonly code: ErrorCode | 'internal_error';
+  /** Safe to show: it names the problem, never a secret nor the request's content. */
+  readonly message: string;
+  /** The query parameter or body field at fault. */
+  readonly field?: string;
+  /** WeChat's own errcode and errmsg, when WeChat refused. */
+  readonly errcode?: number;
+  readonly errmsg?: string;
+  /** Seconds after which a retry may succeed. */
+  readonly retryAfterS?: number;
+}
+
+const INTERNAL: ErrorResponse = { status: 500, code: 'internal_error', message: 'internal error' };
+
+/** The one answer to every encrypted message that cannot be opened, whatever the cause. */
+export const UNOPENABLE_MESSAGE = 'the encrypted message could not be opened';
+
+/** body-parser's and Express's errors carry `status` (and body-parser's a `type`). */
+function httpError(error: unknown): { status: number; type: unknown; message: string; limit: unknown } | undefined {
+  const { status, type, message, limit } = (error ?? {}) as { status?: unknown; type?: unknown; message?: unknown; limit?: unknown };
+  return typeof status === 'number' && status >= 400 && status < 500 ? { status, type, message: String(message), limit } : undefined;
+}
+
+/**
+ * The one mapping from an error to its status and a safe message, for every route. A
+ * route only renders the result; an error it does not know is a 500, logged.
+ */
+export function errorResponse(error: unknown): ErrorResponse {
+  if (isCodedError(error)) {
+    switch (error.code) {
+      case 'webhook_request_refused':
+        return { status: error.status, code: error.code, message: error.message };
+      case 'message_xml_invalid':
+        return { status: 400, code: error.code, message: 'the body is not a WeChat message (XML with an <xml> root and a MsgType)' };
+      case 'message_decrypt_failed':
+      case 'message_unopenable':
+        return { status: 403, code: error.code, message: UNOPENABLE_MESSAGE };
+      case 'client_gone':
+        return { status: 400, code: error.code, message: 'the client went away before sending its whole body' };
+      case 'input_invalid':
+        return { status: error.status, code: error.code, message: error.message, field: error.field };
+      case 'api_not_configured':
+        return { status: 503, code: error.code, message: error.message };
+      case 'wechat_api_refused':
+        return {
+          status: 502,
+          code: error.code,
+          message: `WeChat refused ${error.path} (errcode ${error.errcode})`,
+          errcode: error.errcode,
+          errmsg: error.errmsg,
+        };
+      case 'wechat_unreachable':
+      case 'qr_code_too_long':
+        return { status: 502, code: error.code, message: error.message };
+      case 'token_lock_timeout':
+        return { status: 503, code: error.code, message: error.message, retryAfterS: 1 };
+      case 'config_invalid':
+      case 'cli_usage':
+      case 'simulator_no_response':
+      case 'simulator_response_rejected':
+        return INTERNAL;
+      default:
+        return unhandled(error);
+    }
+  }
+  const http = httpError(error);
+  if (http === undefined) return INTERNAL;
+  if (http.type === 'entity.too.large') {
+    const limit = typeof http.limit === 'number' ? ` of ${http.limit} bytes` : '';
+    return { status: 413, code: 'input_invalid', message: `body: larger than the limit${limit}`, field: 'body' };
+  }
+  if (typeof http.type === 'string') {
+    return { status: 400, code: 'input_invalid', message: `body: not valid JSON (${http.message})`, field: 'body' };
+  }
+  return { status: http.status, code: 'input_invalid', message: 'bad request' };
+}
+
+/** A new error class without a mapping fails to compile here. */
+function unhandled(error: never): ErrorResponse {
+  void error;
+  return INTERNAL;
+}
+
+/**
+ * Logs a failure as its response says: an unknown error with its stack, WeChat's and
+ * Redis's failures as warnings with their safe fields, a client's mistake not at all.
+ */
+export function logFailure(logger: Logger, error: unknown, response: ErrorResponse, what: string): void {
+  if (response.code === 'internal_error') {
+    logger.error({ err: error }, what);
+  } else if (response.status >= 500) {
+    const { path, reason } = error as { path?: unknown; reason?: unknown };
+    const fields = { code: response.code, errcode: response.errcode, errmsg: response.errmsg, path, reason, error: response.message };
+    logger.warn(fields, what);
+  }
+}
+
+/**
+ * Renders a response as JSON: `{ error, field?, errcode?, errmsg? }`. `fieldKey` names
+ * the field's key (/qrcode calls it `parameter`).
+ */
+export function sendJsonError(res: Response, response: ErrorResponse, fieldKey = 'field'): void {
+  if (res.headersSent) return;
+  if (response.status === 413) res.set('Connection', 'close');
+  if (response.retryAfterS !== undefined) res.set('Retry-After', String(response.retryAfterS));
+  res.status(response.status).json({
+    error: response.message,
+    ...(response.field === undefined ? {} : { [fieldKey]: response.field }),
+    ...(response.errcode === undefined ? {} : { errcode: response.errcode, errmsg: response.errmsg }),
+  });
+}
