@@ -1,4 +1,5 @@
 import { setTimeout as sleep } from 'node:timers/promises';
+import { writeKeywordReplies } from './keyword-replies.js';
 import { runLoad } from './load.js';
 import { MessagePool } from './message-pool.js';
 import { cpuSeconds, memoryMiB } from './proc-stats.js';
@@ -51,7 +52,7 @@ async function measure(
   connections: number,
   poolSize: number,
 ): Promise<Measurement & { problems: string[] }> {
-  const pool = new MessagePool(target.safe, poolSize);
+  const pool = new MessagePool(target, poolSize);
   const check = new SampledCheck(CHECK_EVERY);
   const cpuBefore = cpuSeconds(server.pid);
   const ownBefore = process.cpuUsage();
@@ -78,15 +79,18 @@ async function measure(
  */
 export async function compare(settings: CompareSettings, log: (line: string) => void): Promise<TargetResult[]> {
   const servers = new Map<ServerName, ServerProcess>();
+  const replies = writeKeywordReplies();
   let results: TargetResult[];
   try {
     for (const name of Object.keys(SERVER_ARGS) as ServerName[]) {
       // Ours with `.env.example` (the default LOG_LEVEL among it), the peers with their defaults.
+      const ours = name === 'ours' || name === 'ours-keywords';
       const server = await startServer(name, SERVER_ARGS[name], {
         pin: settings.pin,
         cwd: SERVERS_DIR,
-        shipped: name === 'ours',
+        shipped: ours,
         file: name,
+        extraEnv: name === 'ours-keywords' ? { REPLIES_FILE: replies.file } : {},
       });
       servers.set(name, server);
       log(`started ${name} (pid ${server.pid}, port ${server.port})`);
@@ -128,7 +132,7 @@ export async function compare(settings: CompareSettings, log: (line: string) => 
         result.rounds.push(m);
         for (const problem of m.problems) if (result.problems.length < 3) result.problems.push(problem);
         log(
-          `round ${round + 1}/${settings.rounds} ${target.label.padEnd(15)} ${Math.round(m.reqPerSec)} req/s` +
+          `round ${round + 1}/${settings.rounds} ${target.label.padEnd(24)} ${Math.round(m.reqPerSec)} req/s` +
             `  p50 ${m.p50.toFixed(2)} ms  p99 ${m.p99.toFixed(2)} ms  cpu ${m.cpuMicros.toFixed(0)} µs/req` +
             `  errors ${m.errors}  load-gen cpu ${m.generatorCpu.toFixed(0)}%${m.builtLive > 0 ? `  (built live: ${m.builtLive})` : ''}`,
         );
@@ -140,6 +144,7 @@ export async function compare(settings: CompareSettings, log: (line: string) => 
     results = [...byTarget.values()];
   } finally {
     await Promise.all([...servers.values()].map((server) => server.stop()));
+    replies.remove();
   }
   // Read once every server has stopped (and flushed what it still held).
   for (const result of results) {

@@ -1,38 +1,44 @@
-/** `npm run bench -- [--duration N] [--rounds N] [--connections N] [--warmup N] [--quick] [--soak]` */
+/** `npm run bench -- [--duration N] [--rounds N] [--connections N] [--warmup N] [--soak-duration N] [--quick] [--soak | --no-soak]` */
 export interface BenchOptions {
   readonly duration: number;
   readonly rounds: number;
   readonly connections: number;
   readonly warmup: number;
   readonly quick: boolean;
-  readonly soak: boolean;
-  /** --duration as given, if it was (the soak has its own default). */
-  readonly explicitDuration: number | undefined;
+  /** The comparison of every target, then (unless `compare`) the soak; or the soak alone. */
+  readonly run: 'both' | 'compare' | 'soak';
+  readonly soakSeconds: number;
 }
 
 export const USAGE = `usage: npm run bench -- [options]
-  --duration N      seconds per measured window (default 10; soak: 60)
-  --rounds N        interleaved rounds (default 3)
-  --connections N   concurrent connections (default 50)
-  --warmup N        warm-up seconds per target (default 3)
-  --quick           smoke check: 1 round of 3 s, 1 s warm-up (soak: 15 s)
-  --soak            only our server, mixed messages, events and retries; checks handler runs and RSS`;
+  (no option)         every target compared (3 rounds × 10 s), then the 60 s soak
+  --duration N        seconds per measured window (default 10)
+  --rounds N          interleaved rounds (default 3)
+  --connections N     concurrent connections (default 50)
+  --warmup N          warm-up seconds per target (default 3)
+  --soak-duration N   seconds of the soak (default 60)
+  --quick             smoke check of every target and the soak: 1 round of 3 s, 1 s warm-up, a 15 s soak
+  --soak              the soak alone (--duration N there sets its length)
+  --no-soak           the comparison alone`;
 
 const LIMITS: Record<string, [number, number]> = {
   duration: [1, 600],
   rounds: [1, 20],
   connections: [1, 1000],
   warmup: [0, 60],
+  'soak-duration': [4, 3600],
 };
 
 export function parseOptions(argv: readonly string[]): BenchOptions {
   const numbers: Record<string, number | undefined> = {};
   let quick = false;
-  let soak = false;
+  let soakOnly = false;
+  let noSoak = false;
   for (let i = 0; i < argv.length; i++) {
     const arg = argv[i] as string;
     if (arg === '--quick') quick = true;
-    else if (arg === '--soak') soak = true;
+    else if (arg === '--soak') soakOnly = true;
+    else if (arg === '--no-soak') noSoak = true;
     else if (arg === '--help' || arg === '-h') throw new Error(USAGE);
     else {
       const [flag, inline] = arg.split('=', 2);
@@ -47,13 +53,15 @@ export function parseOptions(argv: readonly string[]): BenchOptions {
       numbers[name] = value;
     }
   }
+  if (soakOnly && noSoak) throw new Error(`--soak and --no-soak exclude each other\n${USAGE}`);
+  const soakDuration = numbers['soak-duration'] ?? (soakOnly ? numbers.duration : undefined);
   return {
     duration: numbers.duration ?? (quick ? 3 : 10),
     rounds: numbers.rounds ?? (quick ? 1 : 3),
     connections: numbers.connections ?? 50,
     warmup: numbers.warmup ?? (quick ? 1 : 3),
     quick,
-    soak,
-    explicitDuration: numbers.duration,
+    run: soakOnly ? 'soak' : noSoak ? 'compare' : 'both',
+    soakSeconds: Math.max(4, soakDuration ?? (quick ? 15 : 60)),
   };
 }

@@ -1,7 +1,10 @@
 import { fileURLToPath } from 'node:url';
 
-/** The server processes compared; each serves plaintext and (except bare) safe mode. */
-export type ServerName = 'ours' | 'node-webot' | 'co-wechat' | 'bare';
+/**
+ * The server processes compared; each serves plaintext and (except bare) safe mode.
+ * `ours-keywords` is our server again, with a replies file of 100 keyword rules.
+ */
+export type ServerName = 'ours' | 'ours-keywords' | 'node-webot' | 'co-wechat' | 'bare';
 
 export const ROOT = fileURLToPath(new URL('..', import.meta.url));
 const script = (path: string): string => fileURLToPath(new URL(path, import.meta.url));
@@ -11,24 +14,35 @@ export const SERVERS_DIR = script('./servers/');
 /** `node <args>` for each server. */
 export const SERVER_ARGS: Readonly<Record<ServerName, readonly string[]>> = {
   ours: [fileURLToPath(new URL('../dist/server.js', import.meta.url))],
+  'ours-keywords': [fileURLToPath(new URL('../dist/server.js', import.meta.url))],
   'node-webot': [script('./servers/node-webot.mjs')],
   'co-wechat': [script('./servers/co-wechat.mjs')],
   bare: [script('./servers/bare.mjs')],
 };
 
-/** One line of the table: a server in one mode. */
+/**
+ * What a target is sent: `echo`, a text message every server answers with its own
+ * Content; `keyword`, a text message a late rule of the replies file answers.
+ */
+export type Load = 'echo' | 'keyword';
+
+/** One line of the table: a server in one mode, under one load. */
 export interface Target {
   readonly label: string;
   readonly server: ServerName;
   readonly safe: boolean;
+  readonly load: Load;
 }
 
+export const KEYWORD_LABEL = 'ours, 100 keyword rules';
+
 export const TARGETS: readonly Target[] = [
-  { label: 'ours', server: 'ours', safe: false },
-  { label: 'node-webot', server: 'node-webot', safe: false },
-  { label: 'co-wechat', server: 'co-wechat', safe: false },
-  { label: 'bare', server: 'bare', safe: false },
-  { label: 'ours --aes', server: 'ours', safe: true },
-  { label: 'node-webot aes', server: 'node-webot', safe: true },
-  { label: 'co-wechat aes', server: 'co-wechat', safe: true },
+  { label: 'ours', server: 'ours', safe: false, load: 'echo' },
+  { label: 'node-webot', server: 'node-webot', safe: false, load: 'echo' },
+  { label: 'co-wechat', server: 'co-wechat', safe: false, load: 'echo' },
+  { label: 'bare', server: 'bare', safe: false, load: 'echo' },
+  { label: KEYWORD_LABEL, server: 'ours-keywords', safe: false, load: 'keyword' },
+  { label: 'ours --aes', server: 'ours', safe: true, load: 'echo' },
+  { label: 'node-webot aes', server: 'node-webot', safe: true, load: 'echo' },
+  { label: 'co-wechat aes', server: 'co-wechat', safe: true, load: 'echo' },
 ];
