@@ -1,5 +1,4 @@
 import assert from 'node:assert/strict';
-import { spawn } from 'node:child_process';
 import { mkdtempSync, readFileSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
@@ -7,30 +6,14 @@ import { fileURLToPath } from 'node:url';
 import { after, afterEach, before, beforeEach, describe, it } from 'node:test';
 import { FakeWeChat } from './helpers/fake-wechat.js';
 import { PrivateRedis, redisServerAvailable } from './helpers/redis-server.js';
+import { runProgram, type ProgramResult } from './helpers/run-program.js';
 
 const command = fileURLToPath(new URL('../src/cli/menu.ts', import.meta.url));
-const tsxLoader = import.meta.resolve('tsx');
 const example = readFileSync(new URL('../menu.example.json', import.meta.url), 'utf8');
 
-interface Result {
-  code: number | null;
-  stdout: string;
-  stderr: string;
-}
-
 /** Runs `npm run menu -- …`'s program in `cwd` with only `env` (no WECHAT_TOKEN). */
-function menu(args: string[], env: Record<string, string>, cwd: string): Promise<Result> {
-  return new Promise((resolve) => {
-    const child = spawn(process.execPath, ['--import', tsxLoader, command, ...args], {
-      cwd,
-      env: { PATH: process.env.PATH ?? '', ...env },
-    });
-    let stdout = '';
-    let stderr = '';
-    child.stdout.on('data', (chunk: Buffer) => (stdout += chunk.toString('utf8')));
-    child.stderr.on('data', (chunk: Buffer) => (stderr += chunk.toString('utf8')));
-    child.on('exit', (code) => resolve({ code, stdout, stderr }));
-  });
+function menu(args: string[], env: Record<string, string>, cwd: string): Promise<ProgramResult> {
+  return runProgram(command, args, { env, cwd });
 }
 
 describe('npm run menu against the fake WeChat', () => {

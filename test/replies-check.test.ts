@@ -1,29 +1,18 @@
 import assert from 'node:assert/strict';
-import { spawn } from 'node:child_process';
 import { mkdtempSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { dirname, join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { describe, it } from 'node:test';
 import { parseReplies } from '../src/replies-file/load.js';
+import { runProgram, type ProgramResult } from './helpers/run-program.js';
 
 const cli = fileURLToPath(new URL('../src/cli/replies.ts', import.meta.url));
 const example = fileURLToPath(new URL('../replies.example.yaml', import.meta.url));
-const tsxLoader = import.meta.resolve('tsx');
 
 /** Runs `npm run replies -- …`'s program in an empty directory (no .env). */
-function replies(args: string[], env: Record<string, string> = {}): Promise<{ code: number | null; stdout: string; stderr: string }> {
-  return new Promise((resolve) => {
-    const child = spawn(process.execPath, ['--import', tsxLoader, cli, ...args], {
-      cwd: mkdtempSync(join(tmpdir(), 'replies-check-')),
-      env: { PATH: process.env.PATH ?? '', ...env },
-    });
-    let stdout = '';
-    let stderr = '';
-    child.stdout.on('data', (chunk: Buffer) => (stdout += chunk.toString('utf8')));
-    child.stderr.on('data', (chunk: Buffer) => (stderr += chunk.toString('utf8')));
-    child.on('exit', (code) => resolve({ code, stdout, stderr }));
-  });
+function replies(args: string[], env: Record<string, string> = {}): Promise<ProgramResult> {
+  return runProgram(cli, args, { env });
 }
 
 const BAD = `subscribe: 欢迎

@@ -1,32 +1,17 @@
 import assert from 'node:assert/strict';
-import { spawn } from 'node:child_process';
-import { mkdtempSync } from 'node:fs';
 import { createServer, type Server } from 'node:http';
 import type { AddressInfo } from 'node:net';
-import { tmpdir } from 'node:os';
-import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { after, before, describe, it } from 'node:test';
 import { parseXml } from '../src/protocol/parse-xml.js';
 import { startApp, type RunningApp } from './helpers/start-app.js';
+import { runProgram, type ProgramResult } from './helpers/run-program.js';
 
 const simulator = fileURLToPath(new URL('../src/cli/simulate.ts', import.meta.url));
-const tsxLoader = import.meta.resolve('tsx');
 const env = { WECHAT_TOKEN: 'sim-token' };
 
-function simulate(args: string[]): Promise<{ code: number | null; stdout: string; stderr: string }> {
-  return new Promise((resolve) => {
-    const child = spawn(process.execPath, ['--import', tsxLoader, simulator, ...args], {
-      cwd: mkdtempSync(join(tmpdir(), 'simulate-')),
-      env: { PATH: process.env.PATH ?? '', ...env },
-    });
-    let stdout = '';
-    let stderr = '';
-    child.stdout.on('data', (chunk: Buffer) => (stdout += chunk.toString('utf8')));
-    child.stderr.on('data', (chunk: Buffer) => (stderr += chunk.toString('utf8')));
-    child.stdin.end();
-    child.on('exit', (code) => resolve({ code, stdout, stderr }));
-  });
+function simulate(args: string[]): Promise<ProgramResult> {
+  return runProgram(simulator, args, { env });
 }
 
 describe('npm run simulate -- click <key> | view <url>', () => {

@@ -8,6 +8,7 @@ import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { after, before, describe, it } from 'node:test';
 import { startApp, type RunningApp } from './helpers/start-app.js';
+import { runProgram, type ProgramResult } from './helpers/run-program.js';
 
 const AES_KEY = 'abcdefghijklmnopqrstuvwxyz0123456789ABCDEFG';
 const APPID = 'wx_simulate_test';
@@ -16,23 +17,8 @@ const tsxLoader = import.meta.resolve('tsx');
 const hasScript = spawnSync('script', ['--version']).status === 0;
 
 /** Runs `npm run simulate -- …`'s program in an empty directory (no .env), with `env`. */
-function simulate(
-  args: string[],
-  env: Record<string, string>,
-  input?: string,
-): Promise<{ code: number | null; stdout: string; stderr: string }> {
-  return new Promise((resolve) => {
-    const child = spawn(process.execPath, ['--import', tsxLoader, simulator, ...args], {
-      cwd: mkdtempSync(join(tmpdir(), 'simulate-')),
-      env: { PATH: process.env.PATH ?? '', ...env },
-    });
-    let stdout = '';
-    let stderr = '';
-    child.stdout.on('data', (chunk: Buffer) => (stdout += chunk.toString('utf8')));
-    child.stderr.on('data', (chunk: Buffer) => (stderr += chunk.toString('utf8')));
-    child.stdin.end(input ?? '');
-    child.on('exit', (code) => resolve({ code, stdout, stderr }));
-  });
+function simulate(args: string[], env: Record<string, string>, input?: string): Promise<ProgramResult> {
+  return runProgram(simulator, args, { env, input });
 }
 
 describe('npm run simulate', () => {
