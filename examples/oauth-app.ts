@@ -30,7 +30,7 @@ export function createShopApp(config: Config, options: AppOptions = {}) {
       .set('Content-Security-Policy', "default-src 'none'; img-src https:")
       .type('html')
       .send(
-        '<!doctype html><meta charset="utf-8"><title>Shop</title>' +
+        '<!doctype html><meta charset="utf-8"><meta name="viewport" content="width=device-width,initial-scale=1"><title>Shop</title>' +
           `<h1>你好，<span class="nickname">${escapeHtml(name)}</span></h1>` +
           (item === '' ? '' : `<p class="item">${escapeHtml(item)}</p>`),
       );
