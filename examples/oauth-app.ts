@@ -9,12 +9,16 @@
  */
 import express from 'express';
 import { pathToFileURL } from 'node:url';
-import { createApp, loadConfig, requireWeChatUser, wechatUser, wechatUsers, type AppOptions, type Config } from '../src/index.js';
-
-/** Text for HTML: a nickname is whatever the user typed into WeChat. */
-function escapeHtml(text: string): string {
-  return text.replace(/[&<>"']/g, (ch) => `&#${ch.charCodeAt(0)};`);
-}
+import {
+  createApp,
+  escapeHtml,
+  loadConfig,
+  requireWeChatUser,
+  wechatUser,
+  wechatUsers,
+  type AppOptions,
+  type Config,
+} from '../src/index.js';
 
 export function createShopApp(config: Config, options: AppOptions = {}) {
   const wechat = createApp(config, options);
@@ -24,6 +28,7 @@ export function createShopApp(config: Config, options: AppOptions = {}) {
 
   app.get('/shop', requireWeChatUser(), (req, res) => {
     const user = wechatUser(req);
+    // A nickname is whatever the user typed into WeChat: escaped, as is the query.
     const name = user?.nickname ?? user?.openid ?? '';
     const item = typeof req.query.item === 'string' ? req.query.item : '';
     res
