@@ -52,6 +52,7 @@ export function createApp(config: Config, options: AppOptions = {}): WeChatApp {
   const oauth = oauthRoutes(api, config.publicUrl, logger, services);
   app.get('/oauth', pageSecurity, oauth.start);
   app.get('/oauth/callback', pageSecurity, oauth.callback);
+  app.get('/oauth/me', oauth.me);
   app.use('/api', apiRoutes(api, config.adminToken, logger));
   const jssdk = jssdkRoutes(api, config.jssdkDomains, logger);
   app.options('/jssdk/config', jssdk.preflight);

@@ -13,6 +13,7 @@ export type ErrorCode =
   | 'client_gone'
   | 'input_invalid'
   | 'api_not_configured'
+  | 'wechat_user_missing'
   | 'wechat_api_refused'
   | 'wechat_unreachable'
   | 'token_lock_timeout'
@@ -109,6 +110,12 @@ export class ApiNotConfiguredError extends CodedError {
   readonly code = 'api_not_configured';
 }
 
+/** The request names no WeChat user: no user cookie, or one that is altered, foreign or expired. */
+export class NotSignedInError extends CodedError {
+  override readonly name = 'NotSignedInError';
+  readonly code = 'wechat_user_missing';
+}
+
 /** WeChat answered an API call with a non-zero `errcode`. */
 export class WeChatApiError extends CodedError {
   override readonly name = 'WeChatApiError';
@@ -178,6 +185,7 @@ export type KnownError =
   | ClientGoneError
   | InputError
   | ApiNotConfiguredError
+  | NotSignedInError
   | WeChatApiError
   | WeChatUnreachableError
   | TokenLockTimeoutError

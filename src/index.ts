@@ -13,6 +13,7 @@ export {
   InputError,
   isCodedError,
   MessageXmlError,
+  NotSignedInError,
   QrCodeTooLongError,
   TokenLockTimeoutError,
   UnopenableMessageError,
@@ -25,6 +26,9 @@ export {
 export { createLogger } from './logger.js';
 export { createServices, type ServiceOptions, type Services } from './services.js';
 export { webhookRouter } from './http/wechat-middleware.js';
+export { wechatUsers, wechatUser, requireWeChatUser, type RequireWeChatUserOptions } from './http/wechat-user.js';
+export { escapeHtml } from './pages/html.js';
+export { createUserCookie, USER_COOKIE, USER_TTL_MS, type UserCookie, type WeChatUser } from './http/user-cookie.js';
 
 export {
   createReplyRouter,

@@ -12,35 +12,44 @@ export interface UserProfile {
   readonly headimgurl: string;
 }
 
+/**
+ * What the user lets the page know: `snsapi_base` is silent and yields the openid only;
+ * `snsapi_userinfo` asks the user, and yields the profile too.
+ */
+export type OAuthScope = 'snsapi_base' | 'snsapi_userinfo';
+
 /** WeChat's web-authorization page, where `/oauth` sends the browser. */
-export function authorizeUrl(appId: string, redirectUri: string, state: string): string {
-  const query = new URLSearchParams({ appid: appId, redirect_uri: redirectUri, response_type: 'code', scope: 'snsapi_userinfo', state });
+export function authorizeUrl(appId: string, redirectUri: string, state: string, scope: OAuthScope = 'snsapi_userinfo'): string {
+  const query = new URLSearchParams({ appid: appId, redirect_uri: redirectUri, response_type: 'code', scope, state });
   return `https://open.weixin.qq.com/connect/oauth2/authorize?${query.toString()}#wechat_redirect`;
 }
 
+/** The web access token (not the API access token) a code is exchanged for, and whose it is. */
+export interface WebAccessToken {
+  readonly accessToken: string;
+  readonly openid: string;
+}
+
 /**
- * Exchanges an authorization code for the user's profile: the code for a web access
- * token (not the API access token), then the token for the profile.
+ * Exchanges an authorization code for a web access token and the user's openid: all
+ * that `snsapi_base` yields.
  * https://developers.weixin.qq.com/doc/offiaccount/OA_Web_Apps/Wechat_webpage_authorization.html
  */
-export async function fetchUserProfile(transport: ApiTransport, appId: string, appSecret: string, code: string): Promise<UserProfile> {
-  const tokenPath = '/sns/oauth2/access_token';
+export async function exchangeCode(transport: ApiTransport, appId: string, appSecret: string, code: string): Promise<WebAccessToken> {
+  const path = '/sns/oauth2/access_token';
   const token = checkResponseBody(
-    await transport.send({
-      method: 'GET',
-      path: tokenPath,
-      query: { appid: appId, secret: appSecret, code, grant_type: 'authorization_code' },
-    }),
-    tokenPath,
+    await transport.send({ method: 'GET', path, query: { appid: appId, secret: appSecret, code, grant_type: 'authorization_code' } }),
+    path,
   );
-  const profilePath = '/sns/userinfo';
+  return { accessToken: String(token.access_token ?? ''), openid: String(token.openid ?? '') };
+}
+
+/** The profile of the user a web access token was issued for (`snsapi_userinfo` only). */
+export async function fetchUserInfo(transport: ApiTransport, { accessToken, openid }: WebAccessToken): Promise<UserProfile> {
+  const path = '/sns/userinfo';
   const profile = checkResponseBody(
-    await transport.send({
-      method: 'GET',
-      path: profilePath,
-      query: { access_token: String(token.access_token ?? ''), openid: String(token.openid ?? ''), lang: 'zh_CN' },
-    }),
-    profilePath,
+    await transport.send({ method: 'GET', path, query: { access_token: accessToken, openid, lang: 'zh_CN' } }),
+    path,
   );
   const text = (value: unknown): string => (typeof value === 'string' ? value : '');
   return {
@@ -52,4 +61,9 @@ export async function fetchUserProfile(transport: ApiTransport, appId: string, a
     country: text(profile.country),
     headimgurl: text(profile.headimgurl),
   };
+}
+
+/** Exchanges an authorization code for the user's profile: the code for a web access token, then the token for the profile. */
+export async function fetchUserProfile(transport: ApiTransport, appId: string, appSecret: string, code: string): Promise<UserProfile> {
+  return fetchUserInfo(transport, await exchangeCode(transport, appId, appSecret, code));
 }

@@ -48,6 +48,8 @@ export function errorResponse(error: unknown): ErrorResponse {
         return { status: error.status, code: error.code, message: error.message, field: error.field };
       case 'api_not_configured':
         return { status: 503, code: error.code, message: error.message };
+      case 'wechat_user_missing':
+        return { status: 401, code: error.code, message: error.message };
       case 'wechat_api_refused':
         return {
           status: 502,

@@ -1,10 +1,13 @@
 import type { NextFunction, Request, Response } from 'express';
 import type { Logger } from 'pino';
 import type { WeChatApi } from '../api/create-api.js';
-import { authorizeUrl, fetchUserProfile } from '../api/oauth.js';
-import { errorResponse, logFailure, type ErrorResponse } from './error-response.js';
+import { authorizeUrl, exchangeCode, fetchUserInfo, type UserProfile } from '../api/oauth.js';
+import { ApiNotConfiguredError, InputError, NotSignedInError } from '../errors.js';
+import { errorResponse, logFailure, sendJsonError, type ErrorResponse } from './error-response.js';
+import { checkNextPath } from './next-path.js';
 import { errorPage, profilePage } from '../pages/oauth-pages.js';
-import { createStateCookie, readCookie, STATE_COOKIE, STATE_TTL_MS } from './state-cookie.js';
+import { createStateCookie, readCookie, STATE_COOKIE, STATE_TTL_MS, type OAuthFlow } from './state-cookie.js';
+import { createUserCookie, USER_COOKIE, USER_TTL_MS, type WeChatUser } from './user-cookie.js';
 import type { UsedStates } from '../used-states.js';
 
 function sendPage(res: Response, status: number, html: string): void {
@@ -34,9 +37,30 @@ function failurePage(response: ErrorResponse): string {
 }
 
 /**
+ * The flow `/oauth` is asked for: `next` (a path on this server, or none for the
+ * profile page) and `scope` (`base` for the silent `snsapi_base`, which needs `next`).
+ */
+function requestedFlow(req: Request, publicUrl: string): OAuthFlow {
+  const query = req.query as Record<string, unknown>;
+  const next = query.next === undefined ? undefined : checkNextPath(query.next, publicUrl);
+  const scope = query.scope ?? 'userinfo';
+  if (scope === 'userinfo') return next === undefined ? { scope: 'snsapi_userinfo' } : { scope: 'snsapi_userinfo', next };
+  if (scope !== 'base') throw new InputError('scope', 'scope: must be "base" (the openid only, silently) or "userinfo" (the default)');
+  if (next === undefined) throw new InputError('next', 'scope=base hands the openid to a page of yours: give its path as next');
+  return { scope: 'snsapi_base', next };
+}
+
+/** What the user cookie names: the openid, and with `snsapi_userinfo` the nickname and avatar. */
+function userOf(flow: OAuthFlow, openid: string, profile: UserProfile | undefined): WeChatUser {
+  if (profile === undefined) return { openid, scope: flow.scope };
+  return { openid: profile.openid || openid, nickname: profile.nickname, headimgurl: profile.headimgurl, scope: flow.scope };
+}
+
+/**
  * WeChat's web authorization (网页授权): `/oauth` sends the browser to WeChat with a
  * state bound to it by a signed cookie; `/oauth/callback` checks the state, exchanges
- * the code and shows the user's profile.
+ * the code, names the user in a signed cookie and hands the browser to `next` (or shows
+ * the profile); `/oauth/me` answers who the cookie names.
  */
 export function oauthRoutes(
   api: WeChatApi | undefined,
@@ -45,8 +69,11 @@ export function oauthRoutes(
   { usedStates, now }: { readonly usedStates: UsedStates; readonly now: () => number },
 ) {
   const stateCookie = api === undefined ? undefined : createStateCookie(api.appSecret);
+  const userCookie = api === undefined ? undefined : createUserCookie(api.appSecret);
   const secure = publicUrl?.startsWith('https://') ?? false;
   const cookieOptions = { httpOnly: true, sameSite: 'lax', secure, path: '/oauth' } as const;
+  // The user cookie reaches the account's own pages, anywhere on this origin.
+  const userCookieOptions = { httpOnly: true, sameSite: 'lax', secure, path: '/', maxAge: USER_TTL_MS } as const;
 
   function unavailable(res: Response): void {
     sendPage(
@@ -60,21 +87,33 @@ export function oauthRoutes(
     );
   }
 
-  /** GET /oauth: a 302 to WeChat's authorize page. */
-  function start(_req: Request, res: Response): void {
+  /** GET /oauth[?next=/path[&scope=base]]: a 302 to WeChat's authorize page. */
+  function start(req: Request, res: Response): void {
     if (api === undefined || stateCookie === undefined || publicUrl === undefined) {
       unavailable(res);
       return;
     }
-    const { state, cookie } = stateCookie.issue(now());
+    let flow: OAuthFlow;
+    try {
+      flow = requestedFlow(req, publicUrl);
+    } catch (error) {
+      const response = errorResponse(error);
+      sendPage(
+        res,
+        response.status,
+        errorPage('链接无效 Invalid link', '这个链接的参数不正确，请从公众号重新打开页面。', response.message),
+      );
+      return;
+    }
+    const { state, cookie } = stateCookie.issue(now(), flow);
     res.cookie(STATE_COOKIE, cookie, { ...cookieOptions, maxAge: STATE_TTL_MS });
     res.set('Cache-Control', 'no-store');
-    res.redirect(302, authorizeUrl(api.appId, `${publicUrl}/oauth/callback`, state));
+    res.redirect(302, authorizeUrl(api.appId, `${publicUrl}/oauth/callback`, state, flow.scope));
   }
 
-  /** GET /oauth/callback: the profile page, or a page that says what went wrong. */
+  /** GET /oauth/callback: a 302 to `next`, or the profile page, or a page that says what went wrong. */
   async function callback(req: Request, res: Response, next: NextFunction): Promise<void> {
-    if (api === undefined || stateCookie === undefined || publicUrl === undefined) {
+    if (api === undefined || stateCookie === undefined || userCookie === undefined || publicUrl === undefined) {
       unavailable(res);
       return;
     }
@@ -94,8 +133,8 @@ export function oauthRoutes(
     }
     // The state works once and for 10 minutes: a callback URL seen by someone else
     // (a log, a Referer) cannot be replayed.
-    const valid = state !== undefined && stateCookie.verify(state, readCookie(req.headers.cookie, STATE_COOKIE), now());
-    if (!valid || !(await usedStates.claim(state, STATE_TTL_MS))) {
+    const flow = state === undefined ? undefined : stateCookie.verify(state, readCookie(req.headers.cookie, STATE_COOKIE), now());
+    if (flow === undefined || state === undefined || !(await usedStates.claim(state, STATE_TTL_MS))) {
       sendPage(
         res,
         403,
@@ -109,8 +148,16 @@ export function oauthRoutes(
     }
     res.clearCookie(STATE_COOKIE, cookieOptions);
     try {
-      const profile = await fetchUserProfile(api.transport, api.appId, api.appSecret, code);
-      sendPage(res, 200, profilePage(profile));
+      const token = await exchangeCode(api.transport, api.appId, api.appSecret, code);
+      // snsapi_base grants no profile: /sns/userinfo would only refuse.
+      const profile = flow.scope === 'snsapi_userinfo' ? await fetchUserInfo(api.transport, token) : undefined;
+      res.cookie(USER_COOKIE, userCookie.seal(userOf(flow, token.openid, profile), now()), userCookieOptions);
+      if (flow.next !== undefined) {
+        res.set('Cache-Control', 'no-store');
+        res.redirect(302, flow.next);
+      } else if (profile !== undefined) {
+        sendPage(res, 200, profilePage(profile));
+      }
     } catch (error) {
       const response = errorResponse(error);
       if (response.code === 'internal_error') {
@@ -122,5 +169,21 @@ export function oauthRoutes(
     }
   }
 
-  return { start, callback };
+  /** GET /oauth/me: the user the cookie names, as JSON; 401 without a valid one. */
+  function me(req: Request, res: Response): void {
+    res.set('Cache-Control', 'no-store');
+    if (userCookie === undefined) {
+      sendJsonError(res, errorResponse(new ApiNotConfiguredError('OAuth needs WECHAT_APPID and WECHAT_APPSECRET')));
+      return;
+    }
+    const user = userCookie.open(readCookie(req.headers.cookie, USER_COOKIE), now());
+    if (user === undefined) {
+      sendJsonError(res, errorResponse(new NotSignedInError('no signed-in WeChat user: open /oauth?next=<your page> first')));
+      return;
+    }
+    const { openid, nickname, headimgurl } = user;
+    res.json({ openid, nickname, headimgurl });
+  }
+
+  return { start, callback, me };
 }
