@@ -14,6 +14,7 @@ export {
   isCodedError,
   MessageXmlError,
   QrCodeTooLongError,
+  SessionUnavailableError,
   TokenLockTimeoutError,
   UnopenableMessageError,
   WeChatApiError,
@@ -36,6 +37,15 @@ export {
   type ReplyRouter,
 } from './replies/router.js';
 export { defaultReply } from './replies/default-rules.js';
+export type { Session } from './replies/conversations.js';
+export { MAX_SESSION_BYTES, type JsonValue } from './replies/session-value.js';
+export {
+  createMemorySessionStore,
+  type HeldSession,
+  type MemorySessionStore,
+  type MemorySessionStoreOptions,
+  type SessionStore,
+} from './replies/session-store.js';
 export { createMemoryRetryStore, NO_REPLY, type RetryStore, type RecordedReply, type Claim } from './replies/retry-store.js';
 
 export type * from './protocol/message-types.js';
