@@ -18,7 +18,7 @@ export interface ResponderOptions {
   readonly router: ReplyRouter;
   /** Where conversations' states are kept (`context.session`). */
   readonly sessions: SessionStore;
-  /** How long one message's handler may keep its user's conversation from the next (default 30 s). */
+  /** How long one message's handler may keep its user's conversation from the next (default twice `timeoutMs`). */
   readonly turnLimitMs?: number;
   /** Reply with the contract's default rules when no handler did (default true). */
   readonly defaultRules: boolean;
@@ -44,12 +44,6 @@ export interface ResponderResult {
  * deadline. A reply that is late, or a text too long to send passively, goes to the
  * user through the customer-service API instead, and WeChat gets `success`.
  */
-/**
- * A late handler keeps its user's conversation this long at most: past it, the user's
- * next message goes ahead and the late handler's session calls are refused.
- */
-export const TURN_LIMIT_MS = 30_000;
-
 /** What a handler is given: its logger and its turn in the conversation are made only if it uses them. */
 class Context implements HandlerContext {
   turn: Turn | undefined;
@@ -78,7 +72,9 @@ class Context implements HandlerContext {
 
 export function createResponder(options: ResponderOptions) {
   const { router, defaultRules, fallbackReply, timeoutMs, api } = options;
-  const conversations = createConversations(options.sessions, options.turnLimitMs ?? TURN_LIMIT_MS);
+  // A late handler keeps its user's conversation as long again as the deadline, at most:
+  // then the user's next message goes ahead, and the late handler's session calls fail.
+  const conversations = createConversations(options.sessions, options.turnLimitMs ?? 2 * timeoutMs);
 
   interface Work {
     readonly reply: Reply | null;

@@ -7,11 +7,7 @@ export type JsonValue = string | number | boolean | null | readonly JsonValue[] 
  * interfaces; a Date, a Map, a class with methods or a function do not match.
  */
 export type JsonShaped<T> = { [K in keyof T]: JsonField<T[K]> };
-type JsonField<T> = T extends JsonValue | undefined
-  ? T
-  : T extends (...args: never[]) => unknown
-    ? never
-    : JsonShaped<T>;
+type JsonField<T> = T extends JsonValue | undefined ? T : T extends (...args: never[]) => unknown ? never : JsonShaped<T>;
 
 /** A conversation's state is at most 64 KiB of JSON: state, not storage. */
 export const MAX_SESSION_BYTES = 64 * 1024;
