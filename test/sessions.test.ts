@@ -4,7 +4,7 @@ import { SessionUnavailableError } from '../src/errors.js';
 import { createReplyRouter } from '../src/replies/router.js';
 import { createMemorySessionStore } from '../src/replies/session-store.js';
 import { MAX_SESSION_BYTES, sessionJson } from '../src/replies/session-value.js';
-import { orderFlowRouter, say, textFrom } from './helpers/conversation.js';
+import { say, textFrom } from './helpers/conversation.js';
 import { startApp, type RunningApp } from './helpers/start-app.js';
 import { postToWebhook } from './helpers/wechat.js';
 
