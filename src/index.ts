@@ -38,7 +38,7 @@ export {
 } from './replies/router.js';
 export { defaultReply } from './replies/default-rules.js';
 export type { Session } from './replies/conversations.js';
-export { MAX_SESSION_BYTES, type JsonValue } from './replies/session-value.js';
+export { MAX_SESSION_BYTES, type JsonShaped, type JsonValue } from './replies/session-value.js';
 export {
   createMemorySessionStore,
   type HeldSession,
