@@ -23,6 +23,8 @@ export interface Config {
   readonly retryMemoryMb: number;
   /** How far a POST's `timestamp` may be from the server's clock, in seconds; 0: unchecked. */
   readonly signatureMaxAgeS: number;
+  /** How long a user's conversation state is kept after its last use, in seconds (SESSION_TTL_S). */
+  readonly sessionTtlS: number;
   /** Refuse POSTs that are not `encrypt_type=aes` (an account in safe mode). */
   readonly requireAes: boolean;
   readonly logLevel: LogLevel;
@@ -98,6 +100,7 @@ export function loadConfig(env: Env): Config {
     replyTimeoutMs: integer(env, 'REPLY_TIMEOUT_MS', 4500, 1, 60_000),
     retryMemoryMb: integer(env, 'RETRY_MEMORY_MB', 8, 1, 1024),
     signatureMaxAgeS: integer(env, 'SIGNATURE_MAX_AGE_S', 300, 0, 86_400),
+    sessionTtlS: integer(env, 'SESSION_TTL_S', 1800, 1, 30 * 86_400),
     requireAes,
     logLevel: logLevel as LogLevel,
     repliesFile: repliesFile(env),

@@ -17,6 +17,7 @@ export type ErrorCode =
   | 'wechat_api_refused'
   | 'wechat_unreachable'
   | 'token_lock_timeout'
+  | 'session_unavailable'
   | 'qr_code_too_long'
   | 'cli_usage'
   | 'simulator_no_response'
@@ -148,6 +149,23 @@ export class TokenLockTimeoutError extends CodedError {
   readonly code = 'token_lock_timeout';
 }
 
+/**
+ * A handler's `session` could not be used: another instance kept the user's
+ * conversation past the turn limit (`busy`), this message's turn lost it (`lost`), or
+ * the handler used it after its turn ended (`ended`). Thrown into the handler, which
+ * may catch it; uncaught, the message is answered `success` and the error logged.
+ */
+export class SessionUnavailableError extends CodedError {
+  override readonly name = 'SessionUnavailableError';
+  readonly code = 'session_unavailable';
+  constructor(
+    readonly reason: 'busy' | 'lost' | 'ended',
+    message: string,
+  ) {
+    super(message);
+  }
+}
+
 /** The text is more than a QR code holds (WeChat's `url` was longer than it should be). */
 export class QrCodeTooLongError extends CodedError {
   override readonly name = 'QrCodeTooLongError';
@@ -189,6 +207,7 @@ export type KnownError =
   | WeChatApiError
   | WeChatUnreachableError
   | TokenLockTimeoutError
+  | SessionUnavailableError
   | QrCodeTooLongError
   | UsageError
   | NoResponseError

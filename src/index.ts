@@ -15,6 +15,7 @@ export {
   MessageXmlError,
   NotSignedInError,
   QrCodeTooLongError,
+  SessionUnavailableError,
   TokenLockTimeoutError,
   UnopenableMessageError,
   WeChatApiError,
@@ -40,6 +41,15 @@ export {
   type ReplyRouter,
 } from './replies/router.js';
 export { defaultReply } from './replies/default-rules.js';
+export type { Session } from './replies/conversations.js';
+export { MAX_SESSION_BYTES, type JsonShaped, type JsonValue } from './replies/session-value.js';
+export {
+  createMemorySessionStore,
+  type HeldSession,
+  type MemorySessionStore,
+  type MemorySessionStoreOptions,
+  type SessionStore,
+} from './replies/session-store.js';
 export { createMemoryRetryStore, NO_REPLY, type RetryStore, type RecordedReply, type Claim } from './replies/retry-store.js';
 
 export type * from './protocol/message-types.js';

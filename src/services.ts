@@ -17,6 +17,7 @@ import {
   mediaIdStoreWithFallback,
   retryStoreWithFallback,
   seenSignaturesWithFallback,
+  sessionStoreWithFallback,
   tokenStoreWithFallback,
   usedStatesWithFallback,
 } from './redis/with-fallback.js';
@@ -26,6 +27,8 @@ import { createReplyRouter, type ReplyRouter } from './replies/router.js';
 import { withRepliesFile } from './replies-file/router.js';
 import { watchRepliesFile } from './replies-file/watch.js';
 import { createMemorySeenSignatures, type SeenSignatures } from './replies/seen-signatures.js';
+import { createMemorySessionStore, type SessionStore } from './replies/session-store.js';
+import { createRedisSessionStore } from './redis/redis-session-store.js';
 
 export interface ServiceOptions {
   /** The application's handlers; the default rules answer whatever they leave. */
@@ -73,6 +76,8 @@ export function createServices(config: Config, options: ServiceOptions = {}): Se
   const now = options.now ?? Date.now;
   let usedStates: UsedStates = createMemoryUsedStates({ now });
   let mediaIds: MediaIdStore = createMemoryMediaIdStore();
+  const sessionTtlMs = config.sessionTtlS * 1000;
+  let sessions: SessionStore = createMemorySessionStore({ ttlMs: sessionTtlMs, now });
   let shutdown = async (): Promise<void> => undefined;
   if (config.redisUrl !== undefined) {
     // Many instances, one token, one ticket and one retry memory; the process's own while Redis is down.
@@ -86,6 +91,7 @@ export function createServices(config: Config, options: ServiceOptions = {}): Se
     seenSignatures = seenSignaturesWithFallback(redis, createRedisSeenSignatures(redis), createMemorySeenSignatures());
     usedStates = usedStatesWithFallback(redis, createRedisUsedStates(redis), usedStates);
     mediaIds = mediaIdStoreWithFallback(redis, createRedisMediaIdStore(redis), mediaIds);
+    sessions = sessionStoreWithFallback(redis, createRedisSessionStore(redis, sessionTtlMs), sessions);
     shutdown = () => {
       sharedRetries.close();
       return redis.close();
@@ -98,6 +104,7 @@ export function createServices(config: Config, options: ServiceOptions = {}): Se
   const media = createMediaCache({ upload, store: mediaIds, logger, now });
   const responder = createResponder({
     router: withRepliesFile(options.router ?? createReplyRouter(), replies, media),
+    sessions,
     defaultRules: options.defaultRules ?? true,
     fallbackReply: config.fallbackReply,
     timeoutMs: config.replyTimeoutMs,

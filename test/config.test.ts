@@ -29,6 +29,7 @@ describe('configuration', () => {
     assert.equal(config.replyTimeoutMs, 4500);
     assert.equal(config.retryMemoryMb, 8);
     assert.equal(config.signatureMaxAgeS, 300);
+    assert.equal(config.sessionTtlS, 1800);
     assert.equal(config.requireAes, false);
     assert.equal(config.logLevel, 'info');
     assert.equal(config.redisUrl, undefined);
@@ -56,6 +57,9 @@ describe('configuration', () => {
     ['a SIGNATURE_MAX_AGE_S that is not an integer', { SIGNATURE_MAX_AGE_S: '5m' }, 'SIGNATURE_MAX_AGE_S'],
     ['a fractional SIGNATURE_MAX_AGE_S', { SIGNATURE_MAX_AGE_S: '1.5' }, 'SIGNATURE_MAX_AGE_S'],
     ['a negative SIGNATURE_MAX_AGE_S', { SIGNATURE_MAX_AGE_S: '-1' }, 'SIGNATURE_MAX_AGE_S'],
+    ['a SESSION_TTL_S that is not an integer', { SESSION_TTL_S: '30m' }, 'SESSION_TTL_S'],
+    ['a fractional SESSION_TTL_S', { SESSION_TTL_S: '0.5' }, 'SESSION_TTL_S'],
+    ['a SESSION_TTL_S of 0', { SESSION_TTL_S: '0' }, 'SESSION_TTL_S'],
     ['a WECHAT_REQUIRE_AES that is not a boolean', { WECHAT_REQUIRE_AES: 'yes please' }, 'WECHAT_REQUIRE_AES'],
     ['WECHAT_REQUIRE_AES without an AES key', { WECHAT_REQUIRE_AES: 'true' }, 'WECHAT_REQUIRE_AES'],
     ['a WECHAT_PATH without a leading slash', { WECHAT_PATH: 'wechat' }, 'WECHAT_PATH'],

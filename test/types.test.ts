@@ -1,6 +1,6 @@
 import assert from 'node:assert/strict';
 import { describe, it } from 'node:test';
-import { createReplyRouter, isKnownMessage, type InboundMessage } from '../src/index.js';
+import { createReplyRouter, isKnownMessage, type AppOptions, type InboundMessage, type Session } from '../src/index.js';
 
 // Checked by `tsc` (npm run typecheck): the handler API gives each key its typed message.
 describe('the handler API’s types', () => {
@@ -49,5 +49,59 @@ describe('the handler API’s types', () => {
       .on('event.CLICK', (event) => ({ type: 'text', content: event.ScanCodeInfo.ScanResult }))
       // @ts-expect-error events are keyed event.<Event>
       .on('CLICK', () => null);
+  });
+});
+
+describe('the session’s types', () => {
+  type OrderFlow = { step: 'menu' } | { step: 'awaiting-order-number'; since: number };
+  interface Cart {
+    items: string[];
+    coupon?: string;
+  }
+
+  it('give a router’s handlers the state its type argument names', () => {
+    const router = createReplyRouter<OrderFlow>().on('text', async (message, { session }) => {
+      const state = await session.get();
+      if (state?.step === 'awaiting-order-number') return { type: 'text', content: `${message.Content} since ${state.since}` };
+      await session.set({ step: 'awaiting-order-number', since: 1 });
+      // @ts-expect-error not a step of the flow
+      await session.set({ step: 'done' });
+      // @ts-expect-error `since` is a number
+      await session.set({ step: 'awaiting-order-number', since: '1' });
+      // @ts-expect-error undefined is not a state: clear() forgets it
+      await session.set(undefined);
+      await session.clear();
+      return null;
+    });
+    // A router of typed state is still an app's router.
+    const options: AppOptions = { router };
+    assert.equal(options.router, router);
+    assert.equal(typeof router.route, 'function');
+  });
+
+  it('accept interfaces and refuse what JSON does not keep', () => {
+    createReplyRouter<Cart>().use(async (_message, { session }) => {
+      const cart = await session.get();
+      await session.set({ items: [...(cart?.items ?? []), 'tea'] });
+      return undefined;
+    });
+    // @ts-expect-error a Date is not JSON (it comes back a string)
+    createReplyRouter<{ at: Date }>();
+    // @ts-expect-error a Map is not JSON
+    createReplyRouter<Map<string, string>>();
+    // @ts-expect-error a function is not JSON
+    createReplyRouter<{ run: () => void }>();
+  });
+
+  it('default to any JSON value, narrowed with a cast where a handler knows better', () => {
+    createReplyRouter().use(async (_message, context) => {
+      const untyped = await context.session.get();
+      // @ts-expect-error a JsonValue may be anything JSON: narrow it first
+      void untyped.step;
+      const session = context.session as Session<OrderFlow>;
+      const typed = await session.get();
+      void typed?.step;
+      return undefined;
+    });
   });
 });

@@ -64,6 +64,7 @@ export function errorResponse(error: unknown): ErrorResponse {
       case 'token_lock_timeout':
         return { status: 503, code: error.code, message: error.message, retryAfterS: 1 };
       case 'config_invalid':
+      case 'session_unavailable':
       case 'cli_usage':
       case 'simulator_no_response':
       case 'simulator_response_rejected':

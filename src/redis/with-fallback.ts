@@ -1,5 +1,6 @@
 import type { TokenStore } from '../api/token-store.js';
-import { TokenLockTimeoutError } from '../errors.js';
+import { SessionUnavailableError, TokenLockTimeoutError } from '../errors.js';
+import type { HeldSession, SessionStore } from '../replies/session-store.js';
 import type { Claim, RetryStore } from '../replies/retry-store.js';
 import type { MemorySeenSignatures, SeenSignatures } from '../replies/seen-signatures.js';
 import type { HealthCheck } from '../health-check.js';
@@ -132,6 +133,42 @@ export function mediaIdStoreWithFallback(health: HealthCheck, shared: MediaIdSto
         if (ran || error instanceof MediaLockTimeoutError) throw error;
         return local.exclusive(key, work);
       });
+    },
+  };
+}
+
+/**
+ * Conversations in Redis while it answers, in the process otherwise. A turn that held
+ * the conversation in Redis and sees Redis fail goes on with the process's copy; a
+ * conversation another instance keeps (or that this turn lost) is not Redis failing.
+ */
+export function sessionStoreWithFallback(health: HealthCheck, shared: SessionStore, local: SessionStore): SessionStore {
+  const redisFailed = (error: unknown): boolean => !(error instanceof SessionUnavailableError);
+  return {
+    async hold(key, ms) {
+      if (!health.healthy()) return local.hold(key, ms);
+      let theirs: HeldSession;
+      try {
+        theirs = await shared.hold(key, ms);
+      } catch (error) {
+        if (!redisFailed(error)) throw error;
+        return local.hold(key, ms);
+      }
+      let mine: Promise<HeldSession> | undefined;
+      const orHere = <T>(use: (store: HeldSession) => Promise<T>) =>
+        use(theirs).catch(async (error: unknown) => {
+          if (!redisFailed(error)) throw error;
+          return use(await (mine ??= local.hold(key, ms)));
+        });
+      return {
+        read: () => orHere((store) => store.read()),
+        write: (json) => orHere((store) => store.write(json)),
+        delete: () => orHere((store) => store.delete()),
+        release() {
+          theirs.release();
+          void mine?.then((store) => store.release());
+        },
+      };
     },
   };
 }

@@ -10,10 +10,16 @@ import { raceDeadline } from './deadline.js';
 import { defaultReply } from './default-rules.js';
 import type { LazyChildLogger } from '../logger.js';
 import { isPromiseLike } from '../promise-like.js';
+import { createConversations, ENDED_SESSION, type Conversations, type Session, type Turn } from './conversations.js';
 import type { HandlerContext, HandlerResult, ReplyRouter } from './router.js';
+import type { SessionStore } from './session-store.js';
 
 export interface ResponderOptions {
   readonly router: ReplyRouter;
+  /** Where conversations' states are kept (`context.session`). */
+  readonly sessions: SessionStore;
+  /** How long one message's handler may keep its user's conversation from the next (default twice `timeoutMs`). */
+  readonly turnLimitMs?: number;
   /** Reply with the contract's default rules when no handler did (default true). */
   readonly defaultRules: boolean;
   readonly fallbackReply: string;
@@ -38,20 +44,37 @@ export interface ResponderResult {
  * deadline. A reply that is late, or a text too long to send passively, goes to the
  * user through the customer-service API instead, and WeChat gets `success`.
  */
-/** What a handler is given: its logger is made only if the handler uses it. */
+/** What a handler is given: its logger and its turn in the conversation are made only if it uses them. */
 class Context implements HandlerContext {
+  turn: Turn | undefined;
+  /** The handler answered without a turn: a session reached for later has none. */
+  over = false;
+
   constructor(
     private readonly logs: LazyChildLogger,
     readonly api: ApiClient | undefined,
-  ) {}
+    private readonly message: InboundMessage,
+    private readonly conversations: Conversations,
+    turn: Turn | undefined,
+  ) {
+    this.turn = turn;
+  }
 
   get log(): Logger {
     return this.logs.log;
+  }
+
+  get session(): Session {
+    if (this.turn === undefined && this.over) return ENDED_SESSION;
+    return (this.turn ??= this.conversations.begin(this.message)).session;
   }
 }
 
 export function createResponder(options: ResponderOptions) {
   const { router, defaultRules, fallbackReply, timeoutMs, api } = options;
+  // A late handler keeps its user's conversation as long again as the deadline, at most:
+  // then the user's next message goes ahead, and the late handler's session calls fail.
+  const conversations = createConversations(options.sessions, options.turnLimitMs ?? 2 * timeoutMs);
 
   interface Work {
     readonly reply: Reply | null;
@@ -73,20 +96,39 @@ export function createResponder(options: ResponderOptions) {
     return { reply: null, failed: true };
   }
 
-  /** The handlers, then the default rules; synchronous when the handlers are. */
+  /**
+   * The handlers, then the default rules; synchronous when the handlers are and no
+   * earlier message of the user is still being handled.
+   */
   function run(message: InboundMessage, logs: LazyChildLogger): Work | Promise<Work> {
+    const ahead = conversations.ahead(message);
+    if (ahead === undefined) return handle(message, logs, undefined);
+    const turn = conversations.begin(message);
+    return ahead.then(() => handle(message, logs, turn));
+  }
+
+  /** Runs the handlers; a handler still running, or that used `session`, has a turn that ends with it. */
+  function handle(message: InboundMessage, logs: LazyChildLogger, turn: Turn | undefined): Work | Promise<Work> {
+    const context = new Context(logs, api, message, conversations, turn);
+    let result: HandlerResult | Promise<HandlerResult>;
     try {
-      const result = router.route(message, new Context(logs, api));
-      if (isPromiseLike(result)) {
-        return Promise.resolve(result).then(
-          (value) => finish(message, logs, value),
-          (error: unknown) => failed(logs, error),
-        );
-      }
-      return finish(message, logs, result);
+      result = router.route(message, context);
     } catch (error) {
+      context.over = true;
+      context.turn?.close(undefined);
       return failed(logs, error);
     }
+    if (isPromiseLike(result)) {
+      const work = Promise.resolve(result).then(
+        (value) => finish(message, logs, value),
+        (error: unknown) => failed(logs, error),
+      );
+      (context.turn ??= conversations.begin(message)).close(work);
+      return work;
+    }
+    context.over = true;
+    context.turn?.close(undefined);
+    return finish(message, logs, result);
   }
 
   /** Sends a reply as customer-service message(s); failures are logged, never thrown. */

@@ -3,15 +3,22 @@ import type { ApiClient } from '../api/client.js';
 import type { InboundMessage, MessageKey, MessagesByKey } from '../protocol/message-types.js';
 import type { Reply } from '../protocol/reply-types.js';
 import { keyOf } from '../protocol/to-message.js';
+import type { Session } from './conversations.js';
+import type { JsonShaped, JsonValue } from './session-value.js';
 
 export type { MessageKey, MessagesByKey };
 
-/** What a handler is given besides the message. */
-export interface HandlerContext {
+/** What a handler is given besides the message; `S` is the shape of its conversations' state. */
+export interface HandlerContext<S = JsonValue> {
   /** A logger already bound to the message's type and id. */
   readonly log: Logger;
   /** WeChat's API (customer-service messages, …); undefined without AppID and AppSecret. */
   readonly api: ApiClient | undefined;
+  /**
+   * The state of this user's conversation with the account, kept SESSION_TTL_S after
+   * its last use. While a handler runs, the user's next message waits for it.
+   */
+  readonly session: Session<S>;
 }
 
 /**
@@ -19,26 +26,27 @@ export interface HandlerContext {
  * `undefined` to let the next handler (and finally the default rules) answer.
  */
 export type HandlerResult = Reply | null | undefined;
-export type Handler<M extends InboundMessage = InboundMessage> = (
+export type Handler<M extends InboundMessage = InboundMessage, S = JsonValue> = (
   message: M,
-  context: HandlerContext,
+  context: HandlerContext<S>,
 ) => HandlerResult | Promise<HandlerResult>;
 
-interface Route {
+interface Route<S> {
   readonly key: string | undefined;
-  readonly handler: Handler;
+  readonly handler: Handler<InboundMessage, S>;
 }
 
-export interface ReplyRouter {
+/** The handlers of an application whose conversations' state has the shape `S`. */
+export interface ReplyRouter<S = JsonValue> {
   /** Handles one message type (`'text'`) or event (`'event.subscribe'`). */
-  on<K extends MessageKey>(key: K, handler: Handler<MessagesByKey[K]>): ReplyRouter;
+  on<K extends MessageKey>(key: K, handler: Handler<MessagesByKey[K], S>): ReplyRouter<S>;
   /** Handles every message, in the order handlers were added. */
-  use(handler: Handler): ReplyRouter;
+  use(handler: Handler<InboundMessage, S>): ReplyRouter<S>;
   /**
    * Runs the matching handlers in order; `undefined` when none answered. Synchronous
    * while the handlers are, so that the common case costs no promise and no timer.
    */
-  route(message: InboundMessage, context: HandlerContext): HandlerResult | Promise<HandlerResult>;
+  route(message: InboundMessage, context: HandlerContext<S>): HandlerResult | Promise<HandlerResult>;
 }
 
 /** True for a promise (or any thenable) a handler returned. */
@@ -46,12 +54,15 @@ export function isPromiseLike<T>(value: T | PromiseLike<T>): value is PromiseLik
   return typeof (value as { then?: unknown } | null | undefined)?.then === 'function';
 }
 
-/** Creates an empty router; the app falls back to the default rules after it. */
-export function createReplyRouter(): ReplyRouter {
-  const routes: Route[] = [];
-  const router: ReplyRouter = {
+/**
+ * Creates an empty router; the app falls back to the default rules after it. `S` types
+ * `context.session`: `createReplyRouter<OrderFlow>()`.
+ */
+export function createReplyRouter<S extends JsonShaped<S> = JsonValue>(): ReplyRouter<S> {
+  const routes: Route<S>[] = [];
+  const router: ReplyRouter<S> = {
     on(key, handler) {
-      routes.push({ key, handler: handler as Handler });
+      routes.push({ key, handler: handler as Handler<InboundMessage, S> });
       return router;
     },
     use(handler) {

@@ -1,0 +1,93 @@
+/**
+ * One conversation held for one message's turn: its state read and written as JSON.
+ * Every read or write keeps the state for the store's TTL from then on.
+ */
+export interface HeldSession {
+  read(): Promise<string | undefined>;
+  write(json: string): Promise<void>;
+  delete(): Promise<void>;
+  /** Lets the next message of the conversation have it; never throws. */
+  release(): void;
+}
+
+/**
+ * Where conversations' states are kept: in the process here, in Redis with REDIS_URL.
+ * `hold` keeps other instances out of the conversation for the turn, `ms` at most; the
+ * process's own queue already keeps its messages of one user apart.
+ */
+export interface SessionStore {
+  hold(key: string, ms: number): Promise<HeldSession>;
+}
+
+export interface MemorySessionStoreOptions {
+  /** How long a state is kept after it was last read or written (SESSION_TTL_S). */
+  readonly ttlMs: number;
+  /** How many conversations are kept at most; the one untouched longest goes first (default 10,000). */
+  readonly maxSessions?: number;
+  readonly now?: () => number;
+}
+
+export interface MemorySessionStore extends SessionStore {
+  /** Conversations kept now (expired ones may linger until the next write). */
+  readonly size: number;
+}
+
+interface Kept {
+  readonly json: string;
+  readonly expiresAt: number;
+}
+
+/**
+ * The process's conversations, in a Map kept in order of last use: since every entry
+ * lives the same TTL from its last use, that is also the order in which they expire,
+ * so both the bound and the expiry take from the front.
+ */
+export function createMemorySessionStore(options: MemorySessionStoreOptions): MemorySessionStore {
+  const { ttlMs, maxSessions = 10_000, now = Date.now } = options;
+  if (!Number.isSafeInteger(maxSessions) || maxSessions < 1) throw new TypeError('maxSessions must be a whole number ≥ 1');
+  const kept = new Map<string, Kept>();
+
+  function keep(key: string, json: string, time: number): void {
+    kept.delete(key);
+    kept.set(key, { json, expiresAt: time + ttlMs });
+  }
+
+  function sweep(time: number): void {
+    for (const [key, { expiresAt }] of kept) {
+      if (expiresAt > time && kept.size <= maxSessions) return;
+      kept.delete(key);
+    }
+  }
+
+  function held(key: string): HeldSession {
+    return {
+      async read() {
+        const time = now();
+        const entry = kept.get(key);
+        if (entry === undefined) return undefined;
+        if (entry.expiresAt <= time) {
+          kept.delete(key);
+          return undefined;
+        }
+        keep(key, entry.json, time);
+        return entry.json;
+      },
+      async write(json) {
+        const time = now();
+        keep(key, json, time);
+        sweep(time);
+      },
+      async delete() {
+        kept.delete(key);
+      },
+      release() {},
+    };
+  }
+
+  return {
+    get size() {
+      return kept.size;
+    },
+    hold: async (key) => held(key),
+  };
+}
