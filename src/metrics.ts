@@ -5,7 +5,7 @@ import type { HealthCheck } from './health-check.js';
 export type MessageOutcome = 'replied' | 'success' | 'retry' | 'deadline' | 'handler_error' | 'refused';
 const OUTCOMES: readonly MessageOutcome[] = ['replied', 'success', 'retry', 'deadline', 'handler_error', 'refused'];
 
-/** The `type` of a refused request: it was refused before (or whatever) it said. */
+/** The `type` of a refused request: it is refused before, or regardless of, what it says. */
 export const REFUSED_TYPE = 'none';
 /** The `type` of a message this server does not know, and of any past the cap below. */
 export const UNKNOWN_TYPE = 'unknown';
