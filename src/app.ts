@@ -1,5 +1,6 @@
 import express, { type Express, type NextFunction, type Request, type Response, type Router } from 'express';
 import type { IncomingMessage, Server, ServerResponse } from 'node:http';
+import type { Registry } from 'prom-client';
 import type { Config } from './config.js';
 import { requireAdmin } from './http/admin-auth.js';
 import { apiRoutes } from './http/api/api-routes.js';
@@ -7,6 +8,7 @@ import { errorResponse, logFailure } from './http/error-response.js';
 import { healthRoute } from './http/health.js';
 import { jssdkRoutes } from './http/jssdk.js';
 import { jssdkDemoRoute } from './http/jssdk-demo.js';
+import { metricsRoute } from './http/metrics.js';
 import { oauthRoutes } from './http/oauth.js';
 import { pageSecurity } from './http/page-security.js';
 import { qrCodeRoute } from './http/qrcode.js';
@@ -28,6 +30,8 @@ export interface WeChatApp {
   readonly express: Express;
   /** Starts an HTTP server on this listener, as Express's `app.listen` does, with SERVER_LIMITS. */
   listen(port?: number, host?: string, callback?: () => void): Server;
+  /** The registry `/metrics` serves: this app's own, to which an application may add its metrics. */
+  readonly metrics: Registry;
   /** Closes what the app opened (the Redis connection). */
   shutdown(): Promise<void>;
 }
@@ -37,7 +41,7 @@ export function createApp(config: Config, options: AppOptions = {}): WeChatApp {
   const services = createServices(config, options);
   const { logger, api } = services;
   if (config.adminToken === undefined) {
-    logger.warn('ADMIN_TOKEN is not set: admin routes (/qrcode) answer only clients on this machine');
+    logger.warn('ADMIN_TOKEN is not set: admin routes (/qrcode, /metrics) answer only clients on this machine');
   }
   const webhook = createWebhook(config, services);
 
@@ -58,6 +62,7 @@ export function createApp(config: Config, options: AppOptions = {}): WeChatApp {
   app.options('/jssdk/config', jssdk.preflight);
   app.get('/jssdk/config', jssdk.config);
   app.get('/jssdk/demo', requireAdmin(config.adminToken), ...jssdkDemoRoute());
+  app.get('/metrics', requireAdmin(config.adminToken), metricsRoute(services.metrics.registry));
 
   app.use(function notFound(_req: Request, res: Response) {
     res.status(404).type('text/plain').send('not found\n');
@@ -88,6 +93,7 @@ export function createApp(config: Config, options: AppOptions = {}): WeChatApp {
   return Object.assign(listener, {
     express: app,
     listen: (port?: number, host?: string, callback?: () => void) => createLimitedServer(listener).listen(port, host, callback),
+    metrics: services.metrics.registry,
     shutdown: services.shutdown,
   });
 }
@@ -96,6 +102,8 @@ export function createApp(config: Config, options: AppOptions = {}): WeChatApp {
 export interface WeChatMiddleware extends Router {
   /** WeChat's API, when AppID and AppSecret are configured. */
   readonly api: WeChatApi | undefined;
+  /** The webhook's counters (`wechat_messages_total`, …) and Node's, to serve from a route of yours. */
+  readonly metrics: Registry;
   /** Closes what the middleware opened (the Redis connection). */
   shutdown(): Promise<void>;
 }
@@ -107,5 +115,9 @@ export interface WeChatMiddleware extends Router {
  */
 export function wechatMiddleware(config: Config, options: ServiceOptions = {}): WeChatMiddleware {
   const services = createServices(config, options);
-  return Object.assign(webhookRouter(config, services), { api: services.api, shutdown: services.shutdown });
+  return Object.assign(webhookRouter(config, services), {
+    api: services.api,
+    metrics: services.metrics.registry,
+    shutdown: services.shutdown,
+  });
 }

@@ -25,6 +25,7 @@ export {
   type UnopenableReason,
 } from './errors.js';
 export { createLogger } from './logger.js';
+export { createMetrics, REPLY_SECONDS_BUCKETS, type Metrics, type MetricsRecorder, type MessageOutcome } from './metrics.js';
 export { createServices, type ServiceOptions, type Services } from './services.js';
 export { webhookRouter } from './http/wechat-middleware.js';
 export { wechatUsers, wechatUser, requireWeChatUser, type RequireWeChatUserOptions } from './http/wechat-user.js';

@@ -4,6 +4,7 @@ import { createMemoryTokenStore, type TokenStore } from './api/token-store.js';
 import type { Config } from './config.js';
 import type { HealthCheck } from './health-check.js';
 import { createLogger } from './logger.js';
+import { createMetrics, type Metrics } from './metrics.js';
 import { connectRedis } from './redis/connection.js';
 import { createRedisRetryStore } from './redis/redis-retry-store.js';
 import { createRedisTokenStore } from './redis/redis-token-store.js';
@@ -59,6 +60,8 @@ export interface Services {
   readonly now: () => number;
   readonly responder: Responder;
   readonly checks: readonly HealthCheck[];
+  /** The counters of `/metrics`, in this app's own registry. */
+  readonly metrics: Metrics;
   /** Closes what the services opened (the Redis connection). */
   shutdown(): Promise<void>;
 }
@@ -97,7 +100,8 @@ export function createServices(config: Config, options: ServiceOptions = {}): Se
       return redis.close();
     };
   }
-  const api = createWeChatApi(config, { store: tokenStore, ticketStore, now: options.now, logger });
+  const metrics = createMetrics({ redis: checks.find((check) => check.name === 'redis') });
+  const api = createWeChatApi(config, { store: tokenStore, ticketStore, now: options.now, logger, metrics });
   // The replies file's own images, voices and videos: uploaded once, their media ids shared.
   const client = api?.client;
   const upload = client === undefined ? undefined : (type: MediaType, file: MediaFile) => uploadMedia(client, type, file);
@@ -114,5 +118,5 @@ export function createServices(config: Config, options: ServiceOptions = {}): Se
     replies.close();
     return shutdown();
   };
-  return { logger, api, retryStore, seenSignatures, usedStates, now, responder, checks, shutdown: closeAll };
+  return { logger, api, retryStore, seenSignatures, usedStates, now, responder, checks, metrics, shutdown: closeAll };
 }

@@ -21,6 +21,7 @@ describe('the import rule of the layers (npm run lint)', () => {
     ['protocol/ importing replies/', 'src/protocol/example.ts', "import type { X } from '../replies/router.js';"],
     ['api/ importing replies/', 'src/api/example.ts', "import type { X } from '../replies/router.js';"],
     ['a core module importing a folder', 'src/example.ts', "import type { X } from './http/health.js';"],
+    ['a layer making metrics of its own', 'src/api/example.ts', "import { Counter } from 'prom-client';"],
   ];
   for (const [name, file, code] of refused) {
     it(`refuses ${name}`, async () => assert.equal((await problems(file, code)).length, 1));
@@ -36,6 +37,11 @@ describe('the import rule of the layers (npm run lint)', () => {
       '/api routes importing http/ and api/',
       'src/http/api/example.ts',
       "import type { X } from '../admin-auth.js';\nimport type { Y } from '../../api/client.js';",
+    ],
+    [
+      'any layer recording metrics through the core module',
+      'src/http/example.ts',
+      "import type { MetricsRecorder } from '../metrics.js';\nimport type { Registry } from 'prom-client';",
     ],
     [
       'the composition root importing anything',

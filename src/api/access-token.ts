@@ -1,5 +1,6 @@
 import type { Logger } from 'pino';
 import { WeChatApiError } from '../errors.js';
+import type { MetricsRecorder } from '../metrics.js';
 import { FreshCredential, type FetchedCredential, type Refusal } from './fresh-credential.js';
 import { checkResponseBody, type ApiTransport, type WeChatResponseBody } from './transport.js';
 import type { StoredToken, TokenStore } from './token-store.js';
@@ -16,6 +17,8 @@ export interface AccessTokenOptions {
   /** The clock, injectable so that expiry is tested without sleeping. */
   readonly now?: () => number;
   readonly logger?: Logger;
+  /** Counts each new token fetched (`wechat_token_refreshes_total`). */
+  readonly metrics?: Pick<MetricsRecorder, 'countTokenRefresh'>;
 }
 
 /** WeChat allows `force_refresh: true` on stable_token at most this often. */
@@ -36,7 +39,11 @@ export class AccessToken {
     this.#now = options.now ?? Date.now;
     this.#credential = new FreshCredential({
       name: 'access token',
-      fetch: (refused) => this.#fetch(refused),
+      fetch: async (refused) => {
+        const token = await this.#fetch(refused);
+        options.metrics?.countTokenRefresh();
+        return token;
+      },
       store: options.store,
       now: options.now,
       logger: options.logger,

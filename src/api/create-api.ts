@@ -1,5 +1,6 @@
 import type { Logger } from 'pino';
 import type { ApiConfig } from '../config.js';
+import type { MetricsRecorder } from '../metrics.js';
 import { AccessToken } from './access-token.js';
 import { createApiClient, type ApiClient } from './client.js';
 import type { FreshCredential } from './fresh-credential.js';
@@ -24,13 +25,15 @@ export interface WeChatApiOptions {
   readonly ticketStore?: TokenStore;
   readonly now?: () => number;
   readonly logger?: Logger;
+  /** Counts the calls and the token refreshes (`/metrics`). */
+  readonly metrics?: MetricsRecorder;
 }
 
 /** The outbound API, or undefined when WECHAT_APPID or WECHAT_APPSECRET is not set. */
 export function createWeChatApi(config: ApiConfig, options: WeChatApiOptions = {}): WeChatApi | undefined {
   if (config.appId === undefined || config.appSecret === undefined) return undefined;
-  const transport = createApiTransport(config.apiBase);
-  const { store, ticketStore, now, logger } = options;
+  const { store, ticketStore, now, logger, metrics } = options;
+  const transport = createApiTransport(config.apiBase, undefined, metrics);
   const accessToken = new AccessToken({
     transport,
     appId: config.appId,
@@ -39,6 +42,7 @@ export function createWeChatApi(config: ApiConfig, options: WeChatApiOptions = {
     store,
     now,
     logger,
+    metrics,
   });
   const client = createApiClient(transport, accessToken);
   const jsapiTicket = createJsapiTicket({ client, store: ticketStore, now, logger });

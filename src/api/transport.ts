@@ -1,6 +1,7 @@
 import type { AxiosInstance, AxiosStatic } from 'axios';
 import { lazyRequire } from '../lazy-require.js';
 import { WeChatApiError, WeChatUnreachableError } from '../errors.js';
+import { UNREACHABLE, type MetricsRecorder } from '../metrics.js';
 
 /** WeChat's API answers JSON; a non-zero `errcode` is an error whatever the HTTP status. */
 export interface WeChatResponseBody {
@@ -24,9 +25,10 @@ const loadAxios = lazyRequire<AxiosStatic>('axios');
 
 /**
  * Sends requests to WECHAT_API_BASE and turns every failure into one of two typed
- * errors. Errors never carry the URL's query, where tokens and secrets travel.
+ * errors. Errors never carry the URL's query, where tokens and secrets travel. Every
+ * call goes out here, so here each is counted, by path and errcode.
  */
-export function createApiTransport(apiBase: string, timeoutMs = API_TIMEOUT_MS) {
+export function createApiTransport(apiBase: string, timeoutMs = API_TIMEOUT_MS, metrics?: Pick<MetricsRecorder, 'countApiCall'>) {
   let instance: AxiosInstance | undefined;
   const http = (): AxiosInstance =>
     (instance ??= loadAxios().create({
@@ -54,13 +56,17 @@ export function createApiTransport(apiBase: string, timeoutMs = API_TIMEOUT_MS) 
       const code = (error as { code?: string }).code;
       const waited = request.timeoutMs ?? timeoutMs;
       const reason = code === 'ECONNABORTED' || code === 'ETIMEDOUT' ? `no answer within ${waited} ms` : (code ?? 'network error');
+      metrics?.countApiCall(request.path, UNREACHABLE);
       throw new WeChatUnreachableError(request.path, reason);
     }
     const data: unknown = response.data;
     if (typeof data !== 'object' || data === null || Array.isArray(data)) {
+      metrics?.countApiCall(request.path, UNREACHABLE);
       throw new WeChatUnreachableError(request.path, `HTTP ${response.status} without a JSON answer`);
     }
-    return data as WeChatResponseBody;
+    const body = data as WeChatResponseBody;
+    metrics?.countApiCall(request.path, typeof body.errcode === 'number' ? String(body.errcode) : '0');
+    return body;
   }
 
   return { send };

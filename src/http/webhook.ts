@@ -5,9 +5,10 @@ import type { Config } from '../config.js';
 import { LazyChildLogger } from '../logger.js';
 import { isPromiseLike } from '../promise-like.js';
 import { ClientGoneError, isCodedError, WebhookRequestError } from '../errors.js';
+import { REFUSED_TYPE, UNKNOWN_TYPE, type MetricsRecorder } from '../metrics.js';
 import { buildReplyXml } from '../protocol/build-reply.js';
 import { createMessageCipher, type MessageCipher } from '../protocol/cipher.js';
-import type { InboundMessage } from '../protocol/message-types.js';
+import { isKnownMessage, type InboundMessage } from '../protocol/message-types.js';
 import { parseXml } from '../protocol/parse-xml.js';
 import { retryKeyOf } from '../protocol/retry-key.js';
 import { openMessage, sealReply } from '../protocol/safe-mode.js';
@@ -17,6 +18,7 @@ import { idOf, keyOf, toMessage } from '../protocol/to-message.js';
 import type { Responder } from '../replies/respond.js';
 import { NO_REPLY, RETRY_WINDOW_MS, type RecordedReply, type RetryStore } from '../replies/retry-store.js';
 import { DIGEST_BYTES, type SeenSignatures } from '../replies/seen-signatures.js';
+import { COUNTED_AS, type WebhookOutcome } from './counted-outcome.js';
 import { errorResponse, type ErrorResponse } from './error-response.js';
 import { readQuery, type Query } from './read-query.js';
 import { readRawBody } from './read-raw-body.js';
@@ -28,6 +30,8 @@ export interface WebhookServices {
   readonly retryStore: RetryStore;
   readonly seenSignatures: SeenSignatures;
   readonly logger: Logger;
+  /** Counts each POST and its time to answer (`/metrics`). */
+  readonly metrics?: MetricsRecorder;
 }
 
 const TEXT = 'text/plain; charset=utf-8';
@@ -94,7 +98,7 @@ const asSent = (xml: string): string => xml;
  * The webhook's two handlers, on plain node:http requests so that the hot path needs
  * no framework: WeChat's server verification (GET) and messages (POST).
  */
-export function createWebhook(config: Config, { responder, retryStore, seenSignatures, logger }: WebhookServices) {
+export function createWebhook(config: Config, { responder, retryStore, seenSignatures, logger, metrics }: WebhookServices) {
   const cipher: MessageCipher | undefined = config.encodingAesKey === undefined ? undefined : createMessageCipher(config.encodingAesKey);
   const logRejection = createRejectionLog(logger);
   const maxAgeS = config.signatureMaxAgeS;
@@ -175,7 +179,7 @@ export function createWebhook(config: Config, { responder, retryStore, seenSigna
     message: InboundMessage,
     seal: (xml: string) => string,
     logs: LazyChildLogger,
-  ): Promise<{ reply: RecordedReply; outcome: string }> {
+  ): Promise<{ reply: RecordedReply; outcome: WebhookOutcome }> {
     try {
       const pending = responder(message, logs);
       const answered = isPromiseLike(pending) ? await pending : pending;
@@ -204,14 +208,18 @@ export function createWebhook(config: Config, { responder, retryStore, seenSigna
       if (refusal.code === 'internal_error') {
         logger.error({ err: error }, 'unexpected error while reading a message');
         writeResponse(res, 500, TEXT, 'internal error\n');
-      } else refuse(req, res, refusal, reasonOf(error), logRejection);
+        metrics?.countMessage(REFUSED_TYPE, 'handler_error');
+      } else {
+        refuse(req, res, refusal, reasonOf(error), logRejection);
+        metrics?.countMessage(REFUSED_TYPE, 'refused');
+      }
       return;
     }
     const { message, seal, repeated } = received;
 
     const bindings = { type: keyOf(message), id: idOf(message) };
     const logs = new LazyChildLogger(logger, bindings);
-    let result: { reply: RecordedReply; outcome: string };
+    let result: { reply: RecordedReply; outcome: WebhookOutcome };
     try {
       const claiming = retryStore.claim(retryKeyOf(message));
       const claim = isPromiseLike(claiming) ? await claiming : claiming;
@@ -232,8 +240,10 @@ export function createWebhook(config: Config, { responder, retryStore, seenSigna
     }
     if (result.reply === NO_REPLY) writeResponse(res, 200, TEXT, SUCCESS);
     else writeResponse(res, 200, XML, result.reply);
+    const ms = performance.now() - started;
+    metrics?.countMessage(isKnownMessage(message) ? bindings.type : UNKNOWN_TYPE, COUNTED_AS[result.outcome], ms / 1000);
     if (logger.isLevelEnabled('info')) {
-      logger.info({ ...bindings, outcome: result.outcome, ms: Math.round((performance.now() - started) * 100) / 100 }, 'message answered');
+      logger.info({ ...bindings, outcome: result.outcome, ms: Math.round(ms * 100) / 100 }, 'message answered');
     }
   }
 
