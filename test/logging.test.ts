@@ -6,7 +6,7 @@ import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { describe, it } from 'node:test';
 import { Writable } from 'node:stream';
-import { createLogger } from '../src/logger.js';
+import { createLogger, messageLine } from '../src/logger.js';
 import { freePort } from './helpers/free-port.js';
 import { runServer, untilListening, type ServerProcess } from './helpers/run-server.js';
 import { TEST_TOKEN } from './helpers/start-app.js';
@@ -81,6 +81,29 @@ describe('logging', () => {
       { ...line, time: 0 },
       { level: 30, time: 0, type: 'text', id: '123', outcome: 'rule', ms: 0.5, msg: 'message answered' },
     );
+  });
+
+  it('the per-message line written directly is the line pino writes, whatever the type and id', () => {
+    const cases: [string, string | undefined][] = [
+      ['text', '6349323426230210995'],
+      ['event.subscribe', undefined],
+      ['unknown', 'a "quoted" \\ id\n\u2028'],
+      ['event.我的事件', '\u0000\u001f'],
+    ];
+    for (const [type, id] of cases) {
+      const direct = capture();
+      messageLine(createLogger('info', direct.sink))(type, id, 'reply', 0.57);
+      const viaPino = capture();
+      createLogger('info', viaPino.sink).info({ type, id, outcome: 'reply', ms: 0.57 }, 'message answered');
+      const [ours] = jsonLines(direct.text());
+      const [theirs] = jsonLines(viaPino.text());
+      assert.equal(typeof ours?.time, 'number');
+      assert.deepEqual(Object.keys(ours ?? {}), Object.keys(theirs ?? {}));
+      assert.deepEqual({ ...ours, time: 0 }, { ...theirs, time: 0 });
+    }
+    const quiet = capture();
+    messageLine(createLogger('warn', quiet.sink))('text', '1', 'reply', 1);
+    assert.equal(quiet.text(), '');
   });
 
   it('without a terminal, the server writes JSON lines', async () => {

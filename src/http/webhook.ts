@@ -2,7 +2,7 @@ import { createHash } from 'node:crypto';
 import type { IncomingMessage as HttpRequest, ServerResponse } from 'node:http';
 import type { Logger } from 'pino';
 import type { Config } from '../config.js';
-import { LazyChildLogger } from '../logger.js';
+import { LazyChildLogger, messageLine } from '../logger.js';
 import { isPromiseLike } from '../promise-like.js';
 import { ClientGoneError, isCodedError, WebhookRequestError } from '../errors.js';
 import { REFUSED_TYPE, UNKNOWN_TYPE, type MetricsRecorder } from '../metrics.js';
@@ -101,6 +101,7 @@ const asSent = (xml: string): string => xml;
 export function createWebhook(config: Config, { responder, retryStore, seenSignatures, logger, metrics }: WebhookServices) {
   const cipher: MessageCipher | undefined = config.encodingAesKey === undefined ? undefined : createMessageCipher(config.encodingAesKey);
   const logRejection = createRejectionLog(logger);
+  const logAnswered = messageLine(logger);
   const maxAgeS = config.signatureMaxAgeS;
 
   /** GET: echoes `echostr` when the signature is WeChat's, however old its timestamp. */
@@ -242,9 +243,7 @@ export function createWebhook(config: Config, { responder, retryStore, seenSigna
     else writeResponse(res, 200, XML, result.reply);
     const ms = performance.now() - started;
     metrics?.countMessage(isKnownMessage(message) ? bindings.type : UNKNOWN_TYPE, COUNTED_AS[result.outcome], ms / 1000);
-    if (logger.isLevelEnabled('info')) {
-      logger.info({ ...bindings, outcome: result.outcome, ms: Math.round(ms * 100) / 100 }, 'message answered');
-    }
+    logAnswered(bindings.type, bindings.id, result.outcome, Math.round(ms * 100) / 100);
   }
 
   return { verifyServer, receiveMessage };
