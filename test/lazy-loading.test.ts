@@ -1,5 +1,8 @@
 import assert from 'node:assert/strict';
+import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { createRequire } from 'node:module';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
 import { describe, it } from 'node:test';
 import { startApp } from './helpers/start-app.js';
 import { postToWebhook, textXml } from './helpers/wechat.js';
@@ -11,6 +14,28 @@ const cache = createRequire(import.meta.url).cache;
 const loaded = (name: string): boolean => Object.keys(cache).some((file) => file.includes(`/node_modules/${name}/`));
 
 describe('what a server that does not use it leaves unloaded', () => {
+  it('loads yaml and zod only to read a replies file', async () => {
+    const app = await startApp({});
+    try {
+      assert.equal((await postToWebhook(app.url, textXml('no file'))).status, 200);
+      assert.equal(loaded('yaml'), false);
+      assert.equal(loaded('zod'), false);
+    } finally {
+      await app.close();
+    }
+    const dir = mkdtempSync(join(tmpdir(), 'lazy-replies-'));
+    writeFileSync(join(dir, 'replies.yaml'), 'keywords:\n  - exact: hi\n    reply: hello\n');
+    const withFile = await startApp({ REPLIES_FILE: join(dir, 'replies.yaml') });
+    try {
+      assert.equal(loaded('yaml'), true);
+      assert.equal(loaded('zod'), true);
+      assert.match(await (await postToWebhook(withFile.url, textXml('hi'))).text(), /hello/);
+    } finally {
+      await withFile.close();
+      rmSync(dir, { recursive: true, force: true });
+    }
+  });
+
   it('loads prom-client at the first scrape, and counts the messages from before it', async () => {
     const app = await startApp({ ADMIN_TOKEN });
     try {
