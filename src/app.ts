@@ -16,7 +16,7 @@ import { createLimitedServer } from './http/server-limits.js';
 import { createWebhook } from './http/webhook.js';
 import { webhookRouter } from './http/wechat-middleware.js';
 import type { WeChatApi } from './api/create-api.js';
-import { createServices, type ServiceOptions } from './services.js';
+import { createServices, type ServiceOptions, type Services } from './services.js';
 
 export type AppOptions = ServiceOptions;
 
@@ -62,7 +62,7 @@ export function createApp(config: Config, options: AppOptions = {}): WeChatApp {
   app.options('/jssdk/config', jssdk.preflight);
   app.get('/jssdk/config', jssdk.config);
   app.get('/jssdk/demo', requireAdmin(config.adminToken), ...jssdkDemoRoute());
-  app.get('/metrics', requireAdmin(config.adminToken), metricsRoute(services.metrics.registry));
+  app.get('/metrics', requireAdmin(config.adminToken), metricsRoute(services.metrics));
 
   app.use(function notFound(_req: Request, res: Response) {
     res.status(404).type('text/plain').send('not found\n');
@@ -90,12 +90,21 @@ export function createApp(config: Config, options: AppOptions = {}): WeChatApp {
     }
     app(req, res);
   };
-  return Object.assign(listener, {
-    express: app,
-    listen: (port?: number, host?: string, callback?: () => void) => createLimitedServer(listener).listen(port, host, callback),
-    metrics: services.metrics.registry,
-    shutdown: services.shutdown,
-  });
+  return withLazyMetrics(
+    Object.assign(listener, {
+      express: app,
+      listen: (port?: number, host?: string, callback?: () => void) => createLimitedServer(listener).listen(port, host, callback),
+      shutdown: services.shutdown,
+    }),
+    services,
+  );
+}
+
+/** Adds `metrics` as a getter: the registry (and prom-client) is made when first read. */
+function withLazyMetrics<T extends object>(target: T, services: Services): T & { readonly metrics: Registry } {
+  return Object.defineProperty(target, 'metrics', { enumerable: true, get: () => services.metrics.registry }) as T & {
+    readonly metrics: Registry;
+  };
 }
 
 /** The webhook as a router to mount in an Express app of one's own. */
@@ -115,9 +124,11 @@ export interface WeChatMiddleware extends Router {
  */
 export function wechatMiddleware(config: Config, options: ServiceOptions = {}): WeChatMiddleware {
   const services = createServices(config, options);
-  return Object.assign(webhookRouter(config, services), {
-    api: services.api,
-    metrics: services.metrics.registry,
-    shutdown: services.shutdown,
-  });
+  return withLazyMetrics(
+    Object.assign(webhookRouter(config, services), {
+      api: services.api,
+      shutdown: services.shutdown,
+    }),
+    services,
+  );
 }

@@ -1,9 +1,22 @@
-import { collectDefaultMetrics, Counter, Gauge, Histogram, Registry } from 'prom-client';
+import type * as PromClient from 'prom-client';
+import type { Registry } from 'prom-client';
 import type { HealthCheck } from './health-check.js';
+import { lazyRequire } from './lazy-require.js';
+
+/** prom-client and its dependencies: about 13 MiB resident, loaded by the first scrape. */
+const loadPromClient = lazyRequire<typeof PromClient>('prom-client');
 
 /** What became of one POST to the webhook, as `/metrics` counts it. */
 export type MessageOutcome = 'replied' | 'success' | 'retry' | 'deadline' | 'handler_error' | 'refused';
 const OUTCOMES: readonly MessageOutcome[] = ['replied', 'success', 'retry', 'deadline', 'handler_error', 'refused'];
+const OUTCOME_INDEX: Readonly<Record<MessageOutcome, number>> = {
+  replied: 0,
+  success: 1,
+  retry: 2,
+  deadline: 3,
+  handler_error: 4,
+  refused: 5,
+};
 
 /** The `type` of a refused request: it is refused before, or regardless of, what it says. */
 export const REFUSED_TYPE = 'none';
@@ -33,7 +46,10 @@ export interface MetricsRecorder {
 }
 
 export interface Metrics extends MetricsRecorder {
-  /** This app's own registry: `/metrics` serves it, and an application may add to it. */
+  /**
+   * This app's own registry: `/metrics` serves it, and an application may add to it.
+   * Made, with prom-client loaded, when first read.
+   */
   readonly registry: Registry;
 }
 
@@ -42,94 +58,188 @@ export interface MetricsOptions {
   readonly redis?: HealthCheck;
 }
 
-type OutcomeCounters = Readonly<Record<MessageOutcome, Counter.Internal>>;
+/** One sample as prom-client's registry formats it. */
+interface Sample {
+  readonly value: number;
+  readonly labels: Readonly<Record<string, string | number>>;
+  readonly metricName?: string;
+}
+
+/**
+ * A series family the registry formats, whose values come from plain numbers counted
+ * on the hot path. The registry reads `name`, `help`, `type` and `aggregator`, and calls
+ * `get()` to scrape and `reset()` from `resetMetrics()`: a counter never goes back.
+ */
+interface PlainFamily {
+  readonly name: string;
+  readonly help: string;
+  readonly type: 'counter' | 'histogram';
+  readonly aggregator: 'sum';
+  get(): Promise<{ name: string; help: string; type: string; aggregator: 'sum'; values: Sample[] }>;
+  reset(): void;
+}
+
+function plainFamily(name: string, help: string, type: PlainFamily['type'], values: () => Sample[]): PlainFamily {
+  return {
+    name,
+    help,
+    type,
+    aggregator: 'sum',
+    get: () => Promise.resolve({ name, help, type, aggregator: 'sum', values: values() }),
+    reset: () => undefined,
+  };
+}
+
+/**
+ * prom-client's CPU counters count from their registration, here the first scrape: they
+ * are given the time spent before it, so that they cover the process, as they did when
+ * registered at start-up.
+ */
+function countCpuSinceProcessStart(registry: Registry, { user, system }: NodeJS.CpuUsage): void {
+  const add = (name: string, micros: number): void => {
+    const counter = registry.getSingleMetric(name);
+    if (counter !== undefined && 'inc' in counter) counter.inc(micros / 1e6);
+  };
+  add('process_cpu_user_seconds_total', user);
+  add('process_cpu_system_seconds_total', system);
+  add('process_cpu_seconds_total', user + system);
+}
+
+/** A counter cell, shared by every raw errcode that maps to one label value. */
+interface Tally {
+  value: number;
+}
 
 /**
  * The series of `/metrics`, in a registry of their own (never prom-client's global one:
- * several apps may live in one process). The hot path only increments label children
- * resolved once per message type, and observes the histogram once.
+ * several apps may live in one process). The hot path adds to plain numbers, counted
+ * from the start; prom-client only formats them, and is loaded by the first scrape (or
+ * the first read of `registry`), with Node's default metrics.
  */
 export function createMetrics(options: MetricsOptions = {}): Metrics {
-  const registry = new Registry();
-  collectDefaultMetrics({ register: registry });
-  const messages = new Counter({
-    name: 'wechat_messages_total',
-    help: 'POSTs to the webhook, by message type and what became of them',
-    labelNames: ['type', 'outcome'],
-    registers: [registry],
-  });
-  const replySeconds = new Histogram({
-    name: 'wechat_reply_seconds',
-    help: "Time to answer WeChat's POST, refusals excepted",
-    buckets: REPLY_SECONDS_BUCKETS,
-    registers: [registry],
-  });
-  const apiCalls = new Counter({
-    name: 'wechat_api_calls_total',
-    help: "Calls to WeChat's API, by path and errcode (0: success; unreachable: no JSON answer)",
-    labelNames: ['path', 'errcode'],
-    registers: [registry],
-  });
-  const tokenRefreshes = new Counter({
-    name: 'wechat_token_refreshes_total',
-    help: 'New access tokens fetched from WeChat, the first included',
-    registers: [registry],
-  });
-  const { redis } = options;
-  if (redis !== undefined) {
-    new Gauge({
-      name: 'wechat_redis_up',
-      help: '1 while the Redis connection is ready, else 0',
-      registers: [registry],
-      collect() {
-        this.set(redis.healthy() ? 1 : 0);
-      },
-    });
-  }
-
-  const byType = new Map<string, OutcomeCounters>();
-  /** A type's counters, made (at zero, so that rate() sees the first one) when first seen. */
-  function countersOf(type: string): OutcomeCounters {
+  /** Per message type, one count per outcome (OUTCOME_INDEX). */
+  const byType = new Map<string, Float64Array>();
+  /** A type's counts, made (at zero, so that rate() sees the first one) when first seen. */
+  function countsOf(type: string): Float64Array {
     const known = byType.get(type);
     if (known !== undefined) return known;
-    if (byType.size >= MAX_TYPES && type !== UNKNOWN_TYPE) return countersOf(UNKNOWN_TYPE);
-    const row = {} as Record<MessageOutcome, Counter.Internal>;
-    for (const outcome of OUTCOMES) {
-      row[outcome] = messages.labels(type, outcome);
-      if (outcome !== 'refused') row[outcome].inc(0);
-    }
+    if (byType.size >= MAX_TYPES && type !== UNKNOWN_TYPE) return countsOf(UNKNOWN_TYPE);
+    const row = new Float64Array(OUTCOMES.length);
     byType.set(type, row);
     return row;
   }
-  countersOf(REFUSED_TYPE).refused.inc(0);
+  countsOf(REFUSED_TYPE);
 
-  const byPath = new Map<string, Map<string, Counter.Internal>>();
-  function apiCounter(rawPath: string, rawErrcode: string): Counter.Internal {
+  /** Answers per bucket (not cumulative), the last one past every bound. */
+  const replyBuckets = new Float64Array(REPLY_SECONDS_BUCKETS.length + 1);
+  let replySum = 0;
+  let replyCount = 0;
+
+  const byPath = new Map<string, Map<string, Tally>>();
+  function apiTally(rawPath: string, rawErrcode: string): Tally {
     const mark = rawPath.indexOf('?');
     let path = mark === -1 ? rawPath : rawPath.slice(0, mark);
     if (!PATH.test(path) || (byPath.size >= MAX_PATHS && !byPath.has(path))) path = OTHER;
     let codes = byPath.get(path);
     if (codes === undefined) byPath.set(path, (codes = new Map()));
-    let counter = codes.get(rawErrcode);
-    if (counter === undefined) {
+    let tally = codes.get(rawErrcode);
+    if (tally === undefined) {
       const errcode = codes.size >= MAX_ERRCODES_PER_PATH || !/^(-?\d{1,10}|unreachable)$/.test(rawErrcode) ? OTHER : rawErrcode;
-      counter = codes.get(errcode) ?? apiCalls.labels(path, errcode);
-      codes.set(errcode, counter);
+      tally = codes.get(errcode) ?? { value: 0 };
+      codes.set(errcode, tally);
     }
-    return counter;
+    return tally;
+  }
+  let tokenRefreshes = 0;
+
+  const messageSamples = (): Sample[] => {
+    const samples: Sample[] = [];
+    for (const [type, row] of byType) {
+      for (const outcome of OUTCOMES) {
+        const value = row[OUTCOME_INDEX[outcome]] ?? 0;
+        // A refusal has type "none"; another type's refused series appears only if counted.
+        if (outcome === 'refused' && type !== REFUSED_TYPE && value === 0) continue;
+        samples.push({ value, labels: { type, outcome } });
+      }
+    }
+    return samples;
+  };
+  const replySamples = (): Sample[] => {
+    const samples: Sample[] = [];
+    let cumulative = 0;
+    REPLY_SECONDS_BUCKETS.forEach((le, index) => {
+      cumulative += replyBuckets[index] ?? 0;
+      samples.push({ value: cumulative, labels: { le }, metricName: 'wechat_reply_seconds_bucket' });
+    });
+    samples.push({ value: replyCount, labels: { le: '+Inf' }, metricName: 'wechat_reply_seconds_bucket' });
+    samples.push({ value: replySum, labels: {}, metricName: 'wechat_reply_seconds_sum' });
+    samples.push({ value: replyCount, labels: {}, metricName: 'wechat_reply_seconds_count' });
+    return samples;
+  };
+  const apiSamples = (): Sample[] => {
+    const samples: Sample[] = [];
+    for (const [path, codes] of byPath) {
+      for (const [errcode, tally] of codes) samples.push({ value: tally.value, labels: { path, errcode } });
+    }
+    return samples;
+  };
+
+  let registry: Registry | undefined;
+  function makeRegistry(): Registry {
+    const { Gauge, Registry, collectDefaultMetrics } = loadPromClient();
+    const made = new Registry();
+    const cpuBefore = process.cpuUsage();
+    collectDefaultMetrics({ register: made });
+    countCpuSinceProcessStart(made, cpuBefore);
+    const families = [
+      plainFamily('wechat_messages_total', 'POSTs to the webhook, by message type and what became of them', 'counter', messageSamples),
+      plainFamily('wechat_reply_seconds', "Time to answer WeChat's POST, refusals excepted", 'histogram', replySamples),
+      plainFamily(
+        'wechat_api_calls_total',
+        "Calls to WeChat's API, by path and errcode (0: success; unreachable: no JSON answer)",
+        'counter',
+        apiSamples,
+      ),
+      plainFamily('wechat_token_refreshes_total', 'New access tokens fetched from WeChat, the first included', 'counter', () => [
+        { value: tokenRefreshes, labels: {} },
+      ]),
+    ];
+    // The registry takes any object with a name, get() and reset(); its types know only prom-client's classes.
+    for (const family of families) made.registerMetric(family as unknown as PromClient.Metric);
+    const { redis } = options;
+    if (redis !== undefined) {
+      new Gauge({
+        name: 'wechat_redis_up',
+        help: '1 while the Redis connection is ready, else 0',
+        registers: [made],
+        collect() {
+          this.set(redis.healthy() ? 1 : 0);
+        },
+      });
+    }
+    return made;
   }
 
   return {
-    registry,
+    get registry() {
+      return (registry ??= makeRegistry());
+    },
     countMessage(type, outcome, seconds) {
-      countersOf(type)[outcome].inc();
-      if (seconds !== undefined) replySeconds.observe(seconds);
+      const row = byType.get(type) ?? countsOf(type);
+      const index = OUTCOME_INDEX[outcome];
+      row[index] = (row[index] ?? 0) + 1;
+      if (seconds === undefined) return;
+      let bucket = 0;
+      while (bucket < REPLY_SECONDS_BUCKETS.length && seconds > (REPLY_SECONDS_BUCKETS[bucket] ?? Infinity)) bucket += 1;
+      replyBuckets[bucket] = (replyBuckets[bucket] ?? 0) + 1;
+      replySum += seconds;
+      replyCount += 1;
     },
     countApiCall(path, errcode) {
-      apiCounter(path, errcode).inc();
+      apiTally(path, errcode).value += 1;
     },
     countTokenRefresh() {
-      tokenRefreshes.inc();
+      tokenRefreshes += 1;
     },
   };
 }

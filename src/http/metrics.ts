@@ -1,10 +1,12 @@
 import type { NextFunction, Request, Response } from 'express';
-import type { Registry } from 'prom-client';
+import type { Metrics } from '../metrics.js';
 
 /** GET /metrics: the app's registry in Prometheus's text format, for a scraper. */
-export function metricsRoute(registry: Registry) {
+export function metricsRoute(source: Pick<Metrics, 'registry'>) {
   return async function metrics(_req: Request, res: Response, next: NextFunction): Promise<void> {
     let body: string;
+    // Read here, not at start-up: the first scrape loads prom-client.
+    const { registry } = source;
     try {
       body = await registry.metrics();
     } catch (error) {

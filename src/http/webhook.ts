@@ -1,4 +1,4 @@
-import { createHash } from 'node:crypto';
+import { hash } from 'node:crypto';
 import type { IncomingMessage as HttpRequest, ServerResponse } from 'node:http';
 import type { Logger } from 'pino';
 import type { Config } from '../config.js';
@@ -78,9 +78,13 @@ function badSignature(): WebhookRequestError {
   return new WebhookRequestError(403, 'the signature does not match WECHAT_TOKEN', 'bad-signature');
 }
 
-/** A body's digest for the memory of seen signatures. */
+/**
+ * A body's digest for the memory of seen signatures: the first 16 bytes of its SHA-256.
+ * The one-shot hash() skips the Hash object; its 'buffer' output is not in Node 20, and
+ * hex decodes fastest.
+ */
 function digestOf(body: string): Buffer {
-  return createHash('sha256').update(body).digest().subarray(0, DIGEST_BYTES);
+  return Buffer.from(hash('sha256', body, 'hex').slice(0, 2 * DIGEST_BYTES), 'hex');
 }
 
 /** A message read, verified and opened, with what its answer needs. */

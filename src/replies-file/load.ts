@@ -1,9 +1,14 @@
 import { readFileSync } from 'node:fs';
 import { dirname, extname } from 'node:path';
-import { isMap, isPair, isScalar, isSeq, LineCounter, parseDocument, type Document, type Node } from 'yaml';
+import type * as Yaml from 'yaml';
+import type { Document, LineCounter, Node } from 'yaml';
+import { lazyRequire } from '../lazy-require.js';
 import { resolveMediaFiles } from './media-files.js';
 import { placeOf, problemsFrom, type Problem } from './problems.js';
-import { REPLIES_FILE, type RepliesFileData } from './schema.js';
+import { repliesFileSchemas, type RepliesFileData } from './schema.js';
+
+/** yaml: loaded only when a replies file is read. */
+const loadYaml = lazyRequire<typeof Yaml>('yaml');
 
 export type LoadResult =
   | { readonly ok: true; readonly data: RepliesFileData }
@@ -31,6 +36,7 @@ export function loadRepliesFile(file: string): LoadResult {
  */
 export function parseReplies(source: string, name: string): LoadResult {
   const fail = (problems: string[]): LoadResult => ({ ok: false, missing: false, problems });
+  const { LineCounter, parseDocument } = loadYaml();
   const lines = new LineCounter();
   const document = parseDocument(source, { lineCounter: lines, prettyErrors: false, uniqueKeys: true });
   if (document.errors.length > 0) {
@@ -46,7 +52,7 @@ export function parseReplies(source: string, name: string): LoadResult {
   // An empty file (or one of comments only) says nothing: the default rules answer.
   const value: unknown = document.contents === null ? {} : document.toJS();
   const media = resolveMediaFiles(value, dirname(name));
-  const result = REPLIES_FILE.safeParse(value);
+  const result = repliesFileSchemas().REPLIES_FILE.safeParse(value);
   if (result.success && media.length === 0) return { ok: true, data: result.data };
   const problems = [...(result.success ? [] : problemsFrom(result.error.issues)), ...media];
   const located = problems.map((problem) => locate(problem, document, lines, name));
@@ -68,6 +74,7 @@ function locate(problem: Problem, document: Document, lines: LineCounter, name: 
 }
 
 function offsetOf(document: Document, { path, atKey }: Problem): number | undefined {
+  const { isMap, isPair, isScalar, isSeq } = loadYaml();
   let node: Node | null = document.contents;
   let offset = node?.range?.[0];
   for (const part of path) {
