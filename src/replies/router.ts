@@ -5,6 +5,7 @@ import type { Reply } from '../protocol/reply-types.js';
 import { keyOf } from '../protocol/to-message.js';
 import type { Session } from './conversations.js';
 import type { JsonShaped, JsonValue } from './session-value.js';
+import { isPromiseLike } from '../promise-like.js';
 
 export type { MessageKey, MessagesByKey };
 
@@ -49,10 +50,7 @@ export interface ReplyRouter<S = JsonValue> {
   route(message: InboundMessage, context: HandlerContext<S>): HandlerResult | Promise<HandlerResult>;
 }
 
-/** True for a promise (or any thenable) a handler returned. */
-export function isPromiseLike<T>(value: T | PromiseLike<T>): value is PromiseLike<T> {
-  return typeof (value as { then?: unknown } | null | undefined)?.then === 'function';
-}
+export { isPromiseLike } from '../promise-like.js';
 
 /**
  * Creates an empty router; the app falls back to the default rules after it. `S` types
