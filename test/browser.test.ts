@@ -1,17 +1,13 @@
 import assert from 'node:assert/strict';
-import { existsSync, mkdirSync } from 'node:fs';
+import { mkdirSync } from 'node:fs';
 import { after, before, describe, it } from 'node:test';
-import { chromium, type Browser } from 'playwright-core';
+import { type Browser } from 'playwright-core';
 import { FakeWeChat, type UserProfile } from './helpers/fake-wechat.js';
 import { startApp, type RunningApp } from './helpers/start-app.js';
+import { browserAvailable, launchBrowser } from './helpers/browser.js';
 
-const CHROMIUM = '/usr/bin/chromium';
 const ARTIFACTS = new URL('../test-artifacts/', import.meta.url);
-const available = existsSync(CHROMIUM);
-if (!available) {
-  if (process.env.REQUIRE_BROWSER === '1') throw new Error(`REQUIRE_BROWSER=1 but ${CHROMIUM} is missing (apt-get install chromium)`);
-  console.log(`# SKIPPING the browser tests: ${CHROMIUM} is missing (apt-get install chromium); CI installs it`);
-}
+const available = browserAvailable('the browser tests');
 
 const ADMIN_TOKEN = 'browser-admin-token';
 const nickname = '<img src=x onerror="window.__xss=1">小红 & <script>window.__xss=2</script>';
@@ -36,18 +32,7 @@ describe('the pages in a real browser (headless Chromium)', { skip: !available }
     mkdirSync(ARTIFACTS, { recursive: true });
     fake = await new FakeWeChat().start();
     app = await startApp({ ...fake.env(), ADMIN_TOKEN, PUBLIC_URL: 'http://127.0.0.1:1' });
-    browser = await chromium.launch({
-      executablePath: CHROMIUM,
-      args: [
-        '--no-sandbox',
-        '--disable-gpu',
-        '--disable-quic',
-        '--no-first-run',
-        '--disable-background-networking',
-        '--disable-component-update',
-        '--disable-sync',
-      ],
-    });
+    browser = await launchBrowser(['--disable-quic']);
   });
   after(async () => {
     await browser?.close();

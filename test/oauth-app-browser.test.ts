@@ -1,22 +1,18 @@
 import assert from 'node:assert/strict';
-import { existsSync, mkdirSync } from 'node:fs';
+import { mkdirSync } from 'node:fs';
 import type { Server } from 'node:http';
 import { after, before, describe, it } from 'node:test';
-import { chromium, type Browser } from 'playwright-core';
+import { type Browser } from 'playwright-core';
 import { createShopApp } from '../examples/oauth-app.js';
 import { loadConfig } from '../src/index.js';
 import { createLogger } from '../src/logger.js';
 import { FakeWeChat, type UserProfile } from './helpers/fake-wechat.js';
 import { freePort } from './helpers/free-port.js';
 import { TEST_TOKEN } from './helpers/start-app.js';
+import { browserAvailable, launchBrowser } from './helpers/browser.js';
 
-const CHROMIUM = '/usr/bin/chromium';
 const ARTIFACTS = new URL('../test-artifacts/', import.meta.url);
-const available = existsSync(CHROMIUM);
-if (!available) {
-  if (process.env.REQUIRE_BROWSER === '1') throw new Error(`REQUIRE_BROWSER=1 but ${CHROMIUM} is missing (apt-get install chromium)`);
-  console.log(`# SKIPPING the OAuth example browser test: ${CHROMIUM} is missing`);
-}
+const available = browserAvailable('the OAuth example browser test');
 
 const nickname = '<img src=x onerror="window.__xss=1">阿明 & <script>window.__xss=2</script>';
 const profile: UserProfile = {
@@ -46,17 +42,7 @@ describe('examples/oauth-app.ts in a real browser: a page behind requireWeChatUs
     shutdown = shop.shutdown;
     server = shop.listen(port, '127.0.0.1');
     await new Promise<void>((resolve) => server.once('listening', resolve));
-    browser = await chromium.launch({
-      executablePath: CHROMIUM,
-      args: [
-        '--no-sandbox',
-        '--disable-gpu',
-        '--no-first-run',
-        '--disable-background-networking',
-        '--disable-component-update',
-        '--disable-sync',
-      ],
-    });
+    browser = await launchBrowser();
   });
   after(async () => {
     await browser?.close();

@@ -1,0 +1,32 @@
+import { existsSync } from 'node:fs';
+import { chromium, type Browser } from 'playwright-core';
+
+/** Debian's Chromium, which playwright-core drives (it never downloads a browser of its own). */
+const CHROMIUM = '/usr/bin/chromium';
+
+/**
+ * Whether the browser tests can run: false (and the suite says so) without Chromium,
+ * unless REQUIRE_BROWSER=1 (CI), where a missing browser is an error, not a skip.
+ */
+export function browserAvailable(suite: string): boolean {
+  if (existsSync(CHROMIUM)) return true;
+  if (process.env.REQUIRE_BROWSER === '1') throw new Error(`REQUIRE_BROWSER=1 but ${CHROMIUM} is missing (apt-get install chromium)`);
+  console.log(`# SKIPPING ${suite}: ${CHROMIUM} is missing (apt-get install chromium); CI installs it`);
+  return false;
+}
+
+/** Headless Chromium, quiet: no GPU, no network of its own beyond what a page asks for. */
+export function launchBrowser(extraArgs: readonly string[] = []): Promise<Browser> {
+  return chromium.launch({
+    executablePath: CHROMIUM,
+    args: [
+      '--no-sandbox',
+      '--disable-gpu',
+      '--no-first-run',
+      '--disable-background-networking',
+      '--disable-component-update',
+      '--disable-sync',
+      ...extraArgs,
+    ],
+  });
+}
