@@ -217,6 +217,12 @@ describe('/api', () => {
       });
     }
 
+    it('a body that is not JSON: the 400 does not echo it', async () => {
+      const { status, body } = await postJson('/api/messages/template', '{"touser":SECRET_MARKER_7f3a}');
+      assert.equal(status, 400);
+      assert.doesNotMatch(JSON.stringify(body), /SECRET_MARKER_7f3a/);
+    });
+
     it('a body that is not sent as JSON: 400', async () => {
       const response = await fetch(`${app.url}/api/messages/template`, { method: 'POST', headers: auth, body: 'touser=x' });
       const { status, body } = await answerOf(response);

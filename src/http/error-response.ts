@@ -80,7 +80,7 @@ export function errorResponse(error: unknown): ErrorResponse {
     return { status: 413, code: 'input_invalid', message: `body: larger than the limit${limit}`, field: 'body' };
   }
   if (typeof http.type === 'string') {
-    return { status: 400, code: 'input_invalid', message: `body: not valid JSON (${http.message})`, field: 'body' };
+    return { status: 400, code: 'input_invalid', message: 'body: not valid JSON', field: 'body' };
   }
   return { status: http.status, code: 'input_invalid', message: 'bad request' };
 }

@@ -12,6 +12,8 @@ export function readRawBody(req: IncomingMessage, limit = MAX_BODY_BYTES): Promi
   if (req.readableEnded) {
     return Promise.reject(new Error('the request body was already read: mount wechatMiddleware before any body parser'));
   }
+  // A client that left before the listeners below are attached would never send 'close' again.
+  if (req.destroyed) return Promise.reject(new ClientGoneError('the client closed the connection before sending its whole body'));
   const declared = Number(req.headers['content-length']);
   if (declared > limit) return Promise.reject(tooLarge(limit));
   return new Promise((resolve, reject) => {

@@ -171,7 +171,9 @@ export function createResponder(options: ResponderOptions) {
         { timeoutMs },
         'the handler did not answer in time: answered "success"; its reply will go out as a customer-service message',
       );
-      void work.then(({ reply }) => (reply === null ? undefined : sendLater(message, reply, logs)));
+      work
+        .then(({ reply }) => (reply === null ? undefined : sendLater(message, reply, logs)))
+        .catch((error: unknown) => logs.log.error({ err: error }, 'the late reply could not be sent'));
       return { passive: null, outcome: 'deadline' };
     });
   };
