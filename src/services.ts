@@ -114,9 +114,11 @@ export function createServices(config: Config, options: ServiceOptions = {}): Se
     timeoutMs: config.replyTimeoutMs,
     api: api?.client,
   });
-  const closeAll = (): Promise<void> => {
+  const closeAll = async (): Promise<void> => {
     replies.close();
-    return shutdown();
+    // Replies still on their way go out before the connections they need are closed.
+    await responder.settled();
+    await shutdown();
   };
   return { logger, api, retryStore, seenSignatures, usedStates, now, responder, checks, metrics, shutdown: closeAll };
 }

@@ -175,6 +175,25 @@ describe('WeChat’s retries and the 5-second deadline', () => {
   });
 });
 
+describe('a shutdown while a late reply is on its way', () => {
+  it('waits for the late reply to go out as a customer-service message before closing', async () => {
+    const fake = await new FakeWeChat().start();
+    const router = createReplyRouter().on('text', async () => {
+      await sleep(DEADLINE_MS + 100); // answered "success" at the deadline, ready soon after
+      return { type: 'text', content: 'late but delivered' };
+    });
+    const app = await startApp({ ...fake.env(), REPLY_TIMEOUT_MS: String(DEADLINE_MS) }, { router });
+    try {
+      assert.equal(await (await postToWebhook(app.url, textXml('deploy now'))).text(), 'success');
+    } finally {
+      await app.close(); // as on SIGTERM: the server closes, then the services
+      await fake.stop();
+    }
+    const sent = fake.callsTo('/cgi-bin/message/custom/send').map((call) => (call.body as { text?: { content: string } }).text?.content);
+    assert.deepEqual(sent, ['late but delivered']);
+  });
+});
+
 describe('the retry memory through the webhook', () => {
   it('RETRY_MEMORY_MB bounds the answers kept: past it the oldest retry runs the handler again, a recent one does not', async () => {
     const runs = new Map<string, number>();

@@ -155,13 +155,21 @@ export function createResponder(options: ResponderOptions) {
   /** What to answer passively for a reply that came in time. */
   function onTime(message: InboundMessage, logs: LazyChildLogger, { reply, failed: didFail }: Work): ResponderResult {
     if (reply?.type === 'text' && Buffer.byteLength(reply.content) > TEXT_LIMIT_BYTES) {
-      void sendLater(message, reply, logs);
+      inFlight(sendLater(message, reply, logs));
       return { passive: null, outcome: 'long-text' };
     }
     return { passive: reply, outcome: didFail ? 'handler-error' : reply === null ? 'no-reply' : 'reply' };
   }
 
-  return function respond(message: InboundMessage, logs: LazyChildLogger): ResponderResult | Promise<ResponderResult> {
+  /** Replies on their way to the customer-service API, after the HTTP answer. */
+  const sending = new Set<Promise<void>>();
+  function inFlight(send: Promise<void>): void {
+    sending.add(send);
+    const done = (): void => void sending.delete(send);
+    send.then(done, done);
+  }
+
+  function respond(message: InboundMessage, logs: LazyChildLogger): ResponderResult | Promise<ResponderResult> {
     const work = run(message, logs);
     // A handler that answered synchronously cannot be late: no timer needed.
     if (!isPromiseLike(work)) return onTime(message, logs, work);
@@ -171,12 +179,29 @@ export function createResponder(options: ResponderOptions) {
         { timeoutMs },
         'the handler did not answer in time: answered "success"; its reply will go out as a customer-service message',
       );
-      work
-        .then(({ reply }) => (reply === null ? undefined : sendLater(message, reply, logs)))
-        .catch((error: unknown) => logs.log.error({ err: error }, 'the late reply could not be sent'));
+      inFlight(
+        work
+          .then(({ reply }) => (reply === null ? undefined : sendLater(message, reply, logs)))
+          .catch((error: unknown) => logs.log.error({ err: error }, 'the late reply could not be sent')),
+      );
       return { passive: null, outcome: 'deadline' };
     });
-  };
+  }
+
+  return Object.assign(respond, {
+    /**
+     * Resolves once every reply still on its way (late, or a long text in pieces) has
+     * been sent or has failed, or after twice the deadline, whichever comes first (a
+     * handler that never finishes is not waited for): a shutdown waits for it, so that
+     * a deploy drops no reply.
+     */
+    settled: (): Promise<void> => {
+      if (sending.size === 0) return Promise.resolve();
+      let timer: NodeJS.Timeout | undefined;
+      const limit = new Promise<void>((resolve) => (timer = setTimeout(resolve, 2 * timeoutMs)));
+      return Promise.race([Promise.allSettled([...sending]).then(() => undefined), limit]).finally(() => clearTimeout(timer));
+    },
+  });
 }
 
 export type Responder = ReturnType<typeof createResponder>;
