@@ -1,4 +1,4 @@
-import { randomBytes } from 'node:crypto';
+import { randomInt } from 'node:crypto';
 import { cdata } from './build-reply.js';
 import { DecryptError, MessageXmlError, UnopenableMessageError } from '../errors.js';
 import type { Decrypted, MessageCipher } from './cipher.js';
@@ -7,9 +7,12 @@ import { parseXml } from './parse-xml.js';
 import { sign, verifySignature } from './signature.js';
 import { toMessage } from './to-message.js';
 
-/** A nonce as WeChat makes them: a string of digits. */
+/**
+ * A nonce as WeChat makes them: a string of digits. `randomInt` draws from a block of
+ * the CSPRNG that Node keeps, so a reply makes no call of its own into it.
+ */
 function freshNonce(): string {
-  return String(randomBytes(4).readUInt32BE());
+  return String(randomInt(0, 2 ** 32));
 }
 
 /**
