@@ -3,17 +3,13 @@ import { createHash } from 'node:crypto';
 import { after, before, beforeEach, describe, it } from 'node:test';
 import { TICKET_PATH } from './helpers/fake-jsapi-ticket.js';
 import { FakeWeChat } from './helpers/fake-wechat.js';
-import { PrivateRedis, redisServerAvailable } from './helpers/redis-server.js';
+import { PrivateRedis, redisAvailable } from './helpers/redis-server.js';
 import { startApp, type RunningApp } from './helpers/start-app.js';
+import { until } from './helpers/until.js';
 
-const available = redisServerAvailable();
-if (!available) {
-  if (process.env.REQUIRE_REDIS === '1') throw new Error('REQUIRE_REDIS=1 but no redis-server binary was found');
-  console.log('# SKIPPING the JS-SDK Redis tests: no redis-server on the PATH');
-}
+const available = redisAvailable('the JS-SDK Redis tests');
 
 const PAGE = 'https://shop.example.com/';
-const sleep = (ms: number) => new Promise((resolve) => setTimeout(resolve, ms));
 
 interface ConfigAnswer {
   timestamp: number;
@@ -29,13 +25,6 @@ describe('one jsapi ticket for every instance (Redis)', { skip: !available }, ()
   const sign = (app: RunningApp) => fetch(`${app.url}/jssdk/config?url=${encodeURIComponent(PAGE)}`);
   const allHealthy = async () =>
     (await Promise.all(instances.map(async (app) => (await fetch(`${app.url}/healthz`)).status))).every((status) => status === 200);
-  async function until(condition: () => Promise<boolean>, what: string): Promise<void> {
-    const deadline = Date.now() + 8000;
-    while (!(await condition())) {
-      if (Date.now() > deadline) assert.fail(`timed out waiting for ${what}`);
-      await sleep(25);
-    }
-  }
   async function redisClient() {
     const { Redis } = await import('ioredis');
     return new Redis(redis.url);

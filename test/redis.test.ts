@@ -5,27 +5,15 @@ import { retryKeyOf } from '../src/protocol/retry-key.js';
 import { toMessage } from '../src/protocol/to-message.js';
 import { createReplyRouter } from '../src/replies/router.js';
 import { FakeWeChat } from './helpers/fake-wechat.js';
-import { PrivateRedis, redisServerAvailable } from './helpers/redis-server.js';
+import { PrivateRedis, redisAvailable } from './helpers/redis-server.js';
 import { startApp, type RunningApp } from './helpers/start-app.js';
 import { postToWebhook, readReply, signedQuery, textXml } from './helpers/wechat.js';
+import { until } from './helpers/until.js';
 
 const ADMIN_TOKEN = 'redis-test-admin';
-const available = redisServerAvailable();
-if (!available) {
-  if (process.env.REQUIRE_REDIS === '1') {
-    throw new Error('REQUIRE_REDIS=1 but no redis-server binary was found: the Redis tests cannot run');
-  }
-  console.log('# SKIPPING the Redis tests: no redis-server on the PATH (CI sets REQUIRE_REDIS=1 to make this a failure)');
-}
+const available = redisAvailable('the Redis tests');
 
 const sleep = (ms: number) => new Promise((resolve) => setTimeout(resolve, ms));
-async function until(condition: () => Promise<boolean> | boolean, what: string, timeoutMs = 8000): Promise<void> {
-  const deadline = Date.now() + timeoutMs;
-  while (!(await condition())) {
-    if (Date.now() > deadline) assert.fail(`timed out waiting for ${what}`);
-    await sleep(25);
-  }
-}
 
 describe('many instances, one token, one retry memory (Redis)', { skip: !available }, () => {
   let redis: PrivateRedis;

@@ -9,9 +9,10 @@ import { after, before, beforeEach, describe, it } from 'node:test';
 import { parseReplies } from '../src/replies-file/load.js';
 import { FakeWeChat } from './helpers/fake-wechat.js';
 import type { MultipartBody } from './helpers/fake-wechat-account.js';
-import { PrivateRedis, redisServerAvailable } from './helpers/redis-server.js';
+import { PrivateRedis, redisAvailable } from './helpers/redis-server.js';
 import { startApp, type RunningApp } from './helpers/start-app.js';
 import { exchange, postToWebhook, textXml } from './helpers/wechat.js';
+import { until } from './helpers/until.js';
 
 const UPLOAD = '/cgi-bin/media/upload';
 const LOGO = fileURLToPath(new URL('../media/logo.png', import.meta.url));
@@ -36,13 +37,6 @@ function repliesWithMedia(text = FILE): string {
   return join(directory, 'replies.yaml');
 }
 
-async function until(condition: () => Promise<boolean>, what: string): Promise<void> {
-  const deadline = Date.now() + 8000;
-  while (!(await condition())) {
-    if (Date.now() > deadline) assert.fail(`timed out waiting for ${what}`);
-    await new Promise((resolve) => setTimeout(resolve, 25));
-  }
-}
 const healthz = async (app: RunningApp): Promise<number> => (await fetch(`${app.url}/healthz`)).status;
 
 const mediaIdOf = (reply: Record<string, unknown>): unknown => (reply.Image as { MediaId?: unknown } | undefined)?.MediaId;
@@ -161,7 +155,7 @@ describe('the first uses of a file', () => {
   });
 });
 
-describe('two instances sharing Redis', { skip: !redisServerAvailable() }, () => {
+describe('two instances sharing Redis', { skip: !redisAvailable('the replies-file media Redis tests') }, () => {
   it('concurrent first uses across both make one upload, and both reuse its media_id', async () => {
     const redis = await PrivateRedis.start();
     const fake = await new FakeWeChat().start();

@@ -5,17 +5,10 @@ import { createReplyRouter } from '../src/replies/router.js';
 import { FakeWeChat } from './helpers/fake-wechat.js';
 import { startApp, type RunningApp } from './helpers/start-app.js';
 import { eventXml, postToWebhook, signedQuery, textXml } from './helpers/wechat.js';
+import { until } from './helpers/until.js';
 
 const DEADLINE_MS = 300;
 const sleep = (ms: number) => new Promise((resolve) => setTimeout(resolve, ms));
-
-async function until(condition: () => boolean, what: string, timeoutMs = 5000): Promise<void> {
-  const deadline = Date.now() + timeoutMs;
-  while (!condition()) {
-    if (Date.now() > deadline) assert.fail(`timed out waiting for ${what}`);
-    await sleep(10);
-  }
-}
 
 describe('WeChat’s retries and the 5-second deadline', () => {
   let fake: FakeWeChat;

@@ -3,23 +3,14 @@ import { after, before, describe, it } from 'node:test';
 import { Redis } from 'ioredis';
 import { createReplyRouter } from '../src/replies/router.js';
 import { orderFlowRouter, say, textFrom } from './helpers/conversation.js';
-import { PrivateRedis, redisServerAvailable } from './helpers/redis-server.js';
+import { PrivateRedis, redisAvailable } from './helpers/redis-server.js';
 import { startApp, type RunningApp } from './helpers/start-app.js';
 import { postToWebhook } from './helpers/wechat.js';
+import { until } from './helpers/until.js';
 
-const available = redisServerAvailable();
-if (!available && process.env.REQUIRE_REDIS === '1') {
-  throw new Error('REQUIRE_REDIS=1 but no redis-server binary was found: the Redis tests cannot run');
-}
+const available = redisAvailable('the conversation Redis tests');
 
 const sleep = (ms: number) => new Promise((resolve) => setTimeout(resolve, ms));
-async function until(condition: () => Promise<boolean> | boolean, what: string, timeoutMs = 8000): Promise<void> {
-  const deadline = Date.now() + timeoutMs;
-  while (!(await condition())) {
-    if (Date.now() > deadline) assert.fail(`timed out waiting for ${what}`);
-    await sleep(25);
-  }
-}
 
 const healthy = async (app: RunningApp) => (await fetch(`${app.url}/healthz`)).status === 200;
 

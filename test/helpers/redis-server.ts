@@ -2,6 +2,17 @@ import { spawn, spawnSync, type ChildProcess } from 'node:child_process';
 import { createConnection } from 'node:net';
 import { freePort } from './free-port.js';
 
+/**
+ * Whether `suite` can run: false (and the suite says so) without a redis-server,
+ * unless REQUIRE_REDIS=1 (CI), where a missing Redis is an error, not a skip.
+ */
+export function redisAvailable(suite: string): boolean {
+  if (redisServerAvailable()) return true;
+  if (process.env.REQUIRE_REDIS === '1') throw new Error(`REQUIRE_REDIS=1 but no redis-server binary was found: ${suite} cannot run`);
+  console.log(`# SKIPPING ${suite}: no redis-server on the PATH (CI sets REQUIRE_REDIS=1 to make this a failure)`);
+  return false;
+}
+
 /** True when a `redis-server` binary is on the PATH. */
 export function redisServerAvailable(): boolean {
   return spawnSync('redis-server', ['--version'], { stdio: 'ignore' }).status === 0;
