@@ -187,8 +187,17 @@ describe('a plaintext signature re-split into another timestamp and nonce', () =
 describe('replayed and forged messages (safe mode)', () => {
   let app: RunningApp;
   const wechat = new WeChatCrypto(AES_KEY, TEST_TOKEN, APPID);
+  const runs = new Map<string, number>();
+  let retryClock = Date.now();
   before(async () => {
-    app = await startApp({ WECHAT_ENCODING_AES_KEY: AES_KEY, WECHAT_APPID: APPID });
+    const router = createReplyRouter().on('text', (message) => {
+      runs.set(message.Content, (runs.get(message.Content) ?? 0) + 1);
+      return { type: 'text', content: message.Content };
+    });
+    app = await startApp(
+      { WECHAT_ENCODING_AES_KEY: AES_KEY, WECHAT_APPID: APPID },
+      { router, retryStore: createMemoryRetryStore({ now: () => retryClock }) },
+    );
   });
   after(() => app.close());
 
@@ -259,6 +268,30 @@ describe('replayed and forged messages (safe mode)', () => {
     const second = await post(query, body);
     assert.equal(first.status, 200);
     assert.deepEqual(second, first);
+  });
+
+  it('a signed URL reused with another encrypted message (msg_signature right for it) → 403; the handler never ran for it', async () => {
+    const { query, body } = wechat.request(textXml('sealed original'));
+    assert.equal((await post(query, body)).status, 200);
+    // Only a holder of the token can sign another Encrypt for the same timestamp and nonce.
+    const encrypted = wechat.encrypt(textXml('sealed forgery'));
+    const forged = new URLSearchParams(query);
+    const { timestamp, nonce } = Object.fromEntries(forged) as { timestamp: string; nonce: string };
+    forged.set('msg_signature', sha1Signature(TEST_TOKEN, timestamp, nonce, encrypted));
+    const response = await post(forged.toString(), body.replace(/<Encrypt>.*<\/Encrypt>/, `<Encrypt><![CDATA[${encrypted}]]></Encrypt>`));
+    assert.equal(response.status, 403);
+    assert.equal(runs.get('sealed forgery'), undefined);
+    assert.equal(runs.get('sealed original'), 1);
+  });
+
+  it('a verbatim safe-mode replay after the retry memory forgot (61 s) still does not run the handler', async () => {
+    const { query, body } = wechat.request(textXml('sealed replay'));
+    assert.equal((await post(query, body)).status, 200);
+    retryClock += 61_000;
+    // The part of the body outside Encrypt is not read: a changed copy is the same message.
+    const replay = await post(query, body.replace('gh_account', 'gh_changed'));
+    assert.deepEqual(replay, { status: 200, type: 'text/plain; charset=utf-8', text: 'success' });
+    assert.equal(runs.get('sealed replay'), 1);
   });
 
   it('WECHAT_REQUIRE_AES=true refuses plaintext POSTs with 403 and keeps encrypted ones', async () => {

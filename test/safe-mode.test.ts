@@ -1,9 +1,9 @@
 import assert from 'node:assert/strict';
 import { readFileSync } from 'node:fs';
-import { randomBytes } from 'node:crypto';
 import fc from 'fast-check';
+import { createCipheriv, createDecipheriv, randomBytes } from 'node:crypto';
 import { after, before, describe, it } from 'node:test';
-import { createMessageCipher } from '../src/protocol/cipher.js';
+import { CbcContexts, createMessageCipher } from '../src/protocol/cipher.js';
 import { DecryptError } from '../src/errors.js';
 import { startApp, type RunningApp } from './helpers/start-app.js';
 import { eventXml, messageXml, readReply, sha1Signature, textXml } from './helpers/wechat.js';
@@ -97,6 +97,76 @@ describe('the cipher against WeChat’s published vectors', () => {
       ),
       { numRuns: 300 },
     );
+  });
+
+  it('gives every message the same bytes as a fresh cipher, whatever came before on the same one (property)', () => {
+    // One cipher keeps its AES contexts from message to message: what one message leaves
+    // in them (a long one, a refused one, one of a single block) must not reach the next.
+    const key = AES_KEY;
+    const ours = createMessageCipher(key);
+    const theirs = new WeChatCrypto(key, 't', APPID);
+    const step = fc.oneof(
+      fc.record({
+        kind: fc.constant('encrypt' as const),
+        xml: fc.string({ unit: 'grapheme', maxLength: 400 }),
+        random: fc.uint8Array({ minLength: 16, maxLength: 16 }),
+      }),
+      fc.record({ kind: fc.constant('decrypt' as const), xml: fc.string({ unit: 'grapheme', maxLength: 400 }) }),
+      fc.record({ kind: fc.constant('garbage' as const), bytes: fc.uint8Array({ minLength: 1, maxLength: 120 }) }),
+    );
+    fc.assert(
+      fc.property(fc.array(step, { minLength: 1, maxLength: 12 }), (steps) => {
+        for (const s of steps) {
+          if (s.kind === 'encrypt') {
+            const random = Buffer.from(s.random);
+            assert.equal(ours.encrypt(s.xml, APPID, random), theirs.encrypt(s.xml, { random }));
+            assert.deepEqual(theirs.decrypt(ours.encrypt(s.xml, APPID)), { xml: s.xml, appId: APPID });
+          } else if (s.kind === 'decrypt') {
+            assert.deepEqual(ours.decrypt(theirs.encrypt(s.xml)), { xml: s.xml, appId: APPID });
+          } else {
+            assert.throws(() => ours.decrypt(Buffer.from(s.bytes).toString('base64')), DecryptError);
+          }
+        }
+      }),
+      { numRuns: 300 },
+    );
+  });
+
+  it('keeps AES-CBC exact on its long-lived contexts, block for block (property)', () => {
+    const key = randomBytes(32);
+    const iv = key.subarray(0, 16);
+    const aes = new CbcContexts(key, iv);
+    const fresh = (decrypt: boolean, data: Buffer): Buffer => {
+      const context = (decrypt ? createDecipheriv : createCipheriv)('aes-256-cbc', key, iv).setAutoPadding(false);
+      return Buffer.concat([context.update(data), context.final()]);
+    };
+    const blocks = fc.integer({ min: 1, max: 20 }).chain((n) => fc.uint8Array({ minLength: 16 * n, maxLength: 16 * n }));
+    fc.assert(
+      fc.property(fc.array(fc.tuple(fc.boolean(), blocks), { minLength: 1, maxLength: 10 }), (steps) => {
+        for (const [decrypt, bytes] of steps) {
+          const data = Buffer.from(bytes);
+          const copy = Buffer.from(data);
+          assert.deepEqual(decrypt ? aes.decrypt(data) : aes.encrypt(data), fresh(decrypt, copy));
+          assert.deepEqual(data, copy, 'the input is left as it was');
+        }
+      }),
+      { numRuns: 300 },
+    );
+    assert.throws(() => aes.encrypt(Buffer.alloc(20)), RangeError);
+    assert.deepEqual(aes.encrypt(Buffer.alloc(16, 1)), fresh(false, Buffer.alloc(16, 1)), 'exact again after a refusal');
+  });
+
+  it('draws a fresh random prefix for every reply', () => {
+    const cipher = createMessageCipher(AES_KEY);
+    const key = Buffer.from(`${AES_KEY}=`, 'base64');
+    const prefixes = new Set<string>();
+    // More replies than one draw from the CSPRNG covers (256), so the pool is refilled.
+    for (let i = 0; i < 600; i++) {
+      const decipher = createDecipheriv('aes-256-cbc', key, key.subarray(0, 16)).setAutoPadding(false);
+      const plaintext = decipher.update(Buffer.from(cipher.encrypt('<xml/>', APPID), 'base64'));
+      prefixes.add(plaintext.subarray(0, 16).toString('hex'));
+    }
+    assert.equal(prefixes.size, 600);
   });
 
   const malformed: [string, () => string][] = [
