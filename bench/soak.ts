@@ -9,7 +9,7 @@ import { fixed, machineLine, median } from './report.js';
 import { freePort, startServer, summarizeLog } from './server-process.js';
 import { SoakMix, type SoakMessage } from './soak-messages.js';
 import { shippedSummary } from './settings.js';
-import { OURS_ARGS, ROOT, SERVERS_DIR } from './targets.js';
+import { ROOT, SERVERS_DIR } from './targets.js';
 
 interface HandlerRuns {
   total: number;
@@ -53,7 +53,7 @@ export async function soak(
   const warmSeconds = Math.min(10, Math.floor(seconds / 3));
   const sampleEvery = Math.max(1, Math.round(seconds / 30));
   const controlPort = await freePort();
-  const server = await startServer('ours (counting)', [...OURS_ARGS.slice(0, -1), COUNTING_SERVER], {
+  const server = await startServer('ours (counting)', [COUNTING_SERVER], {
     pin,
     cwd: SERVERS_DIR,
     shipped: true,

@@ -1,4 +1,3 @@
-import { readFileSync } from 'node:fs';
 import { fileURLToPath } from 'node:url';
 
 /**
@@ -12,30 +11,10 @@ const script = (path: string): string => fileURLToPath(new URL(path, import.meta
 /** Servers run here: a folder without a .env, so a developer's .env cannot change them. */
 export const SERVERS_DIR = script('./servers/');
 
-/**
- * The node options `npm start` runs our server with (package.json's `start` script:
- * `npm run build && node <options> dist/server.js`), so that the benchmark runs what
- * ships and cannot drift from it.
- */
-export function shippedNodeOptions(startScript: string): string[] {
-  const command = startScript.split('&&').at(-1)?.trim().split(/\s+/) ?? [];
-  if (command[0] !== 'node' || command.at(-1) !== 'dist/server.js') {
-    throw new Error(`package.json's start script does not end in "node … dist/server.js": ${startScript}`);
-  }
-  return command.slice(1, -1);
-}
-
-const packageJson = JSON.parse(readFileSync(new URL('../package.json', import.meta.url), 'utf8')) as { scripts: { start: string } };
-/** `node <these> dist/server.js`: what `npm start` runs, and the soak too. */
-export const OURS_ARGS: readonly string[] = [
-  ...shippedNodeOptions(packageJson.scripts.start),
-  fileURLToPath(new URL('../dist/server.js', import.meta.url)),
-];
-
 /** `node <args>` for each server. */
 export const SERVER_ARGS: Readonly<Record<ServerName, readonly string[]>> = {
-  ours: OURS_ARGS,
-  'ours-keywords': OURS_ARGS,
+  ours: [fileURLToPath(new URL('../dist/server.js', import.meta.url))],
+  'ours-keywords': [fileURLToPath(new URL('../dist/server.js', import.meta.url))],
   'node-webot': [script('./servers/node-webot.mjs')],
   'co-wechat': [script('./servers/co-wechat.mjs')],
   bare: [script('./servers/bare.mjs')],
