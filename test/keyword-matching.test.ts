@@ -1,5 +1,6 @@
 import assert from 'node:assert/strict';
 import { describe, it } from 'node:test';
+import fc from 'fast-check';
 import { compileKeywords, fillGroups, foldAscii } from '../src/replies-file/match-keywords.js';
 import type { Reply } from '../src/protocol/reply-types.js';
 import type { KeywordRule } from '../src/replies-file/schema.js';
@@ -44,6 +45,16 @@ describe('keyword matching', () => {
 
   it('ASCII case only: other scripts are compared as written', () => {
     assert.equal(foldAscii('HeLLo ÄÖ ＡＢ Σ'), 'hello ÄÖ ＡＢ Σ');
+    assert.equal(foldAscii(' Vip99 '), ' vip99 ');
+    assert.equal(foldAscii('我要VIP会员'), '我要vip会员');
+    // Every string folds exactly as a letter-by-letter A–Z → a–z would (property).
+    const byLetter = (text: string) => text.replace(/[A-Z]/g, (letter) => String.fromCharCode(letter.charCodeAt(0) + 32));
+    fc.assert(
+      fc.property(fc.oneof(fc.string({ unit: 'binary' }), fc.string({ unit: 'grapheme-ascii' }), fc.string()), (text) => {
+        assert.equal(foldAscii(text), byLetter(text));
+      }),
+      { numRuns: 2000 },
+    );
     assert.equal(answer([{ exact: 'straße', reply: 'ok' }], 'STRASSE'), undefined);
     assert.equal(answer([{ exact: 'Straße', reply: 'ok' }], 'STRAßE'), 'ok');
   });

@@ -16,9 +16,17 @@ export interface KeywordMatcher {
   match(content: string): Reply | null | undefined;
 }
 
-/** ASCII letters to lower case, nothing else: `exact` and `contains` ignore only ASCII case. */
+// eslint-disable-next-line no-control-regex -- the whole ASCII range, control characters included, is meant
+const ASCII_ONLY = /^[\x00-\x7f]*$/;
+
+/**
+ * ASCII letters to lower case, nothing else: `exact` and `contains` ignore only ASCII
+ * case. A text of ASCII alone (`VIP`, `Help`) goes through toLowerCase, which folds
+ * nothing else there; `replace` with a callback cost 1.3 µs of a request in a profile.
+ */
 export function foldAscii(text: string): string {
-  return /[A-Z]/.test(text) ? text.replace(/[A-Z]+/g, (letters) => letters.toLowerCase()) : text;
+  if (!/[A-Z]/.test(text)) return text;
+  return ASCII_ONLY.test(text) ? text.toLowerCase() : text.replace(/[A-Z]+/g, (letters) => letters.toLowerCase());
 }
 
 const GROUP_REFERENCE = /\$(\$|[1-9])/g;
