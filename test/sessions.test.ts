@@ -1,4 +1,6 @@
 import assert from 'node:assert/strict';
+import { setFlagsFromString } from 'node:v8';
+import { runInNewContext } from 'node:vm';
 import { after, before, describe, it } from 'node:test';
 import { SessionUnavailableError } from '../src/errors.js';
 import { createReplyRouter } from '../src/replies/router.js';
@@ -180,5 +182,22 @@ describe('the in-process store', () => {
     assert.equal(await (await use('a')).read(), '"A"');
     time += 1000;
     assert.equal(await (await use('c')).read(), undefined, 'expired');
+  });
+
+  it('does not keep the request bodies its keys were sliced from alive', async () => {
+    setFlagsFromString('--expose-gc');
+    const gc = runInNewContext('gc') as () => void;
+    const store = createMemorySessionStore({ ttlMs: 60_000 });
+    gc();
+    const before = process.memoryUsage().heapUsed;
+    for (let i = 0; i < 40; i++) {
+      // A 1 MiB "body" per conversation; the key is a slice of it, as a message field is.
+      const body = `${String(i).padStart(4, '0')}:o_user_${i}`.padEnd(1 << 20, 'x');
+      await (await store.hold(body.slice(0, 20), 100)).write('"kept"');
+    }
+    gc();
+    const grown = (process.memoryUsage().heapUsed - before) / 2 ** 20;
+    assert.ok(grown < 10, `the store holds ${grown.toFixed(1)} MiB for 40 conversations of 20-character keys`);
+    assert.equal(await (await store.hold('0007:o_user_7'.padEnd(20, 'x'), 100)).read(), '"kept"');
   });
 });

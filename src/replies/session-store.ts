@@ -38,6 +38,14 @@ interface Kept {
 }
 
 /**
+ * A copy of `key` that refers to no other string. A key is built from the message's
+ * fields, which are slices of its request body: kept as it is, it would keep the whole
+ * body alive for SESSION_TTL_S (a KiB or more per conversation instead of 50 bytes).
+ * UTF-16 copies every string exactly, lone surrogates included.
+ */
+const detached = (key: string): string => Buffer.from(key, 'utf16le').toString('utf16le');
+
+/**
  * The process's conversations, in a Map kept in order of last use: since every entry
  * lives the same TTL from its last use, that is also the order in which they expire,
  * so both the bound and the expiry take from the front.
@@ -49,7 +57,7 @@ export function createMemorySessionStore(options: MemorySessionStoreOptions): Me
 
   function keep(key: string, json: string, time: number): void {
     kept.delete(key);
-    kept.set(key, { json, expiresAt: time + ttlMs });
+    kept.set(detached(key), { json, expiresAt: time + ttlMs });
   }
 
   function sweep(time: number): void {
