@@ -40,11 +40,12 @@ export class CbcContexts {
     try {
       out = this.#encryptor.update(plaintext);
     } catch (error) {
+      // Restored with the chain it was changed with, before a reset replaces the chain.
+      xorFirstBlock(plaintext, this.iv, this.#encryptChain);
       this.#resetEncryptor();
       throw error;
-    } finally {
-      xorFirstBlock(plaintext, this.iv, this.#encryptChain);
     }
+    xorFirstBlock(plaintext, this.iv, this.#encryptChain);
     if (out.length !== plaintext.length) {
       // Not whole blocks, or OpenSSL held some back: start over on a fresh context.
       this.#resetEncryptor();

@@ -10,6 +10,9 @@ export function sign(...parts: string[]): string {
 }
 
 const SPELLING = /^[0-9a-f]{40}$/;
+/** Where verifySignature writes the two signatures it compares. */
+const RECEIVED = Buffer.alloc(40);
+const EXPECTED = Buffer.alloc(40);
 
 /**
  * Compares a received signature with the expected one in constant time. Only the one
@@ -24,6 +27,3 @@ export function verifySignature(received: string, ...parts: string[]): boolean {
   EXPECTED.write(sign(...parts), 'latin1');
   return timingSafeEqual(RECEIVED, EXPECTED);
 }
-
-const RECEIVED = Buffer.alloc(40);
-const EXPECTED = Buffer.alloc(40);
