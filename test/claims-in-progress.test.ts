@@ -4,16 +4,17 @@ import { ClaimsInProgress, type FirstClaim } from '../src/replies/claims-in-prog
 import type { RecordedReply } from '../src/replies/retry-store.js';
 
 describe('claims in progress (replies/claims-in-progress)', () => {
-  it('a claim is found by key until settled, and its reply recorded once', async () => {
+  it('a claim is found by its slot until settled, and its reply recorded once', async () => {
     const settled: [FirstClaim, RecordedReply][] = [];
     const running = new ClaimsInProgress((claim, reply) => settled.push([claim, reply]));
     const claim = running.start('k', 3, 7);
-    assert.equal(running.find('k'), claim);
+    assert.equal(running.inSlot(3), claim);
+    assert.equal(running.size, 1);
     assert.deepEqual([claim.first, claim.slot, claim.claim], [true, 3, 7]);
     const waiting = claim.recorded();
     claim.settle(Buffer.from('<xml/>'));
     claim.settle(null);
-    assert.equal(running.find('k'), undefined);
+    assert.equal(running.inSlot(3), undefined);
     assert.equal(running.size, 0);
     assert.equal(settled.length, 1);
     assert.equal((await waiting)?.toString(), '<xml/>');
@@ -30,11 +31,31 @@ describe('claims in progress (replies/claims-in-progress)', () => {
     assert.deepEqual(order, ['recorded', 'retry answered']);
   });
 
-  it('an older claim settling does not remove a newer claim on the same key', () => {
+  it('a claim whose slot is reused is found by its key until it settles, and leaves the slot to the newer claim', async () => {
+    const settled: FirstClaim[] = [];
+    const running = new ClaimsInProgress((claim) => settled.push(claim));
+    const old = running.start('a', 0, 1);
+    assert.equal(running.displaced('a'), undefined);
+    running.displace(0);
+    assert.equal(running.inSlot(0), undefined);
+    assert.equal(running.displaced('a'), old);
+    const newer = running.start('b', 0, 2);
+    assert.equal(running.size, 2);
+    const waiting = old.recorded();
+    old.settle(Buffer.from('<a/>'));
+    assert.equal((await waiting)?.toString(), '<a/>');
+    assert.equal(running.displaced('a'), undefined);
+    assert.equal(running.inSlot(0), newer, 'the newer claim keeps the slot');
+    assert.equal(running.size, 1);
+    newer.settle(null);
+    assert.deepEqual(settled, [old, newer]);
+    assert.equal(running.size, 0);
+  });
+
+  it('displacing a slot with no claim running changes nothing', () => {
     const running = new ClaimsInProgress(() => undefined);
-    const old = running.start('k', 0, 1);
-    const newer = running.start('k', 1, 2);
-    old.settle(null);
-    assert.equal(running.find('k'), newer);
+    running.displace(5);
+    assert.equal(running.size, 0);
+    assert.equal(running.displaced('k'), undefined);
   });
 });

@@ -26,14 +26,21 @@ describe('the in-memory retry store (replies/retry-store)', () => {
           // The reply of each key's latest first delivery, settled or not: what its retries must get.
           const latest = new Map<string, Buffer>();
           const unsettled: (() => void)[] = [];
+          // Keys whose first delivery is still running: a retry of one is never a first delivery.
+          const running = new Set<string>();
           let serial = 0;
           for (const { key, size, settleLater } of operations) {
             const name = `k${key}`;
             const claim = store.claim(name);
             if (claim.first) {
+              assert.ok(!running.has(name), `${name} was claimed again while its first delivery was running`);
               const reply = Buffer.alloc(size, serial++ % 251);
               latest.set(name, reply);
-              const settle = () => claim.settle(reply);
+              running.add(name);
+              const settle = () => {
+                running.delete(name);
+                claim.settle(reply);
+              };
               if (settleLater) unsettled.push(settle);
               else settle();
             } else {

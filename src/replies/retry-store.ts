@@ -94,23 +94,30 @@ export function createMemoryRetryStore(options: MemoryRetryStoreOptions = {}): M
       return ring.size;
     },
     claim(key) {
-      const inProgress = running.find(key);
-      if (inProgress !== undefined) return { first: false, recorded: inProgress.recorded() };
       const time = now();
       const known = ring.find(key);
       if (known !== -1) {
-        // A reply whose bytes were written over (far more traffic than the arena holds)
-        // is forgotten, like an evicted one.
         const length = ring.length(known);
-        if (ring.expiresAt(known) > time && length !== PENDING && (length === NO_REPLY_LENGTH || arena.holds(ring.position(known)))) {
+        if (length === PENDING) {
+          // Still being answered: the retry waits for the first delivery's reply.
+          const inProgress = running.inSlot(known);
+          if (inProgress !== undefined) return { first: false, recorded: inProgress.recorded() };
+        } else if (ring.expiresAt(known) > time && (length === NO_REPLY_LENGTH || arena.holds(ring.position(known)))) {
+          // (A reply whose bytes were written over, far more traffic than the arena
+          // holds, is forgotten like an evicted one.)
           return { first: false, recorded: Promise.resolve(recorded(known)) };
         }
         ring.forget(known);
+      } else {
+        const displaced = running.displaced(key);
+        if (displaced !== undefined) return { first: false, recorded: displaced.recorded() };
       }
       if (time >= nextSweep) {
         nextSweep = time + SWEEP_MS;
         ring.sweep(time);
       }
+      const reused = ring.slotToReuse;
+      if (reused !== -1) running.displace(reused);
       const slot = ring.open(key, time + RETRY_WINDOW_MS);
       return running.start(key, slot, ring.claimOf(slot));
     },

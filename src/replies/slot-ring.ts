@@ -40,6 +40,11 @@ export class SlotRing {
     return this.#table.find(key);
   }
 
+  /** The slot the next `open` takes from the oldest message to make room, or -1 while there is room. */
+  get slotToReuse(): number {
+    return this.#count === this.maxEntries ? this.#oldest : -1;
+  }
+
   /** Opens a slot for `key` (which must not be held) until `expiresAt`, forgetting the oldest if full. */
   open(key: string, expiresAt: number): number {
     if (this.#count === this.maxEntries) this.#forgetOldest();
