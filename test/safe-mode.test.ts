@@ -5,6 +5,7 @@ import { createCipheriv, createDecipheriv, randomBytes } from 'node:crypto';
 import { after, before, describe, it } from 'node:test';
 import { CbcContexts } from '../src/protocol/cbc-contexts.js';
 import { createMessageCipher } from '../src/protocol/cipher.js';
+import { sealReply } from '../src/protocol/safe-mode.js';
 import { DecryptError } from '../src/errors.js';
 import { startApp, type RunningApp } from './helpers/start-app.js';
 import { eventXml, messageXml, readReply, sha1Signature, textXml } from './helpers/wechat.js';
@@ -308,7 +309,21 @@ describe('POST /wechat in safe mode', () => {
     const first = readReply((await encryptedExchange(textXml('a'))).text);
     const second = readReply((await encryptedExchange(textXml('b'))).text);
     assert.notEqual(first.Nonce, second.Nonce);
+    assert.match(String(first.Nonce), /^[0-9]{10}$/);
     assert.ok(Math.abs(Number(first.TimeStamp) - Date.now() / 1000) < 5);
+  });
+
+  it('reply nonces are ten digits, fresh each time: 500 seals, 500 nonces, each place varying', () => {
+    const cipher = createMessageCipher(AES_KEY);
+    const nonces = Array.from(
+      { length: 500 },
+      () => /<Nonce><!\[CDATA\[([^\]]*)\]\]><\/Nonce>/.exec(sealReply(cipher, 't', 'wxappid', '<xml/>'))?.[1] ?? '',
+    );
+    for (const nonce of nonces) assert.match(nonce, /^[0-9]{10}$/);
+    assert.equal(new Set(nonces).size, 500);
+    for (let place = 0; place < 10; place++) {
+      assert.ok(new Set(nonces.map((nonce) => nonce[place])).size >= 3, `place ${place} hardly varies`);
+    }
   });
 
   it('without encrypt_type the message is plaintext even though a key is set', async () => {

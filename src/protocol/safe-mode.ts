@@ -7,12 +7,24 @@ import { parseXml } from './parse-xml.js';
 import { sign, verifySignature } from './signature.js';
 import { toMessage } from './to-message.js';
 
+/** "00" to "99". */
+const DIGIT_PAIRS = Array.from({ length: 100 }, (_, i) => String(i).padStart(2, '0'));
+
 /**
- * A nonce as WeChat makes them: a string of digits. `randomInt` draws from a block of
- * the CSPRNG that Node keeps, so a reply makes no call of its own into it.
+ * A nonce as WeChat makes them: a string of (ten) digits. `randomInt` draws from a block
+ * of the CSPRNG that Node keeps, so a reply makes no call of its own into it. The digits
+ * are put together from pairs rather than by `String(number)`: V8 keeps each number it
+ * turns into a string in a cache that outlives the young generation, so every reply's
+ * nonce was promoted to the old one (a fifth of what safe mode promoted, measured).
  */
 function freshNonce(): string {
-  return String(randomInt(0, 2 ** 32));
+  let n = randomInt(0, 2 ** 32);
+  let nonce = '';
+  for (let i = 0; i < 5; i++) {
+    nonce += DIGIT_PAIRS[n % 100] as string;
+    n = Math.floor(n / 100);
+  }
+  return nonce;
 }
 
 /**
