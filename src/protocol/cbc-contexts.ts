@@ -1,6 +1,7 @@
 import { createCipheriv, createDecipheriv, type Cipher, type Decipher } from 'node:crypto';
 
-const AES_BLOCK = 16;
+/** AES's block size in bytes (also the length of its IV). */
+export const AES_BLOCK = 16;
 
 /** XORs `a` and `b` into the first block of `target`. */
 function xorFirstBlock(target: Buffer, a: Buffer, b: Buffer): void {

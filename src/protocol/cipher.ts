@@ -1,6 +1,6 @@
 import { randomFillSync } from 'node:crypto';
 import { DecryptError } from '../errors.js';
-import { CbcContexts } from './cbc-contexts.js';
+import { AES_BLOCK, CbcContexts } from './cbc-contexts.js';
 
 /**
  * WeChat's message encryption (compatible and safe mode): AES-256-CBC with the key
@@ -10,7 +10,6 @@ import { CbcContexts } from './cbc-contexts.js';
  */
 
 const BLOCK = 32;
-const AES_BLOCK = 16;
 const RANDOM_BYTES = 16;
 
 export interface Decrypted {
@@ -56,7 +55,7 @@ class RandomPrefixes {
 
 export function createMessageCipher(encodingAesKey: string): MessageCipher {
   const key = aesKey(encodingAesKey);
-  const aes = new CbcContexts(key, key.subarray(0, 16));
+  const aes = new CbcContexts(key, key.subarray(0, AES_BLOCK));
   const prefixes = new RandomPrefixes();
 
   return {

@@ -99,7 +99,9 @@ export function createMemoryRetryStore(options: MemoryRetryStoreOptions = {}): M
       if (known !== -1) {
         const length = ring.length(known);
         if (length === PENDING) {
-          // Still being answered: the retry waits for the first delivery's reply.
+          // Still being answered: the retry waits for the first delivery's reply. (A
+          // pending slot always holds its claim; were it missing, the message would be
+          // claimed afresh below rather than wait forever.)
           const inProgress = running.inSlot(known);
           if (inProgress !== undefined) return { first: false, recorded: inProgress.recorded() };
         } else if (ring.expiresAt(known) > time && (length === NO_REPLY_LENGTH || arena.holds(ring.position(known)))) {
