@@ -64,7 +64,7 @@ describe('npm run replies -- check', () => {
       ':2: welcome: unknown key',
       ':6: keywords[1]: a rule has exactly one of exact, contains or regex, not exact and contains',
       ':9: keywords[2]: a rule needs one of exact, contains or regex',
-      ':10: keywords[3].regex: does not compile: Invalid regular expression: /^订单(\\d+/u: Unterminated group',
+      ':10: keywords[3].regex: does not compile: missing closing ): `^订单(\\d+`',
       ':13: keywords[4].reply.type: type must be one of text, image, voice, video, music, news',
       ':16: keywords[5].reply.mediaId: is missing (or give a file to upload)',
       ':19: keywords[6].reply.articles[0].title: is missing',
@@ -120,5 +120,21 @@ describe('what the validation catches', () => {
       'r.yaml:2: keywords[0].contains: a keyword must not be empty',
       'r.yaml:4: keywords[1].exact: needs at least one keyword',
     ]);
+  });
+
+  it('an alias bomb: exit 1 and one line, no stack trace', async () => {
+    const file = join(mkdtempSync(join(tmpdir(), 'replies-bomb-')), 'replies.yaml');
+    const levels = ['a: &a [x, x, x, x, x, x, x, x, x, x]'];
+    for (const [name, below] of [
+      ['b', 'a'],
+      ['c', 'b'],
+      ['d', 'c'],
+    ] as const)
+      levels.push(`${name}: &${name} [${Array(10).fill(`*${below}`).join(', ')}]`);
+    writeFileSync(file, `${levels.join('\n')}\n`);
+    const { code, stdout, stderr } = await replies(['check', file]);
+    assert.equal(code, 1);
+    assert.equal(stdout, '');
+    assert.match(stderr, /^[^\n]*replies\.yaml: its aliases expand to too much [^\n]*\n$/);
   });
 });

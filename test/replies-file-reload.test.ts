@@ -22,6 +22,15 @@ async function eventually(check: () => Promise<void>, timeoutMs = 5000): Promise
   }
 }
 
+/** Four levels of ten aliases each: 10,000 nodes from 40 lines (a "billion laughs"). */
+const ALIAS_BOMB = [
+  'a: &a [x, x, x, x, x, x, x, x, x, x]',
+  'b: &b [*a, *a, *a, *a, *a, *a, *a, *a, *a, *a]',
+  'c: &c [*b, *b, *b, *b, *b, *b, *b, *b, *b, *b]',
+  'd: [*c, *c, *c, *c, *c, *c, *c, *c, *c, *c]',
+  '',
+].join('\n');
+
 const rule = (keyword: string, reply: string): string => `keywords:\n  - exact: ${keyword}\n    reply: ${reply}\n`;
 
 describe('the replies file is reloaded while the server runs', () => {
@@ -65,6 +74,14 @@ describe('the replies file is reloaded while the server runs', () => {
     assert.equal(app.logs.filter((line) => line.level === 50).length, errorsBefore + 1);
   });
 
+  it('an alias bomb keeps the last good replies and logs one error; the server stays up', async () => {
+    const errorsBefore = app.logs.filter((line) => line.level === 50).length;
+    writeFileSync(file, ALIAS_BOMB);
+    await eventually(async () => assert.equal(app.logs.filter((line) => line.level === 50).length, errorsBefore + 1));
+    assert.match(String(app.logs.filter((line) => line.level === 50).at(-1)!.msg), /replies\.yaml: its aliases expand to too much/);
+    assert.equal(await answerTo('你好'), '第三版');
+  });
+
   it('a fixed file applies again', async () => {
     writeFileSync(file, rule('你好', '修好了'));
     await eventually(async () => assert.equal(await answerTo('你好'), '修好了'));
@@ -94,6 +111,17 @@ describe('starting with a replies file', () => {
     assert.match(lines[0]!, /replies\.yaml:3: keywords\[0\]: a rule has exactly one of exact, contains or regex/);
     assert.match(lines[0]!, /and 1 more: npm run replies -- check/);
     assert.doesNotMatch(server.stdout, /listening/);
+  });
+
+  it('with 150 alias uses: exit 1 and one line, no stack trace', async () => {
+    const file = join(mkdtempSync(join(tmpdir(), 'replies-aliases-')), 'replies.yaml');
+    const rules = Array.from({ length: 150 }, (_, i) => `  - exact: k${i}\n    reply: *hello\n`).join('');
+    writeFileSync(file, `subscribe: &hello 你好\nkeywords:\n${rules}`);
+    const server = await start({ REPLIES_FILE: file });
+    assert.equal(await server.exited, 1);
+    const lines = server.stderr.trim().split('\n');
+    assert.equal(lines.length, 1, server.stderr);
+    assert.match(lines[0]!, /replies\.yaml: its aliases expand to too much .*at most 100 alias uses/);
   });
 
   it('REPLIES_FILE set but missing: exit 1 naming the variable', async () => {

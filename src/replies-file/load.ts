@@ -10,6 +10,11 @@ import { repliesFileSchemas, type RepliesFileData } from './schema.js';
 /** yaml: loaded only when a replies file is read. */
 const loadYaml = lazyRequire<typeof Yaml>('yaml');
 
+/** Far above a real file (a thousand rules is about 60 KB): a bound on what is parsed. */
+const MAX_SOURCE_CHARACTERS = 4 * 1024 * 1024;
+/** yaml's own default: each `*alias` counts the nodes it stands for, so nested anchors count many times. */
+const MAX_ALIAS_COUNT = 100;
+
 export type LoadResult =
   | { readonly ok: true; readonly data: RepliesFileData }
   | { readonly ok: false; readonly missing: boolean; readonly problems: readonly string[] };
@@ -36,6 +41,9 @@ export function loadRepliesFile(file: string): LoadResult {
  */
 export function parseReplies(source: string, name: string): LoadResult {
   const fail = (problems: string[]): LoadResult => ({ ok: false, missing: false, problems });
+  if (source.length > MAX_SOURCE_CHARACTERS) {
+    return fail([`${name}: ${source.length} characters; a replies file has at most ${MAX_SOURCE_CHARACTERS}`]);
+  }
   const { LineCounter, parseDocument } = loadYaml();
   const lines = new LineCounter();
   const document = parseDocument(source, { lineCounter: lines, prettyErrors: false, uniqueKeys: true });
@@ -50,7 +58,16 @@ export function parseReplies(source: string, name: string): LoadResult {
     }
   }
   // An empty file (or one of comments only) says nothing: the default rules answer.
-  const value: unknown = document.contents === null ? {} : document.toJS();
+  let value: unknown;
+  try {
+    value = document.contents === null ? {} : document.toJS({ maxAliasCount: MAX_ALIAS_COUNT });
+  } catch (error) {
+    // yaml refuses a file whose aliases would expand past the count (a "billion laughs").
+    return fail([
+      `${name}: its aliases expand to too much (${firstLine((error as Error).message)}): ` +
+        `at most ${MAX_ALIAS_COUNT} alias uses, a nested one counted for every node it repeats`,
+    ]);
+  }
   const media = resolveMediaFiles(value, dirname(name));
   const result = repliesFileSchemas().REPLIES_FILE.safeParse(value);
   if (result.success && media.length === 0) return { ok: true, data: result.data };

@@ -1,13 +1,17 @@
 import type { Reply } from '../protocol/reply-types.js';
+import { compileRuleRegex } from './rule-regex.js';
 import type { KeywordRule } from './schema.js';
 
+/** A regex match's groups: `[whole, $1, $2…]`, null for a group that took no part. */
+type Groups = readonly (string | null)[];
+
 /** A keyword rule's reply: the reply (with `$1`… filled in for regex rules), or null. */
-type KeywordReply = (groups: RegExpExecArray | null) => Reply | null;
+type KeywordReply = (groups: Groups | null) => Reply | null;
 
 interface ScanRule {
   /** The rule's place in the file: the earliest matching rule wins. */
   readonly index: number;
-  readonly matches: (content: string, folded: string) => RegExpExecArray | null | boolean;
+  readonly matches: (content: string, folded: string) => Groups | null | boolean;
   readonly reply: KeywordReply;
 }
 
@@ -32,12 +36,17 @@ export function foldAscii(text: string): string {
 const GROUP_REFERENCE = /\$(\$|[1-9])/g;
 
 /** `$1`…`$9` become the regex's groups (empty when a group did not take part); `$$` is `$`. */
-export function fillGroups(template: string, groups: RegExpExecArray): string {
+export function fillGroups(template: string, groups: Groups): string {
   return template.replace(GROUP_REFERENCE, (_, which: string) => (which === '$' ? '$' : (groups[Number(which)] ?? '')));
 }
 
+/** Whether a regex rule's reply needs the match's groups: a text with `$`. */
+function usesGroups(reply: Reply | null): reply is Extract<Reply, { type: 'text' }> {
+  return reply?.type === 'text' && reply.content.includes('$');
+}
+
 function keywordReply(reply: Reply | null, isRegex: boolean): KeywordReply {
-  if (!isRegex || reply?.type !== 'text' || !reply.content.includes('$')) return () => reply;
+  if (!isRegex || !usesGroups(reply)) return () => reply;
   const template = reply.content;
   return (groups) => ({ type: 'text', content: groups === null ? template : fillGroups(template, groups) });
 }
@@ -65,8 +74,9 @@ export function compileKeywords(rules: readonly KeywordRule[], toReply: (index: 
       const needles = needlesOf(rule.contains).map(foldAscii);
       scanned.push({ index, matches: (_, folded) => needles.some((needle) => folded.includes(needle)), reply: replies[index]! });
     } else if (rule.regex !== undefined) {
-      const pattern = new RegExp(rule.regex, 'u');
-      scanned.push({ index, matches: (content) => pattern.exec(content), reply: replies[index]! });
+      const pattern = compileRuleRegex(rule.regex);
+      const wantGroups = usesGroups(reply);
+      scanned.push({ index, matches: (content) => pattern.match(content, wantGroups), reply: replies[index]! });
     }
   });
 

@@ -2,6 +2,7 @@ import type * as Zod from 'zod';
 import type { z } from 'zod';
 import { lazyRequire } from '../lazy-require.js';
 import type { Reply } from '../protocol/reply-types.js';
+import { compileRuleRegex } from './rule-regex.js';
 
 /** zod: about 14 MiB resident, loaded only when a replies file is read. */
 const loadZod = lazyRequire<typeof Zod>('zod');
@@ -109,9 +110,9 @@ function buildSchemas(z: typeof Zod.z) {
       }
       if (rule.regex !== undefined) {
         try {
-          new RegExp(rule.regex, 'u');
+          compileRuleRegex(rule.regex);
         } catch (error) {
-          context.addIssue({ code: 'custom', path: ['regex'], message: `does not compile: ${(error as Error).message}` });
+          context.addIssue({ code: 'custom', path: ['regex'], message: (error as Error).message });
         }
       }
     });

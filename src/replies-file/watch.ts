@@ -79,15 +79,24 @@ export function watchRepliesFile(file: string, logger: Logger, options: WatchOpt
     }
     if (now.source === lastSource) return;
     lastSource = now.source;
-    const loaded = parseReplies(now.source, file);
-    if (!loaded.ok) {
-      logger.error(
-        { file, problems: loaded.problems },
-        `replies file not applied, the previous replies stay in force: ${loaded.problems[0] ?? 'invalid'}`,
-      );
+    let next: CompiledReplies;
+    try {
+      const loaded = parseReplies(now.source, file);
+      if (!loaded.ok) {
+        logger.error(
+          { file, problems: loaded.problems },
+          `replies file not applied, the previous replies stay in force: ${loaded.problems[0] ?? 'invalid'}`,
+        );
+        return;
+      }
+      next = compileReplies(loaded.data);
+    } catch (error) {
+      // Not expected (parseReplies reports what it finds as problems), but a reload must
+      // never take the server down: the previous replies stay.
+      logger.error({ file, err: (error as Error).message }, 'replies file not applied, the previous replies stay in force');
       return;
     }
-    current = compileReplies(loaded.data);
+    current = next;
     logger.info({ file, replies: current.summary }, 'replies file reloaded');
   }
 
