@@ -2,7 +2,7 @@ import express, { type Express, type NextFunction, type Request, type Response, 
 import type { IncomingMessage, Server, ServerResponse } from 'node:http';
 import type { Registry } from 'prom-client';
 import type { Config } from './config.js';
-import { requireAdmin } from './http/admin-auth.js';
+import { ADMIN_ROUTES, requireAdmin } from './http/admin-auth.js';
 import { apiRoutes } from './http/api/api-routes.js';
 import { errorResponse, logFailure } from './http/error-response.js';
 import { healthRoute } from './http/health.js';
@@ -41,8 +41,11 @@ export function createApp(config: Config, options: AppOptions = {}): WeChatApp {
   const services = createServices(config, options);
   const { logger, api } = services;
   if (config.adminToken === undefined) {
-    logger.warn('ADMIN_TOKEN is not set: admin routes (/qrcode, /metrics) answer only clients on this machine');
+    logger.warn(
+      `ADMIN_TOKEN is not set: the admin routes (${ADMIN_ROUTES.join(', ')}) answer only clients on this machine that do not come through a proxy`,
+    );
   }
+  const admin = requireAdmin(config.adminToken, logger);
   const webhook = createWebhook(config, services);
 
   const app = express();
@@ -52,17 +55,17 @@ export function createApp(config: Config, options: AppOptions = {}): WeChatApp {
   app.get(config.wechatPath, webhook.verifyServer);
   app.post(config.wechatPath, webhook.receiveMessage);
   app.get('/healthz', healthRoute(services.checks));
-  app.get('/qrcode', pageSecurity, requireAdmin(config.adminToken), qrCodeRoute(api, logger));
+  app.get('/qrcode', pageSecurity, admin, qrCodeRoute(api, logger));
   const oauth = oauthRoutes(api, config.publicUrl, logger, services);
   app.get('/oauth', pageSecurity, oauth.start);
   app.get('/oauth/callback', pageSecurity, oauth.callback);
   app.get('/oauth/me', oauth.me);
-  app.use('/api', apiRoutes(api, config.adminToken, logger));
+  app.use('/api', apiRoutes(api, admin, logger));
   const jssdk = jssdkRoutes(api, config.jssdkDomains, logger);
   app.options('/jssdk/config', jssdk.preflight);
   app.get('/jssdk/config', jssdk.config);
-  app.get('/jssdk/demo', requireAdmin(config.adminToken), ...jssdkDemoRoute());
-  app.get('/metrics', requireAdmin(config.adminToken), metricsRoute(services.metrics));
+  app.get('/jssdk/demo', admin, ...jssdkDemoRoute());
+  app.get('/metrics', admin, metricsRoute(services.metrics));
 
   app.use(function notFound(_req: Request, res: Response) {
     res.status(404).type('text/plain').send('not found\n');

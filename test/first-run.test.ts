@@ -137,7 +137,7 @@ describe('start-up: what a person reads after "listening"', () => {
       WECHAT_APPSECRET: 'secret',
       PUBLIC_URL: 'https://wx.example.com',
       WECHAT_PATH: '/hooks/wechat',
-      ADMIN_TOKEN: 'admin',
+      ADMIN_TOKEN: 'admin-token-for-tests',
     });
     assert.equal(lines[1]?.webhookUrl, 'https://wx.example.com/hooks/wechat');
     assert.deepEqual(
@@ -147,7 +147,7 @@ describe('start-up: what a person reads after "listening"', () => {
   });
 
   it('only WECHAT_APPSECRET missing: the warning names it alone', async () => {
-    const lines = await startUpLogs({ WECHAT_TOKEN: 'GoodToken123', WECHAT_APPID: 'wx_app', ADMIN_TOKEN: 'admin' });
+    const lines = await startUpLogs({ WECHAT_TOKEN: 'GoodToken123', WECHAT_APPID: 'wx_app', ADMIN_TOKEN: 'admin-token-for-tests' });
     const warnings = lines.filter((line) => line.level === 40).map((line) => String(line.msg));
     assert.equal(warnings.length, 1, warnings.join('\n'));
     assert.match(warnings[0] ?? '', /^WECHAT_APPSECRET is not set/);

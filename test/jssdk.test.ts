@@ -234,9 +234,9 @@ describe('GET /jssdk/config', () => {
     }));
 
   it('a ticket fetch refused for the token (stale token): one token refresh, one ticket refetch', () =>
-    withFakeWeChat({ ...DOMAINS, ADMIN_TOKEN: 'admin' }, async (app, fake) => {
+    withFakeWeChat({ ...DOMAINS, ADMIN_TOKEN: 'admin-token-for-tests' }, async (app, fake) => {
       // The token is in use (a QR code) before the first ticket is asked for…
-      const qr = await fetch(`${app.url}/qrcode?scene_id=1&format=json`, { headers: { Authorization: 'Bearer admin' } });
+      const qr = await fetch(`${app.url}/qrcode?scene_id=1&format=json`, { headers: { Authorization: 'Bearer admin-token-for-tests' } });
       assert.equal(qr.status, 200);
       // …and another system's fetch has replaced it since.
       fake.revokeTokens();
@@ -313,15 +313,15 @@ describe('CORS on /jssdk/config', () => {
 
 describe('GET /jssdk/demo', () => {
   it('is guarded like /qrcode', () =>
-    withFakeWeChat({ ...DOMAINS, ADMIN_TOKEN: 'demo-admin' }, async (app) => {
+    withFakeWeChat({ ...DOMAINS, ADMIN_TOKEN: 'demo-admin-token-1234' }, async (app) => {
       assert.equal((await fetch(`${app.url}/jssdk/demo`)).status, 401);
       assert.equal((await fetch(`${app.url}/jssdk/demo`, { headers: { Authorization: 'Bearer wrong' } })).status, 401);
-      assert.equal((await fetch(`${app.url}/jssdk/demo`, { headers: { Authorization: 'Bearer demo-admin' } })).status, 200);
+      assert.equal((await fetch(`${app.url}/jssdk/demo`, { headers: { Authorization: 'Bearer demo-admin-token-1234' } })).status, 200);
     }));
 
   it('loads jweixin and its own script by nonce; no other page may run scripts', () =>
-    withFakeWeChat({ ...DOMAINS, ADMIN_TOKEN: 'demo-admin' }, async (app) => {
-      const response = await fetch(`${app.url}/jssdk/demo`, { headers: { Authorization: 'Bearer demo-admin' } });
+    withFakeWeChat({ ...DOMAINS, ADMIN_TOKEN: 'demo-admin-token-1234' }, async (app) => {
+      const response = await fetch(`${app.url}/jssdk/demo`, { headers: { Authorization: 'Bearer demo-admin-token-1234' } });
       const csp = response.headers.get('content-security-policy') ?? '';
       const nonce = /'nonce-([A-Za-z0-9+/=]+)'/.exec(csp)?.[1];
       assert.ok(nonce, csp);
@@ -330,9 +330,9 @@ describe('GET /jssdk/demo', () => {
       const html = await response.text();
       assert.ok(html.includes(`<script src="https://res.wx.qq.com/open/js/jweixin-1.6.0.js" nonce="${nonce}"></script>`));
       assert.ok(html.includes(`<script nonce="${nonce}">`));
-      const again = await fetch(`${app.url}/jssdk/demo`, { headers: { Authorization: 'Bearer demo-admin' } });
+      const again = await fetch(`${app.url}/jssdk/demo`, { headers: { Authorization: 'Bearer demo-admin-token-1234' } });
       assert.notEqual(/'nonce-([^']+)'/.exec(again.headers.get('content-security-policy') ?? '')?.[1], nonce);
-      const other = await fetch(`${app.url}/qrcode?scene_id=1`, { headers: { Authorization: 'Bearer demo-admin' } });
+      const other = await fetch(`${app.url}/qrcode?scene_id=1`, { headers: { Authorization: 'Bearer demo-admin-token-1234' } });
       assert.doesNotMatch(other.headers.get('content-security-policy') ?? '', /script-src|res\.wx\.qq\.com/);
     }));
 });

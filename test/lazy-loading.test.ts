@@ -7,7 +7,7 @@ import { describe, it } from 'node:test';
 import { startApp } from './helpers/start-app.js';
 import { postToWebhook, textXml } from './helpers/wechat.js';
 
-const ADMIN_TOKEN = 'lazy-admin-5d2e';
+const ADMIN_TOKEN = 'lazy-admin-5d2e-91a7';
 const cache = createRequire(import.meta.url).cache;
 
 /** Whether a package was loaded (through require: how lazyRequire loads it) in this process. */

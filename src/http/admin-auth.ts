@@ -1,5 +1,8 @@
 import { createHash, timingSafeEqual } from 'node:crypto';
-import type { NextFunction, Request, Response } from 'express';
+import type { IncomingMessage } from 'node:http';
+import type { NextFunction, Request, RequestHandler, Response } from 'express';
+import type { Logger } from 'pino';
+import { createRejectionLog } from './rejection-log.js';
 
 function sameSecret(given: string, expected: string): boolean {
   // Hashing first makes the comparison constant-time whatever the lengths.
@@ -30,30 +33,110 @@ function presentedSecret(header: string | undefined): string | undefined {
   return undefined;
 }
 
+/** Every route the admin guard protects, for the start-up warning and the docs. */
+export const ADMIN_ROUTES = Object.freeze(['/api', '/qrcode', '/metrics', '/jssdk/demo']);
+
 /** True for a connection from this machine, judged by the socket, never by headers. */
 export function isLoopback(address: string | undefined): boolean {
   if (address === undefined) return false;
   return address === '::1' || /^(::ffff:)?127\./.test(address);
 }
 
+/** Headers a reverse proxy adds: a request that carries one came from elsewhere through it. */
+const FORWARDING_HEADERS = ['x-forwarded-for', 'forwarded', 'x-real-ip'] as const;
+
+/**
+ * True for a client on this machine that came straight to the server. Behind a reverse
+ * proxy on the same host every connection is from loopback; the proxy's forwarding
+ * header tells the internet's clients apart, so a request with one is never local.
+ */
+export function isLocalClient(req: Pick<IncomingMessage, 'socket' | 'headers'>): boolean {
+  return isLoopback(req.socket.remoteAddress) && FORWARDING_HEADERS.every((name) => req.headers[name] === undefined);
+}
+
+/**
+ * Who a failed login is counted against: the socket's address, or behind a proxy on
+ * this machine the address the proxy added last. Used to slow guessing down, never to
+ * grant access.
+ */
+function clientOf(req: Pick<IncomingMessage, 'socket' | 'headers'>): string {
+  const socket = req.socket.remoteAddress ?? '';
+  if (!isLoopback(socket)) return socket;
+  const forwarded = req.headers['x-forwarded-for'];
+  const last = (Array.isArray(forwarded) ? forwarded.join(',') : forwarded)?.split(',').at(-1)?.trim();
+  const realIp = req.headers['x-real-ip'];
+  return last || (typeof realIp === 'string' ? realIp : '') || socket;
+}
+
+export interface AdminGuardOptions {
+  /** Failed logins one client may make in a window before it must wait out the window. */
+  readonly maxFailures?: number;
+  readonly windowMs?: number;
+  readonly now?: () => number;
+}
+
+/** Clients whose failures are remembered at once; past this the oldest is forgotten. */
+const TRACKED_CLIENTS = 10_000;
+
 /**
  * Guards admin routes: `Authorization: Bearer <ADMIN_TOKEN>` or Basic with the token as
- * password (so a browser can open them). Without ADMIN_TOKEN, loopback clients only.
+ * password (so a browser can open them). Without ADMIN_TOKEN, local clients only
+ * (`isLocalClient`). Wrong credentials are logged, rate-limited; a client that sends
+ * `maxFailures` wrong ones within a window gets 429 until the window ends, even with the
+ * right token, so that guessing costs a window per `maxFailures` tries. One guard is
+ * made per app and shared by its admin routes, so the count covers all of them.
  */
-export function requireAdmin(adminToken: string | undefined) {
+export function requireAdmin(adminToken: string | undefined, logger: Logger, options: AdminGuardOptions = {}): RequestHandler {
+  const { maxFailures = 10, windowMs = 60_000, now = Date.now } = options;
+  const logRejection = createRejectionLog(logger);
+  const failures = new Map<string, { count: number; since: number }>();
+
+  function lockedFor(client: string, time: number): number {
+    const record = failures.get(client);
+    if (record === undefined) return 0;
+    if (time - record.since >= windowMs) {
+      failures.delete(client);
+      return 0;
+    }
+    return record.count >= maxFailures ? record.since + windowMs - time : 0;
+  }
+
+  function countFailure(client: string, time: number): void {
+    const record = failures.get(client);
+    if (record !== undefined) {
+      record.count += 1;
+      return;
+    }
+    if (failures.size >= TRACKED_CLIENTS) failures.delete(failures.keys().next().value!);
+    failures.set(client, { count: 1, since: time });
+  }
+
   return function adminAuth(req: Request, res: Response, next: NextFunction): void {
     if (adminToken === undefined) {
-      if (isLoopback(req.socket.remoteAddress)) {
+      if (isLocalClient(req)) {
         next();
         return;
       }
-      res.status(403).json({ error: 'ADMIN_TOKEN is not set: admin routes answer only loopback clients' });
+      res.status(403).json({ error: 'ADMIN_TOKEN is not set: admin routes answer only clients on this machine, not through a proxy' });
+      return;
+    }
+    const time = now();
+    const client = clientOf(req);
+    const waitMs = lockedFor(client, time);
+    if (waitMs > 0) {
+      const seconds = Math.ceil(waitMs / 1000);
+      res.set('Retry-After', String(seconds));
+      res.status(429).json({ error: `too many failed admin logins from this client: try again in ${seconds} s` });
       return;
     }
     const given = presentedSecret(req.headers.authorization);
     if (given !== undefined && sameSecret(given, adminToken)) {
       next();
       return;
+    }
+    if (req.headers.authorization !== undefined) {
+      countFailure(client, time);
+      logRejection('admin-login-failed', 401, 'an admin login failed: wrong or malformed credentials');
     }
     res.set('WWW-Authenticate', 'Basic realm="wechat-oa-server admin", charset="UTF-8"');
     res.status(401).json({ error: 'admin credentials required: Bearer ADMIN_TOKEN, or Basic with ADMIN_TOKEN as password' });

@@ -1,7 +1,6 @@
-import express, { Router, type NextFunction, type Request, type Response } from 'express';
+import express, { Router, type NextFunction, type Request, type RequestHandler, type Response } from 'express';
 import type { Logger } from 'pino';
 import type { WeChatApi } from '../../api/create-api.js';
-import { requireAdmin } from '../admin-auth.js';
 import { accessTokenRoute } from './access-token.js';
 import { ApiNotConfiguredError } from '../../errors.js';
 import { errorResponse, logFailure, sendJsonError } from '../error-response.js';
@@ -24,7 +23,7 @@ function sendApiError(res: Response, error: unknown, logger: Logger): void {
   sendJsonError(res, response);
 }
 
-export function apiRoutes(api: WeChatApi | undefined, adminToken: string | undefined, logger: Logger): Router {
+export function apiRoutes(api: WeChatApi | undefined, admin: RequestHandler, logger: Logger): Router {
   const configured = (): WeChatApi => {
     if (api === undefined) throw new ApiNotConfiguredError('WECHAT_APPID and WECHAT_APPSECRET must be set to call WeChat');
     return api;
@@ -42,7 +41,7 @@ export function apiRoutes(api: WeChatApi | undefined, adminToken: string | undef
   const users = userRoutes(configured);
 
   const router = Router();
-  router.use(requireAdmin(adminToken));
+  router.use(admin);
   router.use(express.json({ limit: API_JSON_LIMIT }));
   router.get('/access-token', handle(accessTokenRoute(configured)));
   router.post('/messages/template', handle(messages.template));
