@@ -11,7 +11,11 @@ const ADMIN_TOKEN = 'admin-guard-token-6f0e2b';
 /** Each admin route, as a GET that reaches the route's own code once let through. */
 const ADMIN_URLS = ['/api/access-token', '/qrcode?scene_id=1&format=json', '/metrics', '/jssdk/demo'];
 
-const PROXY_HEADERS: Record<string, string>[] = [{ 'X-Forwarded-For': '203.0.113.9' }, { Forwarded: 'for=203.0.113.9;proto=https' }, { 'X-Real-IP': '203.0.113.9' }];
+const PROXY_HEADERS: Record<string, string>[] = [
+  { 'X-Forwarded-For': '203.0.113.9' },
+  { Forwarded: 'for=203.0.113.9;proto=https' },
+  { 'X-Real-IP': '203.0.113.9' },
+];
 
 describe('ADMIN_TOKEN unset behind a reverse proxy on this machine', () => {
   it('every admin route refuses a request a proxy forwarded (403), and serves one that came straight', () =>
