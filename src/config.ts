@@ -28,8 +28,11 @@ export interface Config {
   /** Refuse POSTs that are not `encrypt_type=aes` (an account in safe mode). */
   readonly requireAes: boolean;
   readonly logLevel: LogLevel;
-  /** The replies file (REPLIES_FILE); the default `replies.yaml` is used when it exists. */
-  readonly repliesFile: string;
+  /**
+   * The replies file (REPLIES_FILE), or none. The library reads no file it is not told
+   * of; `npm start` passes `replies.yaml` as the default (see `LoadConfigOptions`).
+   */
+  readonly repliesFile: string | undefined;
 }
 
 export type LogLevel = 'fatal' | 'error' | 'warn' | 'info' | 'debug' | 'trace' | 'silent';
@@ -64,7 +67,15 @@ export function loadApiConfig(env: Env): ApiConfig {
  * Reads and validates the configuration. Throws a ConfigError whose message is one
  * readable line naming the variable; the caller decides how to exit.
  */
-export function loadConfig(env: Env): Config {
+export interface LoadConfigOptions {
+  /**
+   * The replies file when REPLIES_FILE is unset, watched even before it exists (it is
+   * picked up when created). `npm start` passes `replies.yaml`; by default there is none.
+   */
+  readonly defaultRepliesFile?: string;
+}
+
+export function loadConfig(env: Env, options: LoadConfigOptions = {}): Config {
   const token = optional(env, 'WECHAT_TOKEN');
   if (token === undefined) {
     fail('WECHAT_TOKEN', 'is missing or empty: set it to the Token entered on the platform’s server-configuration page');
@@ -103,7 +114,7 @@ export function loadConfig(env: Env): Config {
     sessionTtlS: integer(env, 'SESSION_TTL_S', 1800, 1, 30 * 86_400),
     requireAes,
     logLevel: logLevel as LogLevel,
-    repliesFile: repliesFile(env),
+    repliesFile: repliesFile(env, options.defaultRepliesFile),
   });
 }
 
@@ -175,9 +186,9 @@ function aesKey(env: Env): string | undefined {
   return raw;
 }
 
-function repliesFile(env: Env): string {
+function repliesFile(env: Env, fallback: string | undefined): string | undefined {
   const file = optional(env, 'REPLIES_FILE');
-  if (file === undefined) return 'replies.yaml';
+  if (file === undefined) return fallback;
   if (!/\.(ya?ml|json)$/i.test(file)) fail('REPLIES_FILE', `must end in .yaml, .yml or .json, not "${file}"`);
   if (!existsSync(file)) fail('REPLIES_FILE', `names ${file}, which does not exist (unset it to answer with the default rules)`);
   return file;

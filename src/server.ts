@@ -7,11 +7,14 @@ import { writeDotenvOnFirstRun } from './first-run.js';
 import { createLogger, flushLog, flushLogSync } from './logger.js';
 import { configurationWarnings, nextSteps } from './start-up-advice.js';
 
+const DEFAULT_REPLIES_FILE = 'replies.yaml';
+
 /** Start-up: load the configuration, create the app, listen, and shut down cleanly. */
 function main(): void {
   dotenv.config({ quiet: true });
   firstRun();
-  const config = exitOnConfigError(() => loadConfig(process.env));
+  // `npm start` answers from ./replies.yaml when there is one (or once one is created).
+  const config = exitOnConfigError(() => loadConfig(process.env, { defaultRepliesFile: DEFAULT_REPLIES_FILE }));
   const logger = createLogger(config.logLevel);
   exitOnCrash(logger);
   // The replies file is read here: a file that does not validate is a configuration error too.

@@ -70,7 +70,7 @@ export interface Services {
 export function createServices(config: Config, options: ServiceOptions = {}): Services {
   const logger = options.logger ?? createLogger(config.logLevel);
   // First: a replies file that does not validate stops the start before anything opens.
-  const replies = watchRepliesFile(config.repliesFile, logger);
+  const replies = config.repliesFile === undefined ? undefined : watchRepliesFile(config.repliesFile, logger);
   const checks: HealthCheck[] = [];
   let tokenStore = options.tokenStore;
   let ticketStore = options.ticketStore;
@@ -107,7 +107,10 @@ export function createServices(config: Config, options: ServiceOptions = {}): Se
   const upload = client === undefined ? undefined : (type: MediaType, file: MediaFile) => uploadMedia(client, type, file);
   const media = createMediaCache({ upload, store: mediaIds, logger, now });
   const responder = createResponder({
-    router: withRepliesFile(options.router ?? createReplyRouter(), replies, media),
+    router:
+      replies === undefined
+        ? (options.router ?? createReplyRouter())
+        : withRepliesFile(options.router ?? createReplyRouter(), replies, media),
     sessions,
     defaultRules: options.defaultRules ?? true,
     fallbackReply: config.fallbackReply,
@@ -115,7 +118,7 @@ export function createServices(config: Config, options: ServiceOptions = {}): Se
     api: api?.client,
   });
   const closeAll = async (): Promise<void> => {
-    replies.close();
+    replies?.close();
     // Replies still on their way go out before the connections they need are closed.
     await responder.settled();
     await shutdown();

@@ -17,11 +17,12 @@ export interface ServerProcess {
 
 /**
  * Runs `src/server.ts` as `npm start` would, in a fresh directory (so no developer's
- * .env leaks in), with exactly `env` plus PATH, and an optional `.env` file.
+ * .env leaks in), with exactly `env` plus PATH, an optional `.env` file and other files there.
  */
-export function runServer(env: Record<string, string>, dotenv?: string): ServerProcess {
+export function runServer(env: Record<string, string>, dotenv?: string, files: Record<string, string> = {}): ServerProcess {
   const cwd = mkdtempSync(join(tmpdir(), 'wechat-server-'));
   if (dotenv !== undefined) writeFileSync(join(cwd, '.env'), dotenv);
+  for (const [name, text] of Object.entries(files)) writeFileSync(join(cwd, name), text);
   const child = spawn(process.execPath, ['--import', tsxLoader, serverEntry], {
     cwd,
     env: { PATH: process.env.PATH ?? '', ...env },
