@@ -3,6 +3,7 @@ import type { IncomingMessage, Server, ServerResponse } from 'node:http';
 import type { Registry } from 'prom-client';
 import type { Config } from './config.js';
 import { ADMIN_ROUTES, requireAdmin } from './http/admin-auth.js';
+import { trustedProxies } from './http/client-address.js';
 import { apiRoutes } from './http/api/api-routes.js';
 import { errorResponse, logFailure } from './http/error-response.js';
 import { healthRoute } from './http/health.js';
@@ -45,7 +46,7 @@ export function createApp(config: Config, options: AppOptions = {}): WeChatApp {
       `ADMIN_TOKEN is not set: the admin routes (${ADMIN_ROUTES.join(', ')}) answer only clients on this machine that do not come through a proxy`,
     );
   }
-  const admin = requireAdmin(config.adminToken, logger);
+  const admin = requireAdmin(config.adminToken, logger, { trustedProxies: trustedProxies(config.trustProxy) });
   const webhook = createWebhook(config, services);
 
   const app = express();

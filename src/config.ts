@@ -1,4 +1,5 @@
 import { existsSync } from 'node:fs';
+import { isIP } from 'node:net';
 import { ConfigError } from './errors.js';
 
 /** Everything the server reads from its environment, validated once at start-up. */
@@ -33,6 +34,19 @@ export interface Config {
    * of; `npm start` passes `replies.yaml` as the default (see `LoadConfigOptions`).
    */
   readonly repliesFile: string | undefined;
+  /**
+   * The reverse proxies whose `X-Forwarded-For` names the client (TRUST_PROXY: addresses
+   * or CIDRs, comma-separated); empty by default, when every client behind a proxy is
+   * the proxy.
+   */
+  readonly trustProxy: readonly AddressRange[];
+}
+
+/** An address or a CIDR block of TRUST_PROXY: `10.0.0.0/8` is `{ network: '10.0.0.0', prefix: 8 }`. */
+export interface AddressRange {
+  readonly network: string;
+  readonly prefix: number;
+  readonly family: 'ipv4' | 'ipv6';
 }
 
 export type LogLevel = 'fatal' | 'error' | 'warn' | 'info' | 'debug' | 'trace' | 'silent';
@@ -115,6 +129,7 @@ export function loadConfig(env: Env, options: LoadConfigOptions = {}): Config {
     requireAes,
     logLevel: logLevel as LogLevel,
     repliesFile: repliesFile(env, options.defaultRepliesFile),
+    trustProxy: Object.freeze(trustProxy(env)),
   });
 }
 
@@ -134,6 +149,25 @@ function adminToken(env: Env): string | undefined {
     );
   }
   return token;
+}
+
+function trustProxy(env: Env): AddressRange[] {
+  const entries = (optional(env, 'TRUST_PROXY') ?? '')
+    .split(',')
+    .map((entry) => entry.trim())
+    .filter((entry) => entry !== '');
+  return entries.map((entry) => {
+    const slash = entry.indexOf('/');
+    const network = slash === -1 ? entry : entry.slice(0, slash);
+    const version = isIP(network);
+    const bits = version === 4 ? 32 : 128;
+    const prefixText = slash === -1 ? String(bits) : entry.slice(slash + 1);
+    const prefix = /^\d{1,3}$/.test(prefixText) ? Number(prefixText) : NaN;
+    if (version === 0 || !(prefix <= bits)) {
+      fail('TRUST_PROXY', `has "${entry}", which is not an IP address or a CIDR block (such as 127.0.0.1 or 10.0.0.0/8)`);
+    }
+    return { network, prefix, family: version === 4 ? 'ipv4' : 'ipv6' };
+  });
 }
 
 function optional(env: Env, name: string): string | undefined {
@@ -187,6 +221,8 @@ function aesKey(env: Env): string | undefined {
 }
 
 function repliesFile(env: Env, fallback: string | undefined): string | undefined {
+  // Set but empty says "no replies file", even where the default exists.
+  if (env.REPLIES_FILE === '') return undefined;
   const file = optional(env, 'REPLIES_FILE');
   if (file === undefined) return fallback;
   if (!/\.(ya?ml|json)$/i.test(file)) fail('REPLIES_FILE', `must end in .yaml, .yml or .json, not "${file}"`);

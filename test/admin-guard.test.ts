@@ -56,7 +56,8 @@ describe('ADMIN_TOKEN itself', () => {
 
 describe('failed admin logins', () => {
   it('are logged once per interval, and after 10 from one client it waits (429) even with the right token', async () => {
-    const app = await startApp({ ADMIN_TOKEN });
+    // The proxy in front (here: this machine) is trusted to name its clients.
+    const app = await startApp({ ADMIN_TOKEN, TRUST_PROXY: '127.0.0.1' });
     try {
       const metrics = (token: string, headers: Record<string, string> = {}) =>
         fetch(`${app.url}/metrics`, { headers: { Authorization: `Bearer ${token}`, ...headers } });
@@ -71,6 +72,20 @@ describe('failed admin logins', () => {
       const logged = app.logs.filter((line) => line.reason === 'admin-login-failed');
       assert.equal(logged.length, 1, JSON.stringify(logged));
       assert.ok(!app.logText().includes('guess-'), 'what was tried is not logged');
+    } finally {
+      await app.close();
+    }
+  });
+
+  it('without TRUST_PROXY a forged X-Forwarded-For does not make a new client', async () => {
+    const app = await startApp({ ADMIN_TOKEN });
+    try {
+      const metrics = (token: string, headers: Record<string, string> = {}) =>
+        fetch(`${app.url}/metrics`, { headers: { Authorization: `Bearer ${token}`, ...headers } });
+      for (let attempt = 0; attempt < 10; attempt += 1) {
+        assert.equal((await metrics(`guess-${attempt}`, { 'X-Forwarded-For': `198.51.100.${attempt}` })).status, 401);
+      }
+      assert.equal((await metrics(ADMIN_TOKEN, { 'X-Forwarded-For': '198.51.100.99' })).status, 429);
     } finally {
       await app.close();
     }

@@ -44,4 +44,18 @@ describe('the working directory’s replies.yaml', () => {
       await server.exited;
     }
   });
+
+  it('REPLIES_FILE set but empty: no replies file, even when replies.yaml exists', async () => {
+    const port = await freePort();
+    const server = runServer({ WECHAT_TOKEN: TEST_TOKEN, PORT: String(port), HOST: '127.0.0.1', REPLIES_FILE: '' }, undefined, {
+      'replies.yaml': USERS_FILE,
+    });
+    try {
+      await untilListening(server);
+      assert.equal((await exchange(`http://127.0.0.1:${port}`, textXml('你好'))).Content, '你好');
+    } finally {
+      server.child.kill('SIGTERM');
+      await server.exited;
+    }
+  });
 });

@@ -2,6 +2,8 @@ import { createHash, timingSafeEqual } from 'node:crypto';
 import type { IncomingMessage } from 'node:http';
 import type { NextFunction, Request, RequestHandler, Response } from 'express';
 import type { Logger } from 'pino';
+import { BlockList } from 'node:net';
+import { clientAddress } from './client-address.js';
 import { createRejectionLog } from './rejection-log.js';
 
 function sameSecret(given: string, expected: string): boolean {
@@ -54,21 +56,9 @@ export function isLocalClient(req: Pick<IncomingMessage, 'socket' | 'headers'>):
   return isLoopback(req.socket.remoteAddress) && FORWARDING_HEADERS.every((name) => req.headers[name] === undefined);
 }
 
-/**
- * Who a failed login is counted against: the socket's address, or behind a proxy on
- * this machine the address the proxy added last. Used to slow guessing down, never to
- * grant access.
- */
-function clientOf(req: Pick<IncomingMessage, 'socket' | 'headers'>): string {
-  const socket = req.socket.remoteAddress ?? '';
-  if (!isLoopback(socket)) return socket;
-  const forwarded = req.headers['x-forwarded-for'];
-  const last = (Array.isArray(forwarded) ? forwarded.join(',') : forwarded)?.split(',').at(-1)?.trim();
-  const realIp = req.headers['x-real-ip'];
-  return last || (typeof realIp === 'string' ? realIp : '') || socket;
-}
-
 export interface AdminGuardOptions {
+  /** Proxies whose `X-Forwarded-For` names the client (TRUST_PROXY); by default none. */
+  readonly trustedProxies?: BlockList;
   /** Failed logins one client may make in a window before it must wait out the window. */
   readonly maxFailures?: number;
   readonly windowMs?: number;
@@ -87,7 +77,7 @@ const TRACKED_CLIENTS = 10_000;
  * made per app and shared by its admin routes, so the count covers all of them.
  */
 export function requireAdmin(adminToken: string | undefined, logger: Logger, options: AdminGuardOptions = {}): RequestHandler {
-  const { maxFailures = 10, windowMs = 60_000, now = Date.now } = options;
+  const { maxFailures = 10, windowMs = 60_000, now = Date.now, trustedProxies = new BlockList() } = options;
   const logRejection = createRejectionLog(logger);
   const failures = new Map<string, { count: number; since: number }>();
 
@@ -121,7 +111,7 @@ export function requireAdmin(adminToken: string | undefined, logger: Logger, opt
       return;
     }
     const time = now();
-    const client = clientOf(req);
+    const client = clientAddress(req, trustedProxies);
     const waitMs = lockedFor(client, time);
     if (waitMs > 0) {
       const seconds = Math.ceil(waitMs / 1000);
