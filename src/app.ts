@@ -6,7 +6,7 @@ import { ADMIN_ROUTES, requireAdmin } from './http/admin-auth.js';
 import { trustedProxies } from './http/client-address.js';
 import { apiRoutes } from './http/api/api-routes.js';
 import { errorResponse, logFailure } from './http/error-response.js';
-import { healthRoute } from './http/health.js';
+import { healthRoute, livenessRoute } from './http/health.js';
 import { jssdkRoutes } from './http/jssdk.js';
 import { jssdkDemoRoute } from './http/jssdk-demo.js';
 import { metricsRoute } from './http/metrics.js';
@@ -55,6 +55,7 @@ export function createApp(config: Config, options: AppOptions = {}): WeChatApp {
 
   app.get(config.wechatPath, webhook.verifyServer);
   app.post(config.wechatPath, webhook.receiveMessage);
+  app.get('/livez', livenessRoute());
   app.get('/healthz', healthRoute(services.checks));
   app.get('/qrcode', pageSecurity, admin, qrCodeRoute(api, logger));
   const oauth = oauthRoutes(api, config.publicUrl, logger, services);

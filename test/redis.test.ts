@@ -147,6 +147,12 @@ describe('many instances, one token, one retry memory (Redis)', { skip: !availab
       const health = await fetch(`${instances[0]!.url}/healthz`);
       assert.equal(health.status, 503);
       assert.deepEqual(await health.json(), { status: 'degraded', down: ['redis'] });
+      // A load balancer watching /livez keeps every instance in rotation through the outage.
+      for (const app of instances) {
+        const live = await fetch(`${app.url}/livez`);
+        assert.equal(live.status, 200);
+        assert.deepEqual(await live.json(), { status: 'ok' });
+      }
       await stalled;
       await until(async () => (await fetch(`${instances[0]!.url}/healthz`)).status === 200, '/healthz 200 again');
     } finally {
