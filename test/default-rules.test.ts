@@ -1,7 +1,7 @@
 import assert from 'node:assert/strict';
 import { after, before, describe, it } from 'node:test';
 import { startApp, type RunningApp } from './helpers/start-app.js';
-import { eventXml, exchange, messageXml, postToWebhook, textXml } from './helpers/wechat.js';
+import { eventXml, exchange, freshMsgId, messageXml, postToWebhook, textXml } from './helpers/wechat.js';
 
 describe('the default reply rules', () => {
   let app: RunningApp;
@@ -51,6 +51,15 @@ describe('the default reply rules', () => {
     const reply = await replyTo(messageXml('image', { PicUrl: 'http://x/y.jpg', MediaId: 'media_id_123', MsgId: '4' }));
     assert.equal(reply.MsgType, 'image');
     assert.deepEqual(reply.Image, { MediaId: 'media_id_123' });
+  });
+
+  it('image without MediaId (the 2013 shape) → the fallback text, never an image reply with an empty MediaId', async () => {
+    const xml = `<xml><ToUserName><![CDATA[gh_account]]></ToUserName><FromUserName><![CDATA[o_user_openid]]></FromUserName><CreateTime>1357290913</CreateTime><MsgType><![CDATA[image]]></MsgType><PicUrl><![CDATA[http://mmsns.qpic.cn/x/0]]></PicUrl><MsgId>${freshMsgId()}</MsgId></xml>`;
+    const reply = await replyTo(xml);
+    assert.equal(reply.MsgType, 'text');
+    assert.equal(reply.Content, '暂不支持该类型的消息');
+    assert.equal(reply.Image, undefined);
+    assert.ok(app.logs.some((line) => line.level === 40 && line.reply === 'image' && line.field === 'mediaId'));
   });
 
   it('subscribe without EventKey → 感谢您的关注!', async () => {

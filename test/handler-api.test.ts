@@ -25,6 +25,12 @@ describe('the handler API: applications replace or extend the rules', () => {
         if (message.Content === 'a number') return { type: 'text', content: 42 } as unknown as Reply;
         if (message.Content === 'unknown type') return { type: 'gif', url: 'x' } as unknown as Reply;
         if (message.Content === 'no articles') return { type: 'news', articles: [] };
+        // Well-formed, but WeChat refuses a passive reply whose required field is empty.
+        if (message.Content === 'empty image') return { type: 'image', mediaId: '' };
+        if (message.Content === 'empty voice') return { type: 'voice', mediaId: '' };
+        if (message.Content === 'empty video') return { type: 'video', mediaId: '', title: 't' };
+        if (message.Content === 'empty music') return { type: 'music', title: 't', musicUrl: 'https://m/1.mp3', thumbMediaId: '' };
+        if (message.Content === 'empty text') return { type: 'text', content: '' };
         return { type: 'text', content: `you said: ${message.Content}` };
       })
       .on('event.CLICK', (event) => ({ type: 'text', content: `clicked ${event.EventKey}` }))
@@ -106,6 +112,18 @@ describe('the handler API: applications replace or extend the rules', () => {
       assert.equal(await response.text(), 'success');
       assert.equal(await (await postToWebhook(app.url, xml)).text(), 'success');
       assert.ok(app.logs.some((line) => line.level === 50 && String(line.msg).includes('not a reply')));
+    });
+  }
+
+  for (const kind of ['image', 'voice', 'video', 'music', 'text']) {
+    it(`an empty required field in a ${kind} reply → the fallback text instead, logged, and its retry the same`, async () => {
+      const xml = textXml(`empty ${kind}`);
+      const answer = await (await postToWebhook(app.url, xml)).text();
+      const reply = readReply(answer);
+      assert.equal(reply.MsgType, 'text');
+      assert.equal(reply.Content, '暂不支持该类型的消息');
+      assert.equal(await (await postToWebhook(app.url, xml)).text(), answer);
+      assert.ok(app.logs.some((line) => line.level === 40 && line.reply === kind));
     });
   }
 
