@@ -1,4 +1,5 @@
 import assert from 'node:assert/strict';
+import { readFileSync } from 'node:fs';
 import { after, before, describe, it } from 'node:test';
 import { startApp, type RunningApp } from './helpers/start-app.js';
 import { eventXml, exchange, freshMsgId, messageXml, postToWebhook, textXml } from './helpers/wechat.js';
@@ -87,6 +88,33 @@ describe('the default reply rules', () => {
   for (const event of ['CLICK', 'VIEW', 'LOCATION', 'TEMPLATESENDJOBFINISH', 'scancode_push', 'some_future_event']) {
     it(`event ${event} → success`, async () => {
       await successFor(eventXml(event, { EventKey: 'k' }));
+    });
+  }
+
+  // The events of the account's features, as SDKs replay them (test/fixtures/wechat/messages).
+  const fixtures = new URL('./fixtures/wechat/messages/', import.meta.url);
+  for (const name of [
+    'event_location_select',
+    'event_view_miniprogram',
+    'event_publishjobfinish',
+    'event_publishjobfinish_fail',
+    'event_masssendjobfinish',
+    'event_kf_create_session',
+    'event_kf_close_session',
+    'event_kf_switch_session',
+    'event_subscribe_msg_popup',
+    'event_subscribe_msg_sent',
+    'event_qualification_verify_success',
+    'event_qualification_verify_fail',
+    'event_naming_verify_success',
+    'event_naming_verify_fail',
+    'event_annual_renew',
+    'event_verify_expired',
+  ]) {
+    it(`${name} → success, and nothing logged as an error`, async () => {
+      const errorsBefore = app.logs.filter((line) => Number(line.level) >= 50).length;
+      await successFor(readFileSync(new URL(`${name}.xml`, fixtures), 'utf8'));
+      assert.equal(app.logs.filter((line) => Number(line.level) >= 50).length, errorsBefore);
     });
   }
 

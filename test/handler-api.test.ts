@@ -34,6 +34,10 @@ describe('the handler API: applications replace or extend the rules', () => {
         return { type: 'text', content: `you said: ${message.Content}` };
       })
       .on('event.CLICK', (event) => ({ type: 'text', content: `clicked ${event.EventKey}` }))
+      .on('event.PUBLISHJOBFINISH', ({ PublishEventInfo: info }) => ({
+        type: 'text',
+        content: `${info.publish_id}: ${info.article_detail?.item.map((item) => `${item.idx}=${item.article_url}`).join(' ') ?? ''}`,
+      }))
       .on('unknown', (message) => ({ type: 'text', content: `unknown ${message.MsgType}` }))
       .on('location', (message) => ({
         type: 'news',
@@ -68,6 +72,14 @@ describe('the handler API: applications replace or extend the rules', () => {
 
   it('an event handler gets its typed event', async () => {
     assert.equal((await exchange(app.url, eventXml('CLICK', { EventKey: 'menu_1' }))).Content, 'clicked menu_1');
+  });
+
+  it('an event with nested parts reaches its handler typed (PUBLISHJOBFINISH’s article_detail items)', async () => {
+    const xml =
+      '<xml><ToUserName><![CDATA[gh_account]]></ToUserName><FromUserName><![CDATA[mphelper]]></FromUserName><CreateTime>1481013459</CreateTime><MsgType><![CDATA[event]]></MsgType><Event><![CDATA[PUBLISHJOBFINISH]]></Event>' +
+      '<PublishEventInfo><publish_id>2247503051</publish_id><publish_status>0</publish_status><article_id><![CDATA[b5O2]]></article_id>' +
+      '<article_detail><count>1</count><item><idx>1</idx><article_url><![CDATA[https://mp.weixin.qq.com/s/a]]></article_url></item></article_detail></PublishEventInfo></xml>';
+    assert.equal((await exchange(app.url, xml)).Content, '2247503051: 1=https://mp.weixin.qq.com/s/a');
   });
 
   it('unhandled types still get the default rules', async () => {
