@@ -1,7 +1,8 @@
 import assert from 'node:assert/strict';
+import { readFileSync } from 'node:fs';
 import { after, before, describe, it } from 'node:test';
 import { startApp, type RunningApp } from './helpers/start-app.js';
-import { eventXml, exchange, messageXml, postToWebhook, textXml } from './helpers/wechat.js';
+import { eventXml, exchange, freshMsgId, messageXml, postToWebhook, textXml } from './helpers/wechat.js';
 
 describe('the default reply rules', () => {
   let app: RunningApp;
@@ -53,6 +54,15 @@ describe('the default reply rules', () => {
     assert.deepEqual(reply.Image, { MediaId: 'media_id_123' });
   });
 
+  it('image without MediaId (the 2013 shape) → the fallback text, never an image reply with an empty MediaId', async () => {
+    const xml = `<xml><ToUserName><![CDATA[gh_account]]></ToUserName><FromUserName><![CDATA[o_user_openid]]></FromUserName><CreateTime>1357290913</CreateTime><MsgType><![CDATA[image]]></MsgType><PicUrl><![CDATA[http://mmsns.qpic.cn/x/0]]></PicUrl><MsgId>${freshMsgId()}</MsgId></xml>`;
+    const reply = await replyTo(xml);
+    assert.equal(reply.MsgType, 'text');
+    assert.equal(reply.Content, '暂不支持该类型的消息');
+    assert.equal(reply.Image, undefined);
+    assert.ok(app.logs.some((line) => line.level === 40 && line.reply === 'image' && line.field === 'mediaId'));
+  });
+
   it('subscribe without EventKey → 感谢您的关注!', async () => {
     assert.equal((await replyTo(eventXml('subscribe'))).Content, '感谢您的关注!');
   });
@@ -78,6 +88,33 @@ describe('the default reply rules', () => {
   for (const event of ['CLICK', 'VIEW', 'LOCATION', 'TEMPLATESENDJOBFINISH', 'scancode_push', 'some_future_event']) {
     it(`event ${event} → success`, async () => {
       await successFor(eventXml(event, { EventKey: 'k' }));
+    });
+  }
+
+  // The events of the account's features, as SDKs replay them (test/fixtures/wechat/messages).
+  const fixtures = new URL('./fixtures/wechat/messages/', import.meta.url);
+  for (const name of [
+    'event_location_select',
+    'event_view_miniprogram',
+    'event_publishjobfinish',
+    'event_publishjobfinish_fail',
+    'event_masssendjobfinish',
+    'event_kf_create_session',
+    'event_kf_close_session',
+    'event_kf_switch_session',
+    'event_subscribe_msg_popup',
+    'event_subscribe_msg_sent',
+    'event_qualification_verify_success',
+    'event_qualification_verify_fail',
+    'event_naming_verify_success',
+    'event_naming_verify_fail',
+    'event_annual_renew',
+    'event_verify_expired',
+  ]) {
+    it(`${name} → success, and nothing logged as an error`, async () => {
+      const errorsBefore = app.logs.filter((line) => Number(line.level) >= 50).length;
+      await successFor(readFileSync(new URL(`${name}.xml`, fixtures), 'utf8'));
+      assert.equal(app.logs.filter((line) => Number(line.level) >= 50).length, errorsBefore);
     });
   }
 

@@ -25,9 +25,19 @@ describe('the handler API: applications replace or extend the rules', () => {
         if (message.Content === 'a number') return { type: 'text', content: 42 } as unknown as Reply;
         if (message.Content === 'unknown type') return { type: 'gif', url: 'x' } as unknown as Reply;
         if (message.Content === 'no articles') return { type: 'news', articles: [] };
+        // Well-formed, but WeChat refuses a passive reply whose required field is empty.
+        if (message.Content === 'empty image') return { type: 'image', mediaId: '' };
+        if (message.Content === 'empty voice') return { type: 'voice', mediaId: '' };
+        if (message.Content === 'empty video') return { type: 'video', mediaId: '', title: 't' };
+        if (message.Content === 'empty music') return { type: 'music', title: 't', musicUrl: 'https://m/1.mp3', thumbMediaId: '' };
+        if (message.Content === 'empty text') return { type: 'text', content: '' };
         return { type: 'text', content: `you said: ${message.Content}` };
       })
       .on('event.CLICK', (event) => ({ type: 'text', content: `clicked ${event.EventKey}` }))
+      .on('event.PUBLISHJOBFINISH', ({ PublishEventInfo: info }) => ({
+        type: 'text',
+        content: `${info.publish_id}: ${info.article_detail?.item.map((item) => `${item.idx}=${item.article_url}`).join(' ') ?? ''}`,
+      }))
       .on('unknown', (message) => ({ type: 'text', content: `unknown ${message.MsgType}` }))
       .on('location', (message) => ({
         type: 'news',
@@ -62,6 +72,14 @@ describe('the handler API: applications replace or extend the rules', () => {
 
   it('an event handler gets its typed event', async () => {
     assert.equal((await exchange(app.url, eventXml('CLICK', { EventKey: 'menu_1' }))).Content, 'clicked menu_1');
+  });
+
+  it('an event with nested parts reaches its handler typed (PUBLISHJOBFINISH’s article_detail items)', async () => {
+    const xml =
+      '<xml><ToUserName><![CDATA[gh_account]]></ToUserName><FromUserName><![CDATA[mphelper]]></FromUserName><CreateTime>1481013459</CreateTime><MsgType><![CDATA[event]]></MsgType><Event><![CDATA[PUBLISHJOBFINISH]]></Event>' +
+      '<PublishEventInfo><publish_id>2247503051</publish_id><publish_status>0</publish_status><article_id><![CDATA[b5O2]]></article_id>' +
+      '<article_detail><count>1</count><item><idx>1</idx><article_url><![CDATA[https://mp.weixin.qq.com/s/a]]></article_url></item></article_detail></PublishEventInfo></xml>';
+    assert.equal((await exchange(app.url, xml)).Content, '2247503051: 1=https://mp.weixin.qq.com/s/a');
   });
 
   it('unhandled types still get the default rules', async () => {
@@ -106,6 +124,18 @@ describe('the handler API: applications replace or extend the rules', () => {
       assert.equal(await response.text(), 'success');
       assert.equal(await (await postToWebhook(app.url, xml)).text(), 'success');
       assert.ok(app.logs.some((line) => line.level === 50 && String(line.msg).includes('not a reply')));
+    });
+  }
+
+  for (const kind of ['image', 'voice', 'video', 'music', 'text']) {
+    it(`an empty required field in a ${kind} reply → the fallback text instead, logged, and its retry the same`, async () => {
+      const xml = textXml(`empty ${kind}`);
+      const answer = await (await postToWebhook(app.url, xml)).text();
+      const reply = readReply(answer);
+      assert.equal(reply.MsgType, 'text');
+      assert.equal(reply.Content, '暂不支持该类型的消息');
+      assert.equal(await (await postToWebhook(app.url, xml)).text(), answer);
+      assert.ok(app.logs.some((line) => line.level === 40 && line.reply === kind));
     });
   }
 

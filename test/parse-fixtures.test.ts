@@ -2,7 +2,7 @@ import assert from 'node:assert/strict';
 import type { Arbitrary } from 'fast-check';
 import { readFileSync, readdirSync } from 'node:fs';
 import { describe, it } from 'node:test';
-import type { RawFields, RawValue } from '../src/protocol/message-types.js';
+import type { EventMessage, MessagesByKey, RawFields, RawValue } from '../src/protocol/message-types.js';
 import { isKnownMessage } from '../src/protocol/message-types.js';
 import { parseXml } from '../src/protocol/parse-xml.js';
 import { readEncryptField } from '../src/protocol/safe-mode.js';
@@ -57,6 +57,23 @@ describe('parsing WeChat’s real message fixtures', () => {
       'event_templatesendjobfinish',
       'event_scancode_push',
       'event_pic_sysphoto',
+      'event_location_select',
+      'event_view_miniprogram',
+      'event_masssendjobfinish',
+      'event_publishjobfinish',
+      'event_publishjobfinish_fail',
+      'event_kf_create_session',
+      'event_kf_close_session',
+      'event_kf_switch_session',
+      'event_subscribe_msg_popup',
+      'event_subscribe_msg_change_single_list',
+      'event_subscribe_msg_sent',
+      'event_qualification_verify_success',
+      'event_qualification_verify_fail',
+      'event_naming_verify_success',
+      'event_naming_verify_fail',
+      'event_annual_renew',
+      'event_verify_expired',
     ]) {
       assert.ok(known.includes(`${name}.xml`), `${name}.xml is not known`);
     }
@@ -84,6 +101,161 @@ describe('parsing WeChat’s real message fixtures', () => {
     const message = toMessage(parseXml(readFileSync(new URL('event_templatesendjobfinish.xml', dir), 'utf8')));
     assert.ok(isKnownMessage(message) && message.MsgType === 'event' && message.Event === 'TEMPLATESENDJOBFINISH');
     assert.equal(message.MsgID, (expected['event_templatesendjobfinish.xml'] as RawFields).MsgID);
+  });
+});
+
+describe('the events of the account’s features, typed field by field', () => {
+  /** A fixture's message, known and narrowed to its event (or the test fails). */
+  function eventOf<E extends EventMessage['Event']>(name: string, event: E) {
+    const message = toMessage(parseXml(readFileSync(new URL(name, dir), 'utf8')));
+    assert.ok(isKnownMessage(message), `${name} is not known`);
+    assert.ok(message.MsgType === 'event' && message.Event === event, `${name} is not ${event}`);
+    return message as MessagesByKey[`event.${E}`];
+  }
+  /** A plain copy, so that deepEqual compares the fields and not the objects' kind. */
+  const plain = (value: unknown): unknown => JSON.parse(JSON.stringify(value));
+
+  it('location_select: EventKey and SendLocationInfo, an empty Poiname included', () => {
+    const event = eventOf('event_location_select.xml', 'location_select');
+    assert.equal(event.EventKey, '6');
+    assert.deepEqual(plain(event.SendLocationInfo), {
+      Location_X: '23',
+      Location_Y: '113',
+      Scale: '15',
+      Label: '广州市海珠区客村艺苑路 106号',
+      Poiname: '',
+    });
+  });
+
+  it('view_miniprogram: the page path in EventKey, and MenuId', () => {
+    const event = eventOf('event_view_miniprogram.xml', 'view_miniprogram');
+    assert.equal(event.EventKey, 'pages/index/index');
+    assert.equal(event.MenuId, 'MENUID');
+  });
+
+  it('PUBLISHJOBFINISH (published): PublishEventInfo with its article_detail items, and no fail_idx', () => {
+    const { PublishEventInfo: info } = eventOf('event_publishjobfinish.xml', 'PUBLISHJOBFINISH');
+    assert.equal(info.publish_id, '2247503051');
+    assert.equal(info.publish_status, '0');
+    assert.equal(info.article_id, 'b5O2OUs25HBxRceL7hfReg-U9QGeq9zQjiDvy WP4Hq4');
+    assert.equal(info.article_detail?.count, '1');
+    assert.deepEqual(plain(info.article_detail?.item), [
+      { idx: '1', article_url: 'ARTICLE_URL' },
+      { idx: '2', article_url: 'ARTICLE_URL_2' },
+    ]);
+    assert.deepEqual(info.fail_idx, []);
+  });
+
+  it('PUBLISHJOBFINISH (failed): every repeated fail_idx in a list, no article_detail', () => {
+    const { PublishEventInfo: info } = eventOf('event_publishjobfinish_fail.xml', 'PUBLISHJOBFINISH');
+    assert.equal(info.publish_status, '2');
+    assert.deepEqual(info.fail_idx, ['1', '2']);
+    assert.equal(info.article_detail, undefined);
+    assert.equal(info.article_id, undefined);
+  });
+
+  it('PUBLISHJOBFINISH with one fail_idx still gives a list', () => {
+    const message = toMessage(
+      parseXml(
+        '<xml><ToUserName>gh</ToUserName><FromUserName>o</FromUserName><CreateTime>1</CreateTime><MsgType>event</MsgType><Event>PUBLISHJOBFINISH</Event><PublishEventInfo><publish_id>9</publish_id><publish_status>4</publish_status><fail_idx>3</fail_idx></PublishEventInfo></xml>',
+      ),
+    );
+    assert.ok(isKnownMessage(message) && message.MsgType === 'event' && message.Event === 'PUBLISHJOBFINISH');
+    assert.deepEqual(message.PublishEventInfo.fail_idx, ['3']);
+  });
+
+  it('MASSSENDJOBFINISH: the counts, CopyrightCheckResult and ArticleUrlResult (one item still a list)', () => {
+    const event = eventOf('event_masssendjobfinish.xml', 'MASSSENDJOBFINISH');
+    assert.deepEqual(
+      [event.MsgID, event.Status, event.TotalCount, event.FilterCount, event.SentCount, event.ErrorCount],
+      ['1000001625', 'err(30003)', '0', '0', '0', '0'],
+    );
+    assert.equal(event.CopyrightCheckResult?.Count, '2');
+    assert.equal(event.CopyrightCheckResult?.CheckState, '2');
+    assert.deepEqual(plain(event.CopyrightCheckResult?.ResultList.item[1]), {
+      ArticleIdx: '2',
+      UserDeclareState: '0',
+      AuditState: '2',
+      OriginalArticleUrl: 'Url_2',
+      OriginalArticleType: '1',
+      CanReprint: '1',
+      NeedReplaceContent: '1',
+      NeedShowReprintSource: '1',
+    });
+    assert.equal(event.ArticleUrlResult?.Count, '1');
+    assert.deepEqual(plain(event.ArticleUrlResult?.ResultList.item), [{ ArticleIdx: '1', ArticleUrl: 'Url' }]);
+  });
+
+  it('kf_create_session and kf_close_session: KfAccount', () => {
+    assert.equal(eventOf('event_kf_create_session.xml', 'kf_create_session').KfAccount, 'test1@test');
+    assert.equal(eventOf('event_kf_close_session.xml', 'kf_close_session').KfAccount, 'test1@test');
+  });
+
+  it('kf_switch_session: FromKfAccount and ToKfAccount', () => {
+    const event = eventOf('event_kf_switch_session.xml', 'kf_switch_session');
+    assert.equal(event.FromKfAccount, 'test1@test');
+    assert.equal(event.ToKfAccount, 'test2@test');
+  });
+
+  it('subscribe_msg_popup_event: each List item’s TemplateId, SubscribeStatusString and PopupScene', () => {
+    const event = eventOf('event_subscribe_msg_popup.xml', 'subscribe_msg_popup_event');
+    assert.deepEqual(plain(event.SubscribeMsgPopupEvent.List), [
+      { TemplateId: 'VRR0UEO9VJOLs0MHlU0OilqX6MVFDwH3_3gz3Oc0NIc', SubscribeStatusString: 'accept', PopupScene: '2' },
+      { TemplateId: '9nLIlbOQZC5Y89AZteFEux3WCXRRRG5Wfzkpssu4bLI', SubscribeStatusString: 'reject', PopupScene: '2' },
+    ]);
+  });
+
+  it('subscribe_msg_change_event: one List item is still a list', () => {
+    const event = eventOf('event_subscribe_msg_change_single_list.xml', 'subscribe_msg_change_event');
+    assert.deepEqual(plain(event.SubscribeMsgChangeEvent.List), [
+      { TemplateId: 'VRR0UEO9VJOLs0MHlU0OilqX6MVFDwH3_3gz3Oc0NIc', SubscribeStatusString: 'reject' },
+    ]);
+  });
+
+  it('subscribe_msg_sent_event: TemplateId, MsgID (the 64-bit id exact), ErrorCode and ErrorStatus', () => {
+    const event = eventOf('event_subscribe_msg_sent.xml', 'subscribe_msg_sent_event');
+    assert.deepEqual(plain(event.SubscribeMsgSentEvent.List), [
+      { TemplateId: 'VRR0UEO9VJOLs0MHlU0OilqX6MVFDwH3_3gz3Oc0NIc', MsgID: '1700827132819554304', ErrorCode: '0', ErrorStatus: 'success' },
+    ]);
+  });
+
+  for (const [event, time] of [
+    ['qualification_verify_success', '1442401156'],
+    ['naming_verify_success', '1442401093'],
+    ['annual_renew', '1442401004'],
+    ['verify_expired', '1442400900'],
+  ] as const) {
+    it(`${event}: ExpiredTime`, () => {
+      assert.equal(eventOf(`event_${event}.xml`, event).ExpiredTime, time);
+    });
+  }
+
+  for (const [event, time] of [
+    ['qualification_verify_fail', '1442401122'],
+    ['naming_verify_fail', '1442401061'],
+  ] as const) {
+    it(`${event}: FailTime and FailReason`, () => {
+      const message = eventOf(`event_${event}.xml`, event);
+      assert.equal(message.FailTime, time);
+      assert.equal(message.FailReason, 'by time');
+    });
+  }
+
+  it('a nested part that is missing or text makes the event unknown, not a crash; an unknown event stays unknown', () => {
+    const header = '<ToUserName>gh</ToUserName><FromUserName>o</FromUserName><CreateTime>1</CreateTime><MsgType>event</MsgType>';
+    for (const body of [
+      '<Event>location_select</Event><EventKey>k</EventKey>',
+      '<Event>location_select</Event><EventKey>k</EventKey><SendLocationInfo>23,113</SendLocationInfo>',
+      '<Event>PUBLISHJOBFINISH</Event>',
+      '<Event>subscribe_msg_sent_event</Event><SubscribeMsgSentEvent>x</SubscribeMsgSentEvent>',
+      '<Event>MASSSENDJOBFINISH</Event><MsgID>1</MsgID><Status>ok</Status><ArticleUrlResult>x</ArticleUrlResult>',
+      '<Event>kf_switch_session</Event><FromKfAccount><a/></FromKfAccount><ToKfAccount>b</ToKfAccount>',
+      '<Event>a_future_event</Event><Whatever><Deep>1</Deep></Whatever>',
+    ]) {
+      const message = toMessage(parseXml(`<xml>${header}${body}</xml>`));
+      assert.ok(!isKnownMessage(message), body);
+      assert.equal(message.MsgType, 'event');
+    }
   });
 });
 

@@ -52,6 +52,72 @@ describe('the handler API’s types', () => {
   });
 });
 
+describe('the types of the events of the account’s features', () => {
+  it('narrow by Event to each event’s own fields', () => {
+    const describe = (message: InboundMessage): string => {
+      if (!isKnownMessage(message) || message.MsgType !== 'event') return '';
+      switch (message.Event) {
+        case 'location_select':
+          return `${message.EventKey} ${message.SendLocationInfo.Location_X},${message.SendLocationInfo.Location_Y} ${message.SendLocationInfo.Poiname}`;
+        case 'view_miniprogram':
+          return `${message.EventKey} ${message.MenuId ?? ''}`;
+        case 'PUBLISHJOBFINISH': {
+          const { publish_status, fail_idx, article_detail } = message.PublishEventInfo;
+          return `${publish_status} ${fail_idx.join(',')} ${article_detail?.item.map((item) => item.article_url).join(',') ?? ''}`;
+        }
+        case 'MASSSENDJOBFINISH':
+          return `${message.Status} ${message.CopyrightCheckResult?.ResultList.item[0]?.AuditState ?? ''} ${message.ArticleUrlResult?.ResultList.item[0]?.ArticleUrl ?? ''}`;
+        case 'TEMPLATESENDJOBFINISH':
+          return message.MsgID;
+        case 'kf_create_session':
+        case 'kf_close_session':
+          // @ts-expect-error only kf_switch_session names two agents
+          return `${message.KfAccount} ${message.ToKfAccount}`;
+        case 'kf_switch_session':
+          // @ts-expect-error kf_switch_session has no single KfAccount
+          return `${message.FromKfAccount} → ${message.ToKfAccount} ${message.KfAccount}`;
+        case 'subscribe_msg_popup_event':
+          return message.SubscribeMsgPopupEvent.List.map(
+            (item) => `${item.TemplateId} ${item.SubscribeStatusString} ${item.PopupScene}`,
+          ).join();
+        case 'subscribe_msg_change_event':
+          // @ts-expect-error a change event has no popup part
+          return `${message.SubscribeMsgChangeEvent.List.length} ${message.SubscribeMsgPopupEvent.List.length}`;
+        case 'subscribe_msg_sent_event':
+          return message.SubscribeMsgSentEvent.List.map((item) => `${item.MsgID} ${item.ErrorCode} ${item.ErrorStatus}`).join();
+        case 'qualification_verify_success':
+        case 'naming_verify_success':
+        case 'annual_renew':
+        case 'verify_expired':
+          // @ts-expect-error only failures carry a FailReason
+          return `${message.ExpiredTime} ${message.FailReason}`;
+        case 'qualification_verify_fail':
+        case 'naming_verify_fail':
+          // @ts-expect-error a failure has no ExpiredTime
+          return `${message.FailTime} ${message.FailReason} ${message.ExpiredTime}`;
+        default:
+          return '';
+      }
+    };
+    assert.equal(typeof describe, 'function');
+  });
+
+  it('give each event’s handler its typed event', () => {
+    createReplyRouter()
+      .on('event.location_select', (event) => ({ type: 'text', content: event.SendLocationInfo.Label }))
+      .on('event.view_miniprogram', () => null)
+      .on('event.PUBLISHJOBFINISH', (event) => ({ type: 'text', content: event.PublishEventInfo.publish_id }))
+      .on('event.kf_close_session', (event) => ({ type: 'text', content: event.KfAccount }))
+      .on('event.subscribe_msg_sent_event', (event) => ({ type: 'text', content: event.SubscribeMsgSentEvent.List[0]?.MsgID ?? '' }))
+      .on('event.verify_expired', (event) => ({ type: 'text', content: event.ExpiredTime }))
+      .on('event.naming_verify_fail', (event) => ({ type: 'text', content: event.FailReason }))
+      // @ts-expect-error a PUBLISHJOBFINISH event has no MsgID (its id is publish_id)
+      .on('event.PUBLISHJOBFINISH', (event) => ({ type: 'text', content: event.MsgID }))
+      // @ts-expect-error a sent event's items carry no PopupScene
+      .on('event.subscribe_msg_sent_event', (event) => ({ type: 'text', content: event.SubscribeMsgSentEvent.List[0]!.PopupScene }));
+  });
+});
+
 describe('the session’s types', () => {
   type OrderFlow = { step: 'menu' } | { step: 'awaiting-order-number'; since: number };
   interface Cart {

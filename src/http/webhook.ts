@@ -11,7 +11,7 @@ import { createMessageCipher, type MessageCipher } from '../protocol/cipher.js';
 import { isKnownMessage, type InboundMessage } from '../protocol/message-types.js';
 import { parseXml } from '../protocol/parse-xml.js';
 import { retryKeyOf } from '../protocol/retry-key.js';
-import { openMessage, sealReply } from '../protocol/safe-mode.js';
+import { isSealedReply, openMessage, sealReply, unsealReply } from '../protocol/safe-mode.js';
 import { verifySignature } from '../protocol/signature.js';
 import { rememberUntil, withinWindow } from '../protocol/timestamp-window.js';
 import { idOf, keyOf, toMessage } from '../protocol/to-message.js';
@@ -90,6 +90,8 @@ function digestOf(body: string): Buffer {
 /** A message read, verified and opened, with what its answer needs. */
 interface Received {
   readonly message: InboundMessage;
+  /** The request came in safe (or compatible) mode: its reply must be sealed. */
+  readonly encrypted: boolean;
   /** Wraps the reply's XML as the request came: encrypted in safe mode. */
   readonly seal: (xml: string) => string;
   /** The same signature and body were received before: WeChat's retry, or a replay. */
@@ -179,7 +181,7 @@ export function createWebhook(config: Config, { responder, retryStore, seenSigna
     if (sighting === 'different') {
       throw new WebhookRequestError(403, 'this signature was already used for another message', 'signature-reused');
     }
-    return { message, seal, repeated: sighting === 'same' };
+    return { message, encrypted, seal, repeated: sighting === 'same' };
   }
 
   /** The reply to the first delivery of a message: its XML (sealed), or none. */
@@ -198,6 +200,20 @@ export function createWebhook(config: Config, { responder, retryStore, seenSigna
       logs.log.error({ err: error }, 'the reply could not be built; answered "success"');
       return { reply: NO_REPLY, outcome: 'handler-error' };
     }
+  }
+
+  /**
+   * A recorded reply in the mode of the request at hand. A retry may come in the other
+   * mode than the first delivery (while an account switches its encryption setting), and
+   * WeChat cannot read a reply in the other: a plaintext reply is sealed for a safe-mode
+   * retry, a sealed one opened for a plaintext retry. Only such a retry pays for it.
+   */
+  function inModeOf(reply: RecordedReply, { encrypted, seal }: Received): RecordedReply {
+    if (reply === NO_REPLY || isSealedReply(reply) === encrypted) return reply;
+    if (encrypted) return Buffer.from(seal(reply.toString('utf8')));
+    // Sealed by an instance that has the key (Redis) while this one has none: it cannot be opened.
+    if (cipher === undefined) throw new Error('a reply recorded sealed cannot be opened without WECHAT_ENCODING_AES_KEY');
+    return Buffer.from(unsealReply(cipher, reply.toString('utf8')));
   }
 
   /** POST: verifies, parses, routes and answers one message, once per retry key. */
@@ -239,8 +255,8 @@ export function createWebhook(config: Config, { responder, retryStore, seenSigna
         result = await firstReply(message, seal, logs);
         claim.settle(result.reply);
       } else {
-        // WeChat's retry of a message already (or still being) answered: the same bytes.
-        result = { reply: await claim.recorded, outcome: 'retry' };
+        // WeChat's retry of a message already (or still being) answered: the same reply.
+        result = { reply: inModeOf(await claim.recorded, received), outcome: 'retry' };
       }
     } catch (error) {
       logs.log.error({ err: error }, 'the retry store failed; answered "success"');

@@ -1,5 +1,6 @@
 import type { Reply } from './reply-types.js';
 
+/** The fields WeChat requires of each passive reply (news: its articles, checked apart). */
 const REQUIRED: Readonly<Record<Reply['type'], readonly string[]>> = {
   text: ['content'],
   image: ['mediaId'],
@@ -29,6 +30,19 @@ export function replyProblem(value: unknown): string | undefined {
     if (!articles.every((item) => typeof item === 'object' && item !== null && typeof (item as { title?: unknown }).title === 'string')) {
       return 'every news article needs a string title';
     }
+  }
+  return undefined;
+}
+
+/**
+ * The required field a reply leaves empty (`mediaId`, `thumbMediaId`, `content`), or
+ * undefined. Such a reply is well-formed XML but not a valid passive reply: WeChat shows
+ * the user "该公众号暂时无法提供服务" instead. An image echoed from an image message that
+ * carries no `MediaId` (the 2013 shape) is one.
+ */
+export function emptyRequiredField(reply: Reply): string | undefined {
+  for (const field of REQUIRED[reply.type]) {
+    if ((reply as unknown as Readonly<Record<string, unknown>>)[field] === '') return field;
   }
   return undefined;
 }

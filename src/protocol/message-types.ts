@@ -126,20 +126,140 @@ export interface TemplateSendJobFinishEvent extends EventBase {
   readonly MsgID: string;
   readonly Status: string;
 }
+/** One article's originality check in a mass send's CopyrightCheckResult. */
+export interface CopyrightCheckItem {
+  /** The article's number in the send, the first being 1. */
+  readonly ArticleIdx: string;
+  readonly UserDeclareState: string;
+  readonly AuditState: string;
+  readonly OriginalArticleUrl: string;
+  readonly OriginalArticleType: string;
+  readonly CanReprint: string;
+  readonly NeedReplaceContent: string;
+  readonly NeedShowReprintSource: string;
+}
 export interface MassSendJobFinishEvent extends EventBase {
   readonly Event: 'MASSSENDJOBFINISH';
   readonly MsgID: string;
+  /** `send success`, `send fail` or `err(<code>)`. */
   readonly Status: string;
   readonly TotalCount?: string;
   readonly FilterCount?: string;
   readonly SentCount?: string;
   readonly ErrorCount?: string;
+  /** The originality check of the articles sent, when there were articles. */
+  readonly CopyrightCheckResult?: {
+    readonly Count: string;
+    readonly ResultList: { readonly item: readonly CopyrightCheckItem[] };
+    /** 1 not checked, 2 checked and sent, 3 checked and refused. */
+    readonly CheckState: string;
+  };
+  /** The sent articles' permanent links. */
+  readonly ArticleUrlResult?: {
+    readonly Count: string;
+    readonly ResultList: { readonly item: readonly { readonly ArticleIdx: string; readonly ArticleUrl: string }[] };
+  };
 }
-export interface SubscribeMessageEvent extends EventBase {
-  readonly Event: 'subscribe_msg_popup_event' | 'subscribe_msg_change_event' | 'subscribe_msg_sent_event';
-  readonly SubscribeMsgPopupEvent?: { readonly List: readonly RawFields[] };
-  readonly SubscribeMsgChangeEvent?: { readonly List: readonly RawFields[] };
-  readonly SubscribeMsgSentEvent?: { readonly List: readonly RawFields[] };
+export interface PublishJobFinishEvent extends EventBase {
+  readonly Event: 'PUBLISHJOBFINISH';
+  readonly PublishEventInfo: {
+    readonly publish_id: string;
+    /**
+     * 0 published, 1 publishing, 2 originality check failed, 3 failed, 4 refused by the
+     * platform's review, 5 every article since deleted by the user, 6 every article since
+     * banned.
+     */
+    readonly publish_status: string;
+    /** On success: the articles' id (for customer-service messages). */
+    readonly article_id?: string;
+    /** On success: each article's number (the first being 1) and permanent link. */
+    readonly article_detail?: {
+      readonly count: string;
+      readonly item: readonly { readonly idx: string; readonly article_url: string }[];
+    };
+    /** On status 2 or 4: the numbers of the articles that failed, the first being 1; empty otherwise. */
+    readonly fail_idx: readonly string[];
+  };
+}
+/** A user chose a place with a `location_select` menu button. */
+export interface LocationSelectEvent extends EventBase {
+  readonly Event: 'location_select';
+  readonly EventKey: string;
+  readonly SendLocationInfo: {
+    readonly Location_X: string;
+    readonly Location_Y: string;
+    readonly Scale: string;
+    readonly Label: string;
+    /** The point of interest's name in Moments; may be empty. */
+    readonly Poiname: string;
+  };
+}
+/** A user opened a mini program with a `miniprogram` menu button. */
+export interface ViewMiniprogramEvent extends EventBase {
+  readonly Event: 'view_miniprogram';
+  /** The mini program page the button opens (its `pagepath`). */
+  readonly EventKey: string;
+  readonly MenuId?: string;
+}
+/** A customer-service agent took (`kf_create_session`) or closed a user's session. */
+export interface KfSessionEvent extends EventBase {
+  readonly Event: 'kf_create_session' | 'kf_close_session';
+  readonly KfAccount: string;
+}
+/** A user's session passed from one customer-service agent to another. */
+export interface KfSwitchSessionEvent extends EventBase {
+  readonly Event: 'kf_switch_session';
+  readonly FromKfAccount: string;
+  readonly ToKfAccount: string;
+}
+export interface SubscribeMessagePopupEvent extends EventBase {
+  readonly Event: 'subscribe_msg_popup_event';
+  /** One item per template the user was asked about. */
+  readonly SubscribeMsgPopupEvent: {
+    readonly List: readonly {
+      readonly TemplateId: string;
+      /** `accept` or `reject`. */
+      readonly SubscribeStatusString: string;
+      /** 1 from a payment, 2 from an article, 0 otherwise. */
+      readonly PopupScene: string;
+    }[];
+  };
+}
+export interface SubscribeMessageChangeEvent extends EventBase {
+  readonly Event: 'subscribe_msg_change_event';
+  readonly SubscribeMsgChangeEvent: {
+    readonly List: readonly { readonly TemplateId: string; readonly SubscribeStatusString: string }[];
+  };
+}
+export interface SubscribeMessageSentEvent extends EventBase {
+  readonly Event: 'subscribe_msg_sent_event';
+  readonly SubscribeMsgSentEvent: {
+    readonly List: readonly {
+      readonly TemplateId: string;
+      readonly MsgID: string;
+      /** 0 when the message was delivered. */
+      readonly ErrorCode: string;
+      /** `success`, `fail:user refuse to accept the msg`, `fail:system error`. */
+      readonly ErrorStatus: string;
+    }[];
+  };
+}
+/** The subscription messages' three events. */
+export type SubscribeMessageEvent = SubscribeMessagePopupEvent | SubscribeMessageChangeEvent | SubscribeMessageSentEvent;
+/**
+ * The account's verification succeeded (qualification or name), is due for its annual
+ * renewal, or has expired: `ExpiredTime` is when it expires or expired (Unix seconds).
+ */
+export interface VerificationExpiryEvent extends EventBase {
+  readonly Event: 'qualification_verify_success' | 'naming_verify_success' | 'annual_renew' | 'verify_expired';
+  readonly ExpiredTime: string;
+}
+/** The account's qualification or name verification failed. */
+export interface VerificationFailureEvent extends EventBase {
+  readonly Event: 'qualification_verify_fail' | 'naming_verify_fail';
+  /** Unix seconds. */
+  readonly FailTime: string;
+  readonly FailReason: string;
 }
 
 export type StandardMessageUnion =
@@ -154,9 +274,18 @@ export type EventMessage =
   | ViewEvent
   | ScanCodeEvent
   | SendPicsEvent
+  | LocationSelectEvent
+  | ViewMiniprogramEvent
   | TemplateSendJobFinishEvent
   | MassSendJobFinishEvent
-  | SubscribeMessageEvent;
+  | PublishJobFinishEvent
+  | KfSessionEvent
+  | KfSwitchSessionEvent
+  | SubscribeMessagePopupEvent
+  | SubscribeMessageChangeEvent
+  | SubscribeMessageSentEvent
+  | VerificationExpiryEvent
+  | VerificationFailureEvent;
 
 /** Every message and event this server knows by type. Switch on `MsgType`, then `Event`. */
 export type WeChatMessage = StandardMessageUnion | EventMessage;

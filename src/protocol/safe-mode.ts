@@ -48,6 +48,19 @@ export function sealReply(
   );
 }
 
+/** How every sealed reply begins (sealReply's envelope); a plaintext reply begins `<xml><ToUserName>`. */
+const SEALED_REPLY_START = Buffer.from('<xml><Encrypt>');
+
+/** True when a reply's bytes are sealReply's envelope rather than a plaintext reply. */
+export function isSealedReply(reply: Buffer): boolean {
+  return reply.length >= SEALED_REPLY_START.length && SEALED_REPLY_START.compare(reply, 0, SEALED_REPLY_START.length) === 0;
+}
+
+/** The reply XML that sealReply wrapped in `sealed`. Throws UnopenableMessageError or DecryptError when it is not one. */
+export function unsealReply(cipher: MessageCipher, sealed: string): string {
+  return cipher.decrypt(readEncryptField(sealed)).xml;
+}
+
 /**
  * WeChat's envelopes are small: `ToUserName` and `Encrypt` in safe mode, plus a
  * plaintext copy of the message (a few dozen elements at most) in compatible mode.

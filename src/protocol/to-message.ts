@@ -36,11 +36,23 @@ const FIELDS = {
   'event.pic_sysphoto': ['EventKey'],
   'event.pic_photo_or_album': ['EventKey'],
   'event.pic_weixin': ['EventKey'],
+  'event.location_select': ['EventKey'],
+  'event.view_miniprogram': ['EventKey'],
   'event.TEMPLATESENDJOBFINISH': ['MsgID', 'Status'],
   'event.MASSSENDJOBFINISH': ['MsgID', 'Status'],
+  'event.PUBLISHJOBFINISH': [],
+  'event.kf_create_session': ['KfAccount'],
+  'event.kf_close_session': ['KfAccount'],
+  'event.kf_switch_session': ['FromKfAccount', 'ToKfAccount'],
   'event.subscribe_msg_popup_event': [],
   'event.subscribe_msg_change_event': [],
   'event.subscribe_msg_sent_event': [],
+  'event.qualification_verify_success': ['ExpiredTime'],
+  'event.naming_verify_success': ['ExpiredTime'],
+  'event.annual_renew': ['ExpiredTime'],
+  'event.verify_expired': ['ExpiredTime'],
+  'event.qualification_verify_fail': ['FailTime', 'FailReason'],
+  'event.naming_verify_fail': ['FailTime', 'FailReason'],
 } satisfies { readonly [K in KnownMessageKey]: FieldsOf<K> };
 
 // Fields a type may leave out but that, when present, must be text like the rest: an
@@ -50,6 +62,8 @@ const OPTIONAL = {
   'event.subscribe': ['EventKey', 'Ticket'],
   'event.unsubscribe': ['EventKey'],
   'event.SCAN': ['Ticket'],
+  'event.view_miniprogram': ['MenuId'],
+  'event.MASSSENDJOBFINISH': ['TotalCount', 'FilterCount', 'SentCount', 'ErrorCount'],
 } satisfies { readonly [K in KnownMessageKey]?: FieldsOf<K> };
 
 /** A table's fields for any key, the unknown ones included (own properties only). */
@@ -121,14 +135,19 @@ function text(value: RawValue | undefined): string {
   return typeof value === 'string' ? value : '';
 }
 
-/** Checks an event's nested parts and gives them their typed shape; false if malformed. */
+/**
+ * Checks an event's nested parts and gives them their typed shape; false if one it needs
+ * is missing or is text. Within a part, a missing text field reads as '' and a missing
+ * list as []; an item that is text rather than fields is dropped. Every other field an
+ * element carries is kept as sent.
+ */
 function normalizeEventParts(event: string, message: Record<string, RawValue | true>): boolean {
   switch (event) {
     case 'scancode_push':
     case 'scancode_waitmsg': {
       const info = message.ScanCodeInfo;
       if (!isFields(info)) return false;
-      message.ScanCodeInfo = { ...info, ScanType: text(info.ScanType), ScanResult: text(info.ScanResult) };
+      message.ScanCodeInfo = withText(info, ['ScanType', 'ScanResult']);
       return true;
     }
     case 'pic_sysphoto':
@@ -136,28 +155,92 @@ function normalizeEventParts(event: string, message: Record<string, RawValue | t
     case 'pic_weixin': {
       const info = message.SendPicsInfo;
       if (!isFields(info)) return false;
-      const list = isFields(info.PicList) ? info.PicList.item : undefined;
-      const items = Array.isArray(list) ? list.filter(isFields) : [];
-      message.SendPicsInfo = {
-        ...info,
-        Count: text(info.Count),
-        PicList: { item: items.map((item) => ({ ...item, PicMd5Sum: text(item.PicMd5Sum) })) },
-      };
+      message.SendPicsInfo = { ...withText(info, ['Count']), PicList: { item: itemsOf(info.PicList, 'item', ['PicMd5Sum']) } };
+      return true;
+    }
+    case 'location_select': {
+      const info = message.SendLocationInfo;
+      if (!isFields(info)) return false;
+      message.SendLocationInfo = withText(info, ['Location_X', 'Location_Y', 'Scale', 'Label', 'Poiname']);
+      return true;
+    }
+    case 'PUBLISHJOBFINISH': {
+      const info = message.PublishEventInfo;
+      if (!isFields(info)) return false;
+      const published: Record<string, RawValue> = withText(info, ['publish_id', 'publish_status']);
+      if (info.article_id !== undefined) published.article_id = text(info.article_id);
+      if (info.article_detail !== undefined) {
+        const detail = info.article_detail;
+        published.article_detail = {
+          ...(isFields(detail) ? withText(detail, ['count']) : { count: '' }),
+          item: itemsOf(detail, 'item', ['idx', 'article_url']),
+        };
+      }
+      // One failed article arrives as one element, several as repeated ones.
+      const failed = info.fail_idx;
+      published.fail_idx =
+        typeof failed === 'string' ? [failed] : Array.isArray(failed) ? failed.filter((idx) => typeof idx === 'string') : [];
+      message.PublishEventInfo = published;
+      return true;
+    }
+    case 'MASSSENDJOBFINISH': {
+      const { CopyrightCheckResult: copyright, ArticleUrlResult: urls } = message;
+      if ((copyright !== undefined && !isFields(copyright)) || (urls !== undefined && !isFields(urls))) return false;
+      if (copyright !== undefined) {
+        message.CopyrightCheckResult = {
+          ...withText(copyright, ['Count', 'CheckState']),
+          ResultList: { item: itemsOf(copyright.ResultList, 'item', COPYRIGHT_CHECK_FIELDS) },
+        };
+      }
+      if (urls !== undefined) {
+        message.ArticleUrlResult = {
+          ...withText(urls, ['Count']),
+          ResultList: { item: itemsOf(urls.ResultList, 'item', ['ArticleIdx', 'ArticleUrl']) },
+        };
+      }
       return true;
     }
     case 'subscribe_msg_popup_event':
+      return subscribeMessageList(message, 'SubscribeMsgPopupEvent', ['TemplateId', 'SubscribeStatusString', 'PopupScene']);
     case 'subscribe_msg_change_event':
+      return subscribeMessageList(message, 'SubscribeMsgChangeEvent', ['TemplateId', 'SubscribeStatusString']);
     case 'subscribe_msg_sent_event':
-      for (const part of ['SubscribeMsgPopupEvent', 'SubscribeMsgChangeEvent', 'SubscribeMsgSentEvent']) {
-        const value = message[part];
-        if (value === undefined) continue;
-        const list = isFields(value) ? value.List : undefined;
-        message[part] = { List: Array.isArray(list) ? list.filter(isFields) : [] };
-      }
-      return true;
+      return subscribeMessageList(message, 'SubscribeMsgSentEvent', ['TemplateId', 'MsgID', 'ErrorCode', 'ErrorStatus']);
     default:
       return true;
   }
+}
+
+const COPYRIGHT_CHECK_FIELDS = [
+  'ArticleIdx',
+  'UserDeclareState',
+  'AuditState',
+  'OriginalArticleUrl',
+  'OriginalArticleType',
+  'CanReprint',
+  'NeedReplaceContent',
+  'NeedShowReprintSource',
+] as const;
+
+/** A subscription message event's part: its `List` items (one or many), each with `fields`. */
+function subscribeMessageList(message: Record<string, RawValue | true>, part: string, fields: readonly string[]): boolean {
+  const value = message[part];
+  if (!isFields(value)) return false;
+  message[part] = { List: itemsOf(value, 'List', fields) };
+  return true;
+}
+
+/** The elements named `list` in `parent` (always an array: parse-xml's list elements), each with `fields` as text. */
+function itemsOf(parent: RawValue | undefined, list: string, fields: readonly string[]): RawFields[] {
+  const items = isFields(parent) ? parent[list] : undefined;
+  return Array.isArray(items) ? items.filter(isFields).map((item) => withText(item, fields)) : [];
+}
+
+/** A copy of `fields` in which each of `names` is text ('' when missing or not text). */
+function withText(fields: RawFields, names: readonly string[]): Record<string, RawValue> {
+  const copy: Record<string, RawValue> = Object.assign({} as Record<string, RawValue>, fields);
+  for (const name of names) copy[name] = text(fields[name]);
+  return copy;
 }
 
 function isFields(value: RawValue | true | undefined): value is RawFields {

@@ -2,7 +2,7 @@ import type { Logger } from 'pino';
 import type { ApiClient } from '../api/client.js';
 import { MAX_TEXT_PIECES, sendCustomMessage } from '../api/custom-message.js';
 import { WeChatApiError } from '../errors.js';
-import { replyProblem } from '../protocol/check-reply.js';
+import { emptyRequiredField, replyProblem } from '../protocol/check-reply.js';
 import type { InboundMessage } from '../protocol/message-types.js';
 import { TEXT_LIMIT_BYTES } from '../protocol/reply-limits.js';
 import type { Reply } from '../protocol/reply-types.js';
@@ -88,7 +88,18 @@ export function createResponder(options: ResponderOptions) {
       logs.log.error({ problem }, 'the message handler returned something that is not a reply; answered "success"');
       return { reply: null, failed: true };
     }
-    return { reply, failed: false };
+    return { reply: reply === null ? null : valid(reply, logs), failed: false };
+  }
+
+  /** The reply, or the fallback text in place of one whose required field is empty, which WeChat would refuse. */
+  function valid(reply: Reply, logs: LazyChildLogger): Reply {
+    const field = emptyRequiredField(reply);
+    if (field === undefined) return reply;
+    logs.log.warn(
+      { reply: reply.type, field },
+      'a reply with an empty required field is not a valid passive reply; answered the fallback text',
+    );
+    return { type: 'text', content: fallbackReply };
   }
 
   function failed(logs: LazyChildLogger, error: unknown): Work {
