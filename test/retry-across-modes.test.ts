@@ -61,6 +61,21 @@ function crossModeRetries(name: string, apps: () => { first: RunningApp; retry: 
     assert.equal(runs.get('sealed then plain'), 1);
   });
 
+  it(`${name}: a safe-mode URL replayed with a plaintext body of someone else’s making: 403`, async () => {
+    const { first, retry } = apps();
+    const xml = textXml('sealed, then forged as plaintext');
+    const { query, body } = wechat.request(xml);
+    assert.equal((await postToWebhook(first.url, body, query)).status, 200);
+    // The plaintext body is not covered by the signature: a captured URL must not carry another.
+    const params = new URLSearchParams(query);
+    const forged = new URLSearchParams({
+      signature: params.get('signature')!,
+      timestamp: params.get('timestamp')!,
+      nonce: params.get('nonce')!,
+    });
+    assert.equal((await postToWebhook(retry.url, xml, forged.toString())).status, 403);
+  });
+
   it(`${name}: a retry in the same mode still gets the first answer’s bytes`, async () => {
     const { first, retry } = apps();
     const xml = textXml('sealed twice');
