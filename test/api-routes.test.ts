@@ -1,7 +1,12 @@
 import assert from 'node:assert/strict';
 import { createHash } from 'node:crypto';
+import { once } from 'node:events';
+import { connect } from 'node:net';
+import { setTimeout } from 'node:timers/promises';
 import { after, before, beforeEach, describe, it } from 'node:test';
 import { FakeWeChat } from './helpers/fake-wechat.js';
+import { freePort } from './helpers/free-port.js';
+import { runServer, untilListening, type ServerProcess } from './helpers/run-server.js';
 import { startApp, withFakeWeChat, type RunningApp } from './helpers/start-app.js';
 
 const ADMIN_TOKEN = 'api-admin-secret-3b9c';
@@ -446,5 +451,89 @@ describe('/api when WeChat refuses the token', () => {
       assert.equal(status, 502);
       assert.equal(body.errcode, 40164);
     });
+  });
+});
+
+describe('POST /api/media with a broken multipart body (the server in its own process)', () => {
+  let fake: FakeWeChat;
+  let server: ServerProcess;
+  let url: string;
+  before(async () => {
+    fake = await new FakeWeChat().start();
+    const port = await freePort();
+    server = runServer({ WECHAT_TOKEN: 'test-token', ...fake.env(), ADMIN_TOKEN, PORT: String(port), HOST: '127.0.0.1' });
+    await untilListening(server);
+    url = `http://127.0.0.1:${port}`;
+  });
+  after(async () => {
+    server.child.kill('SIGTERM');
+    await server.exited;
+    await fake.stop();
+  });
+
+  /** The process is alive and still uploads a good file. */
+  async function assertStillServing(): Promise<void> {
+    assert.equal(server.child.exitCode, null, `the server died: ${server.stderr}`);
+    const form = new FormData();
+    form.append('media', new Blob([Buffer.alloc(10, 3)], { type: 'image/png' }), 'photo.png');
+    const response = await fetch(`${url}/api/media?type=image`, { method: 'POST', headers: auth, body: form });
+    assert.equal(response.status, 200, await response.text());
+  }
+
+  const part = (disposition: string) => `--B\r\nContent-Disposition: ${disposition}\r\n\r\n`;
+  const broken: [string, string, string][] = [
+    // 49 bytes, as in issue #27: cut just inside a file part (without a name).
+    ['cut inside a nameless file part (49 bytes)', '--B\r\ncontent-disposition:form-data;filename=a\r\n\r\n', 'media'],
+    ['cut inside the file, no closing boundary', `${part('form-data; name="media"; filename="a.png"')}PNGDATA`, 'body'],
+    ['cut inside a part header', '--B\r\nContent-Disposition: form-data; name="media"; filena', 'body'],
+    ['a part header that is not a header', '--B\r\n\x00\x01 not a header\r\n\r\nx\r\n--B--\r\n', 'body'],
+    ['cut inside a field', `${part('form-data; name="note"')}hello`, 'body'],
+    ['only the closing boundary', '--B--\r\n', 'media'],
+    ['no boundary at all in the body', 'just some bytes', 'body'],
+  ];
+  for (const [name, body, field] of broken) {
+    it(`${name}: 400 naming ${field}, and the server still answers`, async () => {
+      assert.equal(Buffer.byteLength(body) === 49, name.includes('49 bytes'));
+      const response = await fetch(`${url}/api/media?type=image`, {
+        method: 'POST',
+        headers: { ...auth, 'Content-Type': 'multipart/form-data; boundary=B' },
+        body,
+      });
+      const answer = await answerOf(response);
+      assert.equal(answer.status, 400, JSON.stringify(answer.body));
+      assert.equal(answer.body.field, field);
+      assert.match(String(answer.body.error), new RegExp(`^${field}: `));
+      await assertStillServing();
+    });
+  }
+
+  it('a Content-Type without a boundary: 400', async () => {
+    const response = await fetch(`${url}/api/media?type=image`, {
+      method: 'POST',
+      headers: { ...auth, 'Content-Type': 'multipart/form-data' },
+      body: part('form-data; name="media"; filename="a.png"'),
+    });
+    const { status, body } = await answerOf(response);
+    assert.equal(status, 400);
+    assert.equal(body.field, 'body');
+    await assertStillServing();
+  });
+
+  it('a client that goes away mid-file: the server still answers', async () => {
+    const socket = connect(Number(new URL(url).port), '127.0.0.1');
+    await once(socket, 'connect');
+    socket.write(
+      `POST /api/media?type=image HTTP/1.1\r\nHost: x\r\nAuthorization: Bearer ${ADMIN_TOKEN}\r\n` +
+        `Content-Type: multipart/form-data; boundary=B\r\nContent-Length: 100000\r\n\r\n` +
+        `${part('form-data; name="media"; filename="a.png"')}${'x'.repeat(5000)}`,
+    );
+    await setTimeout(100);
+    socket.destroy();
+    await setTimeout(100);
+    await assertStillServing();
+  });
+
+  it('no upload reached WeChat but the good ones', () => {
+    assert.equal(fake.count(UPLOAD), broken.length + 2);
   });
 });
