@@ -209,9 +209,20 @@ describe('/api', () => {
       ['data that is not an object', order([]), /^data: /],
       ['a value that is not a string', order({ ...fullData, thing1: 42 }), /^data\.thing1/],
       ['an unknown field', order(fullData, { topcolor: '#FF0000' }), /^topcolor: unknown field/],
-      ['a url that is not http(s)', order(fullData, { url: 'javascript:alert(1)' }), /^url: /],
+      ['a url that is not http(s)', order(fullData, { url: 'javascript:alert(1)' }), /^url: an http\(s\) URL/],
+      ['a data: url', order(fullData, { url: 'data:text/html,<script>alert(1)</script>' }), /^url: an http\(s\) URL/],
       ['a miniprogram without appid', order(fullData, { miniprogram: { pagepath: 'x' } }), /^miniprogram\.appid: /],
       ['a body that is not JSON', '{"touser":', /^body: not valid JSON/],
+      [
+        'a data key named __proto__ (JSON.parse keeps it)',
+        `{"touser":"oFollower_0001","template_id":"TPL_ORDER_SHIPPED","data":{"thing1":"手表","__proto__":"x"}}`,
+        /^data\.__proto__: /,
+      ],
+      [
+        'a __proto__ deeper down',
+        `{"touser":"oFollower_0001","miniprogram":{"appid":"wx","__proto__":{"x":1}}}`,
+        /^miniprogram\.__proto__: /,
+      ],
     ];
     for (const [name, body, error] of invalid) {
       it(`${name}: 400 naming the field, nothing sent`, async () => {
@@ -274,6 +285,53 @@ describe('/api', () => {
       assert.equal(missing.status, 400);
       assert.match(String(missing.body.error), /^reply\.mediaId: /);
       assert.equal(fake.count('/cgi-bin/message/custom/send'), 0);
+    });
+
+    const notHttp: [string, Record<string, unknown>, RegExp][] = [
+      [
+        'a javascript: musicUrl',
+        { type: 'music', thumbMediaId: 'T', musicUrl: 'javascript:alert(1)' },
+        /^reply\.musicUrl: an http\(s\) URL/,
+      ],
+      ['a data: hqMusicUrl', { type: 'music', thumbMediaId: 'T', hqMusicUrl: 'data:audio/mp3;base64,AAAA' }, /^reply\.hqMusicUrl: /],
+      ['a javascript: article url', { type: 'news', articles: [{ title: 't', url: 'JavaScript:alert(1)' }] }, /^reply\.articles\.0\.url: /],
+      [
+        'a data: picUrl in the second article',
+        { type: 'news', articles: [{ title: 't' }, { title: 'u', picUrl: 'data:image/png;base64,AAAA' }] },
+        /^reply\.articles\.1\.picUrl: /,
+      ],
+      ['an ftp: article url', { type: 'news', articles: [{ title: 't', url: 'ftp://files.example.com/a' }] }, /^reply\.articles\.0\.url: /],
+    ];
+    for (const [name, reply, error] of notHttp) {
+      it(`${name}: 400 naming the field, as the template's url, nothing sent`, async () => {
+        const { status, body } = await postJson('/api/messages/custom', { touser: 'oFollower_0001', reply });
+        assert.equal(status, 400, JSON.stringify(body));
+        assert.match(String(body.error), error);
+        assert.equal(fake.count('/cgi-bin/message/custom/send'), 0);
+      });
+    }
+
+    it('http(s) URLs in music and news items are sent', async () => {
+      const music = {
+        type: 'music',
+        thumbMediaId: 'T',
+        musicUrl: 'http://m.example.com/a.mp3',
+        hqMusicUrl: 'https://m.example.com/a.flac',
+      };
+      assert.equal((await postJson('/api/messages/custom', { touser: 'oFollower_0001', reply: music })).status, 200);
+      const news = { type: 'news', articles: [{ title: 't', url: 'https://shop.example.com/a', picUrl: 'https://img.example.com/a.png' }] };
+      assert.equal((await postJson('/api/messages/custom', { touser: 'oFollower_0001', reply: news })).status, 200);
+      assert.equal(fake.count('/cgi-bin/message/custom/send'), 2);
+    });
+
+    it('a __proto__ key in the reply: 400 naming it', async () => {
+      const { status, body } = await postJson(
+        '/api/messages/custom',
+        '{"touser":"oFollower_0001","reply":{"type":"text","content":"hi","__proto__":{"type":"image"}}}',
+      );
+      assert.equal(status, 400);
+      assert.equal(body.field, 'reply.__proto__');
+      assert.match(String(body.error), /^reply\.__proto__: /);
     });
 
     it('WeChat refuses (45015, the user has not written for 48 hours): 502 with it', async () => {
