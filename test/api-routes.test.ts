@@ -1,7 +1,12 @@
 import assert from 'node:assert/strict';
 import { createHash } from 'node:crypto';
+import { once } from 'node:events';
+import { connect } from 'node:net';
+import { setTimeout } from 'node:timers/promises';
 import { after, before, beforeEach, describe, it } from 'node:test';
 import { FakeWeChat } from './helpers/fake-wechat.js';
+import { freePort } from './helpers/free-port.js';
+import { runServer, untilListening, type ServerProcess } from './helpers/run-server.js';
 import { startApp, withFakeWeChat, type RunningApp } from './helpers/start-app.js';
 
 const ADMIN_TOKEN = 'api-admin-secret-3b9c';
@@ -204,9 +209,20 @@ describe('/api', () => {
       ['data that is not an object', order([]), /^data: /],
       ['a value that is not a string', order({ ...fullData, thing1: 42 }), /^data\.thing1/],
       ['an unknown field', order(fullData, { topcolor: '#FF0000' }), /^topcolor: unknown field/],
-      ['a url that is not http(s)', order(fullData, { url: 'javascript:alert(1)' }), /^url: /],
+      ['a url that is not http(s)', order(fullData, { url: 'javascript:alert(1)' }), /^url: an http\(s\) URL/],
+      ['a data: url', order(fullData, { url: 'data:text/html,<script>alert(1)</script>' }), /^url: an http\(s\) URL/],
       ['a miniprogram without appid', order(fullData, { miniprogram: { pagepath: 'x' } }), /^miniprogram\.appid: /],
       ['a body that is not JSON', '{"touser":', /^body: not valid JSON/],
+      [
+        'a data key named __proto__ (JSON.parse keeps it)',
+        `{"touser":"oFollower_0001","template_id":"TPL_ORDER_SHIPPED","data":{"thing1":"手表","__proto__":"x"}}`,
+        /^data\.__proto__: /,
+      ],
+      [
+        'a __proto__ deeper down',
+        `{"touser":"oFollower_0001","miniprogram":{"appid":"wx","__proto__":{"x":1}}}`,
+        /^miniprogram\.__proto__: /,
+      ],
     ];
     for (const [name, body, error] of invalid) {
       it(`${name}: 400 naming the field, nothing sent`, async () => {
@@ -269,6 +285,53 @@ describe('/api', () => {
       assert.equal(missing.status, 400);
       assert.match(String(missing.body.error), /^reply\.mediaId: /);
       assert.equal(fake.count('/cgi-bin/message/custom/send'), 0);
+    });
+
+    const notHttp: [string, Record<string, unknown>, RegExp][] = [
+      [
+        'a javascript: musicUrl',
+        { type: 'music', thumbMediaId: 'T', musicUrl: 'javascript:alert(1)' },
+        /^reply\.musicUrl: an http\(s\) URL/,
+      ],
+      ['a data: hqMusicUrl', { type: 'music', thumbMediaId: 'T', hqMusicUrl: 'data:audio/mp3;base64,AAAA' }, /^reply\.hqMusicUrl: /],
+      ['a javascript: article url', { type: 'news', articles: [{ title: 't', url: 'JavaScript:alert(1)' }] }, /^reply\.articles\.0\.url: /],
+      [
+        'a data: picUrl in the second article',
+        { type: 'news', articles: [{ title: 't' }, { title: 'u', picUrl: 'data:image/png;base64,AAAA' }] },
+        /^reply\.articles\.1\.picUrl: /,
+      ],
+      ['an ftp: article url', { type: 'news', articles: [{ title: 't', url: 'ftp://files.example.com/a' }] }, /^reply\.articles\.0\.url: /],
+    ];
+    for (const [name, reply, error] of notHttp) {
+      it(`${name}: 400 naming the field, as the template's url, nothing sent`, async () => {
+        const { status, body } = await postJson('/api/messages/custom', { touser: 'oFollower_0001', reply });
+        assert.equal(status, 400, JSON.stringify(body));
+        assert.match(String(body.error), error);
+        assert.equal(fake.count('/cgi-bin/message/custom/send'), 0);
+      });
+    }
+
+    it('http(s) URLs in music and news items are sent', async () => {
+      const music = {
+        type: 'music',
+        thumbMediaId: 'T',
+        musicUrl: 'http://m.example.com/a.mp3',
+        hqMusicUrl: 'https://m.example.com/a.flac',
+      };
+      assert.equal((await postJson('/api/messages/custom', { touser: 'oFollower_0001', reply: music })).status, 200);
+      const news = { type: 'news', articles: [{ title: 't', url: 'https://shop.example.com/a', picUrl: 'https://img.example.com/a.png' }] };
+      assert.equal((await postJson('/api/messages/custom', { touser: 'oFollower_0001', reply: news })).status, 200);
+      assert.equal(fake.count('/cgi-bin/message/custom/send'), 2);
+    });
+
+    it('a __proto__ key in the reply: 400 naming it', async () => {
+      const { status, body } = await postJson(
+        '/api/messages/custom',
+        '{"touser":"oFollower_0001","reply":{"type":"text","content":"hi","__proto__":{"type":"image"}}}',
+      );
+      assert.equal(status, 400);
+      assert.equal(body.field, 'reply.__proto__');
+      assert.match(String(body.error), /^reply\.__proto__: /);
     });
 
     it('WeChat refuses (45015, the user has not written for 48 hours): 502 with it', async () => {
@@ -446,5 +509,89 @@ describe('/api when WeChat refuses the token', () => {
       assert.equal(status, 502);
       assert.equal(body.errcode, 40164);
     });
+  });
+});
+
+describe('POST /api/media with a broken multipart body (the server in its own process)', () => {
+  let fake: FakeWeChat;
+  let server: ServerProcess;
+  let url: string;
+  before(async () => {
+    fake = await new FakeWeChat().start();
+    const port = await freePort();
+    server = runServer({ WECHAT_TOKEN: 'test-token', ...fake.env(), ADMIN_TOKEN, PORT: String(port), HOST: '127.0.0.1' });
+    await untilListening(server);
+    url = `http://127.0.0.1:${port}`;
+  });
+  after(async () => {
+    server.child.kill('SIGTERM');
+    await server.exited;
+    await fake.stop();
+  });
+
+  /** The process is alive and still uploads a good file. */
+  async function assertStillServing(): Promise<void> {
+    assert.equal(server.child.exitCode, null, `the server died: ${server.stderr}`);
+    const form = new FormData();
+    form.append('media', new Blob([Buffer.alloc(10, 3)], { type: 'image/png' }), 'photo.png');
+    const response = await fetch(`${url}/api/media?type=image`, { method: 'POST', headers: auth, body: form });
+    assert.equal(response.status, 200, await response.text());
+  }
+
+  const part = (disposition: string) => `--B\r\nContent-Disposition: ${disposition}\r\n\r\n`;
+  const broken: [string, string, string][] = [
+    // 49 bytes, as in issue #27: cut just inside a file part (without a name).
+    ['cut inside a nameless file part (49 bytes)', '--B\r\ncontent-disposition:form-data;filename=a\r\n\r\n', 'media'],
+    ['cut inside the file, no closing boundary', `${part('form-data; name="media"; filename="a.png"')}PNGDATA`, 'body'],
+    ['cut inside a part header', '--B\r\nContent-Disposition: form-data; name="media"; filena', 'body'],
+    ['a part header that is not a header', '--B\r\n\x00\x01 not a header\r\n\r\nx\r\n--B--\r\n', 'body'],
+    ['cut inside a field', `${part('form-data; name="note"')}hello`, 'body'],
+    ['only the closing boundary', '--B--\r\n', 'media'],
+    ['no boundary at all in the body', 'just some bytes', 'body'],
+  ];
+  for (const [name, body, field] of broken) {
+    it(`${name}: 400 naming ${field}, and the server still answers`, async () => {
+      assert.equal(Buffer.byteLength(body) === 49, name.includes('49 bytes'));
+      const response = await fetch(`${url}/api/media?type=image`, {
+        method: 'POST',
+        headers: { ...auth, 'Content-Type': 'multipart/form-data; boundary=B' },
+        body,
+      });
+      const answer = await answerOf(response);
+      assert.equal(answer.status, 400, JSON.stringify(answer.body));
+      assert.equal(answer.body.field, field);
+      assert.match(String(answer.body.error), new RegExp(`^${field}: `));
+      await assertStillServing();
+    });
+  }
+
+  it('a Content-Type without a boundary: 400', async () => {
+    const response = await fetch(`${url}/api/media?type=image`, {
+      method: 'POST',
+      headers: { ...auth, 'Content-Type': 'multipart/form-data' },
+      body: part('form-data; name="media"; filename="a.png"'),
+    });
+    const { status, body } = await answerOf(response);
+    assert.equal(status, 400);
+    assert.equal(body.field, 'body');
+    await assertStillServing();
+  });
+
+  it('a client that goes away mid-file: the server still answers', async () => {
+    const socket = connect(Number(new URL(url).port), '127.0.0.1');
+    await once(socket, 'connect');
+    socket.write(
+      `POST /api/media?type=image HTTP/1.1\r\nHost: x\r\nAuthorization: Bearer ${ADMIN_TOKEN}\r\n` +
+        `Content-Type: multipart/form-data; boundary=B\r\nContent-Length: 100000\r\n\r\n` +
+        `${part('form-data; name="media"; filename="a.png"')}${'x'.repeat(5000)}`,
+    );
+    await setTimeout(100);
+    socket.destroy();
+    await setTimeout(100);
+    await assertStillServing();
+  });
+
+  it('no upload reached WeChat but the good ones', () => {
+    assert.equal(fake.count(UPLOAD), broken.length + 2);
   });
 });

@@ -4,6 +4,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { after, afterEach, before, beforeEach, describe, it } from 'node:test';
+import { CONTROL_CHARACTER } from './helpers/control-characters.js';
 import { FakeWeChat } from './helpers/fake-wechat.js';
 import { PrivateRedis, redisServerAvailable } from './helpers/redis-server.js';
 import { runProgram, type ProgramResult } from './helpers/run-program.js';
@@ -160,6 +161,103 @@ describe('npm run menu against the fake WeChat', () => {
     const pulled = await run('pull');
     assert.equal(pulled.code, 1);
     assert.match(pulled.stderr, /the account has no menu \(menu\/get answered errcode 46003\)/);
+  });
+
+  describe('what comes from outside is printed with its control characters escaped', () => {
+    const RED = '\x1b[31m';
+    const TITLE = '\x1b]0;pwned\x07';
+    const LINK = '\x1b]8;;https://evil.example/\x1b\\click\x1b]8;;\x1b\\';
+    const assertEscaped = (result: ProgramResult) => {
+      const output = result.stdout + result.stderr;
+      assert.doesNotMatch(output, CONTROL_CHARACTER, JSON.stringify(output));
+      assert.match(output, /\\u001b/, 'the escape is shown, not dropped');
+    };
+    const answer = {
+      menu: { button: [{ type: 'click', name: `${RED}红${TITLE}\u009b2J\x7f`, key: 'K', sub_button: [], [`${RED}field`]: 1 }] },
+    };
+
+    it('pull: ESC, OSC, C1 and DEL in a button name and a field; the output is still the JSON', async () => {
+      fake.on('/cgi-bin/menu/get', { body: answer });
+      const pulled = await run('pull');
+      assert.equal(pulled.code, 0, pulled.stderr);
+      assertEscaped(pulled);
+      const file = JSON.parse(pulled.stdout) as { button: { name: string }[] };
+      assert.equal(file.button[0]?.name, `${RED}红${TITLE}\u009b2J\x7f`);
+    });
+
+    it('diff: a path made of WeChat’s field names', async () => {
+      fake.on('/cgi-bin/menu/get', { body: answer });
+      const diff = await run('diff');
+      assert.equal(diff.code, 1);
+      assertEscaped(diff);
+      assert.match(diff.stdout, /^button\[0\]\.\\u001b\[31mfield: only on WeChat: 1$/m);
+    });
+
+    it('push: an errmsg, and a menuid, with escape sequences', async () => {
+      fake.on('/cgi-bin/menu/create', { errcode: 40018, errmsg: `${RED}invalid\nbutton${TITLE}` });
+      const refused = await run('push');
+      assert.equal(refused.code, 1);
+      assertEscaped(refused);
+      assert.match(
+        refused.stderr,
+        /^WeChat refused \/cgi-bin\/menu\/create: errcode 40018 \(\\u001b\[31minvalid\\u000abutton\\u001b\]0;pwned\\u0007\)$/m,
+      );
+
+      fake.on('/cgi-bin/menu/addconditional', { body: { errcode: 0, menuid: LINK } });
+      const pushed = await run('push');
+      assert.equal(pushed.code, 0, pushed.stderr);
+      assertEscaped(pushed);
+    });
+
+    it('check: a menu file that is not JSON, with an escape sequence where it breaks', async () => {
+      write('menu.json', `{ "button": ${RED} }`);
+      const checked = await run('check');
+      assert.equal(checked.code, 1);
+      assertEscaped(checked);
+    });
+  });
+
+  describe('JSON nested deeper than 32 levels: one line, exit 1, no stack trace', () => {
+    const depth = 9_000;
+    const deep = `{"menu":{"button":[${'{"name":"x","sub_button":['.repeat(depth)}${']}'.repeat(depth)}]}}`;
+    const assertOneLine = (result: ProgramResult) => {
+      assert.equal(result.code, 1, result.stderr);
+      assert.equal(result.stderr.trim().split('\n').length, 1, result.stderr);
+      assert.match(result.stderr, /nested deeper than 32 levels/);
+      assert.doesNotMatch(result.stderr, /\n\s+at /);
+    };
+
+    for (const command of ['pull', 'diff', 'push']) {
+      it(`${command}: WeChat's menu/get answer nested ${depth} deep`, async () => {
+        fake.on('/cgi-bin/menu/get', { raw: deep });
+        const result = await run(command);
+        assertOneLine(result);
+        assert.match(result.stderr, /^menu\/get: /);
+      });
+    }
+
+    it('diff and check: a menu file nested as deep', async () => {
+      write('deep.json', deep.replace('{"menu":', '').slice(0, -1));
+      const checked = await run('check', 'deep.json');
+      assert.equal(checked.code, 1);
+      assert.match(checked.stdout, /^\(file\): nested deeper than 32 levels$/m);
+      const diff = await run('diff', 'deep.json');
+      assert.equal(diff.code, 1);
+      assert.match(diff.stdout, /^\(file\): nested deeper than 32 levels$/m);
+      assert.equal(fake.count('/cgi-bin/menu/get'), 0);
+    });
+
+    it('an answer 32 levels deep is read, 33 levels are refused', async () => {
+      // The answer, menu, button and a button are 4 levels; arrays in a field make the rest.
+      const nested = (levels: number) =>
+        `{"menu":{"button":[{"name":"x","type":"click","key":"k","extra":${'['.repeat(levels - 4)}${']'.repeat(levels - 4)}}]}}`;
+      fake.on('/cgi-bin/menu/get', { raw: nested(32) });
+      const pulled = await run('pull');
+      assert.equal(pulled.code, 0, pulled.stderr);
+      assert.match(pulled.stdout, /"extra": \[/);
+      fake.on('/cgi-bin/menu/get', { raw: nested(33) });
+      assertOneLine(await run('pull'));
+    });
   });
 
   it('usage errors exit 2', async () => {

@@ -5,6 +5,7 @@ import { dirname, join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { describe, it } from 'node:test';
 import { parseReplies } from '../src/replies-file/load.js';
+import { CONTROL_CHARACTER } from './helpers/control-characters.js';
 import { runProgram, type ProgramResult } from './helpers/run-program.js';
 
 const cli = fileURLToPath(new URL('../src/cli/replies.ts', import.meta.url));
@@ -72,6 +73,15 @@ describe('npm run replies -- check', () => {
       `:23: keywords[8].reply.file: media/logo.png: no such file (looked for ${join(dirname(file), 'media', 'logo.png')})`,
       ':25: click.K: a reply is text, null (no reply), or an object with a type',
     ]);
+  });
+
+  it('a key with control characters (C1, DEL) is printed escaped', async () => {
+    const file = join(mkdtempSync(join(tmpdir(), 'replies-control-')), 'replies.yaml');
+    writeFileSync(file, 'subscribe: 欢迎\n"\\x9b2J\\x7fwelcome": 多余\n');
+    const { code, stderr } = await replies(['check', file]);
+    assert.equal(code, 1);
+    assert.doesNotMatch(stderr, CONTROL_CHARACTER);
+    assert.match(stderr, /\\u009b2J\\u007fwelcome.*: unknown key$/m);
   });
 
   it('defaults to REPLIES_FILE, then replies.yaml', async () => {

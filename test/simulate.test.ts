@@ -7,6 +7,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { after, before, describe, it } from 'node:test';
+import { CONTROL_CHARACTER } from './helpers/control-characters.js';
 import { startApp, type RunningApp } from './helpers/start-app.js';
 import { runProgram, type ProgramResult } from './helpers/run-program.js';
 
@@ -182,6 +183,25 @@ describe('npm run simulate against servers WeChat would not accept', () => {
       /MsgSignature does not verify/,
     ],
   ];
+  it('a 500 whose body holds escape sequences: the reason is printed with them escaped', async () => {
+    answer = { status: 500, body: '\x1b]0;pwned\x07\x1b[31mred\x1b[2J' };
+    const result = await simulate(['--url', base, 'text', 'x'], env);
+    assert.equal(result.code, 1);
+    assert.doesNotMatch(result.stdout + result.stderr, CONTROL_CHARACTER);
+    assert.match(result.stderr, /HTTP 500: \\u001b\]0;pwned\\u0007\\u001b\[31mred/);
+  });
+
+  it('a reply with C1 and DEL characters: printed escaped', async () => {
+    answer = {
+      status: 200,
+      body: '<xml><ToUserName>o_simulated_user_openid</ToUserName><FromUserName>gh_simulated_account</FromUserName><CreateTime>1</CreateTime><MsgType>text</MsgType><Content>红\u009b2J\u007f</Content></xml>',
+    };
+    const result = await simulate(['--url', base, 'text', 'x'], env);
+    assert.equal(result.code, 0, result.stderr);
+    assert.doesNotMatch(result.stdout + result.stderr, CONTROL_CHARACTER);
+    assert.match(result.stdout, /Content: 红\\u009b2J\\u007f/);
+  });
+
   for (const [name, response, flags, reason] of rejections) {
     it(`${name} → exit 1 with the reason`, async () => {
       answer = response;

@@ -1,13 +1,24 @@
 import dotenv from 'dotenv';
 import { readFile } from 'node:fs/promises';
-import { addConditionalMenu, conditionalMenuIds, createMenu, deleteConditionalMenu, deleteMenu, getMenu, NO_MENU } from '../api/menu.js';
+import {
+  addConditionalMenu,
+  conditionalMenuIds,
+  createMenu,
+  deleteConditionalMenu,
+  deleteMenu,
+  getMenu,
+  NO_MENU,
+  type MenuGetAnswer,
+} from '../api/menu.js';
 import { loadApiConfig } from '../config.js';
 import { ConfigError, UsageError, WeChatApiError, WeChatUnreachableError } from '../errors.js';
 import { checkMenu, formatProblems, type MenuCheck, type MenuProblem } from '../menu/check.js';
 import { diffMenus, formatDifferences } from '../menu/diff.js';
 import { MENU_ERRCODES } from '../menu/errcodes.js';
 import { canonicalMenu, menuFromGet } from '../menu/normalise.js';
+import { MAX_JSON_DEPTH, nestedDeeperThan } from './json-depth.js';
 import { openCommandApi, type CommandApi } from './open-api.js';
+import { printable } from './printable.js';
 
 /**
  * `npm run menu -- check|push|pull|diff|delete`: the account's custom menu as a file.
@@ -34,8 +45,10 @@ interface Invocation {
   readonly yes: boolean;
 }
 
-const out = (text: string): void => void process.stdout.write(`${text}\n`);
-const err = (text: string): void => void process.stderr.write(`${text}\n`);
+// Every line goes through printable: what WeChat or a file says never reaches the terminal raw.
+const out = (text: string): void => void process.stdout.write(`${printable(text, { lines: true })}\n`);
+const err = (text: string): void => void process.stderr.write(`${printable(text, { lines: true })}\n`);
+const TOO_DEEP = `nested deeper than ${MAX_JSON_DEPTH} levels`;
 
 function parseArgs(argv: readonly string[], env: NodeJS.ProcessEnv): Invocation | 'help' {
   let yes = false;
@@ -66,11 +79,21 @@ async function readMenuFile(file: string): Promise<{ readonly value: unknown } |
     const reason = code === 'ENOENT' ? 'no such file (set MENU_FILE, or name the file after the command)' : (code ?? 'unreadable');
     return { problem: { path: '(file)', message: reason } };
   }
+  let value: unknown;
   try {
-    return { value: JSON.parse(text) as unknown };
+    value = JSON.parse(text);
   } catch (error) {
-    return { problem: { path: '(file)', message: `is not JSON: ${(error as Error).message}` } };
+    return { problem: { path: '(file)', message: `is not JSON: ${printable((error as Error).message)}` } };
   }
+  return nestedDeeperThan(value) ? { problem: { path: '(file)', message: TOO_DEEP } } : { value };
+}
+
+/** `menu/get`'s answer; undefined, said on stderr, when it is too deep to walk. */
+async function menuOnWeChat(api: CommandApi): Promise<{ readonly answer: MenuGetAnswer | undefined } | undefined> {
+  const answer = await getMenu(api.client);
+  if (!nestedDeeperThan(answer)) return { answer };
+  err(`menu/get: WeChat's answer is ${TOO_DEEP}; not read`);
+  return undefined;
 }
 
 async function checkFile(file: string): Promise<MenuCheck> {
@@ -92,13 +115,16 @@ async function push(api: CommandApi, result: MenuCheck & { ok: true }): Promise<
   const { menu } = result;
   await createMenu(api.client, menu);
   out(`menu/create: the menu, ${menu.button.length} top-level button${menu.button.length === 1 ? '' : 's'}`);
-  for (const menuid of conditionalMenuIds(await getMenu(api.client))) {
+  const onWeChat = await menuOnWeChat(api);
+  if (onWeChat === undefined) return 1;
+  for (const menuid of conditionalMenuIds(onWeChat.answer)) {
     await deleteConditionalMenu(api.client, menuid);
-    out(`menu/delconditional: personalised menu ${menuid}`);
+    out(`menu/delconditional: personalised menu ${printable(menuid)}`);
   }
   const conditional = menu.conditional ?? [];
   for (const [index, personalised] of conditional.entries()) {
-    out(`menu/addconditional: conditional[${index}] is menuid ${await addConditionalMenu(api.client, personalised)}`);
+    const menuid = await addConditionalMenu(api.client, personalised);
+    out(`menu/addconditional: conditional[${index}] is menuid ${printable(menuid)}`);
   }
   out(`pushed the menu and ${conditional.length} personalised menu${conditional.length === 1 ? '' : 's'}`);
   return 0;
@@ -121,7 +147,9 @@ async function run(invocation: Invocation, openApi: () => Promise<CommandApi>): 
     const read = await readMenuFile(file);
     if ('problem' in read) return check(file, { ok: false, problems: [read.problem] });
     return withApi(openApi, async (api) => {
-      const answer = await getMenu(api.client);
+      const onWeChat = await menuOnWeChat(api);
+      if (onWeChat === undefined) return 1;
+      const { answer } = onWeChat;
       const differences = diffMenus(canonicalMenu(read.value), answer === undefined ? { button: [] } : menuFromGet(answer));
       if (differences.length === 0) {
         out('no difference');
@@ -133,7 +161,9 @@ async function run(invocation: Invocation, openApi: () => Promise<CommandApi>): 
   }
   if (command === 'pull') {
     return withApi(openApi, async (api) => {
-      const answer = await getMenu(api.client);
+      const onWeChat = await menuOnWeChat(api);
+      if (onWeChat === undefined) return 1;
+      const { answer } = onWeChat;
       if (answer === undefined) {
         err(`the account has no menu (menu/get answered errcode ${NO_MENU})`);
         return 1;
@@ -176,13 +206,13 @@ async function main(): Promise<number> {
     return await run(invocation, () => openCommandApi(loadApiConfig(process.env), err));
   } catch (error) {
     if (error instanceof WeChatApiError) {
-      err(`WeChat refused ${error.path}: errcode ${error.errcode} (${error.errmsg})`);
+      err(`WeChat refused ${error.path}: errcode ${error.errcode} (${printable(error.errmsg)})`);
       const cause = MENU_ERRCODES[error.errcode];
       if (cause !== undefined) err(`  ${cause}`);
       return 1;
     }
     if (error instanceof WeChatUnreachableError || error instanceof ConfigError) {
-      err(error.message);
+      err(printable(error.message));
       return 1;
     }
     throw error;

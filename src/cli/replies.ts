@@ -1,6 +1,7 @@
 import dotenv from 'dotenv';
 import { compileReplies } from '../replies-file/compile.js';
 import { loadRepliesFile } from '../replies-file/load.js';
+import { printable } from './printable.js';
 
 /**
  * `npm run replies -- check [file]`: validates a replies file without starting anything,
@@ -16,17 +17,18 @@ function main(argv: readonly string[]): number {
     return 0;
   }
   if (command !== 'check' || extra.length > 0 || file?.startsWith('-')) {
-    process.stderr.write(`${command === undefined ? 'no command' : `unexpected arguments: ${argv.join(' ')}`}\n${USAGE}\n`);
+    process.stderr.write(`${printable(command === undefined ? 'no command' : `unexpected arguments: ${argv.join(' ')}`)}\n${USAGE}\n`);
     return 2;
   }
   dotenv.config({ quiet: true });
   const path = file ?? (process.env.REPLIES_FILE || 'replies.yaml');
   const loaded = loadRepliesFile(path);
   if (!loaded.ok) {
-    process.stderr.write(loaded.problems.map((problem) => `${problem}\n`).join(''));
+    // A problem quotes the file (a key, a regex's error): one line each, whatever the file holds.
+    process.stderr.write(loaded.problems.map((problem) => `${printable(problem)}\n`).join(''));
     return 1;
   }
-  process.stdout.write(`${path}: ${compileReplies(loaded.data).summary}\n`);
+  process.stdout.write(`${printable(path)}: ${compileReplies(loaded.data).summary}\n`);
   return 0;
 }
 

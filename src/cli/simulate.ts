@@ -2,6 +2,7 @@ import dotenv from 'dotenv';
 import { createInterface } from 'node:readline';
 import { createMessageCipher } from '../protocol/cipher.js';
 import { NoResponseError, RejectedResponseError } from '../errors.js';
+import { printable } from './printable.js';
 import { buildMessage, checkResponseAsWeChat, signRequest, USAGE, type CheckedResponse, type Keys } from './wechat-side.js';
 
 /**
@@ -47,8 +48,13 @@ function parseArgs(argv: string[], env: NodeJS.ProcessEnv): Options {
   return options;
 }
 
+/** Writes lines that may hold the server's answer: through printable, so no escape sequence reaches the terminal. */
+function print(stream: NodeJS.WriteStream, text: string): void {
+  stream.write(`${printable(text, { lines: true })}\n`);
+}
+
 function fail(message: string, code = 1): never {
-  (code === 0 ? process.stdout : process.stderr).write(`${message}\n`);
+  print(code === 0 ? process.stdout : process.stderr, message);
   process.exit(code);
 }
 
@@ -107,18 +113,18 @@ function chatLine(response: CheckedResponse, raw: boolean): string {
  */
 async function chat(options: Options, keys: Keys): Promise<void> {
   const tty = process.stdin.isTTY === true && process.stdout.isTTY === true;
-  process.stdout.write(`Chatting with ${options.url}${options.aes ? ' in safe mode' : ''}. Type a message; Ctrl-D to quit.\n`);
+  print(process.stdout, `Chatting with ${options.url}${options.aes ? ' in safe mode' : ''}. Type a message; Ctrl-D to quit.`);
   const lines = createInterface({ input: process.stdin, output: tty ? process.stdout : undefined, terminal: tty, prompt: '> ' });
   if (tty) lines.prompt();
   for await (const line of lines) {
     if (line.trim() !== '') {
-      if (!tty) process.stdout.write(`> ${line}\n`);
+      if (!tty) print(process.stdout, `> ${line}`);
       try {
         const response = await exchange(options.url, buildMessage('text', [line]) ?? '', keys);
-        process.stdout.write(`< ${chatLine(response, options.raw)}\n`);
+        print(process.stdout, `< ${chatLine(response, options.raw)}`);
       } catch (error) {
         const prefix = error instanceof RejectedResponseError ? 'WeChat would not accept this answer: ' : '';
-        process.stdout.write(`! ${prefix}${(error as Error).message}\n`);
+        print(process.stdout, `! ${prefix}${(error as Error).message}`);
       }
     }
     if (tty) lines.prompt();
@@ -137,7 +143,7 @@ async function main(): Promise<void> {
   const xml = buildMessage(options.kind, options.args);
   if (xml === undefined) fail(`cannot build "${[options.kind, ...options.args].join(' ')}"\n${usage()}`, 2);
   try {
-    process.stdout.write(`${show(await exchange(options.url, xml, keys), options.raw)}\n`);
+    print(process.stdout, show(await exchange(options.url, xml, keys), options.raw));
   } catch (error) {
     if (error instanceof RejectedResponseError) fail(`WeChat would not accept this answer: ${error.message}`);
     if (error instanceof NoResponseError) fail(error.message);

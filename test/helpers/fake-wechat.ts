@@ -21,6 +21,8 @@ export interface Behaviour {
   readonly hang?: boolean;
   /** A JSON answer to send as it is (for malformed answers). */
   readonly body?: unknown;
+  /** The answer's bytes, sent as they are (for what JSON.stringify cannot write, like JSON nested 9,000 deep). */
+  readonly raw?: string;
   /** How many calls it applies to (default 1). */
   readonly times?: number;
 }
@@ -147,6 +149,11 @@ export class FakeWeChat {
     const behaviour = this.#behaviours.get(url.pathname)?.shift();
     if (behaviour?.hang) return; // never answer
     if (behaviour?.delayMs) await new Promise((resolve) => setTimeout(resolve, behaviour.delayMs));
+    if (behaviour?.raw !== undefined) {
+      res.writeHead(200, { 'Content-Type': 'application/json' });
+      res.end(behaviour.raw);
+      return;
+    }
     if (behaviour?.body !== undefined) {
       send(200, behaviour.body);
       return;

@@ -14,6 +14,17 @@ const openid = () =>
     .string()
     .regex(/^[A-Za-z0-9_-]{1,64}$/, 'an openid is 1 to 64 letters, digits, _ or -');
 
+/**
+ * The one rule for every URL a caller hands us (the template's link, a music or news
+ * item's): http or https only, so no javascript: or data: URL reaches a follower.
+ */
+const httpUrl = () => {
+  const rule = 'an http(s) URL, at most 1024 characters';
+  return loadZod()
+    .url({ protocol: /^https?$/, error: rule })
+    .max(1024, rule);
+};
+
 const templateSchema = onFirstUse(() => {
   const z = loadZod();
   const value = z.string().max(1000);
@@ -21,10 +32,7 @@ const templateSchema = onFirstUse(() => {
     touser: openid(),
     template_id: z.string().regex(/^[A-Za-z0-9_-]{1,128}$/, 'a template_id is letters, digits, _ or -'),
     data: z.record(z.string().regex(/^[A-Za-z0-9_]{1,64}$/, 'a key is letters, digits or _'), z.union([value, z.strictObject({ value })])),
-    url: z
-      .url({ protocol: /^https?$/ })
-      .max(1024)
-      .optional(),
+    url: httpUrl().optional(),
     miniprogram: z.strictObject({ appid: z.string().min(1).max(64), pagepath: z.string().max(1024).optional() }).optional(),
     client_msg_id: z.string().min(1).max(64).optional(),
   });
@@ -44,13 +52,15 @@ const customSchema = onFirstUse(() => {
       thumbMediaId: mediaId,
       title: text.optional(),
       description: text.optional(),
-      musicUrl: z.url().optional(),
-      hqMusicUrl: z.url().optional(),
+      musicUrl: httpUrl().optional(),
+      hqMusicUrl: httpUrl().optional(),
     }),
     z.strictObject({
       type: z.literal('news'),
       articles: z
-        .array(z.strictObject({ title: text.min(1), description: text.optional(), picUrl: z.url().optional(), url: z.url().optional() }))
+        .array(
+          z.strictObject({ title: text.min(1), description: text.optional(), picUrl: httpUrl().optional(), url: httpUrl().optional() }),
+        )
         .min(1)
         .max(8),
     }),

@@ -1,4 +1,5 @@
 import type { Request } from 'express';
+import type { Readable } from 'node:stream';
 import type BusboyFactory from 'busboy';
 import { lazyRequire } from '../../lazy-require.js';
 import { InputError } from '../../errors.js';
@@ -8,10 +9,24 @@ const loadBusboy = lazyRequire<typeof BusboyFactory>('busboy');
 /** Room for the multipart framing and a few small fields around the file. */
 const FRAMING_BYTES = 64 * 1024;
 
+/** busboy's own messages, fixed strings that never echo the request: anything else is not shown. */
+const BUSBOY_MESSAGES = new Set([
+  'Malformed part header',
+  'Unexpected end of form',
+  'Unexpected end of file',
+  'Multipart: Boundary not found',
+  'Malformed content type',
+]);
+
 export interface Upload {
   readonly data: Buffer;
   readonly filename: string;
   readonly mimeType: string;
+}
+
+function malformed(error: unknown): InputError {
+  const message = error instanceof Error && BUSBOY_MESSAGES.has(error.message) ? error.message : 'unreadable';
+  return new InputError('body', `body: malformed multipart (${message})`);
 }
 
 /**
@@ -19,6 +34,10 @@ export interface Upload {
  * in. A file larger than `limit` stops the reading at once with a 413: at most `limit` + 1
  * bytes are ever held. The file is kept whole because WeChat needs it again if the
  * send is retried with a fresh token.
+ *
+ * Whatever the body (truncated, malformed, aborted), the promise settles once, with the
+ * upload or an InputError (400, or 413): the parser and every file stream it opened are
+ * destroyed on failure and each has an `error` listener, so nothing is left to throw.
  */
 export function readUpload(req: Request, field: string, limit: number): Promise<Upload> {
   const tooLarge = () => new InputError(field, `${field}: larger than the limit of ${limit} bytes for this type`, 413);
@@ -31,21 +50,65 @@ export function readUpload(req: Request, field: string, limit: number): Promise<
     // busboy reports 'limit' on reaching fileSize: one byte more tells "over the limit".
     parser = loadBusboy()({ headers: req.headers, limits: { files: 1, fileSize: limit + 1, fields: 10, fieldSize: 1024, parts: 11 } });
   } catch (error) {
-    return Promise.reject(new InputError('body', `body: ${(error as Error).message}`));
+    return Promise.reject(malformed(error));
   }
   return new Promise((resolve, reject) => {
     let upload: Upload | undefined;
     let done = false;
+    const files: Readable[] = [];
+    const settle = (): void => {
+      done = true;
+      req.off('data', onData);
+      req.off('end', onEnd);
+      req.off('close', onClose);
+      parser.off('drain', onDrain);
+    };
     const fail = (error: InputError): void => {
       if (done) return;
-      done = true;
-      req.unpipe(parser);
+      settle();
+      // Destroying may make busboy report the cut on the parser and the file streams:
+      // their 'error' listeners stay, and `done` makes them no-ops.
+      for (const file of files) file.destroy();
+      parser.destroy();
+      // What the client still sends is read and dropped by Node once the answer is out.
+      req.resume();
       reject(error);
     };
+
+    // The body is written into busboy by hand rather than piped, so that a throw in
+    // its parser lands here, not in the socket's 'data' event as an uncaught exception.
+    const onData = (chunk: Buffer): void => {
+      try {
+        if (!parser.write(chunk)) req.pause();
+      } catch (error) {
+        fail(malformed(error));
+      }
+    };
+    const onDrain = (): void => {
+      if (!done) req.resume();
+    };
+    const onEnd = (): void => {
+      try {
+        parser.end();
+      } catch (error) {
+        fail(malformed(error));
+      }
+    };
+    const onClose = (): void => {
+      if (!req.readableEnded) fail(new InputError('body', 'body: the client went away mid-upload'));
+    };
+
     parser.on('file', (name, stream, info) => {
+      files.push(stream);
+      stream.on('error', (error: Error) => fail(malformed(error)));
+      if (done) {
+        stream.resume();
+        return;
+      }
       if (name !== field) {
         stream.resume();
-        fail(new InputError(field, `${field}: the file must be sent in field "${field}", not "${name}"`));
+        const given = name ? `not "${name}"` : 'not in a part without a name';
+        fail(new InputError(field, `${field}: the file must be sent in field "${field}", ${given}`));
         return;
       }
       const chunks: Buffer[] = [];
@@ -55,17 +118,17 @@ export function readUpload(req: Request, field: string, limit: number): Promise<
         if (!stream.truncated) upload = { data: Buffer.concat(chunks), filename: info.filename ?? '', mimeType: info.mimeType };
       });
     });
-    parser.on('error', (error: Error) => fail(new InputError('body', `body: malformed multipart (${error.message})`)));
+    parser.on('error', (error: Error) => fail(malformed(error)));
     parser.on('close', () => {
       if (upload === undefined || upload.data.length === 0) fail(new InputError(field, `${field}: no file in field "${field}"`));
       else if (!done) {
-        done = true;
+        settle();
         resolve(upload);
       }
     });
-    req.on('close', () => {
-      if (!req.readableEnded) fail(new InputError('body', 'body: the client went away mid-upload'));
-    });
-    req.pipe(parser);
+    parser.on('drain', onDrain);
+    req.on('data', onData);
+    req.on('end', onEnd);
+    req.on('close', onClose);
   });
 }
