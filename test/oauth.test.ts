@@ -170,6 +170,25 @@ describe('OAuth web pages', () => {
     assert.match(await response.text(), /40029/);
   });
 
+  it('50 callbacks with bad codes: each code asked of WeChat, one warning line for them all', async () => {
+    const fresh = await startApp({ ...fake.env(), PUBLIC_URL });
+    try {
+      const before = fake.count('/sns/oauth2/access_token');
+      for (let i = 0; i < 50; i++) {
+        const started = await fetch(`${fresh.url}/oauth`, { redirect: 'manual' });
+        const state = new URL(started.headers.get('location') ?? '').searchParams.get('state') ?? '';
+        const cookie = (started.headers.get('set-cookie') ?? '').split(';')[0] ?? '';
+        const response = await fetch(`${fresh.url}/oauth/callback?code=bad-${i}&state=${state}`, { headers: { Cookie: cookie } });
+        assert.equal(response.status, 502);
+        assert.match(await response.text(), /40029/);
+      }
+      assert.equal(fake.count('/sns/oauth2/access_token') - before, 50, 'every code is its own: none is refused unasked');
+      assert.equal(fresh.logs.filter((line) => line.msg === 'OAuth failed').length, 1);
+    } finally {
+      await fresh.close();
+    }
+  });
+
   it('never logs the AppSecret or an OAuth token', () => {
     const logs = app.logText();
     assert.ok(!logs.includes(fake.appSecret));

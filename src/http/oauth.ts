@@ -4,6 +4,7 @@ import type { WeChatApi } from '../api/create-api.js';
 import { authorizeUrl, exchangeCode, fetchUserInfo, type UserProfile } from '../api/oauth.js';
 import { ApiNotConfiguredError, InputError, NotSignedInError } from '../errors.js';
 import { errorResponse, logFailure, sendJsonError, type ErrorResponse } from './error-response.js';
+import { createLogRateLimit } from './log-rate-limit.js';
 import { checkNextPath } from './next-path.js';
 import { errorPage, profilePage } from '../pages/oauth-pages.js';
 import { createStateCookie, readCookie, STATE_COOKIE, STATE_TTL_MS, type OAuthFlow } from './state-cookie.js';
@@ -74,6 +75,8 @@ export function oauthRoutes(
   const cookieOptions = { httpOnly: true, sameSite: 'lax', secure, path: '/oauth' } as const;
   // The user cookie reaches the account's own pages, anywhere on this origin.
   const userCookieOptions = { httpOnly: true, sameSite: 'lax', secure, path: '/', maxAge: USER_TTL_MS } as const;
+  // Anyone may call back with a bad code: one warning per interval, not one per callback.
+  const logLimit = createLogRateLimit();
 
   function unavailable(res: Response): void {
     sendPage(
@@ -164,7 +167,7 @@ export function oauthRoutes(
         next(error);
         return;
       }
-      logFailure(logger, error, response, 'OAuth failed');
+      logFailure(logger, error, response, 'OAuth failed', logLimit);
       sendPage(res, response.status, failurePage(response));
     }
   }
