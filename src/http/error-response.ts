@@ -64,6 +64,8 @@ export function errorResponse(error: unknown): ErrorResponse {
         return { status: 502, code: error.code, message: error.message };
       case 'token_lock_timeout':
         return { status: 503, code: error.code, message: error.message, retryAfterS: 1 };
+      case 'oauth_states_full':
+        return { status: 503, code: error.code, message: error.message, retryAfterS: error.retryAfterS };
       case 'config_invalid':
       case 'session_unavailable':
       case 'cli_usage':

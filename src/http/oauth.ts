@@ -137,7 +137,30 @@ export function oauthRoutes(
     // The state works once and for 10 minutes: a callback URL seen by someone else
     // (a log, a Referer) cannot be replayed.
     const flow = state === undefined ? undefined : stateCookie.verify(state, readCookie(req.headers.cookie, STATE_COOKIE), now());
-    if (flow === undefined || state === undefined || !(await usedStates.claim(state, STATE_TTL_MS))) {
+    let fresh = false;
+    try {
+      fresh = flow !== undefined && state !== undefined && (await usedStates.claim(state, STATE_TTL_MS));
+    } catch (error) {
+      // No room to remember one more used state: refused, rather than an old one forgotten.
+      const response = errorResponse(error);
+      if (response.code === 'internal_error') {
+        next(error);
+        return;
+      }
+      logFailure(logger, error, response, 'OAuth callback refused', logLimit);
+      if (response.retryAfterS !== undefined) res.set('Retry-After', String(response.retryAfterS));
+      sendPage(
+        res,
+        response.status,
+        errorPage(
+          '请稍后重试 Try again later',
+          '当前登录的人太多，请几分钟后重新打开页面。',
+          'Too many sign-ins at once. Please open the page again in a few minutes.',
+        ),
+      );
+      return;
+    }
+    if (!fresh || flow === undefined) {
       sendPage(
         res,
         403,

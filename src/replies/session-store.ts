@@ -1,3 +1,5 @@
+import { detached } from '../detached-string.js';
+
 /**
  * One conversation held for one message's turn: its state read and written as JSON.
  * Every read or write keeps the state for the store's TTL from then on.
@@ -38,14 +40,6 @@ interface Kept {
 }
 
 /**
- * A copy of `key` that refers to no other string. A key is built from the message's
- * fields, which are slices of its request body: kept as it is, it would keep the whole
- * body alive for SESSION_TTL_S (a KiB or more per conversation instead of 50 bytes).
- * UTF-16 copies every string exactly, lone surrogates included.
- */
-const detached = (key: string): string => Buffer.from(key, 'utf16le').toString('utf16le');
-
-/**
  * The process's conversations, in a Map kept in order of last use: since every entry
  * lives the same TTL from its last use, that is also the order in which they expire,
  * so both the bound and the expiry take from the front.
@@ -57,6 +51,7 @@ export function createMemorySessionStore(options: MemorySessionStoreOptions): Me
 
   function keep(key: string, json: string, time: number): void {
     kept.delete(key);
+    // The key is built from the message's fields, slices of its body: kept as it is, it would keep the body.
     kept.set(detached(key), { json, expiresAt: time + ttlMs });
   }
 
