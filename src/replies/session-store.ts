@@ -15,10 +15,23 @@ export interface HeldSession {
 /**
  * Where conversations' states are kept: in the process here, in Redis with REDIS_URL.
  * `hold` keeps other instances out of the conversation for the turn, `ms` at most; the
- * process's own queue already keeps its messages of one user apart.
+ * process's own queue already keeps its messages of one user apart. `key` is the
+ * conversation's `conversationKey`.
  */
 export interface SessionStore {
   hold(key: string, ms: number): Promise<HeldSession>;
+}
+
+/**
+ * The store's key for one user's conversation with one account: `<account>:<user>`, the
+ * account's `%` and `:` escaped (`%25`, `%3A`), so that the first `:` always ends it and
+ * no two pairs share a key (`gh_a:x` + `y` is `gh_a%3Ax:y`, `gh_a` + `x:y` is
+ * `gh_a:x:y`). WeChat's ids hold neither character: the key is then built as before,
+ * with no other string made.
+ */
+export function conversationKey(account: string, user: string): string {
+  const escaped = account.includes(':') || account.includes('%') ? account.replaceAll('%', '%25').replaceAll(':', '%3A') : account;
+  return `${escaped}:${user}`;
 }
 
 export interface MemorySessionStoreOptions {
