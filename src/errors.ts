@@ -18,6 +18,7 @@ export type ErrorCode =
   | 'wechat_unreachable'
   | 'token_lock_timeout'
   | 'session_unavailable'
+  | 'oauth_states_full'
   | 'qr_code_too_long'
   | 'cli_usage'
   | 'simulator_no_response'
@@ -166,6 +167,21 @@ export class SessionUnavailableError extends CodedError {
   }
 }
 
+/**
+ * The memory of used OAuth states is full: a new callback is refused (fail closed)
+ * rather than a state still valid forgotten, which would make its callback replayable.
+ */
+export class UsedStatesFullError extends CodedError {
+  override readonly name = 'UsedStatesFullError';
+  readonly code = 'oauth_states_full';
+  constructor(
+    /** Seconds until the oldest state expires and makes room. */
+    readonly retryAfterS: number,
+  ) {
+    super('too many sign-ins at once: try again in a few minutes');
+  }
+}
+
 /** The text is more than a QR code holds (WeChat's `url` was longer than it should be). */
 export class QrCodeTooLongError extends CodedError {
   override readonly name = 'QrCodeTooLongError';
@@ -208,6 +224,7 @@ export type KnownError =
   | WeChatUnreachableError
   | TokenLockTimeoutError
   | SessionUnavailableError
+  | UsedStatesFullError
   | QrCodeTooLongError
   | UsageError
   | NoResponseError

@@ -18,6 +18,7 @@ export {
   SessionUnavailableError,
   TokenLockTimeoutError,
   UnopenableMessageError,
+  UsedStatesFullError,
   WeChatApiError,
   WeChatUnreachableError,
   WebhookRequestError,
@@ -69,6 +70,7 @@ export { FreshCredential, type FreshCredentialOptions, type FetchedCredential, t
 export { createJsapiTicket, type JsapiTicketOptions } from './api/jsapi-ticket.js';
 export { signJssdk, createNonceStr, type JssdkSignInput } from './protocol/jssdk-signature.js';
 export { createMemoryTokenStore, type StoredToken, type TokenStore } from './api/token-store.js';
+export { createMemoryUsedStates, USED_STATES_MAX_BYTES, type MemoryUsedStates, type UsedStates } from './used-states.js';
 export type { ApiClient } from './api/client.js';
 export { createWeChatApi, type WeChatApi, type WeChatApiOptions } from './api/create-api.js';
 export { sendCustomMessage, splitText } from './api/custom-message.js';

@@ -10,7 +10,7 @@ import { createRedisRetryStore } from './redis/redis-retry-store.js';
 import { createRedisTokenStore } from './redis/redis-token-store.js';
 import { createRedisSeenSignatures } from './redis/redis-seen-signatures.js';
 import { createRedisUsedStates } from './redis/redis-used-states.js';
-import { createMemoryUsedStates, type UsedStates } from './used-states.js';
+import { createMemoryUsedStates, type MemoryUsedStates, type UsedStates } from './used-states.js';
 import { uploadMedia, type MediaFile, type MediaType } from './api/media.js';
 import { createMediaCache, createMemoryMediaIdStore, type MediaIdStore } from './replies-file/media-cache.js';
 import { createRedisMediaIdStore } from './redis/redis-media-ids.js';
@@ -45,6 +45,8 @@ export interface ServiceOptions {
   readonly now?: () => number;
   /** Where WeChat's retries are recognised (default: in this process, or Redis with REDIS_URL). */
   readonly retryStore?: RetryStore;
+  /** The process's memory of used OAuth states (default: createMemoryUsedStates; with REDIS_URL, Redis too). */
+  readonly usedStates?: MemoryUsedStates;
 }
 
 /** Everything the routes share: logger, outbound API, stores, the responder. */
@@ -77,7 +79,8 @@ export function createServices(config: Config, options: ServiceOptions = {}): Se
   let retryStore = options.retryStore ?? createMemoryRetryStore({ maxBytes: config.retryMemoryMb * 1024 * 1024 });
   let seenSignatures: SeenSignatures = createMemorySeenSignatures();
   const now = options.now ?? Date.now;
-  let usedStates: UsedStates = createMemoryUsedStates({ now });
+  const localUsedStates = options.usedStates ?? createMemoryUsedStates({ now });
+  let usedStates: UsedStates = localUsedStates;
   let mediaIds: MediaIdStore = createMemoryMediaIdStore();
   const sessionTtlMs = config.sessionTtlS * 1000;
   let sessions: SessionStore = createMemorySessionStore({ ttlMs: sessionTtlMs, now });
@@ -92,7 +95,7 @@ export function createServices(config: Config, options: ServiceOptions = {}): Se
     const sharedRetries = createRedisRetryStore(redis, config.replyTimeoutMs);
     retryStore = retryStoreWithFallback(redis, sharedRetries, retryStore);
     seenSignatures = seenSignaturesWithFallback(redis, createRedisSeenSignatures(redis), createMemorySeenSignatures());
-    usedStates = usedStatesWithFallback(redis, createRedisUsedStates(redis), usedStates);
+    usedStates = usedStatesWithFallback(redis, createRedisUsedStates(redis), localUsedStates);
     mediaIds = mediaIdStoreWithFallback(redis, createRedisMediaIdStore(redis), mediaIds);
     sessions = sessionStoreWithFallback(redis, createRedisSessionStore(redis, sessionTtlMs), sessions);
     shutdown = () => {

@@ -7,6 +7,7 @@ import { createApiTransport } from '../src/api/transport.js';
 import { createJsapiTicket } from '../src/api/jsapi-ticket.js';
 import { loadConfig } from '../src/config.js';
 import { ConfigError } from '../src/errors.js';
+import { FIRST_BACK_OFF_MS, LONGEST_BACK_OFF_MS } from '../src/failure-back-off.js';
 import { createNonceStr, signJssdk } from '../src/protocol/jssdk-signature.js';
 import { TICKET_PATH } from './helpers/fake-jsapi-ticket.js';
 import { FakeWeChat } from './helpers/fake-wechat.js';
@@ -27,6 +28,22 @@ interface ConfigAnswer {
 
 const PAGE = 'https://shop.example.com/item?id=7&from=singlemessage';
 const DOMAINS = { JSSDK_DOMAINS: 'shop.example.com, m.example.com' };
+
+/** Like withFakeWeChat, with the app's clock (the token's and the ticket's) in the test's hands. */
+async function withClockedApp(test: (app: RunningApp, fake: FakeWeChat, clock: { advance(ms: number): void }) => Promise<void>) {
+  let now = Date.now();
+  const fake = await new FakeWeChat().start();
+  try {
+    const app = await startApp({ ...fake.env(), ...DOMAINS }, { now: () => now });
+    try {
+      await test(app, fake, { advance: (ms) => void (now += ms) });
+    } finally {
+      await app.close();
+    }
+  } finally {
+    await fake.stop();
+  }
+}
 
 function sign(app: RunningApp, url: string | undefined, headers: Record<string, string> = {}) {
   const query = url === undefined ? '' : `?url=${encodeURIComponent(url)}`;
@@ -211,15 +228,49 @@ describe('GET /jssdk/config', () => {
     }
   });
 
-  it('an empty ticket from WeChat is never used: 502, and the next call fetches a real one', () =>
-    withFakeWeChat(DOMAINS, async (app, fake) => {
+  it('an empty ticket from WeChat is never used: 502, and the call after the wait fetches a real one', () =>
+    withClockedApp(async (app, fake, clock) => {
       fake.jsapi.nextAnswer = { errcode: 0, errmsg: 'ok', ticket: '', expires_in: 7200 };
       assert.equal((await sign(app, PAGE)).status, 502);
+      clock.advance(FIRST_BACK_OFF_MS);
       const response = await sign(app, PAGE);
       assert.equal(response.status, 200);
       const body = (await response.json()) as ConfigAnswer;
       assert.equal(body.signature, expectedSignature(fake.jsapi.latest(), body.nonceStr, body.timestamp, PAGE));
       assert.equal(fake.jsapi.fetches, 2);
+    }));
+
+  it('50 calls while WeChat refuses the ticket: one ticket fetch and one warning, the waits growing; signed again once WeChat recovers', () =>
+    withClockedApp(async (app, fake, clock) => {
+      fake.on(TICKET_PATH, { errcode: 45009, errmsg: 'reach max api daily quota limit', times: 1000 });
+      for (let i = 0; i < 50; i++) {
+        const response = await sign(app, `${PAGE}&n=${i}`);
+        assert.equal(response.status, 502);
+        assert.equal(((await response.json()) as { errcode: number }).errcode, 45009);
+      }
+      assert.equal(fake.count(TICKET_PATH), 1, 'the failure is remembered, WeChat not asked again');
+      const warnings = () => app.logs.filter((line) => line.msg === 'JS-SDK config not signed');
+      assert.equal(warnings().length, 1);
+
+      clock.advance(FIRST_BACK_OFF_MS);
+      assert.equal((await sign(app, PAGE)).status, 502);
+      assert.equal((await sign(app, PAGE)).status, 502);
+      assert.equal(fake.count(TICKET_PATH), 2, 'one more fetch once the first wait is over');
+      clock.advance(FIRST_BACK_OFF_MS);
+      assert.equal((await sign(app, PAGE)).status, 502);
+      assert.equal(fake.count(TICKET_PATH), 2, 'the second wait is twice as long');
+      clock.advance(FIRST_BACK_OFF_MS);
+      assert.equal((await sign(app, PAGE)).status, 502);
+      assert.equal(fake.count(TICKET_PATH), 3);
+      assert.equal(warnings().length, 1, 'still one warning within the interval');
+
+      fake.off(TICKET_PATH);
+      clock.advance(LONGEST_BACK_OFF_MS);
+      const response = await sign(app, PAGE);
+      assert.equal(response.status, 200);
+      const body = (await response.json()) as ConfigAnswer;
+      assert.equal(body.signature, expectedSignature(fake.jsapi.latest(), body.nonceStr, body.timestamp, PAGE));
+      assert.equal(fake.count(TICKET_PATH), 4);
     }));
 
   it('50 concurrent calls on a cold cache make one ticket fetch (and one token fetch)', () =>

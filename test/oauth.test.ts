@@ -1,7 +1,12 @@
 import assert from 'node:assert/strict';
+import { randomBytes } from 'node:crypto';
 import { after, before, describe, it } from 'node:test';
+import { STATE_TTL_MS } from '../src/http/state-cookie.js';
+import { createMemoryUsedStates } from '../src/used-states.js';
 import { FakeWeChat, type UserProfile } from './helpers/fake-wechat.js';
+import { PrivateRedis, redisAvailable } from './helpers/redis-server.js';
 import { startApp, type RunningApp } from './helpers/start-app.js';
+import { until } from './helpers/until.js';
 
 const PUBLIC_URL = 'https://wx.example.com';
 const profile: UserProfile = {
@@ -170,6 +175,25 @@ describe('OAuth web pages', () => {
     assert.match(await response.text(), /40029/);
   });
 
+  it('50 callbacks with bad codes: each code asked of WeChat, one warning line for them all', async () => {
+    const fresh = await startApp({ ...fake.env(), PUBLIC_URL });
+    try {
+      const before = fake.count('/sns/oauth2/access_token');
+      for (let i = 0; i < 50; i++) {
+        const started = await fetch(`${fresh.url}/oauth`, { redirect: 'manual' });
+        const state = new URL(started.headers.get('location') ?? '').searchParams.get('state') ?? '';
+        const cookie = (started.headers.get('set-cookie') ?? '').split(';')[0] ?? '';
+        const response = await fetch(`${fresh.url}/oauth/callback?code=bad-${i}&state=${state}`, { headers: { Cookie: cookie } });
+        assert.equal(response.status, 502);
+        assert.match(await response.text(), /40029/);
+      }
+      assert.equal(fake.count('/sns/oauth2/access_token') - before, 50, 'every code is its own: none is refused unasked');
+      assert.equal(fresh.logs.filter((line) => line.msg === 'OAuth failed').length, 1);
+    } finally {
+      await fresh.close();
+    }
+  });
+
   it('never logs the AppSecret or an OAuth token', () => {
     const logs = app.logText();
     assert.ok(!logs.includes(fake.appSecret));
@@ -182,6 +206,92 @@ describe('OAuth web pages', () => {
       assert.equal((await fetch(`${bare.url}/oauth`, { redirect: 'manual' })).status, 503);
     } finally {
       await bare.close();
+    }
+  });
+});
+
+/** GET /oauth on `app`: the state and the cookie that binds it. */
+async function startFlow(app: RunningApp): Promise<{ state: string; cookie: string }> {
+  const response = await fetch(`${app.url}/oauth`, { redirect: 'manual' });
+  assert.equal(response.status, 302);
+  const state = new URL(response.headers.get('location') ?? '').searchParams.get('state') ?? '';
+  return { state, cookie: (response.headers.get('set-cookie') ?? '').split(';')[0] ?? '' };
+}
+
+/** The callback of a flow, with a code that exchanges for `profile`. */
+function callBack(app: RunningApp, fake: FakeWeChat, { state, cookie }: { state: string; cookie: string }): Promise<Response> {
+  return fetch(`${app.url}/oauth/callback?code=${fake.issueCode(profile)}&state=${state}`, { headers: { Cookie: cookie } });
+}
+
+describe('used OAuth states are kept until they expire', () => {
+  it('a used state is still refused after 10,001 other states were used', async () => {
+    const fake = await new FakeWeChat().start();
+    const usedStates = createMemoryUsedStates();
+    const app = await startApp({ ...fake.env(), PUBLIC_URL }, { usedStates });
+    try {
+      const first = await startFlow(app);
+      assert.equal((await callBack(app, fake, first)).status, 200);
+      // The flood: states as self-issued ones are, used in the app's own memory of them.
+      for (let i = 0; i < 10_001; i++) assert.equal(usedStates.claim(randomBytes(18).toString('base64url'), STATE_TTL_MS), true);
+      const replay = await callBack(app, fake, first);
+      assert.equal(replay.status, 403);
+    } finally {
+      await app.close();
+      await fake.stop();
+    }
+  });
+
+  it('when the memory of used states is full: new callbacks get a 503 page, used states stay refused, room comes back as they expire', async () => {
+    let clock = Date.now();
+    const fake = await new FakeWeChat().start();
+    const usedStates = createMemoryUsedStates({ maxBytes: 1000, now: () => clock });
+    const app = await startApp({ ...fake.env(), PUBLIC_URL }, { now: () => clock, usedStates });
+    try {
+      const used: { state: string; cookie: string }[] = [];
+      let full: Response | undefined;
+      for (let i = 0; i < 50 && full === undefined; i++) {
+        const flow = await startFlow(app);
+        const response = await callBack(app, fake, flow);
+        if (response.status === 200) used.push(flow);
+        else full = response;
+      }
+      assert.ok(used.length > 0 && full !== undefined, 'a few fit, then the memory is full');
+      assert.equal(full.status, 503);
+      assert.ok(Number(full.headers.get('retry-after')) > 0);
+      assert.match(await full.text(), /Too many sign-ins/);
+      for (const flow of used) assert.equal((await callBack(app, fake, flow)).status, 403, 'never forgotten to make room');
+      assert.equal(app.logs.filter((line) => line.msg === 'OAuth callback refused').length, 1);
+
+      clock += STATE_TTL_MS;
+      assert.equal((await callBack(app, fake, await startFlow(app))).status, 200, 'the expired made room');
+    } finally {
+      await app.close();
+      await fake.stop();
+    }
+  });
+});
+
+describe('used OAuth states with Redis', { skip: !redisAvailable('the OAuth Redis tests') }, () => {
+  it('a state used on one instance is refused on the other, and still on the first while Redis is down', async () => {
+    const redis = await PrivateRedis.start();
+    const fake = await new FakeWeChat().start();
+    const env = { ...fake.env(), PUBLIC_URL, REDIS_URL: redis.url };
+    const [a, b] = await Promise.all([startApp(env), startApp(env)]);
+    try {
+      const healthy = async (app: RunningApp) => (await fetch(`${app.url}/healthz`)).status === 200;
+      await until(async () => (await healthy(a)) && (await healthy(b)), 'Redis ready');
+      const flow = await startFlow(a);
+      assert.equal((await callBack(a, fake, flow)).status, 200);
+      assert.equal((await callBack(b, fake, flow)).status, 403);
+
+      await redis.stop();
+      await until(async () => !(await healthy(a)), 'Redis seen down');
+      assert.equal((await callBack(a, fake, flow)).status, 403);
+      assert.equal((await callBack(a, fake, await startFlow(a))).status, 200, 'new flows still work');
+    } finally {
+      await Promise.all([a.close(), b.close()]);
+      await fake.stop();
+      await redis.stop();
     }
   });
 });

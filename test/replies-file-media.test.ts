@@ -6,6 +6,7 @@ import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { Redis } from 'ioredis';
 import { after, before, beforeEach, describe, it } from 'node:test';
+import { FIRST_BACK_OFF_MS, LONGEST_BACK_OFF_MS } from '../src/failure-back-off.js';
 import { parseReplies } from '../src/replies-file/load.js';
 import { FakeWeChat } from './helpers/fake-wechat.js';
 import type { MultipartBody } from './helpers/fake-wechat-account.js';
@@ -115,20 +116,33 @@ describe('the first uses of a file', () => {
     }
   });
 
-  it('an upload WeChat refuses: success, the errcode logged, and the next message uploads again', async () => {
+  it('an upload WeChat refuses: success, the errcode logged once, no upload until the wait ends, then the image', async () => {
+    let clock = Date.now();
     const fake = await new FakeWeChat().start();
-    const app = await startApp({ ...fake.env(), REPLIES_FILE: repliesWithMedia() });
+    const app = await startApp({ ...fake.env(), REPLIES_FILE: repliesWithMedia() }, { now: () => clock });
     try {
-      fake.on(UPLOAD, { errcode: 45009, errmsg: 'reach max api daily quota limit' });
-      const refused = await postToWebhook(app.url, textXml('logo'));
-      assert.equal(await refused.text(), 'success');
+      fake.on(UPLOAD, { errcode: 45009, errmsg: 'reach max api daily quota limit', times: 1000 });
+      for (let i = 0; i < 50; i++) {
+        const refused = await postToWebhook(app.url, textXml('logo'));
+        assert.equal(await refused.text(), 'success');
+      }
+      assert.equal(fake.count(UPLOAD), 1, 'the failure is remembered, WeChat not asked again');
       const logged = app.logs.filter((line) => line.errcode === 45009);
       assert.equal(logged.length, 1);
       assert.match(String(logged[0]?.msg), /uploading a media file failed/);
       assert.equal(logged[0]?.level, 50);
+      assert.equal(logged[0]?.retryInS, FIRST_BACK_OFF_MS / 1000);
 
+      clock += FIRST_BACK_OFF_MS;
+      assert.equal(await (await postToWebhook(app.url, textXml('logo'))).text(), 'success');
+      assert.equal(await (await postToWebhook(app.url, textXml('logo'))).text(), 'success');
+      assert.equal(fake.count(UPLOAD), 2, 'one more upload once the wait is over');
+
+      fake.off(UPLOAD);
+      clock += LONGEST_BACK_OFF_MS;
       assert.match(String(mediaIdOf(await logo(app))), /^MEDIA_ID_/);
-      assert.equal(fake.count(UPLOAD), 2);
+      assert.equal(fake.count(UPLOAD), 3);
+      assert.equal(app.logs.filter((line) => line.errcode === 45009).length, 2);
     } finally {
       await app.close();
       await fake.stop();

@@ -70,6 +70,25 @@ describe('conversations across instances (Redis)', { skip: !available }, () => {
     );
   });
 
+  it('an account and a user split at another colon are another conversation, under its own key', async () => {
+    const pairs = [
+      ['gh_split:x', 'y'],
+      ['gh_split', 'x:y'],
+      ['gh_split%3Ax', 'y'],
+    ] as const;
+    for (const [i, expected] of ['1', '2'].entries()) {
+      for (const [account, user] of pairs) {
+        const instance = i === 0 ? a : b;
+        assert.equal(await say(instance.url, textFrom(user, 'count 0', undefined, account)), expected, `${account} + ${user}`);
+      }
+    }
+    assert.deepEqual((await client.keys('wechat:no-appid:session:gh_split*')).sort(), [
+      'wechat:no-appid:session:gh_split%253Ax:y',
+      'wechat:no-appid:session:gh_split%3Ax:y',
+      'wechat:no-appid:session:gh_split:x:y',
+    ]);
+  });
+
   it('keeps the state SESSION_TTL_S in Redis under the account’s prefix, and lets the lock go after the handler', async () => {
     assert.equal(await say(a.url, textFrom('o_ttl', 'count 0')), '1');
     const pttl = await client.pttl('wechat:no-appid:session:gh_account:o_ttl');

@@ -88,6 +88,19 @@ describe('conversations in the process', () => {
     assert.deepEqual(replies, ['1', '2', '3', '4', '5']);
   });
 
+  it('an account and a user split at another colon are another conversation', async () => {
+    const pairs = [
+      ['gh_split:x', 'y'],
+      ['gh_split', 'x:y'],
+      ['gh_split%3Ax', 'y'],
+    ] as const;
+    for (const expected of ['1', '2']) {
+      for (const [account, user] of pairs) {
+        assert.equal(await say(app.url, textFrom(user, 'count 0', undefined, account)), expected, `${account} + ${user}`);
+      }
+    }
+  });
+
   it('two users are not serialised against each other', async () => {
     userGate = gate();
     // If the second user waited for the first, the first would wait for the gate until its deadline.

@@ -1,4 +1,5 @@
 import type { Logger } from 'pino';
+import { FailureBackOff } from '../failure-back-off.js';
 import type { WeChatResponseBody } from './transport.js';
 import { createMemoryTokenStore, type StoredToken, type TokenStore } from './token-store.js';
 
@@ -33,7 +34,9 @@ export interface FreshCredentialOptions {
  * fresh: concurrent callers share one fetch; it is reused until 5 minutes before it
  * expires (half its lifetime when that is under 10 minutes); the fetch runs under the
  * store's lock, so that with Redis one instance fetches for all; a refused value is
- * dropped only if it is still the stored one; an empty value is never taken.
+ * dropped only if it is still the stored one; an empty value is never taken. A failed
+ * fetch is not made again at once: for a wait of 2 s, doubling with each failure in a row
+ * up to a minute (failure-back-off.ts), callers get its error without WeChat being asked.
  */
 export class FreshCredential {
   readonly #options: FreshCredentialOptions;
@@ -42,11 +45,13 @@ export class FreshCredential {
   #local: StoredToken | undefined;
   #pending: Promise<string> | undefined;
   #refused: Refusal | undefined;
+  readonly #backOff: FailureBackOff<string>;
 
   constructor(options: FreshCredentialOptions) {
     this.#options = options;
     this.#store = options.store ?? createMemoryTokenStore();
     this.#now = options.now ?? Date.now;
+    this.#backOff = new FailureBackOff({ now: this.#now });
   }
 
   /** A valid value, fetched only when none is stored or it is about to expire. */
@@ -85,16 +90,35 @@ export class FreshCredential {
   async #load(): Promise<string> {
     const stored = await this.#store.read();
     if (this.#usable(stored)) return (this.#local = stored).value;
+    this.#throwWhileBackingOff();
     return this.#store.withRefreshLock(async () => {
       // Another caller (or instance) may have fetched it while this one waited.
       const again = await this.#store.read();
       if (this.#usable(again)) return (this.#local = again).value;
-      const fetched = this.#toStored(await this.#options.fetch(this.#refused));
+      this.#throwWhileBackingOff();
+      const fetched = await this.#fetch();
       await this.#store.write(fetched);
       this.#local = fetched;
       this.#options.logger?.info({ expiresAt: new Date(fetched.expiresAt).toISOString() }, `${this.#options.name} refreshed`);
       return fetched.value;
     });
+  }
+
+  /** The last fetch failed a moment ago: its error again, without asking WeChat. */
+  #throwWhileBackingOff(): void {
+    const failure = this.#backOff.blocking(this.#options.name);
+    if (failure !== undefined) throw failure.error;
+  }
+
+  async #fetch(): Promise<StoredToken> {
+    try {
+      const fetched = this.#toStored(await this.#options.fetch(this.#refused));
+      this.#backOff.succeeded(this.#options.name);
+      return fetched;
+    } catch (error) {
+      this.#backOff.failed(this.#options.name, error);
+      throw error;
+    }
   }
 
   #toStored({ value, expiresIn }: FetchedCredential): StoredToken {

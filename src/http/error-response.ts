@@ -1,6 +1,7 @@
 import type { Response } from 'express';
 import type { Logger } from 'pino';
 import { isCodedError, type ErrorCode } from '../errors.js';
+import type { LogRateLimit } from './log-rate-limit.js';
 
 /** What a failure becomes for a client, whatever a route renders it as (JSON, a page, text). */
 export interface ErrorResponse {
@@ -63,6 +64,8 @@ export function errorResponse(error: unknown): ErrorResponse {
         return { status: 502, code: error.code, message: error.message };
       case 'token_lock_timeout':
         return { status: 503, code: error.code, message: error.message, retryAfterS: 1 };
+      case 'oauth_states_full':
+        return { status: 503, code: error.code, message: error.message, retryAfterS: error.retryAfterS };
       case 'config_invalid':
       case 'session_unavailable':
       case 'cli_usage':
@@ -94,14 +97,18 @@ function unhandled(error: never): ErrorResponse {
 /**
  * Logs a failure as its response says: an unknown error with its stack, WeChat's and
  * Redis's failures as warnings with their safe fields, a client's mistake not at all.
+ * With `limit` (a route anyone may call), a warning is written once per interval for
+ * each code and errcode, with the number held back since.
  */
-export function logFailure(logger: Logger, error: unknown, response: ErrorResponse, what: string): void {
+export function logFailure(logger: Logger, error: unknown, response: ErrorResponse, what: string, limit?: LogRateLimit): void {
   if (response.code === 'internal_error') {
     logger.error({ err: error }, what);
   } else if (response.status >= 500) {
+    const suppressed = limit === undefined ? 0 : limit(`${response.code}:${response.errcode ?? ''}`);
+    if (suppressed === undefined) return;
     const { path, reason } = error as { path?: unknown; reason?: unknown };
     const fields = { code: response.code, errcode: response.errcode, errmsg: response.errmsg, path, reason, error: response.message };
-    logger.warn(fields, what);
+    logger.warn(suppressed > 0 ? { ...fields, suppressed } : fields, what);
   }
 }
 

@@ -4,6 +4,7 @@ import type { WeChatApi } from '../api/create-api.js';
 import { ApiNotConfiguredError, InputError } from '../errors.js';
 import { createNonceStr, signJssdk, signedUrl } from '../protocol/jssdk-signature.js';
 import { errorResponse, logFailure, sendJsonError } from './error-response.js';
+import { createLogRateLimit } from './log-rate-limit.js';
 
 /** Longer than any page URL a browser sends in practice, short enough to refuse junk. */
 const MAX_URL_LENGTH = 4096;
@@ -45,6 +46,8 @@ function refusal(url: unknown, allowed: ReadonlySet<string>): string | undefined
  */
 export function jssdkRoutes(api: WeChatApi | undefined, domains: readonly string[], logger: Logger) {
   const allowed = new Set(domains);
+  // Anyone may call it: a failing ticket is one warning per interval, not one per call.
+  const logLimit = createLogRateLimit();
 
   /** Sets the CORS headers when the request comes from a page on an allowed host. */
   function allowOrigin(req: Request, res: Response): boolean {
@@ -98,7 +101,7 @@ export function jssdkRoutes(api: WeChatApi | undefined, domains: readonly string
           next(error);
           return;
         }
-        logFailure(logger, error, response, 'JS-SDK config not signed');
+        logFailure(logger, error, response, 'JS-SDK config not signed', logLimit);
         sendJsonError(res, response);
       }
     },

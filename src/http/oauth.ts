@@ -4,6 +4,7 @@ import type { WeChatApi } from '../api/create-api.js';
 import { authorizeUrl, exchangeCode, fetchUserInfo, type UserProfile } from '../api/oauth.js';
 import { ApiNotConfiguredError, InputError, NotSignedInError } from '../errors.js';
 import { errorResponse, logFailure, sendJsonError, type ErrorResponse } from './error-response.js';
+import { createLogRateLimit } from './log-rate-limit.js';
 import { checkNextPath } from './next-path.js';
 import { errorPage, profilePage } from '../pages/oauth-pages.js';
 import { createStateCookie, readCookie, STATE_COOKIE, STATE_TTL_MS, type OAuthFlow } from './state-cookie.js';
@@ -74,6 +75,8 @@ export function oauthRoutes(
   const cookieOptions = { httpOnly: true, sameSite: 'lax', secure, path: '/oauth' } as const;
   // The user cookie reaches the account's own pages, anywhere on this origin.
   const userCookieOptions = { httpOnly: true, sameSite: 'lax', secure, path: '/', maxAge: USER_TTL_MS } as const;
+  // Anyone may call back with a bad code: one warning per interval, not one per callback.
+  const logLimit = createLogRateLimit();
 
   function unavailable(res: Response): void {
     sendPage(
@@ -134,7 +137,30 @@ export function oauthRoutes(
     // The state works once and for 10 minutes: a callback URL seen by someone else
     // (a log, a Referer) cannot be replayed.
     const flow = state === undefined ? undefined : stateCookie.verify(state, readCookie(req.headers.cookie, STATE_COOKIE), now());
-    if (flow === undefined || state === undefined || !(await usedStates.claim(state, STATE_TTL_MS))) {
+    let fresh = false;
+    try {
+      fresh = flow !== undefined && state !== undefined && (await usedStates.claim(state, STATE_TTL_MS));
+    } catch (error) {
+      // No room to remember one more used state: refused, rather than an old one forgotten.
+      const response = errorResponse(error);
+      if (response.code === 'internal_error') {
+        next(error);
+        return;
+      }
+      logFailure(logger, error, response, 'OAuth callback refused', logLimit);
+      if (response.retryAfterS !== undefined) res.set('Retry-After', String(response.retryAfterS));
+      sendPage(
+        res,
+        response.status,
+        errorPage(
+          '请稍后重试 Try again later',
+          '当前登录的人太多，请几分钟后重新打开页面。',
+          'Too many sign-ins at once. Please open the page again in a few minutes.',
+        ),
+      );
+      return;
+    }
+    if (!fresh || flow === undefined) {
       sendPage(
         res,
         403,
@@ -164,7 +190,7 @@ export function oauthRoutes(
         next(error);
         return;
       }
-      logFailure(logger, error, response, 'OAuth failed');
+      logFailure(logger, error, response, 'OAuth failed', logLimit);
       sendPage(res, response.status, failurePage(response));
     }
   }

@@ -1,12 +1,10 @@
 import type { Logger } from 'pino';
+import { createLogRateLimit, LOG_INTERVAL_MS, type LogRateLimitOptions } from './log-rate-limit.js';
 
 /** How often each kind of refusal is logged at most. */
-export const REJECTION_LOG_INTERVAL_MS = 10_000;
+export const REJECTION_LOG_INTERVAL_MS = LOG_INTERVAL_MS;
 
-export interface RejectionLogOptions {
-  readonly intervalMs?: number;
-  readonly now?: () => number;
-}
+export type RejectionLogOptions = LogRateLimitOptions;
 
 /**
  * Logs the webhook's refusals: one line per reason per interval at most, carrying the
@@ -14,18 +12,12 @@ export interface RejectionLogOptions {
  * cannot fill the disk. Reasons are a fixed set of codes; nothing of the request is
  * logged (it is untrusted, and may carry secrets in a forged URL).
  */
-export function createRejectionLog(logger: Logger, { intervalMs = REJECTION_LOG_INTERVAL_MS, now = Date.now }: RejectionLogOptions = {}) {
-  const last = new Map<string, { at: number; suppressed: number }>();
+export function createRejectionLog(logger: Logger, options: RejectionLogOptions = {}) {
+  const admit = createLogRateLimit(options);
 
   return function logRejection(reason: string, status: number, message: string, level: 'warn' | 'error' = 'warn'): void {
-    const time = now();
-    const seen = last.get(reason);
-    if (seen !== undefined && time - seen.at < intervalMs) {
-      seen.suppressed += 1;
-      return;
-    }
-    last.set(reason, { at: time, suppressed: 0 });
-    const suppressed = seen?.suppressed ?? 0;
+    const suppressed = admit(reason);
+    if (suppressed === undefined) return;
     logger[level]({ reason, status, ...(suppressed > 0 && { suppressed }) }, message);
   };
 }

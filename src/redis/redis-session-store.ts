@@ -21,8 +21,9 @@ const POLL_MS = 25;
 
 /**
  * Conversations in Redis, shared by every instance: the state under
- * `wechat:<AppID>:session:<account>:<user>`, and, while a message's handler uses it, a
- * lock beside it (SET NX PX with this turn's own value) that other instances wait for.
+ * `wechat:<AppID>:session:<account>:<user>` (conversationKey: the account's `%` and `:`
+ * escaped), and, while a message's handler uses it, a lock beside it (SET NX PX with
+ * this turn's own value) that other instances wait for.
  * The lock lapses by itself after the turn limit, so a crashed instance holds a user
  * no longer than that; a turn that lost it cannot write.
  */

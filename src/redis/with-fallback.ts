@@ -1,10 +1,10 @@
 import type { TokenStore } from '../api/token-store.js';
-import { SessionUnavailableError, TokenLockTimeoutError } from '../errors.js';
+import { SessionUnavailableError, TokenLockTimeoutError, UsedStatesFullError } from '../errors.js';
 import type { HeldSession, SessionStore } from '../replies/session-store.js';
 import type { Claim, RetryStore } from '../replies/retry-store.js';
 import type { MemorySeenSignatures, SeenSignatures } from '../replies/seen-signatures.js';
 import type { HealthCheck } from '../health-check.js';
-import type { UsedStates } from '../used-states.js';
+import type { MemoryUsedStates, UsedStates } from '../used-states.js';
 import type { SharedRetryStore } from './redis-retry-store.js';
 import type { MediaIdStore } from '../replies-file/media-cache.js';
 import { MediaLockTimeoutError } from './redis-media-ids.js';
@@ -109,10 +109,36 @@ export function seenSignaturesWithFallback(health: HealthCheck, shared: SeenSign
   };
 }
 
-/** Used OAuth states in Redis while it answers, in the process otherwise. */
-export function usedStatesWithFallback(health: HealthCheck, shared: UsedStates, local: UsedStates): UsedStates {
-  const call = fallback(health, shared, local);
-  return { claim: (state, ttlMs) => call(async (store) => store.claim(state, ttlMs)) };
+/**
+ * Used OAuth states in the process and in Redis: a state used on any instance is refused
+ * on every other while Redis answers, and one used here is still refused here while it
+ * does not. When the process's memory is full, Redis alone decides while it answers;
+ * while it does not, a new state is refused (UsedStatesFullError), never an old one
+ * forgotten.
+ */
+export function usedStatesWithFallback(health: HealthCheck, shared: UsedStates, local: MemoryUsedStates): UsedStates {
+  return {
+    async claim(state, ttlMs) {
+      let here: boolean | UsedStatesFullError;
+      try {
+        here = local.claim(state, ttlMs);
+      } catch (error) {
+        if (!(error instanceof UsedStatesFullError)) throw error;
+        here = error;
+      }
+      if (here === false) return false;
+      const hereOnly = (): boolean => {
+        if (here instanceof UsedStatesFullError) throw here;
+        return here;
+      };
+      if (!health.healthy()) return hereOnly();
+      try {
+        return await shared.claim(state, ttlMs);
+      } catch {
+        return hereOnly();
+      }
+    },
+  };
 }
 
 /** The replies file's media ids in Redis while it answers, in the process otherwise. */

@@ -4,6 +4,7 @@ import { basename } from 'node:path';
 import type { Logger } from 'pino';
 import type { MediaFile, MediaType, UploadedMedia } from '../api/media.js';
 import { WeChatApiError } from '../errors.js';
+import { FailureBackOff } from '../failure-back-off.js';
 import type { MediaIds, MediaRef } from './media-files.js';
 
 /** WeChat keeps temporary media 3 days. */
@@ -66,12 +67,14 @@ interface Identified {
  * The media ids of the replies file's own files. A file is uploaded as temporary media on
  * first use and its id kept by the hash of its bytes (so an edited file is uploaded anew,
  * and a renamed one is not), for 2.5 days. Concurrent first uses share one upload in a
- * process, and the store's lock makes it one across instances. A failure is logged once
- * per attempt and not kept: the next message tries again.
+ * process, and the store's lock makes it one across instances. A failed upload is logged
+ * and remembered for a while (2 s, doubling with each failure in a row up to a minute):
+ * the messages meanwhile get its error at once, without WeChat being asked again.
  */
 export function createMediaCache({ upload, store, logger, now = Date.now }: MediaCacheOptions): MediaIds {
   const hashes = new Map<string, Identified>();
   const uploading = new Map<string, Promise<string>>();
+  const failures = new FailureBackOff<string>({ now });
 
   async function keyOf({ path, type }: MediaRef): Promise<string> {
     const stats = await stat(path);
@@ -116,15 +119,36 @@ export function createMediaCache({ upload, store, logger, now = Date.now }: Medi
       }
       const running = uploading.get(key);
       if (running !== undefined) return running;
-      const attempt = uploadOnce(key, media).finally(() => uploading.delete(key));
+      const failure = failures.blocking(key);
+      if (failure !== undefined) {
+        const cached = await store.read(key); // another instance may have uploaded it meanwhile
+        if (usable(cached)) return cached.mediaId;
+        throw failure.error;
+      }
+      const attempt = uploadOnce(key, media)
+        .then(
+          (mediaId) => {
+            failures.succeeded(key);
+            return mediaId;
+          },
+          (error: unknown) => {
+            const { retryAt } = failures.failed(key, error);
+            const errcode = error instanceof WeChatApiError ? error.errcode : undefined;
+            logger.error(
+              {
+                file: media.path,
+                type: media.type,
+                errcode,
+                retryInS: Math.ceil((retryAt - now()) / 1000),
+                err: error instanceof Error ? error.message : String(error),
+              },
+              'replies file: uploading a media file failed; answered "success", tried again after a wait',
+            );
+            throw error;
+          },
+        )
+        .finally(() => uploading.delete(key));
       uploading.set(key, attempt);
-      attempt.catch((error: unknown) => {
-        const errcode = error instanceof WeChatApiError ? error.errcode : undefined;
-        logger.error(
-          { file: media.path, type: media.type, errcode, err: error instanceof Error ? error.message : String(error) },
-          'replies file: uploading a media file failed; answered "success", the next message tries again',
-        );
-      });
       return attempt;
     },
   };

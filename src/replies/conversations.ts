@@ -1,7 +1,7 @@
 import { SessionUnavailableError } from '../errors.js';
 import type { InboundMessage } from '../protocol/message-types.js';
 import { sessionJson, type JsonValue } from './session-value.js';
-import type { HeldSession, SessionStore } from './session-store.js';
+import { conversationKey, type HeldSession, type SessionStore } from './session-store.js';
 
 /** The state of one conversation (one user of one account), as a handler sees it. */
 export interface Session<S = JsonValue> {
@@ -79,7 +79,7 @@ export function createConversations(store: SessionStore, turnLimitMs: number): C
     #call<T>(use: (held: HeldSession) => Promise<T>): Promise<T> {
       if (this.#ended) return Promise.reject(ended());
       const { ToUserName, FromUserName } = this.message;
-      this.#held ??= store.hold(`${ToUserName}:${FromUserName}`, turnLimitMs);
+      this.#held ??= store.hold(conversationKey(ToUserName, FromUserName), turnLimitMs);
       const held = this.#held;
       const call = this.#calls
         .then(() => held)

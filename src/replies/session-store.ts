@@ -1,3 +1,5 @@
+import { detached } from '../detached-string.js';
+
 /**
  * One conversation held for one message's turn: its state read and written as JSON.
  * Every read or write keeps the state for the store's TTL from then on.
@@ -13,10 +15,23 @@ export interface HeldSession {
 /**
  * Where conversations' states are kept: in the process here, in Redis with REDIS_URL.
  * `hold` keeps other instances out of the conversation for the turn, `ms` at most; the
- * process's own queue already keeps its messages of one user apart.
+ * process's own queue already keeps its messages of one user apart. `key` is the
+ * conversation's `conversationKey`.
  */
 export interface SessionStore {
   hold(key: string, ms: number): Promise<HeldSession>;
+}
+
+/**
+ * The store's key for one user's conversation with one account: `<account>:<user>`, the
+ * account's `%` and `:` escaped (`%25`, `%3A`), so that the first `:` always ends it and
+ * no two pairs share a key (`gh_a:x` + `y` is `gh_a%3Ax:y`, `gh_a` + `x:y` is
+ * `gh_a:x:y`). WeChat's ids hold neither character: the key is then built as before,
+ * with no other string made.
+ */
+export function conversationKey(account: string, user: string): string {
+  const escaped = account.includes(':') || account.includes('%') ? account.replaceAll('%', '%25').replaceAll(':', '%3A') : account;
+  return `${escaped}:${user}`;
 }
 
 export interface MemorySessionStoreOptions {
@@ -38,14 +53,6 @@ interface Kept {
 }
 
 /**
- * A copy of `key` that refers to no other string. A key is built from the message's
- * fields, which are slices of its request body: kept as it is, it would keep the whole
- * body alive for SESSION_TTL_S (a KiB or more per conversation instead of 50 bytes).
- * UTF-16 copies every string exactly, lone surrogates included.
- */
-const detached = (key: string): string => Buffer.from(key, 'utf16le').toString('utf16le');
-
-/**
  * The process's conversations, in a Map kept in order of last use: since every entry
  * lives the same TTL from its last use, that is also the order in which they expire,
  * so both the bound and the expiry take from the front.
@@ -57,6 +64,7 @@ export function createMemorySessionStore(options: MemorySessionStoreOptions): Me
 
   function keep(key: string, json: string, time: number): void {
     kept.delete(key);
+    // The key is built from the message's fields, slices of its body: kept as it is, it would keep the body.
     kept.set(detached(key), { json, expiresAt: time + ttlMs });
   }
 

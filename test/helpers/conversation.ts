@@ -3,10 +3,10 @@ import { freshMsgId, postToWebhook, readReply } from './wechat.js';
 
 let nextCreateTime = 1_710_000_000;
 
-/** A text message from `user` to the account, as WeChat pushes it. */
-export function textFrom(user: string, content: string, msgId = freshMsgId()): string {
+/** A text message from `user` to the account (`gh_account` unless told), as WeChat pushes it. */
+export function textFrom(user: string, content: string, msgId = freshMsgId(), account = 'gh_account'): string {
   return (
-    `<xml><ToUserName><![CDATA[gh_account]]></ToUserName><FromUserName><![CDATA[${user}]]></FromUserName>` +
+    `<xml><ToUserName><![CDATA[${account}]]></ToUserName><FromUserName><![CDATA[${user}]]></FromUserName>` +
     `<CreateTime>${nextCreateTime++}</CreateTime><MsgType><![CDATA[text]]></MsgType>` +
     `<Content><![CDATA[${content}]]></Content><MsgId>${msgId}</MsgId></xml>`
   );

@@ -97,6 +97,11 @@ export class FakeWeChat {
     this.#behaviours.set(path, queue);
   }
 
+  /** Forgets what `on` said for `path`: its calls are answered normally again. */
+  off(path: string): void {
+    this.#behaviours.delete(path);
+  }
+
   /** Makes every token issued so far invalid (as another system's fetch would). */
   revokeTokens(): void {
     this.#valid.clear();
