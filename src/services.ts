@@ -13,6 +13,7 @@ import { createRedisUsedStates } from './redis/redis-used-states.js';
 import { createMemoryUsedStates, type MemoryUsedStates, type UsedStates } from './used-states.js';
 import { uploadMedia, type MediaFile, type MediaType } from './api/media.js';
 import { createMediaCache, createMemoryMediaIdStore, type MediaIdStore } from './replies-file/media-cache.js';
+import { uploadsWithoutCredentials } from './replies-file/media-files.js';
 import { createRedisMediaIdStore } from './redis/redis-media-ids.js';
 import {
   mediaIdStoreWithFallback,
@@ -105,6 +106,8 @@ export function createServices(config: Config, options: ServiceOptions = {}): Se
   }
   const metrics = createMetrics({ redis: checks.find((check) => check.name === 'redis') });
   const api = createWeChatApi(config, { store: tokenStore, ticketStore, now: options.now, logger, metrics });
+  const uploads = replies?.mediaFiles() ?? [];
+  if (api === undefined && uploads.length > 0) logger.warn(uploadsWithoutCredentials(uploads));
   // The replies file's own images, voices and videos: uploaded once, their media ids shared.
   const client = api?.client;
   const upload = client === undefined ? undefined : (type: MediaType, file: MediaFile) => uploadMedia(client, type, file);

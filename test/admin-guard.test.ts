@@ -1,4 +1,5 @@
 import assert from 'node:assert/strict';
+import { readFileSync } from 'node:fs';
 import { describe, it } from 'node:test';
 import { ADMIN_ROUTES, requireAdmin } from '../src/http/admin-auth.js';
 import { createLogger } from '../src/logger.js';
@@ -40,6 +41,25 @@ describe('ADMIN_TOKEN unset behind a reverse proxy on this machine', () => {
     } finally {
       await app.close();
     }
+  });
+});
+
+describe('the list of admin routes', () => {
+  /** The routes named from where `file` first says `marker` to the next `until` (a blank line: the paragraph). */
+  const routesNear = (file: string, marker: string, until = '\n\n'): string[] => {
+    const text = readFileSync(new URL(`../${file}`, import.meta.url), 'utf8');
+    const start = text.indexOf(marker);
+    assert.notEqual(start, -1, `${file} mentions ${marker}`);
+    const end = text.indexOf(until, start);
+    const passage = text.slice(start, end === -1 ? undefined : end);
+    return [...new Set(passage.match(/(?<![\w.])\/(?:api|qrcode|metrics|jssdk\/demo|oauth|healthz|livez|console)\b/g) ?? [])].sort();
+  };
+
+  it('.env.example, the README and the reference name the routes the guard protects', () => {
+    const guarded = [...ADMIN_ROUTES].sort();
+    assert.deepEqual(routesNear('.env.example', '# Guards the admin routes'), guarded);
+    assert.deepEqual(routesNear('README.md', '| `ADMIN_TOKEN` |', '\n'), guarded);
+    assert.deepEqual(routesNear('docs/reference.md', 'Admin routes ('), guarded);
   });
 });
 

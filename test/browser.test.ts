@@ -4,10 +4,9 @@ import { after, before, describe, it } from 'node:test';
 import { type Browser } from 'playwright-core';
 import { FakeWeChat, type UserProfile } from './helpers/fake-wechat.js';
 import { startApp, type RunningApp } from './helpers/start-app.js';
-import { browserAvailable, launchBrowser } from './helpers/browser.js';
+import { describeInBrowser, launchBrowser } from './helpers/browser.js';
 
 const ARTIFACTS = new URL('../test-artifacts/', import.meta.url);
-const available = browserAvailable('the browser tests');
 
 const ADMIN_TOKEN = 'browser-admin-token';
 const nickname = '<img src=x onerror="window.__xss=1">小红 & <script>window.__xss=2</script>';
@@ -24,7 +23,7 @@ const profile: UserProfile = {
 // A 1×1 PNG: what the fake "WeChat image hosts" serve to the browser.
 const PIXEL = Buffer.from('iVBORw0KGgoAAAANSUhEUgAAAAEAAAABCAYAAAAfFcSJAAAADUlEQVR42mNk+M9QDwADhgGAWjR9awAAAABJRU5ErkJggg==', 'base64');
 
-describe('the pages in a real browser (headless Chromium)', { skip: !available }, () => {
+describeInBrowser('the pages in a real browser (headless Chromium)', () => {
   let fake: FakeWeChat;
   let app: RunningApp;
   let browser: Browser;

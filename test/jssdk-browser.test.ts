@@ -6,9 +6,8 @@ import { after, before, describe, it } from 'node:test';
 import { type Browser, type Page } from 'playwright-core';
 import { FakeWeChat } from './helpers/fake-wechat.js';
 import { startApp, type RunningApp } from './helpers/start-app.js';
-import { browserAvailable, launchBrowser } from './helpers/browser.js';
+import { describeInBrowser, launchBrowser } from './helpers/browser.js';
 
-const available = browserAvailable('the JS-SDK browser tests');
 
 const ADMIN_TOKEN = 'jssdk-browser-admin';
 
@@ -36,7 +35,7 @@ function signFromPage(page: Page, api: string, headers: Record<string, string> =
   );
 }
 
-describe('JS-SDK signing from pages in a real browser (headless Chromium)', { skip: !available }, () => {
+describeInBrowser('JS-SDK signing from pages in a real browser (headless Chromium)', () => {
   let fake: FakeWeChat;
   let app: RunningApp;
   let pages: Server;

@@ -3,11 +3,10 @@ import { createHash } from 'node:crypto';
 import { after, before, beforeEach, describe, it } from 'node:test';
 import { TICKET_PATH } from './helpers/fake-jsapi-ticket.js';
 import { FakeWeChat } from './helpers/fake-wechat.js';
-import { PrivateRedis, redisAvailable } from './helpers/redis-server.js';
+import { PrivateRedis, describeWithRedis } from './helpers/redis-server.js';
 import { startApp, type RunningApp } from './helpers/start-app.js';
 import { until } from './helpers/until.js';
 
-const available = redisAvailable('the JS-SDK Redis tests');
 
 const PAGE = 'https://shop.example.com/';
 
@@ -17,7 +16,7 @@ interface ConfigAnswer {
   signature: string;
 }
 
-describe('one jsapi ticket for every instance (Redis)', { skip: !available }, () => {
+describeWithRedis('one jsapi ticket for every instance (Redis)', () => {
   let redis: PrivateRedis;
   let fake: FakeWeChat;
   let instances: RunningApp[];

@@ -6,7 +6,7 @@ import { fileURLToPath } from 'node:url';
 import { after, afterEach, before, beforeEach, describe, it } from 'node:test';
 import { CONTROL_CHARACTER } from './helpers/control-characters.js';
 import { FakeWeChat } from './helpers/fake-wechat.js';
-import { PrivateRedis, redisServerAvailable } from './helpers/redis-server.js';
+import { PrivateRedis, describeWithRedis } from './helpers/redis-server.js';
 import { runProgram, type ProgramResult } from './helpers/run-program.js';
 
 const command = fileURLToPath(new URL('../src/cli/menu.ts', import.meta.url));
@@ -297,7 +297,7 @@ describe('npm run menu against the fake WeChat', () => {
   });
 });
 
-describe('npm run menu shares the servers’ token through Redis', { skip: !redisServerAvailable() }, () => {
+describeWithRedis('npm run menu shares the servers’ token through Redis', () => {
   let fake: FakeWeChat;
   let redis: PrivateRedis;
   let dir: string;

@@ -4,7 +4,7 @@ import { Counter } from 'prom-client';
 import type { Reply } from '../src/protocol/reply-types.js';
 import { createReplyRouter } from '../src/replies/router.js';
 import { FakeWeChat } from './helpers/fake-wechat.js';
-import { PrivateRedis, redisServerAvailable } from './helpers/redis-server.js';
+import { PrivateRedis, describeWithRedis } from './helpers/redis-server.js';
 import { startApp, type RunningApp } from './helpers/start-app.js';
 import { messageXml, postToWebhook, signedQuery, textXml } from './helpers/wechat.js';
 
@@ -245,7 +245,7 @@ describe('GET /metrics for a library user', () => {
   });
 });
 
-describe('wechat_redis_up', { skip: redisServerAvailable() ? false : 'no redis-server on PATH' }, () => {
+describeWithRedis('wechat_redis_up', () => {
   it('is 1 while Redis answers, and 0 once it is stopped', async () => {
     const redis = await PrivateRedis.start();
     const app = await startApp({ REDIS_URL: redis.url, ADMIN_TOKEN });

@@ -9,10 +9,9 @@ import { createLogger } from '../src/logger.js';
 import { FakeWeChat, type UserProfile } from './helpers/fake-wechat.js';
 import { freePort } from './helpers/free-port.js';
 import { TEST_TOKEN } from './helpers/start-app.js';
-import { browserAvailable, launchBrowser } from './helpers/browser.js';
+import { describeInBrowser, launchBrowser } from './helpers/browser.js';
 
 const ARTIFACTS = new URL('../test-artifacts/', import.meta.url);
-const available = browserAvailable('the OAuth example browser test');
 
 const nickname = '<img src=x onerror="window.__xss=1">阿明 & <script>window.__xss=2</script>';
 const profile: UserProfile = {
@@ -25,7 +24,7 @@ const profile: UserProfile = {
   headimgurl: 'https://thirdwx.qlogo.cn/mmopen/shopper.png',
 };
 
-describe('examples/oauth-app.ts in a real browser: a page behind requireWeChatUser gets its user', { skip: !available }, () => {
+describeInBrowser('examples/oauth-app.ts in a real browser: a page behind requireWeChatUser gets its user', () => {
   let fake: FakeWeChat;
   let server: Server;
   let shutdown: () => Promise<void>;

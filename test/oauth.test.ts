@@ -4,7 +4,7 @@ import { after, before, describe, it } from 'node:test';
 import { STATE_TTL_MS } from '../src/http/state-cookie.js';
 import { createMemoryUsedStates } from '../src/used-states.js';
 import { FakeWeChat, type UserProfile } from './helpers/fake-wechat.js';
-import { PrivateRedis, redisAvailable } from './helpers/redis-server.js';
+import { PrivateRedis, describeWithRedis } from './helpers/redis-server.js';
 import { startApp, type RunningApp } from './helpers/start-app.js';
 import { until } from './helpers/until.js';
 
@@ -271,7 +271,7 @@ describe('used OAuth states are kept until they expire', () => {
   });
 });
 
-describe('used OAuth states with Redis', { skip: !redisAvailable('the OAuth Redis tests') }, () => {
+describeWithRedis('used OAuth states with Redis', () => {
   it('a state used on one instance is refused on the other, and still on the first while Redis is down', async () => {
     const redis = await PrivateRedis.start();
     const fake = await new FakeWeChat().start();

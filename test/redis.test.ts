@@ -5,17 +5,16 @@ import { retryKeyOf } from '../src/protocol/retry-key.js';
 import { toMessage } from '../src/protocol/to-message.js';
 import { createReplyRouter } from '../src/replies/router.js';
 import { FakeWeChat } from './helpers/fake-wechat.js';
-import { PrivateRedis, redisAvailable } from './helpers/redis-server.js';
+import { PrivateRedis, describeWithRedis } from './helpers/redis-server.js';
 import { startApp, type RunningApp } from './helpers/start-app.js';
 import { postToWebhook, readReply, signedQuery, textXml } from './helpers/wechat.js';
 import { until } from './helpers/until.js';
 
 const ADMIN_TOKEN = 'redis-test-admin';
-const available = redisAvailable('the Redis tests');
 
 const sleep = (ms: number) => new Promise((resolve) => setTimeout(resolve, ms));
 
-describe('many instances, one token, one retry memory (Redis)', { skip: !available }, () => {
+describeWithRedis('many instances, one token, one retry memory (Redis)', () => {
   let redis: PrivateRedis;
   let fake: FakeWeChat;
   let instances: RunningApp[];
@@ -230,7 +229,7 @@ describe('many instances, one token, one retry memory (Redis)', { skip: !availab
   });
 });
 
-describe('start-up with REDIS_URL and Redis down', { skip: !available }, () => {
+describeWithRedis('start-up with REDIS_URL and Redis down', () => {
   it('starts, answers messages, and says 503 on /healthz', async () => {
     const redis = await PrivateRedis.start();
     const url = redis.url;

@@ -45,7 +45,7 @@ click:
 
 describe('npm run replies -- check', () => {
   it('the shipped example validates: exit 0 and a one-line summary', async () => {
-    const { code, stdout, stderr } = await replies(['check', example]);
+    const { code, stdout, stderr } = await replies(['check', example], { WECHAT_APPID: 'wx_id', WECHAT_APPSECRET: 'a-secret' });
     assert.equal(stderr, '');
     assert.equal(code, 0);
     assert.match(stdout, /^.*replies\.example\.yaml: \d+ keyword rules, \d+ scenes, \d+ menu keys\n$/);
@@ -146,5 +146,22 @@ describe('what the validation catches', () => {
     assert.equal(code, 1);
     assert.equal(stdout, '');
     assert.match(stderr, /^[^\n]*replies\.yaml: its aliases expand to too much [^\n]*\n$/);
+  });
+
+  it('replies that upload a file without WECHAT_APPID and WECHAT_APPSECRET: exit 0, and a warning naming the file', async () => {
+    const dir = mkdtempSync(join(tmpdir(), 'replies-media-'));
+    writeFileSync(join(dir, 'logo.png'), 'not really a png, but a file');
+    const file = join(dir, 'replies.yaml');
+    writeFileSync(file, 'subscribe: { type: image, file: logo.png }\n');
+    const without = await replies(['check', file], { WECHAT_APPID: 'wx_only_the_id' });
+    assert.equal(without.code, 0);
+    assert.match(without.stdout, /replies\.yaml: 0 keyword rules/);
+    assert.match(
+      without.stderr,
+      /^warning: the replies file uploads a file \(.*logo\.png\), but WECHAT_APPID and WECHAT_APPSECRET are not both set/,
+    );
+    const withBoth = await replies(['check', file], { WECHAT_APPID: 'wx_id', WECHAT_APPSECRET: 'a-secret' });
+    assert.equal(withBoth.code, 0);
+    assert.equal(withBoth.stderr, '');
   });
 });

@@ -10,7 +10,7 @@ import { FIRST_BACK_OFF_MS, LONGEST_BACK_OFF_MS } from '../src/failure-back-off.
 import { parseReplies } from '../src/replies-file/load.js';
 import { FakeWeChat } from './helpers/fake-wechat.js';
 import type { MultipartBody } from './helpers/fake-wechat-account.js';
-import { PrivateRedis, redisAvailable } from './helpers/redis-server.js';
+import { PrivateRedis, describeWithRedis } from './helpers/redis-server.js';
 import { startApp, type RunningApp } from './helpers/start-app.js';
 import { exchange, postToWebhook, textXml } from './helpers/wechat.js';
 import { until } from './helpers/until.js';
@@ -99,6 +99,27 @@ describe('replies naming their own files: uploaded once, then reused', () => {
   });
 });
 
+describe('a replies file that uploads files, on a server without WECHAT_APPID and WECHAT_APPSECRET', () => {
+  it('warns at start-up, naming the file; with both set, it does not', async () => {
+    const without = await startApp({ REPLIES_FILE: repliesWithMedia() });
+    try {
+      const warning = without.logs.find((line) => line.level === 40 && String(line.msg).startsWith('the replies file uploads'));
+      assert.ok(warning, JSON.stringify(without.logs));
+      assert.match(String(warning.msg), /uploads 2 files \(.*logo\.png, .*cover\.jpg\), but WECHAT_APPID and WECHAT_APPSECRET are not both set/);
+    } finally {
+      await without.close();
+    }
+    const fake = await new FakeWeChat().start();
+    const withBoth = await startApp({ ...fake.env(), REPLIES_FILE: repliesWithMedia() });
+    try {
+      assert.ok(!withBoth.logs.some((line) => String(line.msg).startsWith('the replies file uploads')));
+    } finally {
+      await withBoth.close();
+      await fake.stop();
+    }
+  });
+});
+
 describe('the first uses of a file', () => {
   it('20 messages at once make one upload, and all carry its media_id', async () => {
     const fake = await new FakeWeChat().start();
@@ -169,7 +190,7 @@ describe('the first uses of a file', () => {
   });
 });
 
-describe('two instances sharing Redis', { skip: !redisAvailable('the replies-file media Redis tests') }, () => {
+describeWithRedis('two instances sharing Redis', () => {
   it('concurrent first uses across both make one upload, and both reuse its media_id', async () => {
     const redis = await PrivateRedis.start();
     const fake = await new FakeWeChat().start();

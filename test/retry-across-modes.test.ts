@@ -1,7 +1,7 @@
 import assert from 'node:assert/strict';
 import { after, before, describe, it } from 'node:test';
 import { createReplyRouter } from '../src/replies/router.js';
-import { PrivateRedis, redisAvailable } from './helpers/redis-server.js';
+import { PrivateRedis, describeWithRedis } from './helpers/redis-server.js';
 import { startApp, type RunningApp } from './helpers/start-app.js';
 import { until } from './helpers/until.js';
 import { postToWebhook, readReply, signedQuery, textXml } from './helpers/wechat.js';
@@ -96,10 +96,7 @@ describe('a retry in the other mode than its first delivery (in-memory retry sto
   crossModeRetries('one instance', () => ({ first: app, retry: app }), runs);
 });
 
-describe(
-  'a retry in the other mode than its first delivery (Redis retry store)',
-  { skip: !redisAvailable('the cross-mode Redis tests') },
-  () => {
+describeWithRedis('a retry in the other mode than its first delivery (Redis retry store)', () => {
     let redis: PrivateRedis;
     let instances: RunningApp[];
     const runs = new Map<string, number>();

@@ -3,18 +3,17 @@ import { after, before, describe, it } from 'node:test';
 import { Redis } from 'ioredis';
 import { createReplyRouter } from '../src/replies/router.js';
 import { orderFlowRouter, say, textFrom } from './helpers/conversation.js';
-import { PrivateRedis, redisAvailable } from './helpers/redis-server.js';
+import { PrivateRedis, describeWithRedis } from './helpers/redis-server.js';
 import { startApp, type RunningApp } from './helpers/start-app.js';
 import { postToWebhook } from './helpers/wechat.js';
 import { until } from './helpers/until.js';
 
-const available = redisAvailable('the conversation Redis tests');
 
 const sleep = (ms: number) => new Promise((resolve) => setTimeout(resolve, ms));
 
 const healthy = async (app: RunningApp) => (await fetch(`${app.url}/healthz`)).status === 200;
 
-describe('conversations across instances (Redis)', { skip: !available }, () => {
+describeWithRedis('conversations across instances (Redis)', () => {
   let redis: PrivateRedis;
   let client: Redis;
   let a: RunningApp;

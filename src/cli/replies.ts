@@ -1,6 +1,7 @@
 import dotenv from 'dotenv';
 import { compileReplies } from '../replies-file/compile.js';
 import { loadRepliesFile } from '../replies-file/load.js';
+import { uploadsWithoutCredentials } from '../replies-file/media-files.js';
 import { printable } from './printable.js';
 
 /**
@@ -28,7 +29,11 @@ function main(argv: readonly string[]): number {
     process.stderr.write(loaded.problems.map((problem) => `${printable(problem)}\n`).join(''));
     return 1;
   }
-  process.stdout.write(`${printable(path)}: ${compileReplies(loaded.data).summary}\n`);
+  const compiled = compileReplies(loaded.data);
+  process.stdout.write(`${printable(path)}: ${compiled.summary}\n`);
+  if (compiled.mediaFiles.length > 0 && !(process.env.WECHAT_APPID && process.env.WECHAT_APPSECRET)) {
+    process.stderr.write(`warning: ${printable(uploadsWithoutCredentials(compiled.mediaFiles))}\n`);
+  }
   return 0;
 }
 

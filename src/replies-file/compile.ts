@@ -15,6 +15,8 @@ export interface CompiledReplies {
   replyTo(message: InboundMessage, media?: MediaIds): HandlerResult | Promise<HandlerResult>;
   /** `12 keyword rules, 3 scenes, 4 menu keys` */
   readonly summary: string;
+  /** The local files its replies upload (absolute paths, each once): they need the AppID and AppSecret. */
+  readonly mediaFiles: readonly string[];
 }
 
 const SCENE_PREFIX = 'qrscene_';
@@ -79,5 +81,6 @@ export function compileReplies(data: RepliesFileData): CompiledReplies {
     plural(scenes.size, 'scene', 'scenes'),
     plural(clicks.size, 'menu key', 'menu keys'),
   ].join(', ');
-  return Object.freeze({ replyTo, summary });
+  const mediaFiles = Object.freeze([...new Set([...needsMedia.values()].map((media) => media.ref.path))]);
+  return Object.freeze({ replyTo, summary, mediaFiles });
 }

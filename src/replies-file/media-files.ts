@@ -25,6 +25,15 @@ const FILE_FIELDS: Readonly<Record<string, { readonly field: string; readonly ty
   music: { field: 'thumbFile', type: 'thumb' },
 };
 
+/**
+ * The warning for a replies file whose replies upload files on a server that cannot
+ * call WeChat: without the AppID and AppSecret those followers would get no reply.
+ */
+export function uploadsWithoutCredentials(files: readonly string[]): string {
+  const named = files.slice(0, 3).join(', ') + (files.length > 3 ? ` and ${files.length - 3} more` : '');
+  return `the replies file uploads ${files.length === 1 ? 'a file' : `${files.length} files`} (${named}), but WECHAT_APPID and WECHAT_APPSECRET are not both set: those replies cannot be sent and the follower gets none`;
+}
+
 /** A reply object as the handler API takes it, and the file whose media id it still needs. */
 export interface PreparedReply {
   readonly reply: Reply;

@@ -11,6 +11,8 @@ import type { MediaIds } from './media-files.js';
 export interface LiveReplies {
   /** The replies file's answer, from the version in force when the message arrived. */
   replyTo(message: InboundMessage, media?: MediaIds): HandlerResult | Promise<HandlerResult>;
+  /** The local files the version in force uploads (see CompiledReplies). */
+  mediaFiles(): readonly string[];
   /** Stops watching the file. */
   close(): void;
 }
@@ -126,6 +128,7 @@ export function watchRepliesFile(file: string, logger: Logger, options: WatchOpt
 
   return {
     replyTo: (message, media) => current?.replyTo(message, media),
+    mediaFiles: () => current?.mediaFiles ?? [],
     close() {
       closed = true;
       if (timer !== undefined) clearTimeout(timer);

@@ -1,4 +1,5 @@
 import { existsSync } from 'node:fs';
+import { describe, it } from 'node:test';
 import { chromium, type Browser } from 'playwright-core';
 
 /** Debian's Chromium, which playwright-core drives (it never downloads a browser of its own). */
@@ -13,6 +14,15 @@ export function browserAvailable(suite: string): boolean {
   if (process.env.REQUIRE_BROWSER === '1') throw new Error(`REQUIRE_BROWSER=1 but ${CHROMIUM} is missing (apt-get install chromium)`);
   console.log(`# SKIPPING ${suite}: ${CHROMIUM} is missing (apt-get install chromium); CI installs it`);
   return false;
+}
+
+/**
+ * `describe` for a suite that needs Chromium: without it (and outside CI), a skipped
+ * test stands in its place, so that the summary counts the skip.
+ */
+export function describeInBrowser(name: string, suite: () => void): void {
+  if (browserAvailable(name)) describe(name, suite);
+  else it(name, { skip: `${CHROMIUM} is missing` }, () => undefined);
 }
 
 /** Headless Chromium, quiet: no GPU, no network of its own beyond what a page asks for. */

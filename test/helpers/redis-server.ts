@@ -1,5 +1,6 @@
 import { spawn, spawnSync, type ChildProcess } from 'node:child_process';
 import { createConnection } from 'node:net';
+import { describe, it } from 'node:test';
 import { freePort } from './free-port.js';
 
 /**
@@ -11,6 +12,15 @@ export function redisAvailable(suite: string): boolean {
   if (process.env.REQUIRE_REDIS === '1') throw new Error(`REQUIRE_REDIS=1 but no redis-server binary was found: ${suite} cannot run`);
   console.log(`# SKIPPING ${suite}: no redis-server on the PATH (CI sets REQUIRE_REDIS=1 to make this a failure)`);
   return false;
+}
+
+/**
+ * `describe` for a suite that needs a redis-server: without one (and outside CI), a
+ * skipped test stands in its place, so that the summary counts the skip.
+ */
+export function describeWithRedis(name: string, suite: () => void): void {
+  if (redisAvailable(name)) describe(name, suite);
+  else it(name, { skip: 'no redis-server on the PATH' }, () => undefined);
 }
 
 /** True when a `redis-server` binary is on the PATH. */
