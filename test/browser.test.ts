@@ -1,6 +1,6 @@
 import assert from 'node:assert/strict';
 import { mkdirSync } from 'node:fs';
-import { after, before, describe, it } from 'node:test';
+import { after, before, it } from 'node:test';
 import { type Browser } from 'playwright-core';
 import { FakeWeChat, type UserProfile } from './helpers/fake-wechat.js';
 import { startApp, type RunningApp } from './helpers/start-app.js';

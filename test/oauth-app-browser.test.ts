@@ -1,7 +1,7 @@
 import assert from 'node:assert/strict';
 import { mkdirSync } from 'node:fs';
 import type { Server } from 'node:http';
-import { after, before, describe, it } from 'node:test';
+import { after, before, it } from 'node:test';
 import { type Browser } from 'playwright-core';
 import { createShopApp } from '../examples/oauth-app.js';
 import { loadConfig } from '../src/index.js';

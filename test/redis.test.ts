@@ -1,5 +1,5 @@
 import assert from 'node:assert/strict';
-import { after, before, beforeEach, describe, it } from 'node:test';
+import { after, before, beforeEach, it } from 'node:test';
 import { parseXml } from '../src/protocol/parse-xml.js';
 import { retryKeyOf } from '../src/protocol/retry-key.js';
 import { toMessage } from '../src/protocol/to-message.js';

@@ -105,7 +105,10 @@ describe('a replies file that uploads files, on a server without WECHAT_APPID an
     try {
       const warning = without.logs.find((line) => line.level === 40 && String(line.msg).startsWith('the replies file uploads'));
       assert.ok(warning, JSON.stringify(without.logs));
-      assert.match(String(warning.msg), /uploads 2 files \(.*logo\.png, .*cover\.jpg\), but WECHAT_APPID and WECHAT_APPSECRET are not both set/);
+      assert.match(
+        String(warning.msg),
+        /uploads 2 files \(.*logo\.png, .*cover\.jpg\), but WECHAT_APPID and WECHAT_APPSECRET are not both set/,
+      );
     } finally {
       await without.close();
     }

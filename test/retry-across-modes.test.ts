@@ -97,24 +97,23 @@ describe('a retry in the other mode than its first delivery (in-memory retry sto
 });
 
 describeWithRedis('a retry in the other mode than its first delivery (Redis retry store)', () => {
-    let redis: PrivateRedis;
-    let instances: RunningApp[];
-    const runs = new Map<string, number>();
-    before(async () => {
-      redis = await PrivateRedis.start();
-      const router = countingRouter(runs);
-      instances = await Promise.all([1, 2].map(() => startApp({ ...SAFE_MODE, REDIS_URL: redis.url }, { router })));
-      await until(
-        async () => (await Promise.all(instances.map(async (app) => (await fetch(`${app.url}/healthz`)).status))).every((s) => s === 200),
-        'Redis ready',
-      );
-    });
-    after(async () => {
-      await Promise.all(instances.map((app) => app.close()));
-      await redis.stop();
-    });
+  let redis: PrivateRedis;
+  let instances: RunningApp[];
+  const runs = new Map<string, number>();
+  before(async () => {
+    redis = await PrivateRedis.start();
+    const router = countingRouter(runs);
+    instances = await Promise.all([1, 2].map(() => startApp({ ...SAFE_MODE, REDIS_URL: redis.url }, { router })));
+    await until(
+      async () => (await Promise.all(instances.map(async (app) => (await fetch(`${app.url}/healthz`)).status))).every((s) => s === 200),
+      'Redis ready',
+    );
+  });
+  after(async () => {
+    await Promise.all(instances.map((app) => app.close()));
+    await redis.stop();
+  });
 
-    // The retry reaches the other instance, which reads the reply from Redis.
-    crossModeRetries('two instances', () => ({ first: instances[0]!, retry: instances[1]! }), runs);
-  },
-);
+  // The retry reaches the other instance, which reads the reply from Redis.
+  crossModeRetries('two instances', () => ({ first: instances[0]!, retry: instances[1]! }), runs);
+});
