@@ -1,4 +1,6 @@
+#!/usr/bin/env node
 import dotenv from 'dotenv';
+import { basename } from 'node:path';
 import { createInterface } from 'node:readline';
 import { createMessageCipher } from '../protocol/cipher.js';
 import { NoResponseError, RejectedResponseError } from '../errors.js';
@@ -7,12 +9,16 @@ import { buildMessage, checkResponseAsWeChat, signRequest, USAGE, type CheckedRe
 
 /**
  * `npm run simulate -- [--url URL] [--aes] [--raw] <kind> [args]`: plays WeChat's
- * server against a running instance. Without a kind, an interactive chat.
+ * server against a running instance. Without a kind, an interactive chat. The package
+ * installs it as the command `wechat-simulate` (package.json `bin`), run by plain node.
  */
+
+/** How the user ran it: the installed command, or the repository's npm script. */
+const COMMAND = basename(process.argv[1] ?? '') === 'wechat-simulate' ? 'wechat-simulate' : 'npm run simulate --';
 
 function usage(): string {
   return [
-    'usage: npm run simulate -- [--url URL] [--aes] [--raw] <kind> [args]',
+    `usage: ${COMMAND} [--url URL] [--aes] [--raw] <kind> [args]`,
     `kinds: ${USAGE.join(' | ')}`,
     'without a kind: an interactive chat, each line sent as a text message',
   ].join('\n');
