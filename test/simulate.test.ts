@@ -7,6 +7,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { after, before, describe, it } from 'node:test';
+import { createReplyRouter } from '../src/replies/router.js';
 import { CONTROL_CHARACTER } from './helpers/control-characters.js';
 import { startApp, type RunningApp } from './helpers/start-app.js';
 import { runProgram, type ProgramResult } from './helpers/run-program.js';
@@ -55,6 +56,22 @@ describe('npm run simulate', () => {
   it('--raw prints the reply XML', async () => {
     const result = await simulate([...url(), '--raw', 'text', 'raw'], env);
     assert.match(result.stdout, /<xml><ToUserName><!\[CDATA\[o_simulated_user_openid\]\]><\/ToUserName>/);
+  });
+
+  it('--from names the user: the message comes from that openid, and the reply goes to it', async () => {
+    const result = await simulate([...url(), '--from', 'o_another_user', '--raw', 'text', 'hi'], env);
+    assert.equal(result.code, 0, result.stderr);
+    assert.match(result.stdout, /<ToUserName><!\[CDATA\[o_another_user\]\]><\/ToUserName>/);
+    const spelled = await simulate([...url(), '--from=o_third_user', '--raw', 'text', 'hi'], env);
+    assert.match(spelled.stdout, /<ToUserName><!\[CDATA\[o_third_user\]\]><\/ToUserName>/);
+  });
+
+  it('--from with what no openid looks like → exit 2 with the usage', async () => {
+    for (const from of ['', 'o user', 'o<x>', 'o'.repeat(65)]) {
+      const result = await simulate([...url(), '--from', from, 'text', 'hi'], env);
+      assert.equal(result.code, 2, from);
+      assert.match(result.stderr, /--from ".*" is not an openid/);
+    }
   });
 
   it('without a kind: an interactive chat, one text message a line, both sides shown', async () => {
@@ -131,6 +148,43 @@ describe('npm run simulate', () => {
     const result = await simulate([...url(), 'teleport'], env);
     assert.equal(result.code, 2);
     assert.match(result.stderr, /kinds: text <content>/);
+  });
+});
+
+describe('npm run simulate -- --from: several users, each with a conversation of their own', () => {
+  let app: RunningApp;
+  const env = { WECHAT_TOKEN: 'sim-token' };
+  before(async () => {
+    // Counts each user's messages in their session: the count says whose conversation it is.
+    const router = createReplyRouter<{ count: number }>().on('text', async (message, { session }) => {
+      const count = ((await session.get())?.count ?? 0) + 1;
+      await session.set({ count });
+      return { type: 'text', content: `${message.FromUserName} #${count}` };
+    });
+    app = await startApp({ WECHAT_TOKEN: env.WECHAT_TOKEN }, { router });
+  });
+  after(() => app.close());
+
+  it('two users take turns: each count goes on in its own session', async () => {
+    const turns: [string, string][] = [
+      ['o_user_alice', 'o_user_alice #1'],
+      ['o_user_bob', 'o_user_bob #1'],
+      ['o_user_alice', 'o_user_alice #2'],
+    ];
+    for (const [from, reply] of turns) {
+      const result = await simulate(['--url', `${app.url}/wechat`, '--from', from, 'text', 'hi'], env);
+      assert.equal(result.code, 0, result.stderr);
+      assert.match(result.stdout, new RegExp(`Content: ${reply}\n`));
+    }
+    const untouched = await simulate(['--url', `${app.url}/wechat`, 'text', 'hi'], env);
+    assert.match(untouched.stdout, /Content: o_simulated_user_openid #1\n/);
+  });
+
+  it('the chat as --from: says whom it speaks as, and every line comes from that user', async () => {
+    const result = await simulate(['--url', `${app.url}/wechat`, '--from', 'o_user_carol'], env, 'a\nb\n');
+    assert.equal(result.code, 0, result.stderr);
+    assert.match(result.stdout, /^Chatting with \S+ as o_user_carol\./);
+    assert.match(result.stdout, /> a\n< o_user_carol #1\n> b\n< o_user_carol #2\n$/);
   });
 });
 

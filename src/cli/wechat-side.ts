@@ -6,9 +6,17 @@ import { parseXml } from '../protocol/parse-xml.js';
 import { sign, verifySignature } from '../protocol/signature.js';
 import { RejectedResponseError } from '../errors.js';
 
-/** The two parties of a simulated conversation. */
+/** The two parties of a simulated conversation: the user unless `--from` names another. */
 export const ACCOUNT = 'gh_simulated_account';
 export const USER = 'o_simulated_user_openid';
+
+/** An openid as WeChat writes them (28 letters, digits, `-` and `_`), with room for made-up ones. */
+const OPENID = /^[A-Za-z0-9_-]{1,64}$/;
+
+/** Whether `value` can stand for a user: what `--from` accepts. */
+export function isOpenId(value: string): boolean {
+  return OPENID.test(value);
+}
 
 /** A simulated message's fields: its MsgType and Event are the protocol's own. */
 type SimulatedFields = { readonly MsgType: WeChatMessage['MsgType']; readonly Event?: EventMessage['Event'] } & Record<string, string>;
@@ -54,15 +62,15 @@ const KINDS: Readonly<Record<string, { usage: string; fields(args: string[]): Si
 
 export const USAGE = Object.values(KINDS).map((kind) => kind.usage);
 
-/** Builds a message of `kind` as WeChat would, or undefined when the arguments do not fit. */
-export function buildMessage(kind: string, args: string[], now = new Date()): string | undefined {
+/** Builds a message of `kind` from `user` as WeChat would, or undefined when the arguments do not fit. */
+export function buildMessage(kind: string, args: string[], user = USER, now = new Date()): string | undefined {
   const fields = Object.hasOwn(KINDS, kind) ? KINDS[kind]?.fields(args) : undefined;
   if (fields === undefined) return undefined;
   const createTime = Math.floor(now.getTime() / 1000);
   const standard = fields.MsgType !== 'event';
   return buildMessageXml({
     ToUserName: ACCOUNT,
-    FromUserName: USER,
+    FromUserName: user,
     CreateTime: createTime,
     ...fields,
     // A 64-bit id like WeChat's.
@@ -76,11 +84,11 @@ export interface Keys {
   readonly cipher: MessageCipher | undefined;
 }
 
-/** Signs (and with a cipher, encrypts) a message: the query string and body to POST. */
-export function signRequest(xml: string, keys: Keys): { query: string; body: string } {
+/** Signs (and with a cipher, encrypts) a message from `user`: the query string and body to POST. */
+export function signRequest(xml: string, keys: Keys, user = USER): { query: string; body: string } {
   const timestamp = String(Math.floor(Date.now() / 1000));
   const nonce = String(randomBytes(4).readUInt32BE());
-  const params = new URLSearchParams({ signature: sign(keys.token, timestamp, nonce), timestamp, nonce, openid: USER });
+  const params = new URLSearchParams({ signature: sign(keys.token, timestamp, nonce), timestamp, nonce, openid: user });
   if (keys.cipher === undefined) return { query: params.toString(), body: xml };
   const encrypted = keys.cipher.encrypt(xml, keys.appId);
   params.set('encrypt_type', 'aes');
@@ -96,11 +104,11 @@ export interface CheckedResponse {
 }
 
 /**
- * Checks an answer as WeChat would, throwing RejectedResponseError with the reason: HTTP 200,
- * `success` or well-formed reply XML, in safe mode encrypted with a valid MsgSignature
- * and the right AppID, and the parties swapped.
+ * Checks an answer to `user`'s message as WeChat would, throwing RejectedResponseError
+ * with the reason: HTTP 200, `success` or well-formed reply XML, in safe mode encrypted
+ * with a valid MsgSignature and the right AppID, and the parties swapped.
  */
-export function checkResponseAsWeChat(status: number, body: string, keys: Keys): CheckedResponse {
+export function checkResponseAsWeChat(status: number, body: string, keys: Keys, user = USER): CheckedResponse {
   if (status !== 200) throw new RejectedResponseError(`the server answered HTTP ${status}: ${body.slice(0, 200)}`);
   if (body === '' || body === 'success') return { reply: undefined, xml: body };
   let fields: RawFields;
@@ -135,7 +143,7 @@ export function checkResponseAsWeChat(status: number, body: string, keys: Keys):
       throw new RejectedResponseError(`the decrypted reply is not well-formed XML: ${(error as Error).message}`);
     }
   }
-  if (fields.ToUserName !== USER || fields.FromUserName !== ACCOUNT) {
+  if (fields.ToUserName !== user || fields.FromUserName !== ACCOUNT) {
     throw new RejectedResponseError(
       `the reply's parties are not swapped (ToUserName "${String(fields.ToUserName)}", FromUserName "${String(fields.FromUserName)}")`,
     );
