@@ -116,7 +116,7 @@ describe('failed admin logins', () => {
     const guard = requireAdmin(ADMIN_TOKEN, createLogger('silent'), { maxFailures: 3, windowMs: 1000, now: () => time });
     const call = (token: string): number => {
       let status = 200;
-      const res = { status: (code: number) => ((status = code), res), json: () => res, set: () => res };
+      const res = { locals: {}, status: (code: number) => ((status = code), res), json: () => res, set: () => res };
       guard(
         { socket: { remoteAddress: '203.0.113.9' }, headers: { authorization: `Bearer ${token}` } } as never,
         res as never,

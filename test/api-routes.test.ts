@@ -67,6 +67,7 @@ describe('/api', () => {
   describe('guarded like /qrcode', () => {
     for (const [method, path] of [
       ['GET', '/api/access-token'],
+      ['GET', '/api/templates'],
       ['POST', '/api/messages/template'],
       ['POST', '/api/messages/custom'],
       ['POST', '/api/media?type=image'],
@@ -195,12 +196,40 @@ describe('/api', () => {
       assert.equal(fake.count(SEND), 2);
     });
 
-    it('WeChat refuses (40003, not a follower): 502 with its errcode and errmsg', async () => {
+    it('WeChat refuses the openid (40003, not a follower): 404 naming touser, with its errcode and errmsg', async () => {
       const { status, body } = await postJson('/api/messages/template', order(fullData, { touser: 'oStranger_0001' }));
-      assert.equal(status, 502);
+      assert.equal(status, 404);
+      assert.equal(body.field, 'touser');
+      assert.match(String(body.error), /^touser: WeChat knows no such user of this account .*\(errcode 40003\)$/);
       assert.equal(body.errcode, 40003);
       assert.equal(body.errmsg, 'invalid openid');
-      assert.equal(typeof body.error, 'string');
+    });
+
+    it('WeChat refuses the template_id (40037, deleted since the list was cached): 400 naming template_id', async () => {
+      fake.on(SEND, { errcode: 40037, errmsg: 'invalid template_id' });
+      const { status, body } = await postJson('/api/messages/template', order(fullData));
+      assert.equal(status, 400);
+      assert.equal(body.field, 'template_id');
+      assert.match(String(body.error), /^template_id: WeChat knows no such template of this account \(errcode 40037\)$/);
+      assert.equal(body.errcode, 40037);
+    });
+
+    it('WeChat cannot read the body (47001): 400 naming body', async () => {
+      fake.on(SEND, { errcode: 47001, errmsg: 'data format error' });
+      const { status, body } = await postJson('/api/messages/template', order(fullData));
+      assert.equal(status, 400);
+      assert.equal(body.field, 'body');
+      assert.match(String(body.error), /^body: .*\(errcode 47001\)$/);
+      assert.equal(body.errmsg, 'data format error');
+    });
+
+    it('any other errcode (45009, quota spent) is still a 502 with it', async () => {
+      fake.on(SEND, { errcode: 45009, errmsg: 'reach max api daily quota limit' });
+      const { status, body } = await postJson('/api/messages/template', order(fullData));
+      assert.equal(status, 502);
+      assert.equal(body.field, undefined);
+      assert.equal(body.errcode, 45009);
+      assert.equal(body.error, 'WeChat refused /cgi-bin/message/template/send (errcode 45009)');
     });
 
     const invalid: [string, unknown, RegExp][] = [
@@ -334,12 +363,28 @@ describe('/api', () => {
       assert.match(String(body.error), /^reply\.__proto__: /);
     });
 
-    it('WeChat refuses (45015, the user has not written for 48 hours): 502 with it', async () => {
-      fake.on('/cgi-bin/message/custom/send', { errcode: 45015, errmsg: 'response out of time limit or subscription is canceled' });
-      const { status, body } = await postJson('/api/messages/custom', { touser: 'oFollower_0001', reply: { type: 'text', content: 'hi' } });
-      assert.equal(status, 502);
-      assert.equal(body.errcode, 45015);
-    });
+    const windowClosed: [number, string, RegExp][] = [
+      [
+        45015,
+        'response out of time limit or subscription is canceled',
+        /^touser: outside the customer-service window: .*48 hours \(errcode 45015\)$/,
+      ],
+      [45047, 'out of response count limit', /^touser: the customer-service window has no sends left: .* \(errcode 45047\)$/],
+    ];
+    for (const [errcode, errmsg, error] of windowClosed) {
+      it(`WeChat refuses (${errcode}, ${errmsg}): 409 naming touser and the window`, async () => {
+        fake.on('/cgi-bin/message/custom/send', { errcode, errmsg });
+        const { status, body } = await postJson('/api/messages/custom', {
+          touser: 'oFollower_0001',
+          reply: { type: 'text', content: 'hi' },
+        });
+        assert.equal(status, 409);
+        assert.equal(body.field, 'touser');
+        assert.match(String(body.error), error);
+        assert.equal(body.errcode, errcode);
+        assert.equal(body.errmsg, errmsg);
+      });
+    }
   });
 
   describe('POST /api/media', () => {
@@ -430,10 +475,16 @@ describe('/api', () => {
       assert.equal(fake.callsTo('/cgi-bin/user/info')[0]?.query.lang, 'en');
     });
 
-    it('an openid WeChat does not know: 502 with 40003', async () => {
+    it('an openid WeChat does not know (40003): 404 naming openid; a next_openid likewise', async () => {
       const { status, body } = await get('/api/users/oNobody_0001');
-      assert.equal(status, 502);
+      assert.equal(status, 404);
+      assert.equal(body.field, 'openid');
+      assert.match(String(body.error), /^openid: WeChat knows no such user of this account .*\(errcode 40003\)$/);
       assert.equal(body.errcode, 40003);
+      const next = await get('/api/users?next_openid=oNobody_0001');
+      assert.equal(next.status, 404);
+      assert.equal(next.body.field, 'next_openid');
+      assert.match(String(next.body.error), /^next_openid: /);
     });
 
     it('a malformed openid or lang: 400 naming it, WeChat not called', async () => {
@@ -477,6 +528,7 @@ describe('/api without WECHAT_APPID and WECHAT_APPSECRET', () => {
     try {
       for (const [method, path] of [
         ['GET', '/api/access-token'],
+        ['GET', '/api/templates'],
         ['POST', '/api/messages/template'],
         ['POST', '/api/messages/custom'],
         ['POST', '/api/media?type=image'],
@@ -508,6 +560,134 @@ describe('/api when WeChat refuses the token', () => {
       const { status, body } = await answerOf(await fetch(`${app.url}/api/access-token`, { headers: auth }));
       assert.equal(status, 502);
       assert.equal(body.errcode, 40164);
+      assert.match(String(body.error), /IP allow-list.*WeChat's errmsg did not name it/);
+    });
+  });
+});
+
+describe('/api when this server’s IP is not in an allow-list: one line naming the IP to add', () => {
+  const cases: [string, number, string, string, RegExp][] = [
+    [
+      'the account’s (40164, on the token)',
+      40164,
+      '/cgi-bin/stable_token',
+      'invalid ip 203.0.113.7 ipv6 ::ffff:203.0.113.7, not in whitelist rid: 6650a1b2-3c4d5e6f-7a8b9c0d',
+      /^WeChat refused \/cgi-bin\/stable_token \(errcode 40164\): this server's IP 203\.0\.113\.7 is not in the account's IP allow-list \(mp\.weixin\.qq\.com: .*IP白名单\): add 203\.0\.113\.7$/,
+    ],
+    [
+      'the open platform’s (61004, on a send)',
+      61004,
+      SEND,
+      'access clientip is not registered requestIP: 198.51.100.23 rid: 66aa01b2-0f1e2d3c',
+      /^WeChat refused \/cgi-bin\/message\/template\/send \(errcode 61004\): this server's IP 198\.51\.100\.23 is not in the open platform's IP allow-list .*: add 198\.51\.100\.23$/,
+    ],
+  ];
+  for (const [name, errcode, path, errmsg, error] of cases) {
+    it(`${name}: 502, in the answer's error and in the log`, async () => {
+      await withFakeWeChat({ ADMIN_TOKEN }, async (app, fake) => {
+        fake.on(path, { errcode, errmsg, times: 3 });
+        const body = {
+          touser: 'oFollower_0001',
+          template_id: 'TPL_ORDER_SHIPPED',
+          data: { thing1: '手表', character_string2: 'SF1', time3: '今天' },
+        };
+        const response = await fetch(`${app.url}/api/messages/template`, {
+          method: 'POST',
+          headers: { ...auth, 'Content-Type': 'application/json' },
+          body: JSON.stringify(body),
+        });
+        const answer = await answerOf(response);
+        assert.equal(answer.status, 502);
+        assert.match(String(answer.body.error), error);
+        assert.equal(answer.body.errcode, errcode);
+        const logged = app.logs.filter((line) => line.msg === 'an /api call failed');
+        assert.equal(logged.length, 1, app.logText());
+        assert.match(String(logged[0]?.error), error);
+      });
+    });
+  }
+});
+
+describe('GET /api/templates', () => {
+  it('lists the account’s templates with their placeholders in the order of their content, each once', async () => {
+    await withFakeWeChat({ ADMIN_TOKEN }, async (app, fake) => {
+      fake.account.addTemplate(
+        'TPL_PAID',
+        '{{first.DATA}}\n金额:{{amount3.DATA}}\n时间:{{ time1.DATA }}\n{{first.DATA}}{{remark.DATA}}',
+        '付款成功通知',
+      );
+      const { status, type, body } = await answerOf(await fetch(`${app.url}/api/templates`, { headers: auth }));
+      assert.equal(status, 200);
+      assert.equal(type, 'application/json; charset=utf-8');
+      assert.deepEqual(body, {
+        templates: [
+          { template_id: 'TPL_ORDER_SHIPPED', title: '订单发货通知', placeholders: ['thing1', 'character_string2', 'time3'] },
+          { template_id: 'TPL_PAID', title: '付款成功通知', placeholders: ['first', 'amount3', 'time1', 'remark'] },
+        ],
+      });
+    });
+  });
+
+  it('an account without templates: an empty list', async () => {
+    await withFakeWeChat({ ADMIN_TOKEN }, async (app, fake) => {
+      fake.account.templates.length = 0;
+      const { status, body } = await answerOf(await fetch(`${app.url}/api/templates`, { headers: auth }));
+      assert.equal(status, 200);
+      assert.deepEqual(body, { templates: [] });
+    });
+  });
+});
+
+describe('/api logs each successful send at info, the recipient masked', () => {
+  const sentLines = (app: RunningApp) => app.logs.filter((line) => line.msg === 'message sent');
+  const post = (app: RunningApp, path: string, body: unknown, headers: Record<string, string>) =>
+    fetch(`${app.url}${path}`, { method: 'POST', headers: { ...headers, 'Content-Type': 'application/json' }, body: JSON.stringify(body) });
+
+  it('a template message, by the admin key', async () => {
+    await withFakeWeChat({ ADMIN_TOKEN }, async (app) => {
+      const data = { thing1: 'SECRET_CONTENT_手表', character_string2: 'SF1234567890', time3: '今天' };
+      const response = await post(
+        app,
+        '/api/messages/template',
+        { touser: 'oFollower_0001', template_id: 'TPL_ORDER_SHIPPED', data },
+        auth,
+      );
+      assert.equal(response.status, 200, await response.text());
+      const lines = sentLines(app);
+      assert.equal(lines.length, 1, app.logText());
+      const { time, msgid, ...line } = lines[0] ?? {};
+      assert.equal(typeof time, 'number');
+      assert.equal(typeof msgid, 'number');
+      assert.deepEqual(line, { level: 30, route: 'POST /api/messages/template', to: 'oFol…0001', caller: 'admin', msg: 'message sent' });
+      assert.equal(app.logText().includes('oFollower_0001'), false, 'the full openid was logged');
+      assert.equal(app.logText().includes('SECRET_CONTENT'), false, 'the message was logged');
+      assert.equal(app.logText().includes(ADMIN_TOKEN), false);
+    });
+  });
+
+  it('a customer-service message, by a local caller without ADMIN_TOKEN; a refused send is not logged as sent', async () => {
+    await withFakeWeChat({}, async (app, fake) => {
+      const content = 'SECRET_CONTENT ' + '长'.repeat(1000); // two pieces
+      const response = await post(app, '/api/messages/custom', { touser: 'oFollower_0002', reply: { type: 'text', content } }, {});
+      assert.equal(response.status, 200, await response.text());
+      const lines = sentLines(app);
+      assert.equal(lines.length, 1, app.logText());
+      const { time, ...line } = lines[0] ?? {};
+      assert.equal(typeof time, 'number');
+      assert.deepEqual(line, {
+        level: 30,
+        route: 'POST /api/messages/custom',
+        to: 'oFol…0002',
+        caller: 'local',
+        sent: 2,
+        msg: 'message sent',
+      });
+      fake.on('/cgi-bin/message/custom/send', { errcode: 45015, errmsg: 'response out of time limit' });
+      const refused = await post(app, '/api/messages/custom', { touser: 'oFollower_0002', reply: { type: 'text', content: 'hi' } }, {});
+      assert.equal(refused.status, 409);
+      assert.equal(sentLines(app).length, 1);
+      assert.equal(app.logText().includes('oFollower_0002'), false, 'the full openid was logged');
+      assert.equal(app.logText().includes('SECRET_CONTENT'), false, 'the message was logged');
     });
   });
 });

@@ -62,3 +62,61 @@ describe('errorResponse: one mapping from error to status and safe message', () 
     assert.equal(errorResponse(Object.assign(new Error('x'), { status: 415, type: 'charset.unsupported' })).status, 400);
   });
 });
+
+describe('WeChat’s errcodes that are the caller’s mistake, on the routes that pass the caller’s values on', () => {
+  const api = { callerInputToWeChat: true };
+  const cases: [number, string, number, string][] = [
+    [40003, '/cgi-bin/message/template/send', 404, 'touser'],
+    [40003, '/cgi-bin/message/custom/send', 404, 'touser'],
+    [40003, '/cgi-bin/user/info', 404, 'openid'],
+    [40003, '/cgi-bin/user/get', 404, 'next_openid'],
+    [40037, '/cgi-bin/message/template/send', 400, 'template_id'],
+    [47001, '/cgi-bin/message/template/send', 400, 'body'],
+    [45015, '/cgi-bin/message/custom/send', 409, 'touser'],
+    [45047, '/cgi-bin/message/custom/send', 409, 'touser'],
+  ];
+  for (const [errcode, path, status, field] of cases) {
+    it(`${errcode} from ${path} → ${status} naming ${field}; elsewhere still 502`, () => {
+      const error = new WeChatApiError(errcode, 'x', path);
+      const response = errorResponse(error, api);
+      assert.equal(response.status, status);
+      assert.equal(response.field, field);
+      assert.ok(response.message.startsWith(`${field}: `), response.message);
+      assert.equal(response.errcode, errcode);
+      assert.equal(errorResponse(error).status, 502);
+    });
+  }
+});
+
+describe('the IP to add, from an allow-list errmsg (40164, 61004)', () => {
+  const ipOf = (errmsg: string): string | undefined =>
+    /IP (\S+) is not/.exec(errorResponse(new WeChatApiError(40164, errmsg, '/p')).message)?.[1];
+  const cases: [string, string | undefined][] = [
+    ['invalid ip 1.2.3.4 ipv6 ::ffff:1.2.3.4, not in whitelist rid: 6650a1b2-3c4d5e6f', '1.2.3.4'],
+    ['invalid ip ::ffff:10.0.0.8, not in whitelist', '10.0.0.8'],
+    ['invalid ip 2001:db8::7 ipv6 2001:db8::7, not in whitelist', '2001:db8::7'],
+    ['access clientip is not registered requestIP:198.51.100.23 rid: 66aa', '198.51.100.23'],
+    ['invalid ip 1.2.3.4: not in whitelist', '1.2.3.4'],
+    ['invalid ip 1.2.3.4\n\u001b[31mforged line', '1.2.3.4'],
+    ['invalid ip, not in whitelist rid: 6650a1b2-3c4d5e6f', undefined],
+    ['invalid ip 999.1.1.1 not in whitelist', undefined],
+    ['', undefined],
+    [`${' '.repeat(600)}1.2.3.4`, undefined],
+  ];
+  for (const [errmsg, ip] of cases) {
+    it(`${JSON.stringify(errmsg.slice(0, 60))} → ${ip ?? 'none'}`, () => assert.equal(ipOf(errmsg), ip));
+  }
+
+  it('a hostile errmsg of a million address characters costs a bounded scan', () => {
+    for (const errmsg of ['1.'.repeat(500_000), ':'.repeat(1_000_000), 'f'.repeat(1_000_000), '1:'.repeat(500_000)]) {
+      const started = performance.now();
+      const { message } = errorResponse(new WeChatApiError(61004, errmsg, '/p'));
+      assert.ok(performance.now() - started < 50, `${errmsg.slice(0, 4)}…: ${performance.now() - started} ms`);
+      assert.match(message, /did not name it\)$/);
+    }
+  });
+
+  it('another errcode gets no advice', () => {
+    assert.equal(errorResponse(new WeChatApiError(45009, 'invalid ip 1.2.3.4', '/p')).message, 'WeChat refused /p (errcode 45009)');
+  });
+});

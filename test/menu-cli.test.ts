@@ -1,5 +1,5 @@
 import assert from 'node:assert/strict';
-import { mkdtempSync, readFileSync, writeFileSync } from 'node:fs';
+import { existsSync, mkdirSync, mkdtempSync, readdirSync, readFileSync, statSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
@@ -160,7 +160,79 @@ describe('npm run menu against the fake WeChat', () => {
 
     const pulled = await run('pull');
     assert.equal(pulled.code, 1);
-    assert.match(pulled.stderr, /the account has no menu \(menu\/get answered errcode 46003\)/);
+    assert.match(pulled.stderr, /the account has no menu yet \(menu\/get answered errcode 46003\)/);
+  });
+
+  describe('pull --out FILE writes only a menu WeChat gave, and replaces FILE at once', () => {
+    const read = (name: string) => readFileSync(join(dir, name), 'utf8');
+    /** The directory holds these files and nothing else: no temporary file is left behind. */
+    const assertOnly = (...names: string[]) => assert.deepEqual(readdirSync(dir).sort(), ['menu.json', ...names].sort());
+
+    it('writes the file stdout would show, replacing the old one', async () => {
+      assert.equal((await run('push')).code, 0);
+      write('pulled.json', 'an old copy');
+      const old = statSync(join(dir, 'pulled.json')).ino;
+      const pulled = await run('pull', '--out', 'pulled.json');
+      assert.equal(pulled.code, 0, pulled.stderr);
+      // A new file renamed over the old one, not the old one rewritten in place.
+      assert.notEqual(statSync(join(dir, 'pulled.json')).ino, old);
+      assert.equal(pulled.stdout, 'wrote pulled.json: 3 top-level buttons, 1 personalised menu\n');
+      assert.deepEqual(JSON.parse(read('pulled.json')), JSON.parse(example));
+      assert.equal(read('pulled.json'), (await run('pull')).stdout);
+      assert.equal((await run('pull', '--out=copy.json')).code, 0);
+      assert.equal(read('copy.json'), read('pulled.json'));
+      assertOnly('pulled.json', 'copy.json');
+      assert.equal((await run('diff', 'pulled.json')).code, 0);
+    });
+
+    it('an account without a menu (46003): exit 1, one line saying how to start one, no file written or replaced', async () => {
+      write('kept.json', 'the copy from yesterday');
+      const kept = await run('pull', '--out', 'kept.json');
+      assert.equal(kept.code, 1);
+      assert.equal(kept.stdout, '');
+      assert.equal(kept.stderr.split('\n').length, 2, kept.stderr); // one line and its line feed
+      assert.match(
+        kept.stderr,
+        /^the account has no menu yet \(menu\/get answered errcode 46003\); kept\.json not written; to start one: `npm run menu -- check menu\.example\.json`, then `npm run menu -- push menu\.example\.json`$/m,
+      );
+      assert.equal(read('kept.json'), 'the copy from yesterday');
+
+      const fresh = await run('pull', '--out', 'fresh.json');
+      assert.equal(fresh.code, 1);
+      assert.equal(existsSync(join(dir, 'fresh.json')), false);
+      assertOnly('kept.json');
+    });
+
+    it('any other errcode, or an answer too deep: exit 1, the file untouched', async () => {
+      write('kept.json', 'the copy from yesterday');
+      fake.on('/cgi-bin/menu/get', { errcode: 45009, errmsg: 'reach max api daily quota limit' });
+      const refused = await run('pull', '--out', 'kept.json');
+      assert.equal(refused.code, 1);
+      assert.match(
+        refused.stderr,
+        /^WeChat refused \/cgi-bin\/menu\/get: errcode 45009 \(reach max api daily quota limit\); kept\.json not written$/m,
+      );
+
+      fake.on('/cgi-bin/menu/get', { raw: `{"menu":${'['.repeat(40)}${']'.repeat(40)}}` });
+      const deep = await run('pull', '--out', 'kept.json');
+      assert.equal(deep.code, 1);
+      assert.match(deep.stderr, /^menu\/get: WeChat's answer is nested deeper than 32 levels; not read; kept\.json not written$/m);
+      assert.equal(read('kept.json'), 'the copy from yesterday');
+      assertOnly('kept.json');
+    });
+
+    it('a file it cannot write: exit 1 with the reason, nothing left behind', async () => {
+      assert.equal((await run('push')).code, 0);
+      const missing = await run('pull', '--out', join('no-such-folder', 'menu.json'));
+      assert.equal(missing.code, 1);
+      assert.match(missing.stderr, /^could not write no-such-folder\/menu\.json: ENOENT$/m);
+      mkdirSync(join(dir, 'a-folder'));
+      const folder = await run('pull', '--out', 'a-folder');
+      assert.equal(folder.code, 1);
+      assert.match(folder.stderr, /^could not write a-folder: /m);
+      assert.deepEqual(readdirSync(join(dir, 'a-folder')), []);
+      assertOnly('a-folder');
+    });
   });
 
   describe('what comes from outside is printed with its control characters escaped', () => {
@@ -261,7 +333,16 @@ describe('npm run menu against the fake WeChat', () => {
   });
 
   it('usage errors exit 2', async () => {
-    for (const args of [[], ['frob'], ['pull', 'extra.json'], ['check', '--force'], ['delete', 'x.json', '--yes']]) {
+    for (const args of [
+      [],
+      ['frob'],
+      ['pull', 'extra.json'],
+      ['check', '--force'],
+      ['delete', 'x.json', '--yes'],
+      ['pull', '--out'],
+      ['pull', '--out='],
+      ['push', '--out', 'x.json'],
+    ]) {
       const result = await run(...args);
       assert.equal(result.code, 2, `${args.join(' ')}: ${result.stderr}`);
       assert.match(result.stderr, /usage: npm run menu -- <command>/);

@@ -4,9 +4,20 @@ import type { ApiClient } from './client.js';
 /** How long the list of templates is trusted before it is fetched again. */
 export const TEMPLATE_CACHE_MS = 10 * 60 * 1000;
 
+/** One of the account's templates as the catalog keeps it. */
+export interface CatalogTemplate {
+  readonly templateId: string;
+  /** WeChat's title; empty when WeChat gave none. */
+  readonly title: string;
+  /** The placeholders in the order they appear in the template's content, each once. */
+  readonly placeholders: readonly Placeholder[];
+}
+
 export interface TemplateCatalog {
   /** A template's placeholders, or undefined when the account has no such template. */
   placeholders(templateId: string): Promise<readonly Placeholder[] | undefined>;
+  /** Every template of the account, in WeChat's order, from the same cached list. */
+  list(): Promise<readonly CatalogTemplate[]>;
 }
 
 /**
@@ -15,7 +26,8 @@ export interface TemplateCatalog {
  */
 export function createTemplateCatalog(client: ApiClient, now: () => number = Date.now): TemplateCatalog {
   interface Cached {
-    readonly byId: Map<string, Placeholder[]>;
+    readonly templates: readonly CatalogTemplate[];
+    readonly byId: Map<string, readonly Placeholder[]>;
     readonly at: number;
     /** Ids still unknown after a fresh list: not fetched for again until the list expires. */
     readonly missed: Set<string>;
@@ -25,9 +37,14 @@ export function createTemplateCatalog(client: ApiClient, now: () => number = Dat
 
   function refresh(): Promise<Cached> {
     pending ??= getAllPrivateTemplates(client)
-      .then((templates) => {
-        const byId = new Map(templates.map((template) => [template.template_id, templatePlaceholders(template.content)]));
-        cached = { byId, at: now(), missed: new Set() };
+      .then((list) => {
+        const templates = list.map((template): CatalogTemplate => ({
+          templateId: template.template_id,
+          title: typeof template.title === 'string' ? template.title : '',
+          placeholders: templatePlaceholders(template.content),
+        }));
+        const byId = new Map(templates.map((template) => [template.templateId, template.placeholders]));
+        cached = { templates, byId, at: now(), missed: new Set() };
         return cached;
       })
       .finally(() => {
@@ -36,15 +53,21 @@ export function createTemplateCatalog(client: ApiClient, now: () => number = Dat
     return pending;
   }
 
+  const fresh = (): Cached | undefined => (cached !== undefined && now() - cached.at < TEMPLATE_CACHE_MS ? cached : undefined);
+
   return {
     async placeholders(templateId) {
-      const current = cached !== undefined && now() - cached.at < TEMPLATE_CACHE_MS ? cached : undefined;
+      const current = fresh();
       const list = current ?? (await refresh());
       const found = list.byId.get(templateId);
       if (found !== undefined || current === undefined || current.missed.has(templateId)) return found;
       const again = await refresh();
       if (!again.byId.has(templateId)) again.missed.add(templateId);
       return again.byId.get(templateId);
+    },
+
+    async list() {
+      return (fresh() ?? (await refresh())).templates;
     },
   };
 }

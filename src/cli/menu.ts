@@ -19,6 +19,7 @@ import { canonicalMenu, menuFromGet } from '../menu/normalise.js';
 import { MAX_JSON_DEPTH, nestedDeeperThan } from './json-depth.js';
 import { openCommandApi, type CommandApi } from './open-api.js';
 import { printable } from './printable.js';
+import { writeFileAtomically } from './write-file-atomically.js';
 
 /**
  * `npm run menu -- check|push|pull|diff|delete`: the account's custom menu as a file.
@@ -29,7 +30,9 @@ import { printable } from './printable.js';
 const USAGE = `usage: npm run menu -- <command> [file]
   check [file]   check the menu file against WeChat's limits (no network)
   push [file]    check, then set the menu and replace the personalised menus
-  pull           print the account's menus as a menu file (pull > menu.json)
+  pull [--out FILE]
+                 print the account's menus as a menu file, or write them to FILE
+                 (only when WeChat answers with a menu; FILE is replaced at once)
   diff [file]    compare the file with the account's menus
   delete --yes   delete the menu and every personalised menu
 file: MENU_FILE, or menu.json
@@ -43,6 +46,8 @@ interface Invocation {
   readonly command: Command;
   readonly file: string;
   readonly yes: boolean;
+  /** `pull --out FILE`: where the menu file is written, instead of stdout. */
+  readonly out: string | undefined;
 }
 
 // Every line goes through printable: what WeChat or a file says never reaches the terminal raw.
@@ -52,11 +57,16 @@ const TOO_DEEP = `nested deeper than ${MAX_JSON_DEPTH} levels`;
 
 function parseArgs(argv: readonly string[], env: NodeJS.ProcessEnv): Invocation | 'help' {
   let yes = false;
+  let outFile: string | undefined;
   const words: string[] = [];
-  for (const arg of argv) {
+  for (let index = 0; index < argv.length; index++) {
+    const arg = argv[index] ?? '';
     if (arg === '--help' || arg === '-h') return 'help';
     if (arg === '--yes' || arg === '-y') yes = true;
-    else if (arg.startsWith('-')) throw new UsageError(`unknown option ${arg}`);
+    else if (arg === '--out' || arg.startsWith('--out=')) {
+      outFile = arg === '--out' ? argv[++index] : arg.slice('--out='.length);
+      if (outFile === undefined || outFile === '') throw new UsageError('--out needs a file name');
+    } else if (arg.startsWith('-')) throw new UsageError(`unknown option ${arg}`);
     else words.push(arg);
   }
   const [word, file, ...extra] = words;
@@ -66,7 +76,8 @@ function parseArgs(argv: readonly string[], env: NodeJS.ProcessEnv): Invocation 
   if (extra.length > 0 || (file !== undefined && !TAKES_FILE.includes(command))) {
     throw new UsageError(`too many arguments for ${command}`);
   }
-  return { command, file: file ?? (env.MENU_FILE || 'menu.json'), yes };
+  if (outFile !== undefined && command !== 'pull') throw new UsageError(`--out is for pull, not ${command}`);
+  return { command, file: file ?? (env.MENU_FILE || 'menu.json'), yes, out: outFile };
 }
 
 /** The file's JSON, or the problem that keeps it from being read. */
@@ -88,11 +99,11 @@ async function readMenuFile(file: string): Promise<{ readonly value: unknown } |
   return nestedDeeperThan(value) ? { problem: { path: '(file)', message: TOO_DEEP } } : { value };
 }
 
-/** `menu/get`'s answer; undefined, said on stderr, when it is too deep to walk. */
-async function menuOnWeChat(api: CommandApi): Promise<{ readonly answer: MenuGetAnswer | undefined } | undefined> {
+/** `menu/get`'s answer; undefined, said on stderr (with `then` after it), when it is too deep to walk. */
+async function menuOnWeChat(api: CommandApi, then = ''): Promise<{ readonly answer: MenuGetAnswer | undefined } | undefined> {
   const answer = await getMenu(api.client);
   if (!nestedDeeperThan(answer)) return { answer };
-  err(`menu/get: WeChat's answer is ${TOO_DEEP}; not read`);
+  err(`menu/get: WeChat's answer is ${TOO_DEEP}; not read${then}`);
   return undefined;
 }
 
@@ -130,11 +141,47 @@ async function push(api: CommandApi, result: MenuCheck & { ok: true }): Promise<
   return 0;
 }
 
+/** What stops a `pull` from writing: said after the reason, so that the user knows FILE is untouched. */
+const notWritten = (file: string | undefined): string => (file === undefined ? '' : `; ${file} not written`);
+
+/** Prints the account's menus as a menu file, or writes them to `file` (only then, and atomically). */
+async function pull(api: CommandApi, file: string | undefined): Promise<number> {
+  const onWeChat = await menuOnWeChat(api, notWritten(file));
+  if (onWeChat === undefined) return 1;
+  const { answer } = onWeChat;
+  if (answer === undefined) {
+    err(
+      `the account has no menu yet (menu/get answered errcode ${NO_MENU})${notWritten(file)}; to start one: ` +
+        '`npm run menu -- check menu.example.json`, then `npm run menu -- push menu.example.json`',
+    );
+    return 1;
+  }
+  const menu = menuFromGet(answer);
+  // The file is what stdout would show, so `pull --out FILE` and `pull > FILE` agree.
+  const text = `${printable(JSON.stringify(menu, null, 2), { lines: true })}\n`;
+  if (file === undefined) {
+    process.stdout.write(text);
+    return 0;
+  }
+  try {
+    await writeFileAtomically(file, text);
+  } catch (error) {
+    err(`could not write ${file}: ${(error as NodeJS.ErrnoException).code ?? (error as Error).message}`);
+    return 1;
+  }
+  const personalised = menu.conditional?.length ?? 0;
+  out(
+    `wrote ${file}: ${menu.button.length} top-level button${menu.button.length === 1 ? '' : 's'}, ` +
+      `${personalised} personalised menu${personalised === 1 ? '' : 's'}`,
+  );
+  return 0;
+}
+
 async function run(invocation: Invocation, openApi: () => Promise<CommandApi>): Promise<number> {
   const { command, file } = invocation;
   if (command === 'delete' && !invocation.yes) {
     err('delete would remove the account’s menu and every personalised menu (menu/delete).');
-    err('Run `npm run menu -- delete --yes` to do it; `npm run menu -- pull > backup.json` keeps a copy first.');
+    err('Run `npm run menu -- delete --yes` to do it; `npm run menu -- pull --out backup.json` keeps a copy first.');
     return 2;
   }
   if (command === 'check') return check(file, await checkFile(file));
@@ -159,19 +206,7 @@ async function run(invocation: Invocation, openApi: () => Promise<CommandApi>): 
       return 1;
     });
   }
-  if (command === 'pull') {
-    return withApi(openApi, async (api) => {
-      const onWeChat = await menuOnWeChat(api);
-      if (onWeChat === undefined) return 1;
-      const { answer } = onWeChat;
-      if (answer === undefined) {
-        err(`the account has no menu (menu/get answered errcode ${NO_MENU})`);
-        return 1;
-      }
-      out(JSON.stringify(menuFromGet(answer), null, 2));
-      return 0;
-    });
-  }
+  if (command === 'pull') return withApi(openApi, (api) => pull(api, invocation.out));
   return withApi(openApi, async (api) => {
     await deleteMenu(api.client);
     out('menu/delete: the menu and every personalised menu are deleted');
@@ -206,13 +241,13 @@ async function main(): Promise<number> {
     return await run(invocation, () => openCommandApi(loadApiConfig(process.env), err));
   } catch (error) {
     if (error instanceof WeChatApiError) {
-      err(`WeChat refused ${error.path}: errcode ${error.errcode} (${printable(error.errmsg)})`);
+      err(`WeChat refused ${error.path}: errcode ${error.errcode} (${printable(error.errmsg)})${notWritten(invocation.out)}`);
       const cause = MENU_ERRCODES[error.errcode];
       if (cause !== undefined) err(`  ${cause}`);
       return 1;
     }
     if (error instanceof WeChatUnreachableError || error instanceof ConfigError) {
-      err(printable(error.message));
+      err(`${printable(error.message)}${notWritten(invocation.out)}`);
       return 1;
     }
     throw error;

@@ -65,6 +65,23 @@ export interface AdminGuardOptions {
   readonly now?: () => number;
 }
 
+/**
+ * The name of the key a request was let in with, for the log: `admin` for ADMIN_TOKEN,
+ * `local` for a client on this machine while ADMIN_TOKEN is unset. Never the key itself.
+ */
+export type CallerKey = 'admin' | 'local';
+
+/** The key name the admin guard recorded for this response's request (`unknown` if it did not run). */
+export function callerKeyOf(res: Response): CallerKey | 'unknown' {
+  const key: unknown = res.locals.callerKey;
+  return key === 'admin' || key === 'local' ? key : 'unknown';
+}
+
+function letIn(res: Response, key: CallerKey, next: NextFunction): void {
+  res.locals.callerKey = key;
+  next();
+}
+
 /** Clients whose failures are remembered at once; past this the oldest is forgotten. */
 const TRACKED_CLIENTS = 10_000;
 
@@ -104,7 +121,7 @@ export function requireAdmin(adminToken: string | undefined, logger: Logger, opt
   return function adminAuth(req: Request, res: Response, next: NextFunction): void {
     if (adminToken === undefined) {
       if (isLocalClient(req)) {
-        next();
+        letIn(res, 'local', next);
         return;
       }
       res.status(403).json({ error: 'ADMIN_TOKEN is not set: admin routes answer only clients on this machine, not through a proxy' });
@@ -121,7 +138,7 @@ export function requireAdmin(adminToken: string | undefined, logger: Logger, opt
     }
     const given = presentedSecret(req.headers.authorization);
     if (given !== undefined && sameSecret(given, adminToken)) {
-      next();
+      letIn(res, 'admin', next);
       return;
     }
     if (req.headers.authorization !== undefined) {

@@ -1,6 +1,7 @@
 import type { Response } from 'express';
 import type { Logger } from 'pino';
-import { isCodedError, type ErrorCode } from '../errors.js';
+import { allowListAdvice } from '../api/allow-list-ip.js';
+import { isCodedError, type ErrorCode, type WeChatApiError } from '../errors.js';
 import type { LogRateLimit } from './log-rate-limit.js';
 
 /** What a failure becomes for a client, whatever a route renders it as (JSON, a page, text). */
@@ -23,17 +24,70 @@ const INTERNAL: ErrorResponse = { status: 500, code: 'internal_error', message: 
 /** The one answer to every encrypted message that cannot be opened, whatever the cause. */
 export const UNOPENABLE_MESSAGE = 'the encrypted message could not be opened';
 
+/** WeChat's paths that take the user as `touser`; the others name it `openid` (or `next_openid` for the list). */
+const TOUSER_PATHS = new Set([
+  '/cgi-bin/message/template/send',
+  '/cgi-bin/message/custom/send',
+  '/cgi-bin/message/custom/typing',
+  '/cgi-bin/message/subscribe/bizsend',
+]);
+
+const userField = (path: string): string => (TOUSER_PATHS.has(path) ? 'touser' : path === '/cgi-bin/user/get' ? 'next_openid' : 'openid');
+
+/**
+ * WeChat's errcodes that are the caller's mistake, not WeChat's nor this server's: the
+ * status they get and what the `error` says, naming the field at fault (WeChat's name
+ * for it, which the routes use too). Every other errcode is a 502.
+ */
+const CALLER_MISTAKES: Readonly<Record<number, { status: 400 | 404 | 409; field: (path: string) => string; says: string }>> = {
+  40003: { status: 404, field: userField, says: 'WeChat knows no such user of this account (an openid is per account)' },
+  40037: { status: 400, field: () => 'template_id', says: 'WeChat knows no such template of this account' },
+  47001: { status: 400, field: () => 'body', says: 'WeChat could not read the request in the format it expects' },
+  45015: {
+    status: 409,
+    field: () => 'touser',
+    says: 'outside the customer-service window: the user has not written to the account within 48 hours',
+  },
+  45047: {
+    status: 409,
+    field: () => 'touser',
+    says: 'the customer-service window has no sends left: wait until the user writes again',
+  },
+};
+
+/** WeChat's refusal: the caller's mistake (4xx naming the field), or a 502 (with the allow-list to fix when it is that). */
+function wechatRefusal(error: WeChatApiError, callerInput: boolean): ErrorResponse {
+  const { code, errcode, errmsg, path } = error;
+  const mistake = callerInput ? CALLER_MISTAKES[errcode] : undefined;
+  if (mistake !== undefined) {
+    const field = mistake.field(path);
+    return { status: mistake.status, code, message: `${field}: ${mistake.says} (errcode ${errcode})`, field, errcode, errmsg };
+  }
+  const advice = allowListAdvice(errcode, errmsg);
+  const message = `WeChat refused ${path} (errcode ${errcode})${advice === undefined ? '' : `: ${advice}`}`;
+  return { status: 502, code, message, errcode, errmsg };
+}
+
 /** body-parser's and Express's errors carry `status` (and body-parser's a `type`). */
 function httpError(error: unknown): { status: number; type: unknown; message: string; limit: unknown } | undefined {
   const { status, type, message, limit } = (error ?? {}) as { status?: unknown; type?: unknown; message?: unknown; limit?: unknown };
   return typeof status === 'number' && status >= 400 && status < 500 ? { status, type, message: String(message), limit } : undefined;
 }
 
+export interface ErrorContext {
+  /**
+   * The route hands the caller's own values (an openid, a template_id) to WeChat, as the
+   * `/api` routes do: WeChat's errcodes about them are the caller's mistake (4xx), not a
+   * 502. Elsewhere the server builds what it sends, and any errcode is a 502.
+   */
+  readonly callerInputToWeChat?: boolean;
+}
+
 /**
  * The one mapping from an error to its status and a safe message, for every route. A
  * route only renders the result; an error it does not know is a 500, logged.
  */
-export function errorResponse(error: unknown): ErrorResponse {
+export function errorResponse(error: unknown, context: ErrorContext = {}): ErrorResponse {
   if (isCodedError(error)) {
     switch (error.code) {
       case 'webhook_request_refused':
@@ -52,13 +106,7 @@ export function errorResponse(error: unknown): ErrorResponse {
       case 'wechat_user_missing':
         return { status: 401, code: error.code, message: error.message };
       case 'wechat_api_refused':
-        return {
-          status: 502,
-          code: error.code,
-          message: `WeChat refused ${error.path} (errcode ${error.errcode})`,
-          errcode: error.errcode,
-          errmsg: error.errmsg,
-        };
+        return wechatRefusal(error, context.callerInputToWeChat === true);
       case 'wechat_unreachable':
       case 'qr_code_too_long':
         return { status: 502, code: error.code, message: error.message };

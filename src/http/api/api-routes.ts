@@ -1,11 +1,13 @@
 import express, { Router, type NextFunction, type Request, type RequestHandler, type Response } from 'express';
 import type { Logger } from 'pino';
 import type { WeChatApi } from '../../api/create-api.js';
+import { createTemplateCatalog, type TemplateCatalog } from '../../api/template-catalog.js';
 import { accessTokenRoute } from './access-token.js';
 import { ApiNotConfiguredError } from '../../errors.js';
 import { errorResponse, logFailure, sendJsonError } from '../error-response.js';
 import { mediaRoute } from './media.js';
 import { messageRoutes } from './messages.js';
+import { templatesRoute } from './templates.js';
 import { userRoutes } from './users.js';
 
 /** Template and customer-service bodies are small; a long text is split before WeChat sees it. */
@@ -18,7 +20,7 @@ type Handler = (req: Request, res: Response) => Promise<void>;
  * Every failure is answered as JSON by sendApiError.
  */
 function sendApiError(res: Response, error: unknown, logger: Logger): void {
-  const response = errorResponse(error);
+  const response = errorResponse(error, { callerInputToWeChat: true });
   logFailure(logger, error, response, 'an /api call failed');
   sendJsonError(res, response);
 }
@@ -37,13 +39,16 @@ export function apiRoutes(api: WeChatApi | undefined, admin: RequestHandler, log
         sendApiError(res, error, logger);
       }
     };
-  const messages = messageRoutes(configured);
+  let catalog: TemplateCatalog | undefined;
+  const templates = (): TemplateCatalog => (catalog ??= createTemplateCatalog(configured().client));
+  const messages = messageRoutes(configured, templates, logger);
   const users = userRoutes(configured);
 
   const router = Router();
   router.use(admin);
   router.use(express.json({ limit: API_JSON_LIMIT }));
   router.get('/access-token', handle(accessTokenRoute(configured)));
+  router.get('/templates', handle(templatesRoute(templates)));
   router.post('/messages/template', handle(messages.template));
   router.post('/messages/custom', handle(messages.custom));
   router.post('/media', handle(mediaRoute(configured)));

@@ -1,13 +1,15 @@
 import type { Request, Response } from 'express';
+import type { Logger } from 'pino';
 import { checkTemplateData } from '../../api/check-template-data.js';
 import type { WeChatApi } from '../../api/create-api.js';
 import { MAX_TEXT_PIECES, sendCustomMessage, splitText } from '../../api/custom-message.js';
 import { TEXT_LIMIT_BYTES } from '../../protocol/reply-limits.js';
-import { createTemplateCatalog, type TemplateCatalog } from '../../api/template-catalog.js';
+import type { TemplateCatalog } from '../../api/template-catalog.js';
 import { sendTemplateMessage } from '../../api/template-message.js';
 import type { Reply } from '../../protocol/reply-types.js';
 import { InputError } from '../../errors.js';
 import { loadZod, onFirstUse, readJson } from './read-json.js';
+import { logSent } from './sent-log.js';
 
 const openid = () =>
   loadZod()
@@ -68,17 +70,14 @@ const customSchema = onFirstUse(() => {
   return z.strictObject({ touser: openid(), reply });
 });
 
-/** POST /api/messages/template and /api/messages/custom. */
-export function messageRoutes(api: () => WeChatApi) {
-  let catalog: TemplateCatalog | undefined;
-
+/** POST /api/messages/template and /api/messages/custom; each send is logged (`logSent`). */
+export function messageRoutes(api: () => WeChatApi, catalog: () => TemplateCatalog, logger: Logger) {
   return {
     /** Checks the data against the template's placeholders, then sends: `{ msgid }`. */
     async template(req: Request, res: Response): Promise<void> {
       const body = readJson(req, templateSchema());
       const { client } = api();
-      catalog ??= createTemplateCatalog(client);
-      const placeholders = await catalog.placeholders(body.template_id);
+      const placeholders = await catalog().placeholders(body.template_id);
       if (placeholders === undefined) {
         throw new InputError('template_id', `template_id: the account has no template ${body.template_id}`);
       }
@@ -95,6 +94,7 @@ export function messageRoutes(api: () => WeChatApi) {
         ...(body.miniprogram === undefined ? {} : { miniprogram: body.miniprogram }),
         ...(body.client_msg_id === undefined ? {} : { client_msg_id: body.client_msg_id }),
       });
+      logSent(logger, res, 'POST /api/messages/template', body.touser, { msgid });
       res.json({ msgid });
     },
 
@@ -110,6 +110,7 @@ export function messageRoutes(api: () => WeChatApi) {
         );
       }
       const { sent } = await sendCustomMessage(api().client, body.touser, reply);
+      logSent(logger, res, 'POST /api/messages/custom', body.touser, { sent });
       res.json({ sent });
     },
   };
