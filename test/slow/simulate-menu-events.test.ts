@@ -3,11 +3,11 @@ import { createServer, type Server } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import { fileURLToPath } from 'node:url';
 import { after, before, describe, it } from 'node:test';
-import { parseXml } from '../src/protocol/parse-xml.js';
-import { startApp, type RunningApp } from './helpers/start-app.js';
-import { runProgram, type ProgramResult } from './helpers/run-program.js';
+import { parseXml } from '../../src/protocol/parse-xml.js';
+import { startApp, type RunningApp } from '../helpers/start-app.js';
+import { runProgram, type ProgramResult } from '../helpers/run-program.js';
 
-const simulator = fileURLToPath(new URL('../src/cli/simulate.ts', import.meta.url));
+const simulator = fileURLToPath(new URL('../../src/cli/simulate.ts', import.meta.url));
 const env = { WECHAT_TOKEN: 'sim-token' };
 
 function simulate(args: string[]): Promise<ProgramResult> {

@@ -3,10 +3,10 @@ import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { describe, it } from 'node:test';
-import { freePort } from './helpers/free-port.js';
-import { runServer, untilListening } from './helpers/run-server.js';
-import { startApp, TEST_TOKEN } from './helpers/start-app.js';
-import { exchange, textXml } from './helpers/wechat.js';
+import { freePort } from '../helpers/free-port.js';
+import { runServer, untilListening } from '../helpers/run-server.js';
+import { startApp, TEST_TOKEN } from '../helpers/start-app.js';
+import { exchange, textXml } from '../helpers/wechat.js';
 
 const USERS_FILE = 'keywords:\n  - exact: 你好\n    reply: 来自工作目录的回复\n';
 

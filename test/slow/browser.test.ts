@@ -2,11 +2,11 @@ import assert from 'node:assert/strict';
 import { mkdirSync } from 'node:fs';
 import { after, before, it } from 'node:test';
 import { type Browser } from 'playwright-core';
-import { FakeWeChat, type UserProfile } from './helpers/fake-wechat.js';
-import { startApp, type RunningApp } from './helpers/start-app.js';
-import { describeInBrowser, launchBrowser } from './helpers/browser.js';
+import { FakeWeChat, type UserProfile } from '../helpers/fake-wechat.js';
+import { startApp, type RunningApp } from '../helpers/start-app.js';
+import { describeInBrowser, launchBrowser } from '../helpers/browser.js';
 
-const ARTIFACTS = new URL('../test-artifacts/', import.meta.url);
+const ARTIFACTS = new URL('../../test-artifacts/', import.meta.url);
 
 const ADMIN_TOKEN = 'browser-admin-token';
 const nickname = '<img src=x onerror="window.__xss=1">小红 & <script>window.__xss=2</script>';

@@ -7,14 +7,14 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { after, before, describe, it } from 'node:test';
-import { createReplyRouter } from '../src/replies/router.js';
-import { CONTROL_CHARACTER } from './helpers/control-characters.js';
-import { startApp, type RunningApp } from './helpers/start-app.js';
-import { runProgram, type ProgramResult } from './helpers/run-program.js';
+import { createReplyRouter } from '../../src/replies/router.js';
+import { CONTROL_CHARACTER } from '../helpers/control-characters.js';
+import { startApp, type RunningApp } from '../helpers/start-app.js';
+import { runProgram, type ProgramResult } from '../helpers/run-program.js';
 
 const AES_KEY = 'abcdefghijklmnopqrstuvwxyz0123456789ABCDEFG';
 const APPID = 'wx_simulate_test';
-const simulator = fileURLToPath(new URL('../src/cli/simulate.ts', import.meta.url));
+const simulator = fileURLToPath(new URL('../../src/cli/simulate.ts', import.meta.url));
 const tsxLoader = import.meta.resolve('tsx');
 const hasScript = spawnSync('script', ['--version']).status === 0;
 

@@ -3,15 +3,15 @@ import { mkdirSync } from 'node:fs';
 import type { Server } from 'node:http';
 import { after, before, it } from 'node:test';
 import { type Browser } from 'playwright-core';
-import { createShopApp } from '../examples/oauth-app.js';
-import { loadConfig } from '../src/index.js';
-import { createLogger } from '../src/logger.js';
-import { FakeWeChat, type UserProfile } from './helpers/fake-wechat.js';
-import { freePort } from './helpers/free-port.js';
-import { TEST_TOKEN } from './helpers/start-app.js';
-import { describeInBrowser, launchBrowser } from './helpers/browser.js';
+import { createShopApp } from '../../examples/oauth-app.js';
+import { loadConfig } from '../../src/index.js';
+import { createLogger } from '../../src/logger.js';
+import { FakeWeChat, type UserProfile } from '../helpers/fake-wechat.js';
+import { freePort } from '../helpers/free-port.js';
+import { TEST_TOKEN } from '../helpers/start-app.js';
+import { describeInBrowser, launchBrowser } from '../helpers/browser.js';
 
-const ARTIFACTS = new URL('../test-artifacts/', import.meta.url);
+const ARTIFACTS = new URL('../../test-artifacts/', import.meta.url);
 
 const nickname = '<img src=x onerror="window.__xss=1">阿明 & <script>window.__xss=2</script>';
 const profile: UserProfile = {

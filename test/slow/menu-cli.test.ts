@@ -4,13 +4,13 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { after, afterEach, before, beforeEach, describe, it } from 'node:test';
-import { CONTROL_CHARACTER } from './helpers/control-characters.js';
-import { FakeWeChat } from './helpers/fake-wechat.js';
-import { PrivateRedis, describeWithRedis } from './helpers/redis-server.js';
-import { runProgram, type ProgramResult } from './helpers/run-program.js';
+import { CONTROL_CHARACTER } from '../helpers/control-characters.js';
+import { FakeWeChat } from '../helpers/fake-wechat.js';
+import { PrivateRedis, describeWithRedis } from '../helpers/redis-server.js';
+import { runProgram, type ProgramResult } from '../helpers/run-program.js';
 
-const command = fileURLToPath(new URL('../src/cli/menu.ts', import.meta.url));
-const example = readFileSync(new URL('../menu.example.json', import.meta.url), 'utf8');
+const command = fileURLToPath(new URL('../../src/cli/menu.ts', import.meta.url));
+const example = readFileSync(new URL('../../menu.example.json', import.meta.url), 'utf8');
 
 /** Runs `npm run menu -- …`'s program in `cwd` with only `env` (no WECHAT_TOKEN). */
 function menu(args: string[], env: Record<string, string>, cwd: string): Promise<ProgramResult> {

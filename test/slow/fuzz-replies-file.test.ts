@@ -3,11 +3,11 @@ import { readFileSync } from 'node:fs';
 import { describe, it } from 'node:test';
 import fc from 'fast-check';
 import { stringify } from 'yaml';
-import { compileReplies } from '../src/replies-file/compile.js';
-import { parseReplies } from '../src/replies-file/load.js';
-import { toMessage } from '../src/protocol/to-message.js';
+import { compileReplies } from '../../src/replies-file/compile.js';
+import { parseReplies } from '../../src/replies-file/load.js';
+import { toMessage } from '../../src/protocol/to-message.js';
 
-const example = readFileSync(new URL('../replies.example.yaml', import.meta.url), 'utf8');
+const example = readFileSync(new URL('../../replies.example.yaml', import.meta.url), 'utf8');
 const SEED = 20261204;
 
 const probes = [

@@ -4,9 +4,9 @@ import { createServer, type Server } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import { after, before, it } from 'node:test';
 import { type Browser, type Page } from 'playwright-core';
-import { FakeWeChat } from './helpers/fake-wechat.js';
-import { startApp, type RunningApp } from './helpers/start-app.js';
-import { describeInBrowser, launchBrowser } from './helpers/browser.js';
+import { FakeWeChat } from '../helpers/fake-wechat.js';
+import { startApp, type RunningApp } from '../helpers/start-app.js';
+import { describeInBrowser, launchBrowser } from '../helpers/browser.js';
 
 const ADMIN_TOKEN = 'jssdk-browser-admin';
 

@@ -6,11 +6,11 @@ import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { describe, it } from 'node:test';
 import { Writable } from 'node:stream';
-import { createLogger, messageLine } from '../src/logger.js';
-import { freePort } from './helpers/free-port.js';
-import { runServer, untilListening, type ServerProcess } from './helpers/run-server.js';
-import { TEST_TOKEN } from './helpers/start-app.js';
-import { postToWebhook, signedQuery, textXml } from './helpers/wechat.js';
+import { createLogger, messageLine } from '../../src/logger.js';
+import { freePort } from '../helpers/free-port.js';
+import { runServer, untilListening, type ServerProcess } from '../helpers/run-server.js';
+import { TEST_TOKEN } from '../helpers/start-app.js';
+import { postToWebhook, signedQuery, textXml } from '../helpers/wechat.js';
 
 function capture(): { sink: Writable; text: () => string } {
   let text = '';
@@ -122,7 +122,7 @@ describe('logging', () => {
   it('in a terminal, the server writes readable lines, not JSON', { skip: process.platform !== 'linux' }, async () => {
     const port = await freePort();
     // `script` gives the server a pseudo-terminal as stdout.
-    const serverEntry = fileURLToPath(new URL('../src/server.ts', import.meta.url));
+    const serverEntry = fileURLToPath(new URL('../../src/server.ts', import.meta.url));
     const command = [process.execPath, '--import', import.meta.resolve('tsx'), serverEntry].map((arg) => `'${arg}'`).join(' ');
     const child = spawn('script', ['-qec', command, '/dev/null'], {
       cwd: mkdtempSync(join(tmpdir(), 'wechat-server-')),

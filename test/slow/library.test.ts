@@ -5,9 +5,9 @@ import { tmpdir } from 'node:os';
 import { dirname, join, relative, resolve } from 'node:path';
 import { fileURLToPath, pathToFileURL } from 'node:url';
 import { after, before, describe, it } from 'node:test';
-import { FakeWeChat } from './helpers/fake-wechat.js';
+import { FakeWeChat } from '../helpers/fake-wechat.js';
 
-const root = fileURLToPath(new URL('..', import.meta.url));
+const root = fileURLToPath(new URL('../..', import.meta.url));
 const tsxLoader = import.meta.resolve('tsx');
 const entry = pathToFileURL(join(root, 'src/index.ts')).href;
 

@@ -5,7 +5,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { describe, it } from 'node:test';
 import { promisify } from 'node:util';
-import { withFakeWeChat } from './helpers/start-app.js';
+import { withFakeWeChat } from '../helpers/start-app.js';
 
 const run = promisify(execFile);
 const ADMIN_TOKEN = 'example-client-token-71c2';

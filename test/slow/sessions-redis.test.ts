@@ -1,12 +1,12 @@
 import assert from 'node:assert/strict';
 import { after, before, it } from 'node:test';
 import { Redis } from 'ioredis';
-import { createReplyRouter } from '../src/replies/router.js';
-import { orderFlowRouter, say, textFrom } from './helpers/conversation.js';
-import { PrivateRedis, describeWithRedis } from './helpers/redis-server.js';
-import { startApp, type RunningApp } from './helpers/start-app.js';
-import { postToWebhook } from './helpers/wechat.js';
-import { until } from './helpers/until.js';
+import { createReplyRouter } from '../../src/replies/router.js';
+import { orderFlowRouter, say, textFrom } from '../helpers/conversation.js';
+import { PrivateRedis, describeWithRedis } from '../helpers/redis-server.js';
+import { startApp, type RunningApp } from '../helpers/start-app.js';
+import { postToWebhook } from '../helpers/wechat.js';
+import { until } from '../helpers/until.js';
 
 const sleep = (ms: number) => new Promise((resolve) => setTimeout(resolve, ms));
 

@@ -1,11 +1,11 @@
 import assert from 'node:assert/strict';
 import { createHash } from 'node:crypto';
 import { after, before, beforeEach, it } from 'node:test';
-import { TICKET_PATH } from './helpers/fake-jsapi-ticket.js';
-import { FakeWeChat } from './helpers/fake-wechat.js';
-import { PrivateRedis, describeWithRedis } from './helpers/redis-server.js';
-import { startApp, type RunningApp } from './helpers/start-app.js';
-import { until } from './helpers/until.js';
+import { TICKET_PATH } from '../helpers/fake-jsapi-ticket.js';
+import { FakeWeChat } from '../helpers/fake-wechat.js';
+import { PrivateRedis, describeWithRedis } from '../helpers/redis-server.js';
+import { startApp, type RunningApp } from '../helpers/start-app.js';
+import { until } from '../helpers/until.js';
 
 const PAGE = 'https://shop.example.com/';
 

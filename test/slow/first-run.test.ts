@@ -6,10 +6,10 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { describe, it } from 'node:test';
-import { freePort } from './helpers/free-port.js';
-import { runServer, untilListening } from './helpers/run-server.js';
+import { freePort } from '../helpers/free-port.js';
+import { runServer, untilListening } from '../helpers/run-server.js';
 
-const root = fileURLToPath(new URL('..', import.meta.url));
+const root = fileURLToPath(new URL('../..', import.meta.url));
 const serverEntry = join(root, 'src/server.ts');
 const simulator = join(root, 'src/cli/simulate.ts');
 const tsxLoader = import.meta.resolve('tsx');

@@ -1,14 +1,14 @@
 import assert from 'node:assert/strict';
 import { after, before, beforeEach, it } from 'node:test';
-import { parseXml } from '../src/protocol/parse-xml.js';
-import { retryKeyOf } from '../src/protocol/retry-key.js';
-import { toMessage } from '../src/protocol/to-message.js';
-import { createReplyRouter } from '../src/replies/router.js';
-import { FakeWeChat } from './helpers/fake-wechat.js';
-import { PrivateRedis, describeWithRedis } from './helpers/redis-server.js';
-import { startApp, type RunningApp } from './helpers/start-app.js';
-import { postToWebhook, readReply, signedQuery, textXml } from './helpers/wechat.js';
-import { until } from './helpers/until.js';
+import { parseXml } from '../../src/protocol/parse-xml.js';
+import { retryKeyOf } from '../../src/protocol/retry-key.js';
+import { toMessage } from '../../src/protocol/to-message.js';
+import { createReplyRouter } from '../../src/replies/router.js';
+import { FakeWeChat } from '../helpers/fake-wechat.js';
+import { PrivateRedis, describeWithRedis } from '../helpers/redis-server.js';
+import { startApp, type RunningApp } from '../helpers/start-app.js';
+import { postToWebhook, readReply, signedQuery, textXml } from '../helpers/wechat.js';
+import { until } from '../helpers/until.js';
 
 const ADMIN_TOKEN = 'redis-test-admin';
 

@@ -1,11 +1,11 @@
 import assert from 'node:assert/strict';
 import { after, before, beforeEach, describe, it } from 'node:test';
-import type { Reply } from '../src/protocol/reply-types.js';
-import { createReplyRouter } from '../src/replies/router.js';
-import { FakeWeChat } from './helpers/fake-wechat.js';
-import { startApp, type RunningApp } from './helpers/start-app.js';
-import { eventXml, postToWebhook, signedQuery, textXml } from './helpers/wechat.js';
-import { until } from './helpers/until.js';
+import type { Reply } from '../../src/protocol/reply-types.js';
+import { createReplyRouter } from '../../src/replies/router.js';
+import { FakeWeChat } from '../helpers/fake-wechat.js';
+import { startApp, type RunningApp } from '../helpers/start-app.js';
+import { eventXml, postToWebhook, signedQuery, textXml } from '../helpers/wechat.js';
+import { until } from '../helpers/until.js';
 
 const DEADLINE_MS = 300;
 const sleep = (ms: number) => new Promise((resolve) => setTimeout(resolve, ms));

@@ -5,10 +5,10 @@ import { tmpdir } from 'node:os';
 import { delimiter, dirname, join, relative } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { after, before, describe, it } from 'node:test';
-import { TEST_TOKEN } from './helpers/start-app.js';
-import { exchange, textXml } from './helpers/wechat.js';
+import { TEST_TOKEN } from '../helpers/start-app.js';
+import { exchange, textXml } from '../helpers/wechat.js';
 
-const root = fileURLToPath(new URL('..', import.meta.url));
+const root = fileURLToPath(new URL('../..', import.meta.url));
 /** PATH with this node first: the bin's `#!/usr/bin/env node` finds it, and npm runs under it. */
 const PATH = [dirname(process.execPath), process.env.PATH ?? ''].join(delimiter);
 

@@ -1,8 +1,8 @@
 import assert from 'node:assert/strict';
 import { connect, type Socket } from 'node:net';
 import { after, before, describe, it } from 'node:test';
-import { SERVER_LIMITS } from '../src/http/server-limits.js';
-import { startApp, type RunningApp } from './helpers/start-app.js';
+import { SERVER_LIMITS } from '../../src/http/server-limits.js';
+import { startApp, type RunningApp } from '../helpers/start-app.js';
 
 function open(baseUrl: string): Promise<Socket> {
   const { port } = new URL(baseUrl);

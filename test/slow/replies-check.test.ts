@@ -4,12 +4,12 @@ import { tmpdir } from 'node:os';
 import { dirname, join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { describe, it } from 'node:test';
-import { parseReplies } from '../src/replies-file/load.js';
-import { CONTROL_CHARACTER } from './helpers/control-characters.js';
-import { runProgram, type ProgramResult } from './helpers/run-program.js';
+import { parseReplies } from '../../src/replies-file/load.js';
+import { CONTROL_CHARACTER } from '../helpers/control-characters.js';
+import { runProgram, type ProgramResult } from '../helpers/run-program.js';
 
-const cli = fileURLToPath(new URL('../src/cli/replies.ts', import.meta.url));
-const example = fileURLToPath(new URL('../replies.example.yaml', import.meta.url));
+const cli = fileURLToPath(new URL('../../src/cli/replies.ts', import.meta.url));
+const example = fileURLToPath(new URL('../../replies.example.yaml', import.meta.url));
 
 /** Runs `npm run replies -- …`'s program in an empty directory (no .env). */
 function replies(args: string[], env: Record<string, string> = {}): Promise<ProgramResult> {

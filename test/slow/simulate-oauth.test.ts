@@ -4,12 +4,12 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { after, before, describe, it } from 'node:test';
-import { freePort } from './helpers/free-port.js';
-import { runProgram, type ProgramResult } from './helpers/run-program.js';
-import { runServer, untilListening, type ServerProcess } from './helpers/run-server.js';
-import { startApp } from './helpers/start-app.js';
+import { freePort } from '../helpers/free-port.js';
+import { runProgram, type ProgramResult } from '../helpers/run-program.js';
+import { runServer, untilListening, type ServerProcess } from '../helpers/run-server.js';
+import { startApp } from '../helpers/start-app.js';
 
-const simulator = fileURLToPath(new URL('../src/cli/simulate.ts', import.meta.url));
+const simulator = fileURLToPath(new URL('../../src/cli/simulate.ts', import.meta.url));
 
 /**
  * OAuth on a laptop, as docs/reference.md tells it: one `.env` that the server (`npm

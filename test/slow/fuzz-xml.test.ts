@@ -2,16 +2,16 @@ import assert from 'node:assert/strict';
 import { readFileSync, readdirSync } from 'node:fs';
 import fc from 'fast-check';
 import { after, before, describe, it } from 'node:test';
-import { isCodedError } from '../src/errors.js';
-import { parseXml } from '../src/protocol/parse-xml.js';
-import { toMessage } from '../src/protocol/to-message.js';
-import { startApp, type RunningApp } from './helpers/start-app.js';
-import { postToWebhook, textXml } from './helpers/wechat.js';
+import { isCodedError } from '../../src/errors.js';
+import { parseXml } from '../../src/protocol/parse-xml.js';
+import { toMessage } from '../../src/protocol/to-message.js';
+import { startApp, type RunningApp } from '../helpers/start-app.js';
+import { postToWebhook, textXml } from '../helpers/wechat.js';
 
 /** Fixed, so that a failure is found again by running the file again. */
 const SEED = 27_2024;
 
-const dir = new URL('./fixtures/wechat/messages/', import.meta.url);
+const dir = new URL('../fixtures/wechat/messages/', import.meta.url);
 const fixtures = readdirSync(dir)
   .filter((name) => name.endsWith('.xml'))
   .map((name) => readFileSync(new URL(name, dir), 'utf8'));
