@@ -1,10 +1,10 @@
 import express, { type Express, type NextFunction, type Request, type Response, type Router } from 'express';
 import type { IncomingMessage, Server, ServerResponse } from 'node:http';
 import type { Registry } from 'prom-client';
-import type { Config } from './config.js';
+import type { Config } from './core/config.js';
 import { ADMIN_ROUTES, requireAdmin } from './http/admin-auth.js';
 import { trustedProxies } from './http/client-address.js';
-import { apiRoutes } from './http/api/api-routes.js';
+import { apiRoutes } from './http/service-api/api-routes.js';
 import { errorResponse, logFailure } from './http/error-response.js';
 import { healthRoute, livenessRoute } from './http/health.js';
 import { jssdkRoutes } from './http/jssdk.js';
@@ -16,7 +16,7 @@ import { qrCodeRoute } from './http/qrcode.js';
 import { createLimitedServer } from './http/server-limits.js';
 import { createWebhook } from './http/webhook.js';
 import { webhookRouter } from './http/wechat-middleware.js';
-import type { WeChatApi } from './api/create-api.js';
+import type { WeChatApi } from './wechat-api/create-api.js';
 import { createServices, type ServiceOptions, type Services } from './services.js';
 
 export type AppOptions = ServiceOptions;

@@ -1,11 +1,11 @@
 import dotenv from 'dotenv';
 import type { Server } from 'node:http';
 import { createApp } from './app.js';
-import { loadConfig, type Config } from './config.js';
-import { ConfigError } from './errors.js';
-import { writeDotenvOnFirstRun } from './first-run.js';
-import { createLogger, flushLog, flushLogSync } from './logger.js';
-import { configurationWarnings, nextSteps } from './start-up-advice.js';
+import { loadConfig, type Config } from './core/config.js';
+import { ConfigError } from './core/errors.js';
+import { writeDotenvOnFirstRun } from './start-up/first-run.js';
+import { createLogger, flushLog, flushLogSync } from './core/logger.js';
+import { configurationWarnings, nextSteps } from './start-up/advice.js';
 
 const DEFAULT_REPLIES_FILE = 'replies.yaml';
 

@@ -1,17 +1,17 @@
 import type { Logger } from 'pino';
-import { createWeChatApi, type WeChatApi } from './api/create-api.js';
-import { createMemoryTokenStore, type TokenStore } from './api/token-store.js';
-import type { Config } from './config.js';
-import type { HealthCheck } from './health-check.js';
-import { createLogger } from './logger.js';
-import { createMetrics, type Metrics } from './metrics.js';
+import { createWeChatApi, type WeChatApi } from './wechat-api/create-api.js';
+import { createMemoryTokenStore, type TokenStore } from './wechat-api/token-store.js';
+import type { Config } from './core/config.js';
+import type { HealthCheck } from './core/health-check.js';
+import { createLogger } from './core/logger.js';
+import { createMetrics, type Metrics } from './core/metrics.js';
 import { connectRedis } from './redis/connection.js';
 import { createRedisRetryStore } from './redis/redis-retry-store.js';
 import { createRedisTokenStore } from './redis/redis-token-store.js';
 import { createRedisSeenSignatures } from './redis/redis-seen-signatures.js';
 import { createRedisUsedStates } from './redis/redis-used-states.js';
-import { createMemoryUsedStates, type MemoryUsedStates, type UsedStates } from './used-states.js';
-import { uploadMedia, type MediaFile, type MediaType } from './api/media.js';
+import { createMemoryUsedStates, type MemoryUsedStates, type UsedStates } from './replay-memory/used-states.js';
+import { uploadMedia, type MediaFile, type MediaType } from './wechat-api/media.js';
 import { createMediaCache, createMemoryMediaIdStore, type MediaIdStore } from './replies-file/media-cache.js';
 import { uploadsWithoutCredentials } from './replies-file/media-files.js';
 import { createRedisMediaIdStore } from './redis/redis-media-ids.js';
@@ -24,11 +24,11 @@ import {
   usedStatesWithFallback,
 } from './redis/with-fallback.js';
 import { createResponder, type Responder } from './replies/respond.js';
-import { createMemoryRetryStore, type RetryStore } from './replies/retry-store.js';
+import { createMemoryRetryStore, type RetryStore } from './replay-memory/retry-store.js';
 import { createReplyRouter, type ReplyRouter } from './replies/router.js';
 import { withRepliesFile } from './replies-file/router.js';
 import { watchRepliesFile } from './replies-file/watch.js';
-import { createMemorySeenSignatures, type SeenSignatures } from './replies/seen-signatures.js';
+import { createMemorySeenSignatures, type SeenSignatures } from './replay-memory/seen-signatures.js';
 import { createMemorySessionStore, type SessionStore } from './replies/session-store.js';
 import { createRedisSessionStore } from './redis/redis-session-store.js';
 

@@ -1,9 +1,9 @@
 import assert from 'node:assert/strict';
 import { after, before, beforeEach, describe, it } from 'node:test';
-import { AccessToken } from '../src/api/access-token.js';
-import { createApiClient } from '../src/api/client.js';
-import { createApiTransport } from '../src/api/transport.js';
-import { WeChatApiError } from '../src/errors.js';
+import { AccessToken } from '../src/wechat-api/access-token.js';
+import { createApiClient } from '../src/wechat-api/client.js';
+import { createApiTransport } from '../src/wechat-api/transport.js';
+import { WeChatApiError } from '../src/core/errors.js';
 import { FakeWeChat } from './helpers/fake-wechat.js';
 
 describe('AccessToken against the fake WeChat', () => {

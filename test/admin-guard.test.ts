@@ -2,7 +2,7 @@ import assert from 'node:assert/strict';
 import { readFileSync } from 'node:fs';
 import { describe, it } from 'node:test';
 import { ADMIN_ROUTES, requireAdmin } from '../src/http/admin-auth.js';
-import { createLogger } from '../src/logger.js';
+import { createLogger } from '../src/core/logger.js';
 import { freePort } from './helpers/free-port.js';
 import { runServer } from './helpers/run-server.js';
 import { startApp, TEST_TOKEN, withFakeWeChat } from './helpers/start-app.js';

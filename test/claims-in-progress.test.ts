@@ -1,9 +1,9 @@
 import assert from 'node:assert/strict';
 import { describe, it } from 'node:test';
-import { ClaimsInProgress, type FirstClaim } from '../src/replies/claims-in-progress.js';
-import type { RecordedReply } from '../src/replies/retry-store.js';
+import { ClaimsInProgress, type FirstClaim } from '../src/replay-memory/claims-in-progress.js';
+import type { RecordedReply } from '../src/replay-memory/recorded-reply.js';
 
-describe('claims in progress (replies/claims-in-progress)', () => {
+describe('claims in progress (replay-memory/claims-in-progress)', () => {
   it('a claim is found by its slot until settled, and its reply recorded once', async () => {
     const settled: [FirstClaim, RecordedReply][] = [];
     const running = new ClaimsInProgress((claim, reply) => settled.push([claim, reply]));

@@ -1,7 +1,7 @@
 import assert from 'node:assert/strict';
 import { describe, it } from 'node:test';
-import { loadConfig } from '../src/config.js';
-import { ConfigError } from '../src/errors.js';
+import { loadConfig } from '../src/core/config.js';
+import { ConfigError } from '../src/core/errors.js';
 import { clientAddress, trustedProxies } from '../src/http/client-address.js';
 
 const proxies = (value: string) => trustedProxies(loadConfig({ WECHAT_TOKEN: 't', TRUST_PROXY: value }).trustProxy);

@@ -2,8 +2,8 @@ import assert from 'node:assert/strict';
 import { createServer } from 'node:net';
 import type { AddressInfo } from 'node:net';
 import { describe, it } from 'node:test';
-import { loadConfig } from '../src/config.js';
-import { ConfigError } from '../src/errors.js';
+import { loadConfig } from '../src/core/config.js';
+import { ConfigError } from '../src/core/errors.js';
 import { freePort } from './helpers/free-port.js';
 import { runServer, untilListening } from './helpers/run-server.js';
 

@@ -1,6 +1,6 @@
 import assert from 'node:assert/strict';
 import { describe, it } from 'node:test';
-import { customMessageBody, splitText } from '../src/api/custom-message.js';
+import { customMessageBody, splitText } from '../src/wechat-api/custom-message.js';
 
 describe('customer-service messages (api/custom-message)', () => {
   it('splits text between code points into pieces of at most 2048 bytes', () => {

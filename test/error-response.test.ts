@@ -11,7 +11,7 @@ import {
   WeChatApiError,
   WeChatUnreachableError,
   WebhookRequestError,
-} from '../src/errors.js';
+} from '../src/core/errors.js';
 import { errorResponse } from '../src/http/error-response.js';
 
 describe('errorResponse: one mapping from error to status and safe message', () => {

@@ -1,6 +1,6 @@
 import assert from 'node:assert/strict';
 import { describe, it } from 'node:test';
-import { FailureBackOff, FIRST_BACK_OFF_MS, LONGEST_BACK_OFF_MS } from '../src/failure-back-off.js';
+import { FailureBackOff, FIRST_BACK_OFF_MS, LONGEST_BACK_OFF_MS } from '../src/core/failure-back-off.js';
 
 describe('FailureBackOff', () => {
   it('blocks for the first wait, doubling with each failure in a row up to the longest, per key', () => {

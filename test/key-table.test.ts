@@ -1,9 +1,9 @@
 import assert from 'node:assert/strict';
 import { describe, it } from 'node:test';
 import fc from 'fast-check';
-import { KEY_BYTES, KeyTable } from '../src/replies/key-table.js';
+import { KEY_BYTES, KeyTable } from '../src/replay-memory/key-table.js';
 
-describe('the key table (replies/key-table)', () => {
+describe('the key table (replay-memory/key-table)', () => {
   it('finds, adds and removes keys exactly as a Map would, short and non-ASCII (property)', () => {
     const key = fc
       .oneof(fc.constantFrom('a', 'b', 'é', '中文', ''), fc.string({ maxLength: 32 }), fc.string({ minLength: 28, maxLength: 32 }))

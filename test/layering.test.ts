@@ -16,12 +16,16 @@ describe('the import rule of the layers (npm run lint)', () => {
     ['redis/ importing from http/', 'src/redis/example.ts', "import type { X } from '../http/health.js';"],
     ['http/ importing the composition root', 'src/http/example.ts', "import type { Services } from '../services.js';"],
     ['http/ importing an adapter', 'src/http/example.ts', "import type { X } from '../redis/connection.js';"],
-    ['/api routes importing the replies file', 'src/http/api/example.ts', "import type { X } from '../../replies-file/schema.js';"],
+    ['/api routes importing the replies file', 'src/http/service-api/example.ts', "import type { X } from '../../replies-file/schema.js';"],
     ['protocol/ importing express', 'src/protocol/example.ts', "import type { Router } from 'express';"],
     ['protocol/ importing replies/', 'src/protocol/example.ts', "import type { X } from '../replies/router.js';"],
-    ['api/ importing replies/', 'src/api/example.ts', "import type { X } from '../replies/router.js';"],
-    ['a core module importing a folder', 'src/example.ts', "import type { X } from './http/health.js';"],
-    ['a layer making metrics of its own', 'src/api/example.ts', "import { Counter } from 'prom-client';"],
+    ['wechat-api/ importing replies/', 'src/wechat-api/example.ts', "import type { X } from '../replies/router.js';"],
+    ['replies/ importing the replay memory', 'src/replies/example.ts', "import type { X } from '../replay-memory/retry-store.js';"],
+    ['the replay memory importing protocol/', 'src/replay-memory/example.ts', "import type { X } from '../protocol/message-types.js';"],
+    ['a core module importing a folder', 'src/core/example.ts', "import type { X } from '../http/health.js';"],
+    ['a core module importing express', 'src/core/example.ts', "import type { Router } from 'express';"],
+    ['start-up/ importing the composition root', 'src/start-up/example.ts', "import type { X } from '../app.js';"],
+    ['a layer making metrics of its own', 'src/wechat-api/example.ts', "import { Counter } from 'prom-client';"],
   ];
   for (const [name, file, code] of refused) {
     it(`refuses ${name}`, async () => assert.equal((await problems(file, code)).length, 1));
@@ -29,19 +33,20 @@ describe('the import rule of the layers (npm run lint)', () => {
 
   const allowed: [string, string, string][] = [
     [
-      'replies/ importing protocol/ and api/',
+      'replies/ importing protocol/, wechat-api/ and core/',
       'src/replies/example.ts',
-      "import type { X } from '../protocol/message-types.js';\nimport type { Y } from '../api/client.js';",
+      "import type { X } from '../protocol/message-types.js';\nimport type { Y } from '../wechat-api/client.js';\nimport type { Z } from '../core/errors.js';",
     ],
     [
-      '/api routes importing http/ and api/',
-      'src/http/api/example.ts',
-      "import type { X } from '../admin-auth.js';\nimport type { Y } from '../../api/client.js';",
+      '/api routes importing http/ and wechat-api/',
+      'src/http/service-api/example.ts',
+      "import type { X } from '../admin-auth.js';\nimport type { Y } from '../../wechat-api/client.js';",
     ],
+    ['http/ and redis/ importing the replay memory', 'src/http/example.ts', "import type { X } from '../replay-memory/retry-store.js';"],
     [
       'any layer recording metrics through the core module',
       'src/http/example.ts',
-      "import type { MetricsRecorder } from '../metrics.js';\nimport type { Registry } from 'prom-client';",
+      "import type { MetricsRecorder } from '../core/metrics.js';\nimport type { Registry } from 'prom-client';",
     ],
     [
       'the composition root importing anything',

@@ -1,6 +1,6 @@
 import assert from 'node:assert/strict';
 import { describe, it } from 'node:test';
-import { maskedOpenid } from '../src/masked-openid.js';
+import { maskedOpenid } from '../src/core/masked-openid.js';
 
 describe('maskedOpenid: the first 4 and last 4 characters', () => {
   const cases: [string, string][] = [

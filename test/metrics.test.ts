@@ -227,7 +227,7 @@ describe('GET /metrics', () => {
 describe('GET /metrics for a library user', () => {
   it('serves the metrics an application adds to app.metrics', async () => {
     const { createApp } = await import('../src/app.js');
-    const { loadConfig } = await import('../src/config.js');
+    const { loadConfig } = await import('../src/core/config.js');
     const wechat = createApp(loadConfig({ WECHAT_TOKEN: 'library-token', ADMIN_TOKEN }));
     const orders = new Counter({ name: 'shop_orders_total', help: 'Orders taken', registers: [wechat.metrics] });
     orders.inc(3);

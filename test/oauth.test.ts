@@ -2,7 +2,7 @@ import assert from 'node:assert/strict';
 import { randomBytes } from 'node:crypto';
 import { after, before, describe, it } from 'node:test';
 import { STATE_TTL_MS } from '../src/http/state-cookie.js';
-import { createMemoryUsedStates } from '../src/used-states.js';
+import { createMemoryUsedStates } from '../src/replay-memory/used-states.js';
 import { FakeWeChat, type UserProfile } from './helpers/fake-wechat.js';
 import { PrivateRedis, describeWithRedis } from './helpers/redis-server.js';
 import { startApp, type RunningApp } from './helpers/start-app.js';

@@ -6,7 +6,7 @@ import type { EventMessage, MessagesByKey, RawFields, RawValue } from '../src/pr
 import { isKnownMessage } from '../src/protocol/message-types.js';
 import { parseXml } from '../src/protocol/parse-xml.js';
 import { readEncryptField } from '../src/protocol/safe-mode.js';
-import { UnopenableMessageError } from '../src/errors.js';
+import { UnopenableMessageError } from '../src/core/errors.js';
 import { toMessage } from '../src/protocol/to-message.js';
 
 const dir = new URL('./fixtures/wechat/messages/', import.meta.url);

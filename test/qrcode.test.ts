@@ -1,9 +1,9 @@
 import assert from 'node:assert/strict';
 import { after, before, beforeEach, describe, it } from 'node:test';
-import type { QrCode } from '../src/api/qrcode.js';
-import { createQrCodeTickets } from '../src/api/qrcode-tickets.js';
+import type { QrCode } from '../src/wechat-api/qrcode.js';
+import { createQrCodeTickets } from '../src/wechat-api/qrcode-tickets.js';
 import { isLoopback, requireAdmin } from '../src/http/admin-auth.js';
-import { createLogger } from '../src/logger.js';
+import { createLogger } from '../src/core/logger.js';
 import { FakeWeChat } from './helpers/fake-wechat.js';
 import { startApp, withFakeWeChat, type RunningApp } from './helpers/start-app.js';
 

@@ -4,7 +4,7 @@ import type { AddressInfo } from 'node:net';
 import { once } from 'node:events';
 import { setTimeout } from 'node:timers/promises';
 import { describe, it } from 'node:test';
-import { ClientGoneError, WebhookRequestError } from '../src/errors.js';
+import { ClientGoneError, WebhookRequestError } from '../src/core/errors.js';
 import { readRawBody } from '../src/http/read-raw-body.js';
 
 /** Serves one request: `onRequest` gets it; the client sends `body` with `headers`. */

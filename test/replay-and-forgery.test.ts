@@ -4,7 +4,7 @@ import { after, before, describe, it } from 'node:test';
 import { pino } from 'pino';
 import { Writable } from 'node:stream';
 import { createRejectionLog } from '../src/http/rejection-log.js';
-import { createMemoryRetryStore } from '../src/replies/retry-store.js';
+import { createMemoryRetryStore } from '../src/replay-memory/retry-store.js';
 import { createReplyRouter } from '../src/replies/router.js';
 import { startApp, TEST_TOKEN, type RunningApp } from './helpers/start-app.js';
 import { WeChatCrypto } from './helpers/wechat-crypto.js';

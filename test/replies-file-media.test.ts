@@ -6,7 +6,7 @@ import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { Redis } from 'ioredis';
 import { after, before, beforeEach, describe, it } from 'node:test';
-import { FIRST_BACK_OFF_MS, LONGEST_BACK_OFF_MS } from '../src/failure-back-off.js';
+import { FIRST_BACK_OFF_MS, LONGEST_BACK_OFF_MS } from '../src/core/failure-back-off.js';
 import { parseReplies } from '../src/replies-file/load.js';
 import { FakeWeChat } from './helpers/fake-wechat.js';
 import type { MultipartBody } from './helpers/fake-wechat-account.js';

@@ -1,8 +1,8 @@
 import assert from 'node:assert/strict';
 import { describe, it } from 'node:test';
-import { ReplyArena } from '../src/replies/reply-arena.js';
+import { ReplyArena } from '../src/replay-memory/reply-arena.js';
 
-describe('the reply arena (replies/reply-arena)', () => {
+describe('the reply arena (replay-memory/reply-arena)', () => {
   it('gives back the bytes written at a position, as a copy', () => {
     const arena = new ReplyArena(100);
     const a = arena.write(Buffer.from('first'));

@@ -1,8 +1,9 @@
 import assert from 'node:assert/strict';
 import { describe, it } from 'node:test';
-import { createMemoryRetryStore, NO_REPLY, RETRY_WINDOW_MS } from '../src/replies/retry-store.js';
+import { NO_REPLY } from '../src/replay-memory/recorded-reply.js';
+import { createMemoryRetryStore, RETRY_WINDOW_MS } from '../src/replay-memory/retry-store.js';
 
-describe('the in-memory retry store (replies/retry-store)', () => {
+describe('the in-memory retry store (replay-memory/retry-store)', () => {
   it('stays bounded under 200,000 distinct messages', async () => {
     const store = createMemoryRetryStore({ maxEntries: 10_000 });
     for (let i = 0; i < 200_000; i++) {

@@ -6,7 +6,7 @@ import { after, before, describe, it } from 'node:test';
 import { CbcContexts } from '../src/protocol/cbc-contexts.js';
 import { createMessageCipher } from '../src/protocol/cipher.js';
 import { sealReply } from '../src/protocol/safe-mode.js';
-import { DecryptError } from '../src/errors.js';
+import { DecryptError } from '../src/core/errors.js';
 import { startApp, type RunningApp } from './helpers/start-app.js';
 import { eventXml, messageXml, readReply, sha1Signature, textXml } from './helpers/wechat.js';
 import { WeChatCrypto } from './helpers/wechat-crypto.js';

@@ -2,7 +2,7 @@ import assert from 'node:assert/strict';
 import { setFlagsFromString } from 'node:v8';
 import { runInNewContext } from 'node:vm';
 import { after, before, describe, it } from 'node:test';
-import { SessionUnavailableError } from '../src/errors.js';
+import { SessionUnavailableError } from '../src/core/errors.js';
 import { createReplyRouter } from '../src/replies/router.js';
 import { createMemorySessionStore } from '../src/replies/session-store.js';
 import { MAX_SESSION_BYTES, sessionJson } from '../src/replies/session-value.js';

@@ -1,8 +1,8 @@
 import assert from 'node:assert/strict';
 import { describe, it } from 'node:test';
-import { NO_REPLY_LENGTH, PENDING, SlotRing } from '../src/replies/slot-ring.js';
+import { NO_REPLY_LENGTH, PENDING, SlotRing } from '../src/replay-memory/slot-ring.js';
 
-describe('the slot ring (replies/slot-ring)', () => {
+describe('the slot ring (replay-memory/slot-ring)', () => {
   it('opens a pending slot per key and finds it by key', () => {
     const ring = new SlotRing(4);
     const slot = ring.open('a', 100);

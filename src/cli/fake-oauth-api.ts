@@ -1,6 +1,6 @@
 import { randomBytes } from 'node:crypto';
 import { createServer, type IncomingMessage, type ServerResponse } from 'node:http';
-import type { OAuthScope, UserProfile } from '../api/oauth.js';
+import type { OAuthScope, UserProfile } from '../wechat-api/oauth.js';
 
 /**
  * WeChat's side of web authorization's code exchange, for `simulate -- oauth` only: a

@@ -9,9 +9,9 @@ import {
   getMenu,
   NO_MENU,
   type MenuGetAnswer,
-} from '../api/menu.js';
-import { loadApiConfig } from '../config.js';
-import { ConfigError, UsageError, WeChatApiError, WeChatUnreachableError } from '../errors.js';
+} from '../wechat-api/menu.js';
+import { loadApiConfig } from '../core/config.js';
+import { ConfigError, UsageError, WeChatApiError, WeChatUnreachableError } from '../core/errors.js';
 import { checkMenu, formatProblems, type MenuCheck, type MenuProblem } from '../menu/check.js';
 import { diffMenus, formatDifferences } from '../menu/diff.js';
 import { MENU_ERRCODES } from '../menu/errcodes.js';

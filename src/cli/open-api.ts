@@ -1,9 +1,9 @@
-import type { ApiClient } from '../api/client.js';
-import { createWeChatApi } from '../api/create-api.js';
-import { createMemoryTokenStore, type TokenStore } from '../api/token-store.js';
-import type { ApiConfig } from '../config.js';
-import { ConfigError } from '../errors.js';
-import { createLogger } from '../logger.js';
+import type { ApiClient } from '../wechat-api/client.js';
+import { createWeChatApi } from '../wechat-api/create-api.js';
+import { createMemoryTokenStore, type TokenStore } from '../wechat-api/token-store.js';
+import type { ApiConfig } from '../core/config.js';
+import { ConfigError } from '../core/errors.js';
+import { createLogger } from '../core/logger.js';
 import { connectRedis, type RedisConnection } from '../redis/connection.js';
 import { createRedisTokenStore } from '../redis/redis-token-store.js';
 import { tokenStoreWithFallback } from '../redis/with-fallback.js';

@@ -1,5 +1,5 @@
-import type { OAuthScope, UserProfile } from '../api/oauth.js';
-import { ConfigError, NoResponseError, RejectedResponseError, UsageError } from '../errors.js';
+import type { OAuthScope, UserProfile } from '../wechat-api/oauth.js';
+import { ConfigError, NoResponseError, RejectedResponseError, UsageError } from '../core/errors.js';
 import { startFakeOAuthApi, type FakeOAuthApi } from './fake-oauth-api.js';
 
 /**

@@ -3,7 +3,7 @@ import dotenv from 'dotenv';
 import { basename } from 'node:path';
 import { createInterface } from 'node:readline';
 import { createMessageCipher } from '../protocol/cipher.js';
-import { ConfigError, NoResponseError, RejectedResponseError, UsageError } from '../errors.js';
+import { ConfigError, NoResponseError, RejectedResponseError, UsageError } from '../core/errors.js';
 import { printable } from './printable.js';
 import { OAUTH_USAGE, simulateOAuth } from './simulate-oauth.js';
 import { buildMessage, checkResponseAsWeChat, isOpenId, signRequest, USAGE, USER, type CheckedResponse, type Keys } from './wechat-side.js';

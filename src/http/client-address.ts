@@ -1,6 +1,6 @@
 import type { IncomingMessage } from 'node:http';
 import { BlockList } from 'node:net';
-import type { AddressRange } from '../config.js';
+import type { AddressRange } from '../core/config.js';
 
 type RequestLike = Pick<IncomingMessage, 'socket' | 'headers'>;
 

@@ -1,4 +1,4 @@
-import type { MessageOutcome } from '../metrics.js';
+import type { MessageOutcome } from '../core/metrics.js';
 import type { Outcome } from '../replies/respond.js';
 
 /** What became of a POST, as the webhook logs it: the responder's outcomes and its own. */

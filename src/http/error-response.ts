@@ -1,7 +1,7 @@
 import type { Response } from 'express';
 import type { Logger } from 'pino';
-import { allowListAdvice } from '../api/allow-list-ip.js';
-import { isCodedError, type ErrorCode, type WeChatApiError } from '../errors.js';
+import { allowListAdvice } from '../wechat-api/allow-list-ip.js';
+import { isCodedError, type ErrorCode, type WeChatApiError } from '../core/errors.js';
 import type { LogRateLimit } from './log-rate-limit.js';
 
 /** What a failure becomes for a client, whatever a route renders it as (JSON, a page, text). */

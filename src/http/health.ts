@@ -1,5 +1,5 @@
 import type { Request, Response } from 'express';
-import type { HealthCheck } from '../health-check.js';
+import type { HealthCheck } from '../core/health-check.js';
 
 /**
  * GET /livez: 200 whenever this process can answer messages, which it does with Redis

@@ -1,7 +1,7 @@
 import type { NextFunction, Request, Response } from 'express';
 import type { Logger } from 'pino';
-import type { WeChatApi } from '../api/create-api.js';
-import { ApiNotConfiguredError, InputError } from '../errors.js';
+import type { WeChatApi } from '../wechat-api/create-api.js';
+import { ApiNotConfiguredError, InputError } from '../core/errors.js';
 import { createNonceStr, signJssdk, signedUrl } from '../protocol/jssdk-signature.js';
 import { errorResponse, logFailure, sendJsonError } from './error-response.js';
 import { createLogRateLimit } from './log-rate-limit.js';

@@ -1,5 +1,5 @@
 import type { NextFunction, Request, Response } from 'express';
-import type { Metrics } from '../metrics.js';
+import type { Metrics } from '../core/metrics.js';
 
 /** GET /metrics: the app's registry in Prometheus's text format, for a scraper. */
 export function metricsRoute(source: Pick<Metrics, 'registry'>) {

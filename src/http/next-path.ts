@@ -1,4 +1,4 @@
-import { InputError } from '../errors.js';
+import { InputError } from '../core/errors.js';
 
 /** Long enough for any page's path and query; short enough for the state cookie. */
 export const MAX_NEXT_CHARS = 1024;

@@ -1,15 +1,15 @@
 import type { NextFunction, Request, Response } from 'express';
 import type { Logger } from 'pino';
-import type { WeChatApi } from '../api/create-api.js';
-import { authorizeUrl, exchangeCode, fetchUserInfo, type UserProfile } from '../api/oauth.js';
-import { ApiNotConfiguredError, InputError, NotSignedInError } from '../errors.js';
+import type { WeChatApi } from '../wechat-api/create-api.js';
+import { authorizeUrl, exchangeCode, fetchUserInfo, type UserProfile } from '../wechat-api/oauth.js';
+import { ApiNotConfiguredError, InputError, NotSignedInError } from '../core/errors.js';
 import { errorResponse, logFailure, sendJsonError, type ErrorResponse } from './error-response.js';
 import { createLogRateLimit } from './log-rate-limit.js';
 import { checkNextPath } from './next-path.js';
 import { errorPage, profilePage } from '../pages/oauth-pages.js';
 import { createStateCookie, readCookie, STATE_COOKIE, STATE_TTL_MS, type OAuthFlow } from './state-cookie.js';
 import { createUserCookie, USER_COOKIE, USER_TTL_MS, type WeChatUser } from './user-cookie.js';
-import type { UsedStates } from '../used-states.js';
+import type { UsedStates } from '../replay-memory/used-states.js';
 
 function sendPage(res: Response, status: number, html: string): void {
   res.status(status).set('Cache-Control', 'no-store').type('html').send(html);

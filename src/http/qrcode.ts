@@ -1,9 +1,9 @@
 import type { NextFunction, Request, Response } from 'express';
 import type { Logger } from 'pino';
-import type { WeChatApi } from '../api/create-api.js';
-import { createQrCode, type QrCodeRequest } from '../api/qrcode.js';
-import { createQrCodeTickets, type QrCodeTickets } from '../api/qrcode-tickets.js';
-import { ApiNotConfiguredError, InputError } from '../errors.js';
+import type { WeChatApi } from '../wechat-api/create-api.js';
+import { createQrCode, type QrCodeRequest } from '../wechat-api/qrcode.js';
+import { createQrCodeTickets, type QrCodeTickets } from '../wechat-api/qrcode-tickets.js';
+import { ApiNotConfiguredError, InputError } from '../core/errors.js';
 import { qrPng, qrSvgDataUrl } from '../pages/qr-image.js';
 import { errorResponse, logFailure, sendJsonError } from './error-response.js';
 import { FORM_KINDS, qrCodeFormPage, qrCodePage, type FormKind, type FormValues } from '../pages/qrcode-page.js';

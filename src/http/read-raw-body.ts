@@ -1,5 +1,5 @@
 import type { IncomingMessage } from 'node:http';
-import { ClientGoneError, WebhookRequestError } from '../errors.js';
+import { ClientGoneError, WebhookRequestError } from '../core/errors.js';
 
 /** WeChat's messages are a few KiB; anything past this is not from WeChat. */
 export const MAX_BODY_BYTES = 256 * 1024;

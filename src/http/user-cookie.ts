@@ -1,4 +1,4 @@
-import type { OAuthScope } from '../api/oauth.js';
+import type { OAuthScope } from '../wechat-api/oauth.js';
 import { deriveKey, macOf, signedBy } from './cookie-signing.js';
 
 /** The WeChat user a browser signed in as, as the user cookie names them. */

@@ -1,5 +1,5 @@
 import express, { type Router } from 'express';
-import type { Config } from '../config.js';
+import type { Config } from '../core/config.js';
 import { createWebhook, type WebhookServices } from './webhook.js';
 
 /**

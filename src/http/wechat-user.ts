@@ -1,6 +1,6 @@
 import type { NextFunction, Request, RequestHandler, Response } from 'express';
-import type { Config } from '../config.js';
-import { ConfigError, NotSignedInError } from '../errors.js';
+import type { Config } from '../core/config.js';
+import { ConfigError, NotSignedInError } from '../core/errors.js';
 import { errorResponse, sendJsonError } from './error-response.js';
 import { readCookie } from './state-cookie.js';
 import { createUserCookie, USER_COOKIE, type WeChatUser } from './user-cookie.js';

@@ -1,4 +1,4 @@
-import type { UserProfile } from '../api/oauth.js';
+import type { UserProfile } from '../wechat-api/oauth.js';
 import { escapeHtml, page } from './html.js';
 
 const SEX: Readonly<Record<number, string>> = { 1: '男 male', 2: '女 female' };

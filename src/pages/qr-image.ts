@@ -1,6 +1,6 @@
 import type QRCode from 'qrcode';
-import { lazyRequire } from '../lazy-require.js';
-import { QrCodeTooLongError } from '../errors.js';
+import { lazyRequire } from '../core/lazy-require.js';
+import { QrCodeTooLongError } from '../core/errors.js';
 
 const loadQRCode = lazyRequire<typeof QRCode>('qrcode');
 

@@ -1,4 +1,4 @@
-import type { QrCode } from '../api/qrcode.js';
+import type { QrCode } from '../wechat-api/qrcode.js';
 import { escapeHtml, page } from './html.js';
 
 /** The kinds the form offers, by the value of its `kind` field. */

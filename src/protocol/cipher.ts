@@ -1,5 +1,5 @@
 import { randomFillSync } from 'node:crypto';
-import { DecryptError } from '../errors.js';
+import { DecryptError } from '../core/errors.js';
 import { AES_BLOCK, CbcContexts } from './cbc-contexts.js';
 
 /**

@@ -2,7 +2,7 @@ import { XMLParser } from 'fast-xml-parser';
 import type { RawFields, RawValue } from './message-types.js';
 import { tryParseFlatXml } from './parse-flat-xml.js';
 import { dropForbiddenCharacters } from './xml-characters.js';
-import { MessageXmlError } from '../errors.js';
+import { MessageXmlError } from '../core/errors.js';
 
 const PREDEFINED_ENTITIES: Readonly<Record<string, string>> = {
   amp: '&',

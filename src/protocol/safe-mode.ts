@@ -1,6 +1,6 @@
 import { randomInt } from 'node:crypto';
 import { cdata } from './build-reply.js';
-import { DecryptError, MessageXmlError, UnopenableMessageError } from '../errors.js';
+import { DecryptError, MessageXmlError, UnopenableMessageError } from '../core/errors.js';
 import type { Decrypted, MessageCipher } from './cipher.js';
 import type { InboundMessage } from './message-types.js';
 import { parseXml } from './parse-xml.js';

@@ -7,7 +7,7 @@ import type {
   UnknownMessage,
   WeChatMessage,
 } from './message-types.js';
-import { MessageXmlError } from '../errors.js';
+import { MessageXmlError } from '../core/errors.js';
 
 // The string fields each known type always carries, beyond ToUserName, FromUserName and
 // CreateTime. One that is missing reads as '' (only hand-made messages lack them); one

@@ -1,7 +1,7 @@
 import type { Redis, RedisOptions } from 'ioredis';
-import { lazyRequire } from '../lazy-require.js';
+import { lazyRequire } from '../core/lazy-require.js';
 import type { Logger } from 'pino';
-import type { HealthCheck } from '../health-check.js';
+import type { HealthCheck } from '../core/health-check.js';
 
 /** Every Redis call is bounded: a slow Redis must not push a reply past WeChat's deadline. */
 export const REDIS_COMMAND_TIMEOUT_MS = 250;

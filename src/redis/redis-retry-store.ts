@@ -1,4 +1,5 @@
-import { NO_REPLY, RETRY_WINDOW_MS, type Claim, type RecordedReply, type RetryStore } from '../replies/retry-store.js';
+import { NO_REPLY, type RecordedReply } from '../replay-memory/recorded-reply.js';
+import { RETRY_WINDOW_MS, type Claim, type RetryStore } from '../replay-memory/retry-store.js';
 import type { RedisConnection } from './connection.js';
 
 const PENDING = 'pending';

@@ -1,4 +1,4 @@
-import type { SeenSignatures, Sighting } from '../replies/seen-signatures.js';
+import type { SeenSignatures, Sighting } from '../replay-memory/seen-signatures.js';
 import type { RedisConnection } from './connection.js';
 
 // Sets the key unless it exists, and answers what it held: one round trip, atomic, on

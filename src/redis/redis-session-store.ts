@@ -1,5 +1,5 @@
 import { randomUUID } from 'node:crypto';
-import { SessionUnavailableError } from '../errors.js';
+import { SessionUnavailableError } from '../core/errors.js';
 import type { HeldSession, SessionStore } from '../replies/session-store.js';
 import type { RedisConnection } from './connection.js';
 

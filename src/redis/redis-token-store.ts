@@ -1,6 +1,6 @@
 import { randomBytes } from 'node:crypto';
-import type { StoredToken, TokenStore } from '../api/token-store.js';
-import { TokenLockTimeoutError } from '../errors.js';
+import type { StoredToken, TokenStore } from '../wechat-api/token-store.js';
+import { TokenLockTimeoutError } from '../core/errors.js';
 import type { RedisConnection } from './connection.js';
 
 const DELETE_IF_EQUAL = `if redis.call('GET', KEYS[1]) == ARGV[1] then return redis.call('DEL', KEYS[1]) else return 0 end`;

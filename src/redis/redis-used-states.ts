@@ -1,4 +1,4 @@
-import type { UsedStates } from '../used-states.js';
+import type { UsedStates } from '../replay-memory/used-states.js';
 import type { RedisConnection } from './connection.js';
 
 /** Used OAuth states in Redis, so that a state used on one instance fails on every other. */

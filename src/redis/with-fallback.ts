@@ -1,14 +1,14 @@
-import type { TokenStore } from '../api/token-store.js';
-import { SessionUnavailableError, TokenLockTimeoutError, UsedStatesFullError } from '../errors.js';
+import type { TokenStore } from '../wechat-api/token-store.js';
+import { SessionUnavailableError, TokenLockTimeoutError, UsedStatesFullError } from '../core/errors.js';
 import type { HeldSession, SessionStore } from '../replies/session-store.js';
-import type { Claim, RetryStore } from '../replies/retry-store.js';
-import type { MemorySeenSignatures, SeenSignatures } from '../replies/seen-signatures.js';
-import type { HealthCheck } from '../health-check.js';
-import type { MemoryUsedStates, UsedStates } from '../used-states.js';
+import type { Claim, RetryStore } from '../replay-memory/retry-store.js';
+import type { MemorySeenSignatures, SeenSignatures } from '../replay-memory/seen-signatures.js';
+import type { HealthCheck } from '../core/health-check.js';
+import type { MemoryUsedStates, UsedStates } from '../replay-memory/used-states.js';
 import type { SharedRetryStore } from './redis-retry-store.js';
 import type { MediaIdStore } from '../replies-file/media-cache.js';
 import { MediaLockTimeoutError } from './redis-media-ids.js';
-import { isPromiseLike } from '../promise-like.js';
+import { isPromiseLike } from '../core/promise-like.js';
 
 /**
  * Calls `shared` while it is healthy, and `local` while it is not or when a call to it

@@ -2,7 +2,7 @@ import { readFileSync } from 'node:fs';
 import { dirname, extname } from 'node:path';
 import type * as Yaml from 'yaml';
 import type { Document, LineCounter, Node } from 'yaml';
-import { lazyRequire } from '../lazy-require.js';
+import { lazyRequire } from '../core/lazy-require.js';
 import { resolveMediaFiles } from './media-files.js';
 import { placeOf, problemsFrom, type Problem } from './problems.js';
 import { repliesFileSchemas, type RepliesFileData } from './schema.js';

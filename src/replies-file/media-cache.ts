@@ -2,9 +2,9 @@ import { createHash } from 'node:crypto';
 import { readFile, stat } from 'node:fs/promises';
 import { basename } from 'node:path';
 import type { Logger } from 'pino';
-import type { MediaFile, MediaType, UploadedMedia } from '../api/media.js';
-import { WeChatApiError } from '../errors.js';
-import { FailureBackOff } from '../failure-back-off.js';
+import type { MediaFile, MediaType, UploadedMedia } from '../wechat-api/media.js';
+import { WeChatApiError } from '../core/errors.js';
+import { FailureBackOff } from '../core/failure-back-off.js';
 import type { MediaIds, MediaRef } from './media-files.js';
 
 /** WeChat keeps temporary media 3 days. */

@@ -1,6 +1,6 @@
 import { statSync } from 'node:fs';
 import { resolve } from 'node:path';
-import { MEDIA_LIMIT_BYTES, type MediaType } from '../api/media.js';
+import { MEDIA_LIMIT_BYTES, type MediaType } from '../wechat-api/media.js';
 import type { Reply } from '../protocol/reply-types.js';
 import type { Problem } from './problems.js';
 import type { FileReplyObject } from './schema.js';

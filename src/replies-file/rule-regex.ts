@@ -1,5 +1,5 @@
 import type * as Re2 from 're2js';
-import { lazyRequire } from '../lazy-require.js';
+import { lazyRequire } from '../core/lazy-require.js';
 
 /**
  * re2js: a linear-time regex engine (RE2's automata, in JavaScript). A follower's text

@@ -1,6 +1,6 @@
 import type * as Zod from 'zod';
 import type { z } from 'zod';
-import { lazyRequire } from '../lazy-require.js';
+import { lazyRequire } from '../core/lazy-require.js';
 import type { Reply } from '../protocol/reply-types.js';
 import { compileRuleRegex } from './rule-regex.js';
 

@@ -1,7 +1,7 @@
 import { readFileSync, unwatchFile, watch, watchFile, type FSWatcher, type Stats } from 'node:fs';
 import { basename, dirname, resolve } from 'node:path';
 import type { Logger } from 'pino';
-import { ConfigError } from '../errors.js';
+import { ConfigError } from '../core/errors.js';
 import type { InboundMessage } from '../protocol/message-types.js';
 import type { HandlerResult } from '../replies/router.js';
 import { compileReplies, type CompiledReplies } from './compile.js';

@@ -1,4 +1,4 @@
-import { SessionUnavailableError } from '../errors.js';
+import { SessionUnavailableError } from '../core/errors.js';
 import type { InboundMessage } from '../protocol/message-types.js';
 import { sessionJson, type JsonValue } from './session-value.js';
 import { conversationKey, type HeldSession, type SessionStore } from './session-store.js';

@@ -1,11 +1,11 @@
 import type { Logger } from 'pino';
-import type { ApiClient } from '../api/client.js';
+import type { ApiClient } from '../wechat-api/client.js';
 import type { InboundMessage, MessageKey, MessagesByKey } from '../protocol/message-types.js';
 import type { Reply } from '../protocol/reply-types.js';
 import { keyOf } from '../protocol/to-message.js';
 import type { Session } from './conversations.js';
 import type { JsonShaped, JsonValue } from './session-value.js';
-import { isPromiseLike } from '../promise-like.js';
+import { isPromiseLike } from '../core/promise-like.js';
 
 export type { MessageKey, MessagesByKey };
 
@@ -50,7 +50,7 @@ export interface ReplyRouter<S = JsonValue> {
   route(message: InboundMessage, context: HandlerContext<S>): HandlerResult | Promise<HandlerResult>;
 }
 
-export { isPromiseLike } from '../promise-like.js';
+export { isPromiseLike } from '../core/promise-like.js';
 
 /**
  * Creates an empty router; the app falls back to the default rules after it. `S` types

@@ -1,4 +1,4 @@
-import { detached } from '../detached-string.js';
+import { detached } from '../core/detached-string.js';
 
 /**
  * One conversation held for one message's turn: its state read and written as JSON.

@@ -1,6 +1,6 @@
 import { createServer, type IncomingMessage, type ServerResponse } from 'node:http';
 import type { AddressInfo, Socket } from 'node:net';
-import type { UserProfile } from '../../src/api/oauth.js';
+import type { UserProfile } from '../../src/wechat-api/oauth.js';
 import { FakeAccount, parseMultipart } from './fake-wechat-account.js';
 import { FakeMenus } from './fake-wechat-menu.js';
 import { FakeJsapiTickets, TICKET_PATH } from './fake-jsapi-ticket.js';

@@ -1,8 +1,8 @@
 import type { AddressInfo } from 'node:net';
 import { Writable } from 'node:stream';
 import { createApp, type AppOptions } from '../../src/app.js';
-import { loadConfig, type Config } from '../../src/config.js';
-import { createLogger } from '../../src/logger.js';
+import { loadConfig, type Config } from '../../src/core/config.js';
+import { createLogger } from '../../src/core/logger.js';
 import { FakeWeChat } from './fake-wechat.js';
 
 export const TEST_TOKEN = 'test-token';

@@ -5,8 +5,8 @@ import { connect, type AddressInfo } from 'node:net';
 import { after, before, describe, it } from 'node:test';
 import express, { type Request, type Response } from 'express';
 import fc from 'fast-check';
-import { InputError } from '../../src/errors.js';
-import { readUpload } from '../../src/http/api/read-upload.js';
+import { InputError } from '../../src/core/errors.js';
+import { readUpload } from '../../src/http/service-api/read-upload.js';
 
 /** Small, so that some of the generated files are over it (413). */
 const LIMIT = 48;

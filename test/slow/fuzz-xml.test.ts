@@ -2,7 +2,7 @@ import assert from 'node:assert/strict';
 import { readFileSync, readdirSync } from 'node:fs';
 import fc from 'fast-check';
 import { after, before, describe, it } from 'node:test';
-import { isCodedError } from '../../src/errors.js';
+import { isCodedError } from '../../src/core/errors.js';
 import { parseXml } from '../../src/protocol/parse-xml.js';
 import { toMessage } from '../../src/protocol/to-message.js';
 import { startApp, type RunningApp } from '../helpers/start-app.js';

@@ -6,7 +6,7 @@ import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { describe, it } from 'node:test';
 import { Writable } from 'node:stream';
-import { createLogger, messageLine } from '../../src/logger.js';
+import { createLogger, messageLine } from '../../src/core/logger.js';
 import { freePort } from '../helpers/free-port.js';
 import { runServer, untilListening, type ServerProcess } from '../helpers/run-server.js';
 import { TEST_TOKEN } from '../helpers/start-app.js';

@@ -5,7 +5,7 @@ import { after, before, it } from 'node:test';
 import { type Browser } from 'playwright-core';
 import { createShopApp } from '../../examples/oauth-app.js';
 import { loadConfig } from '../../src/index.js';
-import { createLogger } from '../../src/logger.js';
+import { createLogger } from '../../src/core/logger.js';
 import { FakeWeChat, type UserProfile } from '../helpers/fake-wechat.js';
 import { freePort } from '../helpers/free-port.js';
 import { TEST_TOKEN } from '../helpers/start-app.js';

@@ -1,4 +1,4 @@
-import { WeChatApiError } from '../errors.js';
+import { WeChatApiError } from '../core/errors.js';
 import type { ConditionalMenu, MenuButton } from '../menu/schema.js';
 import type { ApiClient } from './client.js';
 

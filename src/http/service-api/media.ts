@@ -1,7 +1,7 @@
 import type { Request, Response } from 'express';
-import type { WeChatApi } from '../../api/create-api.js';
-import { MEDIA_LIMIT_BYTES, MEDIA_TYPES, uploadMedia, type MediaType } from '../../api/media.js';
-import { InputError } from '../../errors.js';
+import type { WeChatApi } from '../../wechat-api/create-api.js';
+import { MEDIA_LIMIT_BYTES, MEDIA_TYPES, uploadMedia, type MediaType } from '../../wechat-api/media.js';
+import { InputError } from '../../core/errors.js';
 import { readUpload } from './read-upload.js';
 
 /** WeChat tells the format by the file name; a name without one gets the type's usual one. */

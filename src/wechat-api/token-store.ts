@@ -5,7 +5,7 @@ export interface StoredToken {
 }
 
 /**
- * Where a credential kept fresh (src/api/fresh-credential.ts) lives: the access token,
+ * Where a credential kept fresh (src/wechat-api/fresh-credential.ts) lives: the access token,
  * the jsapi ticket, each in its own store. In memory for one process; in Redis
  * (src/redis/) for many, which is why refreshing goes through a lock and discarding
  * is conditional.

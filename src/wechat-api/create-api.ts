@@ -1,6 +1,6 @@
 import type { Logger } from 'pino';
-import type { ApiConfig } from '../config.js';
-import type { MetricsRecorder } from '../metrics.js';
+import type { ApiConfig } from '../core/config.js';
+import type { MetricsRecorder } from '../core/metrics.js';
 import { AccessToken } from './access-token.js';
 import { createApiClient, type ApiClient } from './client.js';
 import type { FreshCredential } from './fresh-credential.js';

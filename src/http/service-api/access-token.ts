@@ -1,5 +1,5 @@
 import type { Request, Response } from 'express';
-import type { WeChatApi } from '../../api/create-api.js';
+import type { WeChatApi } from '../../wechat-api/create-api.js';
 
 /**
  * GET /api/access-token: the token in force, for systems that must call WeChat

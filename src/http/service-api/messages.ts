@@ -1,13 +1,13 @@
 import type { Request, Response } from 'express';
 import type { Logger } from 'pino';
-import { checkTemplateData } from '../../api/check-template-data.js';
-import type { WeChatApi } from '../../api/create-api.js';
-import { MAX_TEXT_PIECES, sendCustomMessage, splitText } from '../../api/custom-message.js';
+import { checkTemplateData } from '../../wechat-api/check-template-data.js';
+import type { WeChatApi } from '../../wechat-api/create-api.js';
+import { MAX_TEXT_PIECES, sendCustomMessage, splitText } from '../../wechat-api/custom-message.js';
 import { TEXT_LIMIT_BYTES } from '../../protocol/reply-limits.js';
-import type { TemplateCatalog } from '../../api/template-catalog.js';
-import { sendTemplateMessage } from '../../api/template-message.js';
+import type { TemplateCatalog } from '../../wechat-api/template-catalog.js';
+import { sendTemplateMessage } from '../../wechat-api/template-message.js';
 import type { Reply } from '../../protocol/reply-types.js';
-import { InputError } from '../../errors.js';
+import { InputError } from '../../core/errors.js';
 import { loadZod, onFirstUse, readJson } from './read-json.js';
 import { logSent } from './sent-log.js';
 

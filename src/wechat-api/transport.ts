@@ -1,7 +1,7 @@
 import type { AxiosInstance, AxiosStatic } from 'axios';
-import { lazyRequire } from '../lazy-require.js';
-import { WeChatApiError, WeChatUnreachableError } from '../errors.js';
-import { UNREACHABLE, type MetricsRecorder } from '../metrics.js';
+import { lazyRequire } from '../core/lazy-require.js';
+import { WeChatApiError, WeChatUnreachableError } from '../core/errors.js';
+import { UNREACHABLE, type MetricsRecorder } from '../core/metrics.js';
 
 /** WeChat's API answers JSON; a non-zero `errcode` is an error whatever the HTTP status. */
 export interface WeChatResponseBody {

@@ -1,4 +1,4 @@
-import { WeChatApiError } from '../errors.js';
+import { WeChatApiError } from '../core/errors.js';
 import type { ApiClient } from './client.js';
 
 /** The three kinds of parametric QR code the contract offers. */

@@ -1,6 +1,6 @@
 import type { Response } from 'express';
 import type { Logger } from 'pino';
-import { maskedOpenid } from '../../masked-openid.js';
+import { maskedOpenid } from '../../core/masked-openid.js';
 import { callerKeyOf } from '../admin-auth.js';
 
 /**

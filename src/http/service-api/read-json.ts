@@ -1,7 +1,7 @@
 import type { Request } from 'express';
 import type * as Zod from 'zod';
-import { lazyRequire } from '../../lazy-require.js';
-import { InputError } from '../../errors.js';
+import { lazyRequire } from '../../core/lazy-require.js';
+import { InputError } from '../../core/errors.js';
 
 /** zod weighs about 12 MB of resident memory: loaded by the first /api call that needs it. */
 export const loadZod = lazyRequire<typeof Zod>('zod');

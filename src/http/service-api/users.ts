@@ -1,7 +1,7 @@
 import type { Request, Response } from 'express';
-import type { WeChatApi } from '../../api/create-api.js';
-import { getFollowerPage, getUser } from '../../api/users.js';
-import { InputError } from '../../errors.js';
+import type { WeChatApi } from '../../wechat-api/create-api.js';
+import { getFollowerPage, getUser } from '../../wechat-api/users.js';
+import { InputError } from '../../core/errors.js';
 
 const OPENID = /^[A-Za-z0-9_-]{1,64}$/;
 const LANGS = ['zh_CN', 'zh_TW', 'en'] as const;

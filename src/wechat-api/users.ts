@@ -1,4 +1,4 @@
-import { WeChatApiError } from '../errors.js';
+import { WeChatApiError } from '../core/errors.js';
 import type { ApiClient } from './client.js';
 
 /** A follower's profile as `/cgi-bin/user/info` answers it (`subscribe: 0`: not following). */

@@ -1,5 +1,5 @@
 import type { Logger } from 'pino';
-import { FailureBackOff } from '../failure-back-off.js';
+import { FailureBackOff } from '../core/failure-back-off.js';
 import type { WeChatResponseBody } from './transport.js';
 import { createMemoryTokenStore, type StoredToken, type TokenStore } from './token-store.js';
 

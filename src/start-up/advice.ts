@@ -1,4 +1,4 @@
-import type { Config } from './config.js';
+import type { Config } from '../core/config.js';
 
 /** The webhook URL to enter on the platform, and the next thing to try. */
 export function nextSteps(config: Config): { webhookUrl: string; localUrl: string; message: string } {

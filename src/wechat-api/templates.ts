@@ -1,4 +1,4 @@
-import { WeChatApiError } from '../errors.js';
+import { WeChatApiError } from '../core/errors.js';
 import type { ApiClient } from './client.js';
 
 /** One of the account's templates, as `get_all_private_template` lists it. */

@@ -1,16 +1,7 @@
 import { ClaimsInProgress } from './claims-in-progress.js';
+import { NO_REPLY, type RecordedReply } from './recorded-reply.js';
 import { ReplyArena } from './reply-arena.js';
 import { NO_REPLY_LENGTH, PENDING, SlotRing } from './slot-ring.js';
-
-/** Recorded when WeChat was given no reply (`success`). */
-export const NO_REPLY = null;
-
-/**
- * What a message was answered with, recorded so that a retry gets exactly the same: the
- * passive reply's bytes as sent (XML, sealed in safe mode), or `NO_REPLY`. The webhook
- * turns it into an HTTP response.
- */
-export type RecordedReply = Buffer | typeof NO_REPLY;
 
 /** The first delivery of a message records its reply; a retry receives it. */
 export type Claim =

@@ -1,5 +1,5 @@
 import type { Request, Response } from 'express';
-import type { TemplateCatalog } from '../../api/template-catalog.js';
+import type { TemplateCatalog } from '../../wechat-api/template-catalog.js';
 
 /**
  * GET /api/templates: the account's template messages, each with its placeholders in

@@ -1,6 +1,6 @@
 import type { Logger } from 'pino';
-import { WeChatApiError } from '../errors.js';
-import type { MetricsRecorder } from '../metrics.js';
+import { WeChatApiError } from '../core/errors.js';
+import type { MetricsRecorder } from '../core/metrics.js';
 import { FreshCredential, type FetchedCredential, type Refusal } from './fresh-credential.js';
 import { checkResponseBody, type ApiTransport, type WeChatResponseBody } from './transport.js';
 import type { StoredToken, TokenStore } from './token-store.js';

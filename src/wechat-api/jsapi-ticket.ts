@@ -1,5 +1,5 @@
 import type { Logger } from 'pino';
-import { WeChatApiError } from '../errors.js';
+import { WeChatApiError } from '../core/errors.js';
 import type { ApiClient } from './client.js';
 import { FreshCredential } from './fresh-credential.js';
 import type { TokenStore } from './token-store.js';

@@ -1,9 +1,9 @@
 import express, { Router, type NextFunction, type Request, type RequestHandler, type Response } from 'express';
 import type { Logger } from 'pino';
-import type { WeChatApi } from '../../api/create-api.js';
-import { createTemplateCatalog, type TemplateCatalog } from '../../api/template-catalog.js';
+import type { WeChatApi } from '../../wechat-api/create-api.js';
+import { createTemplateCatalog, type TemplateCatalog } from '../../wechat-api/template-catalog.js';
 import { accessTokenRoute } from './access-token.js';
-import { ApiNotConfiguredError } from '../../errors.js';
+import { ApiNotConfiguredError } from '../../core/errors.js';
 import { errorResponse, logFailure, sendJsonError } from '../error-response.js';
 import { mediaRoute } from './media.js';
 import { messageRoutes } from './messages.js';

@@ -1,5 +1,5 @@
-import { detached } from './detached-string.js';
-import { UsedStatesFullError } from './errors.js';
+import { detached } from '../core/detached-string.js';
+import { UsedStatesFullError } from '../core/errors.js';
 
 /**
  * The OAuth states already used: a state works once. A claim answers true the first

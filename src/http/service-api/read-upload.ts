@@ -1,8 +1,8 @@
 import type { Request } from 'express';
 import type { Readable } from 'node:stream';
 import type BusboyFactory from 'busboy';
-import { lazyRequire } from '../../lazy-require.js';
-import { InputError } from '../../errors.js';
+import { lazyRequire } from '../../core/lazy-require.js';
+import { InputError } from '../../core/errors.js';
 
 const loadBusboy = lazyRequire<typeof BusboyFactory>('busboy');
 

@@ -1,4 +1,4 @@
-import type { RecordedReply } from './retry-store.js';
+import type { RecordedReply } from './recorded-reply.js';
 
 /**
  * The first delivery's claim on a message: `settle` records its reply once, and a retry

@@ -1,4 +1,4 @@
-import { WeChatApiError } from '../errors.js';
+import { WeChatApiError } from '../core/errors.js';
 import type { ApiClient } from './client.js';
 
 export const MEDIA_TYPES = ['image', 'voice', 'video', 'thumb'] as const;
