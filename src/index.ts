@@ -26,7 +26,8 @@ export {
   type UnopenableReason,
 } from './core/errors.js';
 export { createLogger } from './core/logger.js';
-export { createMetrics, REPLY_SECONDS_BUCKETS, type Metrics, type MetricsRecorder, type MessageOutcome } from './core/metrics.js';
+export { createMetrics, REPLY_SECONDS_BUCKETS, type Metrics, type MetricsRecorder } from './core/metrics.js';
+export type { Outcome } from './core/outcome.js';
 export { createServices, type ServiceOptions, type Services } from './services.js';
 export { webhookRouter } from './http/wechat-middleware.js';
 export { wechatUsers, wechatUser, requireWeChatUser, type RequireWeChatUserOptions } from './http/wechat-user.js';

@@ -2,19 +2,30 @@ import type * as PromClient from 'prom-client';
 import type { Registry } from 'prom-client';
 import type { HealthCheck } from './health-check.js';
 import { lazyRequire } from './lazy-require.js';
+import type { Outcome } from './outcome.js';
 
 /** prom-client and its dependencies: about 13 MiB resident, loaded by the first scrape. */
 const loadPromClient = lazyRequire<typeof PromClient>('prom-client');
 
-/** What became of one POST to the webhook, as `/metrics` counts it. */
-export type MessageOutcome = 'replied' | 'success' | 'retry' | 'deadline' | 'handler_error' | 'refused';
-const OUTCOMES: readonly MessageOutcome[] = ['replied', 'success', 'retry', 'deadline', 'handler_error', 'refused'];
-const OUTCOME_INDEX: Readonly<Record<MessageOutcome, number>> = {
-  replied: 0,
-  success: 1,
+/** The label values of `wechat_messages_total{outcome}`: what WeChat got. */
+const OUTCOMES = ['replied', 'success', 'retry', 'deadline', 'handler_error', 'refused'] as const;
+
+/**
+ * Where each outcome is counted (an index into OUTCOMES). A long text and a late reply
+ * both leave as customer-service messages, but only the late one is a deadline; a
+ * repeated signature is a retry whose answer is forgotten; a failing retry store, like
+ * a failing handler, answers `success` unhandled.
+ */
+const COUNTED_AS: Readonly<Record<Outcome, number>> = {
+  reply: 0,
+  'no-reply': 1,
+  'long-text': 1,
   retry: 2,
+  repeated: 2,
   deadline: 3,
-  handler_error: 4,
+  'handler-error': 4,
+  'store-error': 4,
+  'internal-error': 4,
   refused: 5,
 };
 
@@ -38,7 +49,7 @@ export const REPLY_SECONDS_BUCKETS = [0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 
 /** What the layers record. Each takes this (or the part it uses) as a parameter. */
 export interface MetricsRecorder {
   /** One POST answered or refused; `seconds`, the time to answer, unless refused. */
-  countMessage(type: string, outcome: MessageOutcome, seconds?: number): void;
+  countMessage(type: string, outcome: Outcome, seconds?: number): void;
   /** One outbound call: its path without query, and its errcode (`'0'`, or UNREACHABLE). */
   countApiCall(path: string, errcode: string): void;
   /** A new access token fetched from WeChat. */
@@ -117,7 +128,7 @@ interface Tally {
  * the first read of `registry`), with Node's default metrics.
  */
 export function createMetrics(options: MetricsOptions = {}): Metrics {
-  /** Per message type, one count per outcome (OUTCOME_INDEX). */
+  /** Per message type, one count per label of OUTCOMES (COUNTED_AS). */
   const byType = new Map<string, Float64Array>();
   /** A type's counts, made (at zero, so that rate() sees the first one) when first seen. */
   function countsOf(type: string): Float64Array {
@@ -155,8 +166,8 @@ export function createMetrics(options: MetricsOptions = {}): Metrics {
   const messageSamples = (): Sample[] => {
     const samples: Sample[] = [];
     for (const [type, row] of byType) {
-      for (const outcome of OUTCOMES) {
-        const value = row[OUTCOME_INDEX[outcome]] ?? 0;
+      for (const [index, outcome] of OUTCOMES.entries()) {
+        const value = row[index] ?? 0;
         // A refusal has type "none"; another type's refused series appears only if counted.
         if (outcome === 'refused' && type !== REFUSED_TYPE && value === 0) continue;
         samples.push({ value, labels: { type, outcome } });
@@ -226,7 +237,7 @@ export function createMetrics(options: MetricsOptions = {}): Metrics {
     },
     countMessage(type, outcome, seconds) {
       const row = byType.get(type) ?? countsOf(type);
-      const index = OUTCOME_INDEX[outcome];
+      const index = COUNTED_AS[outcome];
       row[index] = (row[index] ?? 0) + 1;
       if (seconds === undefined) return;
       let bucket = 0;

@@ -1,4 +1,5 @@
 import type { Logger } from 'pino';
+import type { ResponderOutcome } from '../core/outcome.js';
 import type { ApiClient } from '../wechat-api/client.js';
 import { MAX_TEXT_PIECES, sendCustomMessage } from '../wechat-api/custom-message.js';
 import { WeChatApiError } from '../core/errors.js';
@@ -29,14 +30,11 @@ export interface ResponderOptions {
   readonly api: ApiClient | undefined;
 }
 
-/** What became of one message, for the log line. */
-export type Outcome = 'reply' | 'no-reply' | 'handler-error' | 'deadline' | 'long-text';
-
 /** What the responder decided for one message: the passive reply, and the outcome for the log. */
 export interface ResponderResult {
   /** The reply to send passively in the HTTP response, or null for `success`. */
   readonly passive: Reply | null;
-  readonly outcome: Outcome;
+  readonly outcome: ResponderOutcome;
 }
 
 /**
