@@ -4,8 +4,8 @@ import tseslint from 'typescript-eslint';
 
 /**
  * The layers of src/, bottom to top (docs/architecture.md): each folder may import
- * core/ and the folders listed for it, nothing else. The composition root (app.ts,
- * services.ts, server.ts, index.ts at the root of src/) may import anything.
+ * core/ and the folders listed for it, nothing else. The files at the root of src/ (the
+ * composition root and the package's entry points) may import anything.
  */
 const FOLDERS = [
   'core',
@@ -18,6 +18,7 @@ const FOLDERS = [
   'redis',
   'pages',
   'http',
+  'testing',
   'cli',
   'start-up',
 ];
@@ -32,13 +33,29 @@ const MAY_IMPORT = {
   redis: ['protocol', 'wechat-api', 'replay-memory', 'replies', 'replies-file'],
   pages: ['protocol', 'wechat-api'],
   http: ['protocol', 'wechat-api', 'replay-memory', 'replies', 'pages'],
-  cli: ['protocol', 'menu', 'wechat-api', 'replies', 'replies-file', 'redis'],
+  testing: ['protocol'],
+  cli: ['protocol', 'menu', 'wechat-api', 'replies', 'replies-file', 'redis', 'testing'],
   'start-up': [],
 };
-/** The composition root: wiring, which only an entry point may import. */
-const ROOT_MODULES = 'app|services|server|index';
+/**
+ * The composition root (wiring) and the package's entry points (index, protocol, api,
+ * testing: package.json "exports"), which only the root may import.
+ */
+const ROOT_MODULES = 'app|services|server|index|protocol|api|testing';
 /** Where HTTP is not: the wire format, the rules, the outbound client and what they use. */
-const NO_EXPRESS = ['core', 'protocol', 'menu', 'wechat-api', 'replay-memory', 'replies', 'replies-file', 'redis', 'pages', 'start-up'];
+const NO_EXPRESS = [
+  'core',
+  'protocol',
+  'menu',
+  'wechat-api',
+  'replay-memory',
+  'replies',
+  'replies-file',
+  'redis',
+  'pages',
+  'testing',
+  'start-up',
+];
 /** The metrics are made in src/core/metrics.ts; a layer takes a MetricsRecorder. */
 const PROM_CLIENT = {
   name: 'prom-client',

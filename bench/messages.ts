@@ -1,5 +1,5 @@
-import { encrypt, sign } from './wechat-crypto.js';
-import { ACCOUNT, APP_ID, TOKEN, WECHAT_PATH } from './settings.js';
+import { createWeChatSide } from '../src/testing.js';
+import { ACCOUNT, AES_KEY, APP_ID, TOKEN, WECHAT_PATH } from './settings.js';
 
 /** What the server must answer to one request. */
 export interface Expectation {
@@ -60,31 +60,25 @@ export function textContent(seq: number): string {
   return `压测消息第${seq}条：你好，微信公众号！欢迎关注🙂`;
 }
 
+/** WeChat's side in each mode, from the package's `./testing`: it signs, and in safe mode encrypts. */
+const plaintext = createWeChatSide({ token: TOKEN, account: ACCOUNT });
+const safe = createWeChatSide({ token: TOKEN, encodingAesKey: AES_KEY, appId: APP_ID, account: ACCOUNT });
+
+/** A nonce of digits, distinct for each sequence number. */
+function nonceOf(seq: number): string {
+  return String((seq * 7919) % 1_000_000_007);
+}
+
 /** A plaintext POST: signature over (token, timestamp, nonce), the XML as the body. */
 export function plainRequest(xml: string, user: string, seq: number): { path: string; body: Buffer } {
-  const timestamp = String(Math.floor(Date.now() / 1000));
-  const nonce = String((seq * 7919) % 1_000_000_007);
-  const signature = sign(TOKEN, timestamp, nonce);
-  return {
-    path: `${WECHAT_PATH}?signature=${signature}&timestamp=${timestamp}&nonce=${nonce}&openid=${user}`,
-    body: Buffer.from(xml, 'utf8'),
-  };
+  const { query, body } = plaintext.signRequest(xml, { user, nonce: nonceOf(seq) });
+  return { path: `${WECHAT_PATH}?${query}`, body: Buffer.from(body, 'utf8') };
 }
 
 /** A safe-mode POST: only ToUserName and Encrypt in the body, msg_signature in the query. */
 export function safeRequest(xml: string, user: string, seq: number): { path: string; body: Buffer } {
-  const timestamp = String(Math.floor(Date.now() / 1000));
-  const nonce = String((seq * 7919) % 1_000_000_007);
-  const encrypted = encrypt(xml, APP_ID);
-  const signature = sign(TOKEN, timestamp, nonce);
-  const msgSignature = sign(TOKEN, timestamp, nonce, encrypted);
-  const body = `<xml><ToUserName><![CDATA[${ACCOUNT}]]></ToUserName><Encrypt><![CDATA[${encrypted}]]></Encrypt></xml>`;
-  return {
-    path:
-      `${WECHAT_PATH}?signature=${signature}&timestamp=${timestamp}&nonce=${nonce}&openid=${user}` +
-      `&encrypt_type=aes&msg_signature=${msgSignature}`,
-    body: Buffer.from(body, 'utf8'),
-  };
+  const { query, body } = safe.signRequest(xml, { user, nonce: nonceOf(seq) });
+  return { path: `${WECHAT_PATH}?${query}`, body: Buffer.from(body, 'utf8') };
 }
 
 /** A text message with a fresh MsgId that expects its Content echoed. */

@@ -9,16 +9,12 @@
  */
 import express from 'express';
 import { pathToFileURL } from 'node:url';
-import {
-  createApp,
-  escapeHtml,
-  loadConfig,
-  requireWeChatUser,
-  wechatUser,
-  wechatUsers,
-  type AppOptions,
-  type Config,
-} from '../src/index.js';
+import { createApp, loadConfig, requireWeChatUser, wechatUser, wechatUsers, type AppOptions, type Config } from '../src/index.js';
+
+/** Text as HTML: a page's own escaping (a template engine's does the same). */
+function escapeHtml(text: string): string {
+  return text.replace(/[&<>"'`]/g, (ch) => `&#${ch.charCodeAt(0)};`);
+}
 
 export function createShopApp(config: Config, options: AppOptions = {}) {
   const wechat = createApp(config, options);

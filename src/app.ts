@@ -16,10 +16,11 @@ import { qrCodeRoute } from './http/qrcode.js';
 import { createLimitedServer } from './http/server-limits.js';
 import { createWebhook } from './http/webhook.js';
 import { webhookRouter } from './http/wechat-middleware.js';
-import type { WeChatApi } from './wechat-api/create-api.js';
+import type { ApiClient } from './wechat-api/client.js';
 import { createServices, type ServiceOptions, type Services } from './services.js';
 
-export type AppOptions = ServiceOptions;
+/** What createApp and wechatMiddleware take besides the configuration: the handlers, stores, logger, clock. */
+export type { ServiceOptions as AppOptions } from './services.js';
 
 /**
  * The server's request listener. WeChat's calls to WECHAT_PATH go straight to the
@@ -38,7 +39,7 @@ export interface WeChatApp {
 }
 
 /** Wires the configuration, handlers and routes into an app. Listens on nothing. */
-export function createApp(config: Config, options: AppOptions = {}): WeChatApp {
+export function createApp(config: Config, options: ServiceOptions = {}): WeChatApp {
   const services = createServices(config, options);
   const { logger, api } = services;
   if (config.adminToken === undefined) {
@@ -114,8 +115,8 @@ function withLazyMetrics<T extends object>(target: T, services: Services): T & {
 
 /** The webhook as a router to mount in an Express app of one's own. */
 export interface WeChatMiddleware extends Router {
-  /** WeChat's API, when AppID and AppSecret are configured. */
-  readonly api: WeChatApi | undefined;
+  /** WeChat's API client (as a handler's `context.api`), when AppID and AppSecret are configured. */
+  readonly api: ApiClient | undefined;
   /** The webhook's counters (`wechat_messages_total`, …) and Node's, to serve from a route of yours. */
   readonly metrics: Registry;
   /** Closes what the middleware opened (the Redis connection). */
@@ -131,7 +132,7 @@ export function wechatMiddleware(config: Config, options: ServiceOptions = {}): 
   const services = createServices(config, options);
   return withLazyMetrics(
     Object.assign(webhookRouter(config, services), {
-      api: services.api,
+      api: services.api?.client,
       shutdown: services.shutdown,
     }),
     services,

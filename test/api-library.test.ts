@@ -7,13 +7,12 @@ import {
   getAllPrivateTemplates,
   getUser,
   listUsers,
-  loadConfig,
   sendTemplateMessage,
   templatePlaceholders,
   uploadMedia,
-  WeChatApiError,
   type WeChatApi,
-} from '../src/index.js';
+} from '../src/api.js';
+import { loadConfig, WeChatApiError } from '../src/index.js';
 import { FakeWeChat } from './helpers/fake-wechat.js';
 
 describe('the library side of /api', () => {

@@ -1,7 +1,8 @@
 import assert from 'node:assert/strict';
 import { after, before, describe, it } from 'node:test';
 import type { Request } from 'express';
-import { createUserCookie, loadConfig, wechatUser } from '../src/index.js';
+import { createUserCookie } from '../src/http/user-cookie.js';
+import { loadConfig, wechatUser } from '../src/index.js';
 import { FakeWeChat, type UserProfile } from './helpers/fake-wechat.js';
 import { startApp, TEST_TOKEN, type RunningApp } from './helpers/start-app.js';
 

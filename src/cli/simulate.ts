@@ -2,11 +2,12 @@
 import dotenv from 'dotenv';
 import { basename } from 'node:path';
 import { createInterface } from 'node:readline';
-import { createMessageCipher } from '../protocol/cipher.js';
 import { ConfigError, NoResponseError, RejectedResponseError, UsageError } from '../core/errors.js';
 import { printable } from './printable.js';
 import { OAUTH_USAGE, simulateOAuth } from './simulate-oauth.js';
-import { buildMessage, checkResponseAsWeChat, isOpenId, signRequest, USAGE, USER, type CheckedResponse, type Keys } from './wechat-side.js';
+import { createWeChatSide, type WeChatSide } from '../testing/wechat-side.js';
+import type { CheckedReply } from '../testing/check-reply.js';
+import { ACCOUNT, isOpenId, simulatedFields, USAGE, USER } from './wechat-side.js';
 
 /**
  * `npm run simulate -- [--url URL] [--from OPENID] [--aes] [--raw] <kind> [args]`: plays
@@ -72,20 +73,23 @@ function fail(message: string, code = 1): never {
   process.exit(code);
 }
 
-function keysFrom(env: NodeJS.ProcessEnv, aes: boolean): Keys {
+/** WeChat's side of the webhook, with the account's settings. */
+function wechatSideFrom(env: NodeJS.ProcessEnv, aes: boolean): WeChatSide {
   const token = env.WECHAT_TOKEN;
   if (!token) fail('WECHAT_TOKEN is not set: run npm start once in a terminal (it writes .env), or set it in .env or the environment');
   const key = env.WECHAT_ENCODING_AES_KEY;
   if (aes && !key) fail('--aes needs WECHAT_ENCODING_AES_KEY (43 characters) in .env or the environment');
-  return {
+  return createWeChatSide({
     token,
     appId: env.WECHAT_APPID || 'wx_simulated_appid',
-    cipher: aes && key ? createMessageCipher(key) : undefined,
-  };
+    encodingAesKey: aes && key ? key : undefined,
+    account: ACCOUNT,
+    user: USER,
+  });
 }
 
-async function exchange(url: string, xml: string, keys: Keys, from: string): Promise<CheckedResponse> {
-  const { query, body } = signRequest(xml, keys, from);
+async function exchange(url: string, xml: string, wechat: WeChatSide, from: string): Promise<CheckedReply> {
+  const { query, body } = wechat.signRequest(xml, { user: from });
   let response: Response;
   try {
     response = await fetch(`${url}?${query}`, {
@@ -98,12 +102,12 @@ async function exchange(url: string, xml: string, keys: Keys, from: string): Pro
     const cause = (error as { cause?: { code?: string } }).cause?.code ?? (error as Error).message;
     throw new NoResponseError(`no answer from ${url} (${cause}): is the server running? (npm start)`);
   }
-  return checkResponseAsWeChat(response.status, await response.text(), keys, from);
+  return wechat.checkReply(response.status, await response.text(), { user: from });
 }
 
 const HEADER_FIELDS = new Set(['ToUserName', 'FromUserName', 'CreateTime', 'MsgType']);
 
-function show(response: CheckedResponse, raw: boolean): string {
+function show(response: CheckedReply, raw: boolean): string {
   if (response.reply === undefined) return '(no reply: the server answered "success")';
   const lines = [`reply: ${String(response.reply.MsgType)}`];
   for (const [name, value] of Object.entries(response.reply)) {
@@ -115,7 +119,7 @@ function show(response: CheckedResponse, raw: boolean): string {
 }
 
 /** One line of the chat for a response: the text of a text reply, otherwise its fields. */
-function chatLine(response: CheckedResponse, raw: boolean): string {
+function chatLine(response: CheckedReply, raw: boolean): string {
   const content = response.reply?.Content;
   if (typeof content === 'string' && !raw) return content;
   return show(response, raw).replaceAll('\n', '\n  ');
@@ -125,7 +129,7 @@ function chatLine(response: CheckedResponse, raw: boolean): string {
  * Each line typed is sent as a text message: `> ` is the user, `< ` the account. In a
  * terminal `> ` is the prompt, so the line typed stays on screen; piped input is echoed.
  */
-async function chat(options: Options, keys: Keys): Promise<void> {
+async function chat(options: Options, wechat: WeChatSide): Promise<void> {
   const tty = process.stdin.isTTY === true && process.stdout.isTTY === true;
   const as = options.from === USER ? '' : ` as ${options.from}`;
   print(process.stdout, `Chatting with ${options.url}${as}${options.aes ? ' in safe mode' : ''}. Type a message; Ctrl-D to quit.`);
@@ -135,7 +139,12 @@ async function chat(options: Options, keys: Keys): Promise<void> {
     if (line.trim() !== '') {
       if (!tty) print(process.stdout, `> ${line}`);
       try {
-        const response = await exchange(options.url, buildMessage('text', [line], options.from) ?? '', keys, options.from);
+        const response = await exchange(
+          options.url,
+          wechat.messageXml({ MsgType: 'text', Content: line }, { user: options.from }),
+          wechat,
+          options.from,
+        );
         print(process.stdout, `< ${chatLine(response, options.raw)}`);
       } catch (error) {
         const prefix = error instanceof RejectedResponseError ? 'WeChat would not accept this answer: ' : '';
@@ -168,15 +177,18 @@ async function main(): Promise<void> {
     await oauth(options);
     return;
   }
-  const keys = keysFrom(process.env, options.aes);
+  const wechat = wechatSideFrom(process.env, options.aes);
   if (options.kind === undefined) {
-    await chat(options, keys);
+    await chat(options, wechat);
     return;
   }
-  const xml = buildMessage(options.kind, options.args, options.from);
-  if (xml === undefined) fail(`cannot build "${[options.kind, ...options.args].join(' ')}"\n${usage()}`, 2);
+  const fields = simulatedFields(options.kind, options.args);
+  if (fields === undefined) fail(`cannot build "${[options.kind, ...options.args].join(' ')}"\n${usage()}`, 2);
   try {
-    print(process.stdout, show(await exchange(options.url, xml, keys, options.from), options.raw));
+    print(
+      process.stdout,
+      show(await exchange(options.url, wechat.messageXml(fields, { user: options.from }), wechat, options.from), options.raw),
+    );
   } catch (error) {
     if (error instanceof RejectedResponseError) fail(`WeChat would not accept this answer: ${error.message}`);
     if (error instanceof NoResponseError) fail(error.message);

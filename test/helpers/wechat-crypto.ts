@@ -1,5 +1,6 @@
 import { createCipheriv, createDecipheriv, createHash, randomBytes } from 'node:crypto';
 import { XMLParser } from 'fast-xml-parser';
+import { createWeChatSide, type WeChatSide } from '../../src/testing.js';
 
 /** WeChat's signature: hex SHA-1 of the parts sorted and joined, computed apart from src/. */
 export function sha1Signature(...parts: string[]): string {
@@ -10,12 +11,16 @@ export function sha1Signature(...parts: string[]): string {
 
 /**
  * WeChat's side of safe mode, written here independently of src/protocol so that the
- * tests hold the server to the scheme and not to itself.
+ * tests hold the server to the scheme and not to itself: the oracle that opens and
+ * checks the server's replies, and makes the malformed ciphertexts WeChat never sends.
+ * Well-formed requests come from the package's `./testing` (`request`), which the
+ * tests of that entry hold to this oracle.
  */
 export class WeChatCrypto {
   private readonly key: Buffer;
+  #side: WeChatSide | undefined;
   constructor(
-    encodingAesKey: string,
+    private readonly encodingAesKey: string,
     readonly token: string,
     readonly appId: string,
   ) {
@@ -50,9 +55,23 @@ export class WeChatCrypto {
     return { xml: content.subarray(20, end).toString(), appId: content.subarray(end).toString() };
   }
 
-  /** A safe-mode request for `xml`: its query string and body. */
+  /**
+   * A safe-mode request for `xml`: its query string and body, from `./testing` (with
+   * `plaintextCopy`, compatible mode's). With `encrypted`, that ciphertext is sent,
+   * signed, in place of the XML's: one `./testing` would never make.
+   */
   request(xml: string, options: { plaintextCopy?: boolean; encrypted?: string } = {}): { query: string; body: string } {
-    const encrypted = options.encrypted ?? this.encrypt(xml);
+    if (options.encrypted === undefined) {
+      this.#side ??= createWeChatSide({
+        token: this.token,
+        encodingAesKey: this.encodingAesKey,
+        appId: this.appId,
+        account: 'gh_account',
+        user: 'o_user_openid',
+      });
+      return this.#side.signRequest(xml, { compatible: options.plaintextCopy });
+    }
+    const { encrypted } = options;
     const timestamp = String(Math.floor(Date.now() / 1000));
     const nonce = String(randomBytes(4).readUInt32BE());
     const query = new URLSearchParams({

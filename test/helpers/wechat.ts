@@ -1,15 +1,22 @@
 import { XMLParser } from 'fast-xml-parser';
-import { randomBytes } from 'node:crypto';
+import { createWeChatSide } from '../../src/testing.js';
 import { TEST_TOKEN } from './start-app.js';
 import { sha1Signature } from './wechat-crypto.js';
 
 export { sha1Signature };
 
-/** A query string signed as WeChat signs it. */
+/** The two parties of the tests' messages. */
+export const ACCOUNT = 'gh_account';
+export const USER = 'o_user_openid';
+
+/** WeChat's side in plaintext, from the package's `./testing`. */
+const plaintext = createWeChatSide({ token: TEST_TOKEN, account: ACCOUNT, user: USER });
+
+/** A query string signed as WeChat signs a plaintext message (`./testing`), plus `extra`. */
 export function signedQuery(extra: Record<string, string> = {}, token = TEST_TOKEN): string {
-  const timestamp = String(Math.floor(Date.now() / 1000));
-  const nonce = randomBytes(6).toString('hex');
-  const params = new URLSearchParams({ signature: sha1Signature(token, timestamp, nonce), timestamp, nonce, ...extra });
+  const wechat = token === TEST_TOKEN ? plaintext : createWeChatSide({ token, account: ACCOUNT, user: USER });
+  const params = new URLSearchParams(wechat.signRequest('').query);
+  for (const [name, value] of Object.entries(extra)) params.set(name, value);
   return params.toString();
 }
 
@@ -20,24 +27,14 @@ export function freshMsgId(): string {
   return String(nextMsgId);
 }
 
-function field(name: string, value: string): string {
-  return `<${name}><![CDATA[${value.replaceAll(']]>', ']]]]><![CDATA[>')}]]></${name}>`;
-}
-
 let nextCreateTime = 1_700_000_000;
 
 /**
- * A message as WeChat pushes it: `fields` in CDATA after the common header. Each gets
- * its own CreateTime, so that two events are never taken for a retry of each other.
+ * A message as WeChat pushes it (`./testing`): `fields` in CDATA after the common header.
+ * Each gets its own CreateTime, so that two events are never taken for a retry of each other.
  */
 export function messageXml(msgType: string, fields: Record<string, string> = {}): string {
-  const body = Object.entries(fields)
-    .map(([name, value]) => field(name, value))
-    .join('');
-  return (
-    `<xml>${field('ToUserName', 'gh_account')}${field('FromUserName', 'o_user_openid')}` +
-    `<CreateTime>${nextCreateTime++}</CreateTime>${field('MsgType', msgType)}${body}</xml>`
-  );
+  return plaintext.messageXml({ ...fields, CreateTime: nextCreateTime++, MsgType: msgType });
 }
 
 export function textXml(content: string, msgId = freshMsgId()): string {

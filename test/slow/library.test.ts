@@ -10,6 +10,7 @@ import { FakeWeChat } from '../helpers/fake-wechat.js';
 const root = fileURLToPath(new URL('../..', import.meta.url));
 const tsxLoader = import.meta.resolve('tsx');
 const entry = pathToFileURL(join(root, 'src/index.ts')).href;
+const apiEntry = pathToFileURL(join(root, 'src/api.ts')).href;
 
 /** Runs an ES module script with tsx in `cwd`, with exactly `env` plus PATH (asynchronously: the fake WeChat runs in this process). */
 function runScript(
@@ -58,7 +59,8 @@ describe('library use', () => {
       dir,
       [
         `import '${import.meta.resolve('dotenv/config')}';`,
-        `import { createQrCode, createWeChatApi, loadConfig } from '${entry}';`,
+        `import { createQrCode, createWeChatApi } from '${apiEntry}';`,
+        `import { loadConfig } from '${entry}';`,
         'const api = createWeChatApi(loadConfig(process.env));',
         "if (api === undefined) throw new Error('set WECHAT_APPID and WECHAT_APPSECRET');",
         "const code = await createQrCode(api.client, { action: 'QR_LIMIT_STR_SCENE', sceneStr: 'deploy' });",
@@ -124,7 +126,8 @@ describe('the package as published (built and packed)', () => {
     const cjs = join(dir, 'consumer.cjs');
     writeFileSync(
       cjs,
-      "import('./dist/index.js').then((m) => console.log(typeof m.createApp, typeof m.createWeChatApi, typeof m.loadConfig));\n",
+      // By the package's own name: its "exports" map, root and subpath.
+      "Promise.all([import('wechat-oa-server'), import('wechat-oa-server/api')]).then(([m, api]) => console.log(typeof m.createApp, typeof api.createWeChatApi, typeof m.loadConfig));\n",
     );
     const result = spawnSync(process.execPath, [cjs], { cwd: dir, encoding: 'utf8' });
     assert.equal(result.status, 0, result.stderr);

@@ -76,7 +76,8 @@ describe('the package, packed from a fresh clone and installed without devDepend
   after(() => rmSync(work, { recursive: true, force: true }));
 
   it('npm pack built dist/ (prepack) and ships it, README and .env.example, not the sources, tests or build info', () => {
-    for (const file of ['dist/index.js', 'dist/index.d.ts', 'dist/server.js', 'dist/cli/simulate.js', 'README.md', '.env.example']) {
+    const entries = ['index', 'protocol', 'api', 'testing'].flatMap((entry) => [`dist/${entry}.js`, `dist/${entry}.d.ts`]);
+    for (const file of [...entries, 'dist/server.js', 'dist/cli/simulate.js', 'README.md', '.env.example']) {
       assert.ok(packed.includes(`package/${file}`), `${file} is in the package`);
     }
     for (const file of packed) assert.doesNotMatch(file, /^package\/(src|test|bench|node_modules)\/|\.tsbuildinfo$|^package\/\.env$/);
@@ -88,7 +89,7 @@ describe('the package, packed from a fresh clone and installed without devDepend
     assert.equal(existsSync(join(app, 'node_modules', 'typescript')), false);
   });
 
-  it('plain node imports the entry, and createApp(loadConfig(…)) answers a signed message', async () => {
+  it('plain node imports the entry, createApp(loadConfig(…)) answers a signed message, and each subpath imports', async () => {
     writeFileSync(
       join(app, 'start.mjs'),
       [
@@ -126,6 +127,36 @@ describe('the package, packed from a fresh clone and installed without devDepend
       const simulated = await run(bin, ['--url', `${baseUrl}/wechat`, 'text', '你好'], app, { PATH, WECHAT_TOKEN: TEST_TOKEN });
       assert.equal(simulated.code, 0, simulated.stderr);
       assert.match(simulated.stdout, /reply: text\n {2}Content: 你好\n/);
+
+      // (c) The subpaths of "exports": `./testing` signs a message to that app and checks
+      // the answer, `./protocol` and `./api` load; a module the map does not name is refused.
+      writeFileSync(
+        join(app, 'subpaths.mjs'),
+        [
+          "import { createWeChatSide } from 'wechat-oa-server/testing';",
+          "import { sign, verifySignature } from 'wechat-oa-server/protocol';",
+          "import { createWeChatApi } from 'wechat-oa-server/api';",
+          `const wechat = createWeChatSide({ token: '${TEST_TOKEN}' });`,
+          "const { query, body } = wechat.signRequest(wechat.messageXml({ MsgType: 'text', Content: '子路径' }));",
+          "const response = await fetch(`${process.argv[2]}/wechat?${query}`, { method: 'POST', body });",
+          'const { reply } = wechat.checkReply(response.status, await response.text());',
+          "const closed = await import('wechat-oa-server/dist/services.js').then(() => 'loaded', (error) => error.code);",
+          'console.log(JSON.stringify({',
+          '  content: reply?.Content,',
+          "  verified: verifySignature(sign('t', '1', 'n'), 't', '1', 'n'),",
+          '  api: typeof createWeChatApi,',
+          "  resolved: ['testing', 'protocol', 'api'].map((name) => import.meta.resolve(`wechat-oa-server/${name}`)),",
+          '  closed,',
+          '}));',
+        ].join('\n'),
+      );
+      const subpaths = await run(process.execPath, ['subpaths.mjs', baseUrl], app, { PATH });
+      assert.equal(subpaths.code, 0, subpaths.stderr);
+      const used = JSON.parse(subpaths.stdout) as { content: string; verified: boolean; api: string; resolved: string[]; closed: string };
+      assert.deepEqual([used.content, used.verified, used.api, used.closed], ['子路径', true, 'function', 'ERR_PACKAGE_PATH_NOT_EXPORTED']);
+      for (const [i, name] of ['testing', 'protocol', 'api'].entries()) {
+        assert.equal(fileURLToPath(used.resolved[i] ?? ''), join(app, 'node_modules', 'wechat-oa-server', 'dist', `${name}.js`));
+      }
     } finally {
       child.kill('SIGTERM');
       await exited;

@@ -1,0 +1,20 @@
+/**
+ * `wechat-oa-server/api`: calls to WeChat's API, outside a handler too (a deploy script,
+ * a cron job). `createWeChatApi(config)` is the client the server uses; each call is a
+ * function taking its `client`, with WeChat's field names.
+ */
+export { createWeChatApi, type WeChatApi, type WeChatApiOptions } from './wechat-api/create-api.js';
+export type { ApiClient } from './wechat-api/client.js';
+export type { ApiRequest, WeChatResponseBody } from './wechat-api/transport.js';
+export type { ApiConfig } from './core/config.js';
+export type { AccessToken } from './wechat-api/access-token.js';
+export { createMemoryTokenStore, type StoredToken, type TokenStore } from './wechat-api/token-store.js';
+export { sendCustomMessage, splitText } from './wechat-api/custom-message.js';
+export type * from './protocol/reply-types.js';
+export { createQrCode, type QrCode, type QrCodeRequest } from './wechat-api/qrcode.js';
+export { sendTemplateMessage, type TemplateMessage } from './wechat-api/template-message.js';
+export { getAllPrivateTemplates, templatePlaceholders, type PrivateTemplate, type Placeholder } from './wechat-api/templates.js';
+export { createTemplateCatalog, TEMPLATE_CACHE_MS, type CatalogTemplate, type TemplateCatalog } from './wechat-api/template-catalog.js';
+export { checkTemplateData, THING_MAX_CHARS } from './wechat-api/check-template-data.js';
+export { uploadMedia, MEDIA_LIMIT_BYTES, MEDIA_TYPES, type MediaType, type MediaFile, type UploadedMedia } from './wechat-api/media.js';
+export { getUser, getFollowerPage, listUsers, type UserInfo, type FollowerPage } from './wechat-api/users.js';
