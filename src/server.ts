@@ -31,13 +31,13 @@ function main(): void {
   stopOnSignals(server, logger, () => app.shutdown());
 }
 
-/** Runs `make`; a ConfigError becomes its one line on stderr and exit status 1. */
+/** Runs `make`; a ConfigError becomes a line on stderr for each of its problems, and exit status 1. */
 function exitOnConfigError<T>(make: () => T): T {
   try {
     return make();
   } catch (error) {
     if (!(error instanceof ConfigError)) throw error;
-    process.stderr.write(`Configuration error: ${error.message}\n`);
+    process.stderr.write(error.problems.map((problem) => `Configuration error: ${problem.message}\n`).join(''));
     process.exit(1);
   }
 }
