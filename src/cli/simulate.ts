@@ -1,8 +1,9 @@
 #!/usr/bin/env node
-import dotenv from 'dotenv';
 import { basename } from 'node:path';
 import { createInterface } from 'node:readline';
 import { createMessageCipher } from '../protocol/cipher.js';
+import { checkVariables, throwProblems, type Env, type Values } from '../core/config-variables.js';
+import { loadDotenv } from '../core/dotenv.js';
 import { ConfigError, NoResponseError, RejectedResponseError, UsageError } from '../core/errors.js';
 import { printable } from './printable.js';
 import { OAUTH_USAGE, simulateOAuth } from './simulate-oauth.js';
@@ -36,9 +37,10 @@ interface Options {
   args: string[];
 }
 
-function parseArgs(argv: string[], env: NodeJS.ProcessEnv): Options {
-  const options: Options = {
-    url: `http://127.0.0.1:${env.PORT || '80'}${env.WECHAT_PATH || '/wechat'}`,
+/** The options; `url` undefined without `--url`. */
+function parseArgs(argv: string[]): Omit<Options, 'url'> & { url: string | undefined } {
+  let url: string | undefined;
+  const options: Omit<Options, 'url'> = {
     from: USER,
     aes: false,
     raw: false,
@@ -50,8 +52,8 @@ function parseArgs(argv: string[], env: NodeJS.ProcessEnv): Options {
     if (options.kind !== undefined) options.args.push(arg);
     else if (arg === '--aes') options.aes = true;
     else if (arg === '--raw') options.raw = true;
-    else if (arg === '--url') options.url = argv[++i] ?? '';
-    else if (arg.startsWith('--url=')) options.url = arg.slice('--url='.length);
+    else if (arg === '--url') url = argv[++i] ?? '';
+    else if (arg.startsWith('--url=')) url = arg.slice('--url='.length);
     else if (arg === '--from') options.from = argv[++i] ?? '';
     else if (arg.startsWith('--from=')) options.from = arg.slice('--from='.length);
     else if (arg === '--help' || arg === '-h') fail(usage(), 0);
@@ -59,7 +61,7 @@ function parseArgs(argv: string[], env: NodeJS.ProcessEnv): Options {
     else options.kind = arg;
   }
   if (!isOpenId(options.from)) fail(`--from "${options.from}" is not an openid: 1 to 64 letters, digits, - and _\n${usage()}`, 2);
-  return options;
+  return { ...options, url };
 }
 
 /** Writes lines that may hold the server's answer: through printable, so no escape sequence reaches the terminal. */
@@ -72,15 +74,31 @@ function fail(message: string, code = 1): never {
   process.exit(code);
 }
 
-function keysFrom(env: NodeJS.ProcessEnv, aes: boolean): Keys {
-  const token = env.WECHAT_TOKEN;
-  if (!token) fail('WECHAT_TOKEN is not set: run npm start once in a terminal (it writes .env), or set it in .env or the environment');
-  const key = env.WECHAT_ENCODING_AES_KEY;
-  if (aes && !key) fail('--aes needs WECHAT_ENCODING_AES_KEY (43 characters) in .env or the environment');
+/**
+ * What the simulator reads of the environment, every problem at once: where the server
+ * is (without `--url`: PORT and WECHAT_PATH, on this machine) and, unless it plays OAuth
+ * (which reads its own variables), the keys a message is signed with.
+ */
+function readSettings(env: Env, parsed: ReturnType<typeof parseArgs>): { url: string; keys: Keys | undefined } {
+  const place = parsed.url === undefined ? checkVariables(env, ['PORT', 'WECHAT_PATH']) : undefined;
+  const signing = parsed.kind === 'oauth' ? undefined : checkVariables(env, ['WECHAT_TOKEN', 'WECHAT_ENCODING_AES_KEY', 'WECHAT_APPID']);
+  const problems = [...(place?.problems ?? []), ...(signing?.problems ?? [])];
+  if (problems.length > 0) throwProblems(problems);
+  return {
+    url: place === undefined ? (parsed.url ?? '') : `http://127.0.0.1:${place.values.PORT}${place.values.WECHAT_PATH}`,
+    keys: signing === undefined ? undefined : keysFrom(signing.values, parsed.aes),
+  };
+}
+
+function keysFrom(values: Values<'WECHAT_TOKEN' | 'WECHAT_ENCODING_AES_KEY' | 'WECHAT_APPID'>, aes: boolean): Keys {
+  // Never empty: WECHAT_TOKEN is required, so checkVariables reported it missing.
+  const token = values.WECHAT_TOKEN ?? '';
+  const key = values.WECHAT_ENCODING_AES_KEY;
+  if (aes && key === undefined) fail('--aes needs WECHAT_ENCODING_AES_KEY (43 characters) in .env or the environment');
   return {
     token,
-    appId: env.WECHAT_APPID || 'wx_simulated_appid',
-    cipher: aes && key ? createMessageCipher(key) : undefined,
+    appId: values.WECHAT_APPID ?? 'wx_simulated_appid',
+    cipher: aes && key !== undefined ? createMessageCipher(key) : undefined,
   };
 }
 
@@ -148,27 +166,29 @@ async function chat(options: Options, keys: Keys): Promise<void> {
 }
 
 /** `oauth`: exit 0 when the server did what it promises for what the user did, 1 otherwise. */
-async function oauth(options: Options): Promise<void> {
+async function oauth(options: Options, env: Env): Promise<void> {
   try {
     const print = (line: string) => process.stdout.write(`${printable(line)}\n`);
-    const kept = await simulateOAuth({ url: options.url, from: options.from, args: options.args, env: process.env, print });
+    const kept = await simulateOAuth({ url: options.url, from: options.from, args: options.args, env, print });
     if (!kept) process.exitCode = 1;
   } catch (error) {
     if (error instanceof UsageError) fail(`${error.message}\n${usage()}`, 2);
     if (error instanceof RejectedResponseError) fail(`WeChat would not accept this: ${error.message}`);
-    if (error instanceof ConfigError || error instanceof NoResponseError) fail(error.message);
+    if (error instanceof NoResponseError) fail(error.message);
     throw error;
   }
 }
 
 async function main(): Promise<void> {
-  dotenv.config({ quiet: true });
-  const options = parseArgs(process.argv.slice(2), process.env);
-  if (options.kind === 'oauth') {
-    await oauth(options);
+  const env = loadDotenv();
+  const parsed = parseArgs(process.argv.slice(2));
+  const { url, keys } = readSettings(env, parsed);
+  const options: Options = { ...parsed, url };
+  if (keys === undefined) {
+    // `oauth`, which signs no message.
+    await oauth(options, env);
     return;
   }
-  const keys = keysFrom(process.env, options.aes);
   if (options.kind === undefined) {
     await chat(options, keys);
     return;
@@ -184,4 +204,10 @@ async function main(): Promise<void> {
   }
 }
 
-await main();
+try {
+  await main();
+} catch (error) {
+  // A variable that is missing or malformed: a line for each, no stack trace.
+  if (error instanceof ConfigError) fail(error.message);
+  throw error;
+}
