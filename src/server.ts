@@ -1,7 +1,7 @@
-import dotenv from 'dotenv';
 import type { Server } from 'node:http';
 import { createApp } from './app.js';
 import { loadConfig, type Config } from './core/config.js';
+import { loadDotenv } from './core/dotenv.js';
 import { ConfigError } from './core/errors.js';
 import { writeDotenvOnFirstRun } from './start-up/first-run.js';
 import { createLogger, flushLog, flushLogSync } from './core/logger.js';
@@ -11,7 +11,7 @@ const DEFAULT_REPLIES_FILE = 'replies.yaml';
 
 /** Start-up: load the configuration, create the app, listen, and shut down cleanly. */
 function main(): void {
-  dotenv.config({ quiet: true });
+  loadDotenv();
   firstRun();
   // `npm start` answers from ./replies.yaml when there is one (or once one is created).
   const config = exitOnConfigError(() => loadConfig(process.env, { defaultRepliesFile: DEFAULT_REPLIES_FILE }));
@@ -31,13 +31,13 @@ function main(): void {
   stopOnSignals(server, logger, () => app.shutdown());
 }
 
-/** Runs `make`; a ConfigError becomes its one line on stderr and exit status 1. */
+/** Runs `make`; a ConfigError becomes a line on stderr for each of its problems, and exit status 1. */
 function exitOnConfigError<T>(make: () => T): T {
   try {
     return make();
   } catch (error) {
     if (!(error instanceof ConfigError)) throw error;
-    process.stderr.write(`Configuration error: ${error.message}\n`);
+    process.stderr.write(error.problems.map((problem) => `Configuration error: ${problem.message}\n`).join(''));
     process.exit(1);
   }
 }
@@ -52,7 +52,7 @@ function firstRun(): void {
   });
   if (notice === undefined) return;
   process.stdout.write(`${notice}\n`);
-  dotenv.config({ quiet: true });
+  loadDotenv();
 }
 
 /** One line with the platform's URL and the next step; a warning for what will not work. */

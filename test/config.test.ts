@@ -2,7 +2,8 @@ import assert from 'node:assert/strict';
 import { createServer } from 'node:net';
 import type { AddressInfo } from 'node:net';
 import { describe, it } from 'node:test';
-import { loadConfig } from '../src/core/config.js';
+import { loadApiConfig, loadConfig } from '../src/core/config.js';
+import { VARIABLE_NAMES, VARIABLES, type Variable } from '../src/core/config-variables.js';
 import { ConfigError } from '../src/core/errors.js';
 import { freePort } from './helpers/free-port.js';
 import { runServer, untilListening } from './helpers/run-server.js';
@@ -93,6 +94,53 @@ describe('configuration', () => {
     const error = problemWith({ WECHAT_TOKEN: 't', WECHAT_ENCODING_AES_KEY: 'secret-key-that-is-too-short' });
     assert.ok(!error.message.includes('secret-key-that-is-too-short'));
   });
+
+  it('never quotes the value of a variable the table marks secret, whatever is wrong with it', () => {
+    const secrets = VARIABLE_NAMES.filter((name) => (VARIABLES[name] as Variable<unknown>).secret === true);
+    assert.deepEqual(secrets.sort(), ['ADMIN_TOKEN', 'REDIS_URL', 'WECHAT_APPSECRET', 'WECHAT_ENCODING_AES_KEY', 'WECHAT_TOKEN']);
+    const values = ['s3cr3t', 'not a url s3cr3t', 'http://user:s3cr3t@example.com/', 'redis://:s3cr3t@[bad/', `${'s3cr3t'.repeat(7)}!`];
+    let refused = 0;
+    for (const name of secrets) {
+      for (const value of values) {
+        try {
+          loadConfig({ WECHAT_TOKEN: 't', [name]: value });
+        } catch (error) {
+          assert.ok(error instanceof ConfigError);
+          refused++;
+          assert.ok(!error.message.includes('s3cr3t'), `${name}=${value}: ${error.message}`);
+        }
+      }
+    }
+    assert.ok(refused >= 10, `only ${refused} of the values were refused: the test would prove little`);
+  });
+
+  it('reports every problem at once, in the order of the table, a line each naming its variable', () => {
+    const error = problemWith({ LOG_LEVEL: 'loud', PORT: 'eighty', REDIS_URL: 'http://127.0.0.1:6379', WECHAT_PATH: 'wechat' });
+    assert.deepEqual(
+      error.problems.map((problem) => problem.variable),
+      ['WECHAT_TOKEN', 'WECHAT_PATH', 'PORT', 'REDIS_URL', 'LOG_LEVEL'],
+    );
+    assert.equal(error.variable, 'WECHAT_TOKEN');
+    const lines = error.message.split('\n');
+    assert.equal(lines.length, 5);
+    lines.forEach((line, index) => assert.ok(line.startsWith(`${error.problems[index]?.variable ?? '?'} `), line));
+  });
+
+  it('WECHAT_REQUIRE_AES with a malformed key: the key is the problem, not a missing one', () => {
+    const error = problemWith({ WECHAT_TOKEN: 't', WECHAT_REQUIRE_AES: 'true', WECHAT_ENCODING_AES_KEY: 'short' });
+    assert.deepEqual(
+      error.problems.map((problem) => problem.variable),
+      ['WECHAT_ENCODING_AES_KEY'],
+    );
+  });
+
+  it('the commands’ API configuration reads only its own variables, and reports all of their problems', () => {
+    assert.equal(loadApiConfig({ PORT: 'eighty' }).apiBase, 'https://api.weixin.qq.com');
+    assert.throws(
+      () => loadApiConfig({ WECHAT_TOKEN_MODE: 'fast', REDIS_URL: 'nope' }),
+      (error) => error instanceof ConfigError && error.problems.map((p) => p.variable).join() === 'WECHAT_TOKEN_MODE,REDIS_URL',
+    );
+  });
 });
 
 describe('start-up', () => {
@@ -102,6 +150,15 @@ describe('start-up', () => {
     const lines = server.stderr.trim().split('\n');
     assert.equal(lines.length, 1, server.stderr);
     assert.match(lines[0] ?? '', /WECHAT_TOKEN/);
+  });
+
+  it('exits 1 with a line for each problem, each "Configuration error: VARIABLE …"', async () => {
+    const server = runServer({ PORT: '99999', LOG_LEVEL: 'loud' });
+    assert.equal(await server.exited, 1);
+    assert.deepEqual(
+      server.stderr.split('\n').map((line) => /^Configuration error: ([A-Z_]+) /.exec(line)?.[1] ?? line),
+      ['WECHAT_TOKEN', 'PORT', 'LOG_LEVEL', ''],
+    );
   });
 
   it('exits 1 naming PORT when it is not a port', async () => {

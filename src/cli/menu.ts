@@ -1,4 +1,3 @@
-import dotenv from 'dotenv';
 import { readFile } from 'node:fs/promises';
 import {
   addConditionalMenu,
@@ -11,6 +10,8 @@ import {
   type MenuGetAnswer,
 } from '../wechat-api/menu.js';
 import { loadApiConfig } from '../core/config.js';
+import { readVariables } from '../core/config-variables.js';
+import { loadDotenv } from '../core/dotenv.js';
 import { ConfigError, UsageError, WeChatApiError, WeChatUnreachableError } from '../core/errors.js';
 import { checkMenu, formatProblems, type MenuCheck, type MenuProblem } from '../menu/check.js';
 import { diffMenus, formatDifferences } from '../menu/diff.js';
@@ -77,7 +78,7 @@ function parseArgs(argv: readonly string[], env: NodeJS.ProcessEnv): Invocation 
     throw new UsageError(`too many arguments for ${command}`);
   }
   if (outFile !== undefined && command !== 'pull') throw new UsageError(`--out is for pull, not ${command}`);
-  return { command, file: file ?? (env.MENU_FILE || 'menu.json'), yes, out: outFile };
+  return { command, file: file ?? readVariables(env, ['MENU_FILE']).MENU_FILE, yes, out: outFile };
 }
 
 /** The file's JSON, or the problem that keeps it from being read. */
@@ -224,10 +225,10 @@ async function withApi(openApi: () => Promise<CommandApi>, use: (api: CommandApi
 }
 
 async function main(): Promise<number> {
-  dotenv.config({ quiet: true });
+  const env = loadDotenv();
   let invocation;
   try {
-    invocation = parseArgs(process.argv.slice(2), process.env);
+    invocation = parseArgs(process.argv.slice(2), env);
   } catch (error) {
     if (!(error instanceof UsageError)) throw error;
     err(`${error.message}\n${USAGE}`);
@@ -238,7 +239,7 @@ async function main(): Promise<number> {
     return 0;
   }
   try {
-    return await run(invocation, () => openCommandApi(loadApiConfig(process.env), err));
+    return await run(invocation, () => openCommandApi(loadApiConfig(env), err));
   } catch (error) {
     if (error instanceof WeChatApiError) {
       err(`WeChat refused ${error.path}: errcode ${error.errcode} (${printable(error.errmsg)})${notWritten(invocation.out)}`);
@@ -246,8 +247,13 @@ async function main(): Promise<number> {
       if (cause !== undefined) err(`  ${cause}`);
       return 1;
     }
-    if (error instanceof WeChatUnreachableError || error instanceof ConfigError) {
+    if (error instanceof WeChatUnreachableError) {
       err(`${printable(error.message)}${notWritten(invocation.out)}`);
+      return 1;
+    }
+    if (error instanceof ConfigError) {
+      // A line for each problem.
+      err(`${error.problems.map((problem) => printable(problem.message)).join('\n')}${notWritten(invocation.out)}`);
       return 1;
     }
     throw error;

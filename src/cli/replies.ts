@@ -1,4 +1,6 @@
-import dotenv from 'dotenv';
+import { readVariables } from '../core/config-variables.js';
+import { loadDotenv } from '../core/dotenv.js';
+import { ConfigError } from '../core/errors.js';
 import { compileReplies } from '../replies-file/compile.js';
 import { loadRepliesFile } from '../replies-file/load.js';
 import { uploadsWithoutCredentials } from '../replies-file/media-files.js';
@@ -21,8 +23,16 @@ function main(argv: readonly string[]): number {
     process.stderr.write(`${printable(command === undefined ? 'no command' : `unexpected arguments: ${argv.join(' ')}`)}\n${USAGE}\n`);
     return 2;
   }
-  dotenv.config({ quiet: true });
-  const path = file ?? (process.env.REPLIES_FILE || 'replies.yaml');
+  const env = loadDotenv();
+  let path: string;
+  try {
+    // Set but empty (null), REPLIES_FILE names no file: check replies.yaml, as when unset.
+    path = file ?? readVariables(env, ['REPLIES_FILE']).REPLIES_FILE ?? 'replies.yaml';
+  } catch (error) {
+    if (!(error instanceof ConfigError)) throw error;
+    process.stderr.write(`${printable(error.message, { lines: true })}\n`);
+    return 1;
+  }
   const loaded = loadRepliesFile(path);
   if (!loaded.ok) {
     // A problem quotes the file (a key, a regex's error): one line each, whatever the file holds.
@@ -31,7 +41,8 @@ function main(argv: readonly string[]): number {
   }
   const compiled = compileReplies(loaded.data);
   process.stdout.write(`${printable(path)}: ${compiled.summary}\n`);
-  if (compiled.mediaFiles.length > 0 && !(process.env.WECHAT_APPID && process.env.WECHAT_APPSECRET)) {
+  const credentials = readVariables(env, ['WECHAT_APPID', 'WECHAT_APPSECRET']);
+  if (compiled.mediaFiles.length > 0 && (credentials.WECHAT_APPID === undefined || credentials.WECHAT_APPSECRET === undefined)) {
     process.stderr.write(`warning: ${printable(uploadsWithoutCredentials(compiled.mediaFiles))}\n`);
   }
   return 0;

@@ -1,4 +1,5 @@
 import type { OAuthScope, UserProfile } from '../wechat-api/oauth.js';
+import { readVariables, type Env } from '../core/config-variables.js';
 import { ConfigError, NoResponseError, RejectedResponseError, UsageError } from '../core/errors.js';
 import { startFakeOAuthApi, type FakeOAuthApi } from './fake-oauth-api.js';
 
@@ -20,7 +21,8 @@ export interface OAuthSimulation {
   readonly from: string;
   /** The words after `oauth`. */
   readonly args: readonly string[];
-  readonly env: NodeJS.ProcessEnv;
+  /** The environment (with .env): WECHAT_API_BASE, WECHAT_APPID and WECHAT_APPSECRET. */
+  readonly env: Env;
   /** Writes one line for the user (the caller makes it printable). */
   readonly print: (line: string) => void;
 }
@@ -65,30 +67,21 @@ function parsePlay(args: readonly string[]): Play {
 }
 
 /** WECHAT_API_BASE, which must be where the simulator can answer the server's calls. */
-function fakeBase(env: NodeJS.ProcessEnv): URL {
+function fakeBase(env: Env): URL {
   const how =
     `set WECHAT_API_BASE=${SUGGESTED_API_BASE} (any free port of this machine) in .env, ` +
     'restart the server, and run this again: while `oauth` runs, the simulator answers there as WeChat';
-  const raw = env.WECHAT_API_BASE ?? '';
-  let base: URL | undefined;
-  try {
-    base = new URL(raw);
-  } catch {
-    base = undefined;
-  }
-  if (base === undefined || base.protocol !== 'http:' || !LOOPBACK_HOSTS.has(base.hostname)) {
-    throw new ConfigError(
-      'WECHAT_API_BASE',
-      `oauth needs the server's WeChat API on this machine, not "${raw || 'https://api.weixin.qq.com'}": ${how}`,
-    );
+  const configured = readVariables(env, ['WECHAT_API_BASE']).WECHAT_API_BASE;
+  const base = new URL(configured);
+  if (base.protocol !== 'http:' || !LOOPBACK_HOSTS.has(base.hostname)) {
+    throw new ConfigError('WECHAT_API_BASE', `oauth needs the server's WeChat API on this machine, not "${configured}": ${how}`);
   }
   return base;
 }
 
-function credentials(env: NodeJS.ProcessEnv): { appId: string; appSecret: string } {
-  const appId = env.WECHAT_APPID;
-  const appSecret = env.WECHAT_APPSECRET;
-  if (!appId || !appSecret) {
+function credentials(env: Env): { appId: string; appSecret: string } {
+  const { WECHAT_APPID: appId, WECHAT_APPSECRET: appSecret } = readVariables(env, ['WECHAT_APPID', 'WECHAT_APPSECRET']);
+  if (appId === undefined || appSecret === undefined) {
     throw new ConfigError(
       appId ? 'WECHAT_APPSECRET' : 'WECHAT_APPID',
       'oauth needs WECHAT_APPID and WECHAT_APPSECRET, the same for the server and the simulator (any values will do on this machine)',

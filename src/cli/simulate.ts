@@ -1,7 +1,8 @@
 #!/usr/bin/env node
-import dotenv from 'dotenv';
 import { basename } from 'node:path';
 import { createInterface } from 'node:readline';
+import { checkVariables, throwProblems, type Env, type Values } from '../core/config-variables.js';
+import { loadDotenv } from '../core/dotenv.js';
 import { ConfigError, NoResponseError, RejectedResponseError, UsageError } from '../core/errors.js';
 import { printable } from './printable.js';
 import { OAUTH_USAGE, simulateOAuth } from './simulate-oauth.js';
@@ -37,9 +38,10 @@ interface Options {
   args: string[];
 }
 
-function parseArgs(argv: string[], env: NodeJS.ProcessEnv): Options {
-  const options: Options = {
-    url: `http://127.0.0.1:${env.PORT || '80'}${env.WECHAT_PATH || '/wechat'}`,
+/** The options; `url` undefined without `--url`. */
+function parseArgs(argv: string[]): Omit<Options, 'url'> & { url: string | undefined } {
+  let url: string | undefined;
+  const options: Omit<Options, 'url'> = {
     from: USER,
     aes: false,
     raw: false,
@@ -51,8 +53,8 @@ function parseArgs(argv: string[], env: NodeJS.ProcessEnv): Options {
     if (options.kind !== undefined) options.args.push(arg);
     else if (arg === '--aes') options.aes = true;
     else if (arg === '--raw') options.raw = true;
-    else if (arg === '--url') options.url = argv[++i] ?? '';
-    else if (arg.startsWith('--url=')) options.url = arg.slice('--url='.length);
+    else if (arg === '--url') url = argv[++i] ?? '';
+    else if (arg.startsWith('--url=')) url = arg.slice('--url='.length);
     else if (arg === '--from') options.from = argv[++i] ?? '';
     else if (arg.startsWith('--from=')) options.from = arg.slice('--from='.length);
     else if (arg === '--help' || arg === '-h') fail(usage(), 0);
@@ -60,7 +62,7 @@ function parseArgs(argv: string[], env: NodeJS.ProcessEnv): Options {
     else options.kind = arg;
   }
   if (!isOpenId(options.from)) fail(`--from "${options.from}" is not an openid: 1 to 64 letters, digits, - and _\n${usage()}`, 2);
-  return options;
+  return { ...options, url };
 }
 
 /** Writes lines that may hold the server's answer: through printable, so no escape sequence reaches the terminal. */
@@ -73,16 +75,32 @@ function fail(message: string, code = 1): never {
   process.exit(code);
 }
 
+/**
+ * What the simulator reads of the environment, every problem at once: where the server
+ * is (without `--url`: PORT and WECHAT_PATH, on this machine) and, unless it plays OAuth
+ * (which reads its own variables), the keys a message is signed with.
+ */
+function readSettings(env: Env, parsed: ReturnType<typeof parseArgs>): { url: string; wechat: WeChatSide | undefined } {
+  const place = parsed.url === undefined ? checkVariables(env, ['PORT', 'WECHAT_PATH']) : undefined;
+  const signing = parsed.kind === 'oauth' ? undefined : checkVariables(env, ['WECHAT_TOKEN', 'WECHAT_ENCODING_AES_KEY', 'WECHAT_APPID']);
+  const problems = [...(place?.problems ?? []), ...(signing?.problems ?? [])];
+  if (problems.length > 0) throwProblems(problems);
+  return {
+    url: place === undefined ? (parsed.url ?? '') : `http://127.0.0.1:${place.values.PORT}${place.values.WECHAT_PATH}`,
+    wechat: signing === undefined ? undefined : wechatSideFrom(signing.values, parsed.aes),
+  };
+}
+
 /** WeChat's side of the webhook, with the account's settings. */
-function wechatSideFrom(env: NodeJS.ProcessEnv, aes: boolean): WeChatSide {
-  const token = env.WECHAT_TOKEN;
-  if (!token) fail('WECHAT_TOKEN is not set: run npm start once in a terminal (it writes .env), or set it in .env or the environment');
-  const key = env.WECHAT_ENCODING_AES_KEY;
-  if (aes && !key) fail('--aes needs WECHAT_ENCODING_AES_KEY (43 characters) in .env or the environment');
+function wechatSideFrom(values: Values<'WECHAT_TOKEN' | 'WECHAT_ENCODING_AES_KEY' | 'WECHAT_APPID'>, aes: boolean): WeChatSide {
+  // Never empty: WECHAT_TOKEN is required, so checkVariables reported it missing.
+  const token = values.WECHAT_TOKEN ?? '';
+  const key = values.WECHAT_ENCODING_AES_KEY;
+  if (aes && key === undefined) fail('--aes needs WECHAT_ENCODING_AES_KEY (43 characters) in .env or the environment');
   return createWeChatSide({
     token,
-    appId: env.WECHAT_APPID || 'wx_simulated_appid',
-    encodingAesKey: aes && key ? key : undefined,
+    appId: values.WECHAT_APPID ?? 'wx_simulated_appid',
+    encodingAesKey: aes ? key : undefined,
     account: ACCOUNT,
     user: USER,
   });
@@ -157,27 +175,29 @@ async function chat(options: Options, wechat: WeChatSide): Promise<void> {
 }
 
 /** `oauth`: exit 0 when the server did what it promises for what the user did, 1 otherwise. */
-async function oauth(options: Options): Promise<void> {
+async function oauth(options: Options, env: Env): Promise<void> {
   try {
     const print = (line: string) => process.stdout.write(`${printable(line)}\n`);
-    const kept = await simulateOAuth({ url: options.url, from: options.from, args: options.args, env: process.env, print });
+    const kept = await simulateOAuth({ url: options.url, from: options.from, args: options.args, env, print });
     if (!kept) process.exitCode = 1;
   } catch (error) {
     if (error instanceof UsageError) fail(`${error.message}\n${usage()}`, 2);
     if (error instanceof RejectedResponseError) fail(`WeChat would not accept this: ${error.message}`);
-    if (error instanceof ConfigError || error instanceof NoResponseError) fail(error.message);
+    if (error instanceof NoResponseError) fail(error.message);
     throw error;
   }
 }
 
 async function main(): Promise<void> {
-  dotenv.config({ quiet: true });
-  const options = parseArgs(process.argv.slice(2), process.env);
-  if (options.kind === 'oauth') {
-    await oauth(options);
+  const env = loadDotenv();
+  const parsed = parseArgs(process.argv.slice(2));
+  const { url, wechat } = readSettings(env, parsed);
+  const options: Options = { ...parsed, url };
+  if (wechat === undefined) {
+    // `oauth`, which signs no message.
+    await oauth(options, env);
     return;
   }
-  const wechat = wechatSideFrom(process.env, options.aes);
   if (options.kind === undefined) {
     await chat(options, wechat);
     return;
@@ -196,4 +216,10 @@ async function main(): Promise<void> {
   }
 }
 
-await main();
+try {
+  await main();
+} catch (error) {
+  // A variable that is missing or malformed: a line for each, no stack trace.
+  if (error instanceof ConfigError) fail(error.message);
+  throw error;
+}

@@ -1,6 +1,18 @@
-import { existsSync } from 'node:fs';
-import { isIP } from 'node:net';
-import { ConfigError } from './errors.js';
+import type { AddressRange } from './config-values.js';
+import {
+  checkVariables,
+  readVariables,
+  throwProblems,
+  VARIABLE_NAMES,
+  type Env,
+  type LogLevel,
+  type VariableName,
+  type Values,
+} from './config-variables.js';
+
+export type { AddressRange } from './config-values.js';
+export { ADMIN_TOKEN_MIN_LENGTH } from './config-values.js';
+export { DEFAULT_FALLBACK_REPLY, type LogLevel } from './config-variables.js';
 
 /** Everything the server reads from its environment, validated once at start-up. */
 export interface Config {
@@ -42,45 +54,30 @@ export interface Config {
   readonly trustProxy: readonly AddressRange[];
 }
 
-/** An address or a CIDR block of TRUST_PROXY: `10.0.0.0/8` is `{ network: '10.0.0.0', prefix: 8 }`. */
-export interface AddressRange {
-  readonly network: string;
-  readonly prefix: number;
-  readonly family: 'ipv4' | 'ipv6';
-}
-
-export type LogLevel = 'fatal' | 'error' | 'warn' | 'info' | 'debug' | 'trace' | 'silent';
-const LOG_LEVELS: readonly LogLevel[] = ['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent'];
-
-export const DEFAULT_FALLBACK_REPLY = '暂不支持该类型的消息';
-
-type Env = Readonly<Record<string, string | undefined>>;
-
 /** What an outbound API call needs: the part of the configuration the CLI commands read. */
 export type ApiConfig = Pick<Config, 'appId' | 'appSecret' | 'apiBase' | 'tokenMode' | 'redisUrl'>;
+
+const API_VARIABLES = ['WECHAT_APPID', 'WECHAT_APPSECRET', 'WECHAT_API_BASE', 'WECHAT_TOKEN_MODE', 'REDIS_URL'] as const;
 
 /**
  * Reads and validates only the outbound API's variables, so that a command such as
  * `npm run menu` works without WECHAT_TOKEN. Throws a ConfigError like loadConfig.
  */
 export function loadApiConfig(env: Env): ApiConfig {
-  const tokenMode = optional(env, 'WECHAT_TOKEN_MODE') ?? 'stable';
-  if (tokenMode !== 'stable' && tokenMode !== 'token') {
-    fail('WECHAT_TOKEN_MODE', `must be "stable" or "token", not "${tokenMode}"`);
-  }
-  return Object.freeze({
-    appId: optional(env, 'WECHAT_APPID'),
-    appSecret: optional(env, 'WECHAT_APPSECRET'),
-    apiBase: url(env, 'WECHAT_API_BASE', ['http:', 'https:']) ?? 'https://api.weixin.qq.com',
-    tokenMode,
-    redisUrl: url(env, 'REDIS_URL', ['redis:', 'rediss:']),
-  });
+  const values = readVariables(env, API_VARIABLES);
+  return Object.freeze(apiConfig(values));
 }
 
-/**
- * Reads and validates the configuration. Throws a ConfigError whose message is one
- * readable line naming the variable; the caller decides how to exit.
- */
+function apiConfig(values: Values<(typeof API_VARIABLES)[number]>): ApiConfig {
+  return {
+    appId: values.WECHAT_APPID,
+    appSecret: values.WECHAT_APPSECRET,
+    apiBase: values.WECHAT_API_BASE,
+    tokenMode: values.WECHAT_TOKEN_MODE,
+    redisUrl: values.REDIS_URL,
+  };
+}
+
 export interface LoadConfigOptions {
   /**
    * The replies file when REPLIES_FILE is unset, watched even before it exists (it is
@@ -89,171 +86,47 @@ export interface LoadConfigOptions {
   readonly defaultRepliesFile?: string;
 }
 
-export function loadConfig(env: Env, options: LoadConfigOptions = {}): Config {
-  const token = optional(env, 'WECHAT_TOKEN');
-  if (token === undefined) {
-    fail('WECHAT_TOKEN', 'is missing or empty: set it to the Token entered on the platform’s server-configuration page');
-  }
-  const api = loadApiConfig(env);
-  const logLevel = optional(env, 'LOG_LEVEL') ?? 'info';
-  if (!(LOG_LEVELS as readonly string[]).includes(logLevel)) {
-    fail('LOG_LEVEL', `must be one of ${LOG_LEVELS.join(', ')}, not "${logLevel}"`);
-  }
-  const wechatPath = optional(env, 'WECHAT_PATH') ?? '/wechat';
-  if (!/^\/[A-Za-z0-9._~\-/]*$/.test(wechatPath)) {
-    fail('WECHAT_PATH', `must be a URL path starting with "/" (letters, digits, . _ ~ - /), not "${wechatPath}"`);
-  }
-  const publicUrl = url(env, 'PUBLIC_URL', ['http:', 'https:'])?.replace(/\/+$/, '');
-
-  const encodingAesKey = aesKey(env);
-  const requireAes = boolean(env, 'WECHAT_REQUIRE_AES', false);
-  if (requireAes && encodingAesKey === undefined) {
-    fail('WECHAT_REQUIRE_AES', 'is true, but WECHAT_ENCODING_AES_KEY is not set: safe mode needs the key');
-  }
-
-  return Object.freeze({
-    token,
-    ...api,
-    encodingAesKey,
-    port: integer(env, 'PORT', 80, 1, 65535),
-    host: optional(env, 'HOST') ?? '0.0.0.0',
-    wechatPath,
-    adminToken: adminToken(env),
-    publicUrl,
-    jssdkDomains: Object.freeze(jssdkDomains(env, publicUrl)),
-    fallbackReply: optional(env, 'FALLBACK_REPLY') ?? DEFAULT_FALLBACK_REPLY,
-    replyTimeoutMs: integer(env, 'REPLY_TIMEOUT_MS', 4500, 1, 60_000),
-    retryMemoryMb: integer(env, 'RETRY_MEMORY_MB', 8, 1, 1024),
-    signatureMaxAgeS: integer(env, 'SIGNATURE_MAX_AGE_S', 300, 0, 86_400),
-    sessionTtlS: integer(env, 'SESSION_TTL_S', 1800, 1, 30 * 86_400),
-    requireAes,
-    logLevel: logLevel as LogLevel,
-    repliesFile: repliesFile(env, options.defaultRepliesFile),
-    trustProxy: Object.freeze(trustProxy(env)),
-  });
-}
-
-function fail(variable: string, problem: string): never {
-  throw new ConfigError(variable, `${variable} ${problem}`);
-}
-
-/** Shorter than this, a token is guessed in seconds (four digits were, in 1.3 s). */
-export const ADMIN_TOKEN_MIN_LENGTH = 16;
-
-function adminToken(env: Env): string | undefined {
-  const token = optional(env, 'ADMIN_TOKEN');
-  if (token !== undefined && token.length < ADMIN_TOKEN_MIN_LENGTH) {
-    fail(
-      'ADMIN_TOKEN',
-      `is ${token.length} characters long; use at least ${ADMIN_TOKEN_MIN_LENGTH}, random (openssl rand -hex 16 makes one), or leave it empty for this machine only`,
-    );
-  }
-  return token;
-}
-
-function trustProxy(env: Env): AddressRange[] {
-  const entries = (optional(env, 'TRUST_PROXY') ?? '')
-    .split(',')
-    .map((entry) => entry.trim())
-    .filter((entry) => entry !== '');
-  return entries.map((entry) => {
-    const slash = entry.indexOf('/');
-    const network = slash === -1 ? entry : entry.slice(0, slash);
-    const version = isIP(network);
-    const bits = version === 4 ? 32 : 128;
-    const prefixText = slash === -1 ? String(bits) : entry.slice(slash + 1);
-    const prefix = /^\d{1,3}$/.test(prefixText) ? Number(prefixText) : NaN;
-    if (version === 0 || !(prefix <= bits)) {
-      fail('TRUST_PROXY', `has "${entry}", which is not an IP address or a CIDR block (such as 127.0.0.1 or 10.0.0.0/8)`);
-    }
-    return { network, prefix, family: version === 4 ? 'ipv4' : 'ipv6' };
-  });
-}
-
-function optional(env: Env, name: string): string | undefined {
-  const value = env[name];
-  return value === undefined || value === '' ? undefined : value;
-}
-
-function integer(env: Env, name: string, fallback: number, min: number, max: number): number {
-  const raw = optional(env, name);
-  if (raw === undefined) return fallback;
-  const value = /^\d+$/.test(raw) ? Number(raw) : NaN;
-  if (!Number.isSafeInteger(value) || value < min || value > max) {
-    fail(name, `must be a whole number from ${min} to ${max}, not "${raw}"`);
-  }
-  return value;
-}
-
-function boolean(env: Env, name: string, fallback: boolean): boolean {
-  const raw = optional(env, name);
-  if (raw === undefined) return fallback;
-  if (raw === 'true' || raw === '1') return true;
-  if (raw === 'false' || raw === '0') return false;
-  fail(name, `must be "true" or "false", not "${raw}"`);
-}
-
-function url(env: Env, name: string, protocols: readonly string[]): string | undefined {
-  const raw = optional(env, name);
-  if (raw === undefined) return undefined;
-  let parsed: URL;
-  try {
-    parsed = new URL(raw);
-  } catch {
-    fail(name, `is not a URL: expected ${protocols.map((p) => `${p}//…`).join(' or ')}`);
-  }
-  if (!protocols.includes(parsed.protocol)) {
-    fail(name, `must start with ${protocols.map((p) => `${p}//`).join(' or ')}, not "${parsed.protocol}//"`);
-  }
-  return raw.replace(/\/+$/, '');
-}
-
-function aesKey(env: Env): string | undefined {
-  const raw = optional(env, 'WECHAT_ENCODING_AES_KEY');
-  if (raw === undefined) return undefined;
-  if (!/^[A-Za-z0-9+/]{43}$/.test(raw)) {
-    fail(
-      'WECHAT_ENCODING_AES_KEY',
-      `must be the 43 base64 characters (A–Z, a–z, 0–9, +, /) shown on the platform, not ${raw.length} characters`,
-    );
-  }
-  return raw;
-}
-
-function repliesFile(env: Env, fallback: string | undefined): string | undefined {
-  // Set but empty says "no replies file", even where the default exists.
-  if (env.REPLIES_FILE === '') return undefined;
-  const file = optional(env, 'REPLIES_FILE');
-  if (file === undefined) return fallback;
-  if (!/\.(ya?ml|json)$/i.test(file)) fail('REPLIES_FILE', `must end in .yaml, .yml or .json, not "${file}"`);
-  if (!existsSync(file)) fail('REPLIES_FILE', `names ${file}, which does not exist (unset it to answer with the default rules)`);
-  return file;
-}
-
-const LABEL = '[a-z0-9](?:[a-z0-9-]{0,61}[a-z0-9])?';
-const DOMAIN_NAME = new RegExp(`^(?=.{1,253}$)${LABEL}(?:\\.${LABEL})*$`);
+/** What the server reads: every variable of the table but the commands' own. */
+const SERVER_VARIABLES = VARIABLE_NAMES.filter((name): name is Exclude<VariableName, 'MENU_FILE'> => name !== 'MENU_FILE');
 
 /**
- * JSSDK_DOMAINS: exact host names, compared with a URL's hostname as a browser parses
- * it (lower case, an internationalised name in punycode, IPv6 in brackets).
+ * Reads and validates the configuration through the table of variables
+ * (`config-variables.ts`). Throws a ConfigError listing every problem, one a line, each
+ * naming its variable; the caller decides how to exit.
  */
-function jssdkDomains(env: Env, publicUrl: string | undefined): string[] {
-  const raw = optional(env, 'JSSDK_DOMAINS');
-  if (raw === undefined) return publicUrl === undefined ? [] : [new URL(publicUrl).hostname];
-  const hosts: string[] = [];
-  for (const entry of raw.split(',').map((part) => part.trim())) {
-    if (entry === '') continue;
-    const problem = `entries are host names such as example.com (no scheme, port, path or wildcard), not "${entry}"`;
-    if (/[\s/\\?#@*%]/.test(entry) || (/:/.test(entry) && !/^\[[0-9a-f:.]+\]$/i.test(entry))) fail('JSSDK_DOMAINS', problem);
-    let hostname: string;
-    try {
-      hostname = new URL(`http://${entry}/`).hostname;
-    } catch {
-      fail('JSSDK_DOMAINS', problem);
-    }
-    if (!hostname.startsWith('[') && !DOMAIN_NAME.test(hostname)) fail('JSSDK_DOMAINS', problem);
-    hosts.push(hostname);
+export function loadConfig(env: Env, options: LoadConfigOptions = {}): Config {
+  const { values, problems } = checkVariables(env, SERVER_VARIABLES);
+  const refused = (name: VariableName): boolean => problems.some((problem) => problem.variable === name);
+  if (values.WECHAT_REQUIRE_AES && values.WECHAT_ENCODING_AES_KEY === undefined && !refused('WECHAT_ENCODING_AES_KEY')) {
+    problems.push({
+      variable: 'WECHAT_REQUIRE_AES',
+      message: 'WECHAT_REQUIRE_AES is true, but WECHAT_ENCODING_AES_KEY is not set: safe mode needs the key',
+    });
   }
-  if (hosts.length === 0) fail('JSSDK_DOMAINS', 'lists no host name: give at least one, such as example.com, or leave it unset');
-  return hosts;
+  const token = values.WECHAT_TOKEN;
+  if (token === undefined || problems.length > 0) throwProblems(problems);
+
+  const publicUrl = values.PUBLIC_URL;
+  const repliesFile = values.REPLIES_FILE;
+  return Object.freeze({
+    token,
+    ...apiConfig(values),
+    encodingAesKey: values.WECHAT_ENCODING_AES_KEY,
+    port: values.PORT,
+    host: values.HOST,
+    wechatPath: values.WECHAT_PATH,
+    adminToken: values.ADMIN_TOKEN,
+    publicUrl,
+    jssdkDomains: values.JSSDK_DOMAINS ?? Object.freeze(publicUrl === undefined ? [] : [new URL(publicUrl).hostname]),
+    fallbackReply: values.FALLBACK_REPLY,
+    replyTimeoutMs: values.REPLY_TIMEOUT_MS,
+    retryMemoryMb: values.RETRY_MEMORY_MB,
+    signatureMaxAgeS: values.SIGNATURE_MAX_AGE_S,
+    sessionTtlS: values.SESSION_TTL_S,
+    requireAes: values.WECHAT_REQUIRE_AES,
+    logLevel: values.LOG_LEVEL,
+    // Set but empty (null) says "no replies file", even where the default exists.
+    repliesFile: repliesFile === null ? undefined : (repliesFile ?? options.defaultRepliesFile),
+    trustProxy: values.TRUST_PROXY,
+  });
 }

@@ -34,15 +34,28 @@ export function isCodedError(error: unknown): error is KnownError {
   return error instanceof CodedError;
 }
 
-/** A configuration variable is missing or malformed; the process must not start. */
+/** One thing wrong with the configuration: the variable, and a line naming it and the problem. */
+export interface ConfigProblem {
+  readonly variable: string;
+  readonly message: string;
+}
+
+/**
+ * A configuration variable is missing or malformed; the process must not start. `variable`
+ * and `message`'s first line are the first problem; `problems` holds every one found, and
+ * `message` has a line for each.
+ */
 export class ConfigError extends CodedError {
   override readonly name = 'ConfigError';
   readonly code = 'config_invalid';
+  readonly problems: readonly ConfigProblem[];
   constructor(
     readonly variable: string,
     message: string,
+    more: readonly ConfigProblem[] = [],
   ) {
-    super(message);
+    super([message, ...more.map((problem) => problem.message)].join('\n'));
+    this.problems = Object.freeze([{ variable, message }, ...more]);
   }
 }
 

@@ -1,6 +1,7 @@
 import { randomInt } from 'node:crypto';
 import { existsSync, readFileSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
+import { checkVariables, type Env } from '../core/config-variables.js';
 
 const ALPHABET = 'ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789';
 
@@ -16,7 +17,7 @@ export interface FirstRun {
   readonly dir: string;
   /** `.env.example` to copy when the directory has none (the package's own). */
   readonly example: URL;
-  readonly env: Readonly<Record<string, string | undefined>>;
+  readonly env: Env;
   /** Whether a person is at the terminal (stdin and stdout are TTYs). */
   readonly interactive: boolean;
 }
@@ -29,7 +30,7 @@ export interface FirstRun {
  */
 export function writeDotenvOnFirstRun({ dir, example, env, interactive }: FirstRun): string | undefined {
   const dotenvPath = join(dir, '.env');
-  if (!interactive || (env.WECHAT_TOKEN ?? '') !== '' || existsSync(dotenvPath)) return undefined;
+  if (!interactive || checkVariables(env, ['WECHAT_TOKEN']).values.WECHAT_TOKEN !== undefined || existsSync(dotenvPath)) return undefined;
   const localExample = join(dir, '.env.example');
   const template = readFileSync(existsSync(localExample) ? localExample : example, 'utf8');
   const token = generateToken();

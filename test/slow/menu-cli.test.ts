@@ -355,6 +355,16 @@ describe('npm run menu against the fake WeChat', () => {
     assert.match(result.stderr, /WECHAT_APPID and WECHAT_APPSECRET are needed/);
   });
 
+  it('malformed variables: a line for each, exit 1, WeChat not called', async () => {
+    const result = await menu(['push'], { ...env, WECHAT_TOKEN_MODE: 'fast', REDIS_URL: 'http://127.0.0.1:6379' }, dir);
+    assert.equal(result.code, 1);
+    assert.deepEqual(
+      result.stderr.split('\n').map((line) => /^([A-Z_]+) /.exec(line)?.[1] ?? line),
+      ['WECHAT_TOKEN_MODE', 'REDIS_URL', ''],
+    );
+    assert.equal(fake.count('/cgi-bin/stable_token'), 0);
+  });
+
   it('reads .env like the server', async () => {
     write('.env', `WECHAT_APPID=${fake.appId}\nWECHAT_APPSECRET=${fake.appSecret}\nWECHAT_API_BASE=${fake.url}\nMENU_FILE=from-env.json\n`);
     write('from-env.json', example);

@@ -149,6 +149,18 @@ describe('npm run simulate', () => {
     assert.equal(result.code, 2);
     assert.match(result.stderr, /kinds: text <content>/);
   });
+
+  it('reads its variables as the server does: every one that is wrong, a line each, exit 1', async () => {
+    const variables = (stderr: string) => stderr.split('\n').map((line) => /^([A-Z_]+) /.exec(line)?.[1] ?? line);
+    const all = await simulate(['text', 'x'], { WECHAT_PATH: 'wechat', PORT: '99999', WECHAT_ENCODING_AES_KEY: 'short' });
+    assert.equal(all.code, 1);
+    assert.deepEqual(variables(all.stderr), ['WECHAT_TOKEN', 'WECHAT_ENCODING_AES_KEY', 'WECHAT_PATH', 'PORT', '']);
+    assert.doesNotMatch(all.stderr, /short/, 'the key is a secret');
+    // With --url, PORT and WECHAT_PATH are not read.
+    const keys = await simulate([...url(), 'text', 'x'], { PORT: '99999', WECHAT_ENCODING_AES_KEY: 'short' });
+    assert.equal(keys.code, 1);
+    assert.deepEqual(variables(keys.stderr), ['WECHAT_TOKEN', 'WECHAT_ENCODING_AES_KEY', '']);
+  });
 });
 
 describe('npm run simulate -- --from: several users, each with a conversation of their own', () => {
