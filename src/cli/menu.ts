@@ -11,7 +11,8 @@ import {
   type MenuGetAnswer,
 } from '../wechat-api/menu.js';
 import { loadApiConfig } from '../core/config.js';
-import { ConfigError, UsageError, WeChatApiError, WeChatUnreachableError } from '../core/errors.js';
+import { ConfigError, WeChatApiError, WeChatUnreachableError } from '../core/errors.js';
+import { UsageError } from './cli-errors.js';
 import { checkMenu, formatProblems, type MenuCheck, type MenuProblem } from '../menu/check.js';
 import { diffMenus, formatDifferences } from '../menu/diff.js';
 import { MENU_ERRCODES } from '../menu/errcodes.js';

@@ -1,5 +1,6 @@
 import type { OAuthScope, UserProfile } from '../wechat-api/oauth.js';
-import { ConfigError, NoResponseError, RejectedResponseError, UsageError } from '../core/errors.js';
+import { ConfigError } from '../core/errors.js';
+import { NoResponseError, RejectedResponseError, UsageError } from './cli-errors.js';
 import { startFakeOAuthApi, type FakeOAuthApi } from './fake-oauth-api.js';
 
 /**

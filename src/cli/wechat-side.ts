@@ -4,7 +4,7 @@ import type { MessageCipher } from '../protocol/cipher.js';
 import type { EventMessage, RawFields, WeChatMessage } from '../protocol/message-types.js';
 import { parseXml } from '../protocol/parse-xml.js';
 import { sign, verifySignature } from '../protocol/signature.js';
-import { RejectedResponseError } from '../core/errors.js';
+import { RejectedResponseError } from './cli-errors.js';
 
 /** The two parties of a simulated conversation: the user unless `--from` names another. */
 export const ACCOUNT = 'gh_simulated_account';

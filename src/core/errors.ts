@@ -19,10 +19,7 @@ export type ErrorCode =
   | 'token_lock_timeout'
   | 'session_unavailable'
   | 'oauth_states_full'
-  | 'qr_code_too_long'
-  | 'cli_usage'
-  | 'simulator_no_response'
-  | 'simulator_response_rejected';
+  | 'qr_code_too_long';
 
 /** An error this server raised on purpose: `code` says which. */
 export abstract class CodedError extends Error {
@@ -191,24 +188,6 @@ export class QrCodeTooLongError extends CodedError {
   }
 }
 
-/** A command line the CLI does not understand. */
-export class UsageError extends CodedError {
-  override readonly name = 'UsageError';
-  readonly code = 'cli_usage';
-}
-
-/** The simulator got no response at all: the server is not running, or not at this URL. */
-export class NoResponseError extends CodedError {
-  override readonly name = 'NoResponseError';
-  readonly code = 'simulator_no_response';
-}
-
-/** A reason the server's response would not be accepted by WeChat. */
-export class RejectedResponseError extends CodedError {
-  override readonly name = 'RejectedResponseError';
-  readonly code = 'simulator_response_rejected';
-}
-
 /** Every coded error: a `switch (error.code)` over it must handle each one. */
 export type KnownError =
   | ConfigError
@@ -225,7 +204,4 @@ export type KnownError =
   | TokenLockTimeoutError
   | SessionUnavailableError
   | UsedStatesFullError
-  | QrCodeTooLongError
-  | UsageError
-  | NoResponseError
-  | RejectedResponseError;
+  | QrCodeTooLongError;

@@ -116,9 +116,6 @@ export function errorResponse(error: unknown, context: ErrorContext = {}): Error
         return { status: 503, code: error.code, message: error.message, retryAfterS: error.retryAfterS };
       case 'config_invalid':
       case 'session_unavailable':
-      case 'cli_usage':
-      case 'simulator_no_response':
-      case 'simulator_response_rejected':
         return INTERNAL;
       default:
         return unhandled(error);
