@@ -143,6 +143,17 @@ describe('OAuth web pages', () => {
     assert.equal((await fetch(`${app.url}/oauth/callback?code=c&state=${state}`, { headers: { Cookie: forged } })).status, 403);
   });
 
+  it('a state given twice, even the right one twice → 403, the state still unused', async () => {
+    const { state, cookie } = await begin();
+    const twice = await fetch(`${app.url}/oauth/callback?code=${fake.issueCode(profile)}&state=${state}&state=${state}`, {
+      headers: { Cookie: cookie },
+    });
+    assert.equal(twice.status, 403);
+    assert.match(twice.headers.get('content-type') ?? '', /text\/html/);
+    const once = await fetch(`${app.url}/oauth/callback?code=${fake.issueCode(profile)}&state=${state}`, { headers: { Cookie: cookie } });
+    assert.equal(once.status, 200);
+  });
+
   it('a malformed cookie → 403, not a crash', async () => {
     const { state } = await begin();
     const response = await fetch(`${app.url}/oauth/callback?code=c&state=${state}`, { headers: { Cookie: 'wechat_oauth_state=%zz' } });

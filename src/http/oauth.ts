@@ -6,6 +6,7 @@ import { ApiNotConfiguredError, InputError, NotSignedInError } from '../core/err
 import { errorResponse, logFailure, sendJsonError, type ErrorResponse } from './error-response.js';
 import { createLogRateLimit } from './log-rate-limit.js';
 import { checkNextPath } from './next-path.js';
+import { queryParam, singleQueryParam } from './query-param.js';
 import { errorPage, profilePage } from '../pages/oauth-pages.js';
 import { createStateCookie, readCookie, STATE_COOKIE, STATE_TTL_MS, type OAuthFlow } from './state-cookie.js';
 import { createUserCookie, USER_COOKIE, USER_TTL_MS, type WeChatUser } from './user-cookie.js';
@@ -13,11 +14,6 @@ import type { UsedStates } from '../replay-memory/used-states.js';
 
 function sendPage(res: Response, status: number, html: string): void {
   res.status(status).set('Cache-Control', 'no-store').type('html').send(html);
-}
-
-function queryText(req: Request, name: string): string | undefined {
-  const value = (req.query as Record<string, unknown>)[name];
-  return typeof value === 'string' && value !== '' ? value : undefined;
 }
 
 /** The page for a failure of the code exchange, as its response says. */
@@ -42,9 +38,9 @@ function failurePage(response: ErrorResponse): string {
  * profile page) and `scope` (`base` for the silent `snsapi_base`, which needs `next`).
  */
 function requestedFlow(req: Request, publicUrl: string): OAuthFlow {
-  const query = req.query as Record<string, unknown>;
-  const next = query.next === undefined ? undefined : checkNextPath(query.next, publicUrl);
-  const scope = query.scope ?? 'userinfo';
+  const path = queryParam(req, 'next');
+  const next = path === undefined ? undefined : checkNextPath(path, publicUrl);
+  const scope = queryParam(req, 'scope') ?? 'userinfo';
   if (scope === 'userinfo') return next === undefined ? { scope: 'snsapi_userinfo' } : { scope: 'snsapi_userinfo', next };
   if (scope !== 'base') throw new InputError('scope', 'scope: must be "base" (the openid only, silently) or "userinfo" (the default)');
   if (next === undefined) throw new InputError('next', 'scope=base hands the openid to a page of yours: give its path as next');
@@ -120,8 +116,9 @@ export function oauthRoutes(
       unavailable(res);
       return;
     }
-    const code = queryText(req, 'code');
-    const state = queryText(req, 'state');
+    // WeChat builds this URL: a code or state repeated or empty is none.
+    const code = singleQueryParam(req, 'code');
+    const state = singleQueryParam(req, 'state');
     if (code === undefined) {
       sendPage(
         res,

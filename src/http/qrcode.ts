@@ -6,14 +6,8 @@ import { createQrCodeTickets, type QrCodeTickets } from '../wechat-api/qrcode-ti
 import { ApiNotConfiguredError, InputError } from '../core/errors.js';
 import { qrPng, qrSvgDataUrl } from '../pages/qr-image.js';
 import { errorResponse, logFailure, sendJsonError } from './error-response.js';
+import { hasNoQuery, queryParam } from './query-param.js';
 import { FORM_KINDS, qrCodeFormPage, qrCodePage, type FormKind, type FormValues } from '../pages/qrcode-page.js';
-
-function queryValue(req: Request, name: string): string | undefined {
-  const value = (req.query as Record<string, unknown>)[name];
-  if (value === undefined) return undefined;
-  if (typeof value !== 'string') throw new InputError(name, `${name} must be given once`);
-  return value;
-}
 
 function wholeNumber(name: string, raw: string, min: number, max: number): number {
   const value = /^\d{1,10}$/.test(raw) ? Number(raw) : NaN;
@@ -39,12 +33,12 @@ export function parseQrCodeForm(values: FormValues): QrCodeRequest {
 }
 
 function formValues(req: Request): FormValues | undefined {
-  const kind = queryValue(req, 'kind');
+  const kind = queryParam(req, 'kind');
   if (kind === undefined) return undefined;
   return {
     kind: Object.hasOwn(FORM_KINDS, kind) ? (kind as FormKind) : 'temporary',
-    scene: queryValue(req, 'scene') ?? '',
-    expireSeconds: queryValue(req, 'expire_seconds') ?? '',
+    scene: queryParam(req, 'scene') ?? '',
+    expireSeconds: queryParam(req, 'expire_seconds') ?? '',
   };
 }
 
@@ -60,10 +54,10 @@ function requestQuery(request: QrCodeRequest): string {
 
 /** Reads the query into one of the three QR code requests, or throws naming the parameter. */
 export function parseQrCodeQuery(req: Request): QrCodeRequest {
-  const sceneId = queryValue(req, 'scene_id');
-  const sceneStr = queryValue(req, 'scene_str');
-  const permanentRaw = queryValue(req, 'permanent');
-  const expireRaw = queryValue(req, 'expire_seconds');
+  const sceneId = queryParam(req, 'scene_id');
+  const sceneStr = queryParam(req, 'scene_str');
+  const permanentRaw = queryParam(req, 'permanent');
+  const expireRaw = queryParam(req, 'expire_seconds');
   if (sceneId !== undefined && sceneStr !== undefined) {
     throw new InputError('scene_id', 'give scene_id or scene_str, not both');
   }
@@ -92,7 +86,7 @@ export function parseQrCodeQuery(req: Request): QrCodeRequest {
 type Format = 'html' | 'json' | 'png';
 
 function chooseFormat(req: Request): Format {
-  const format = queryValue(req, 'format');
+  const format = queryParam(req, 'format');
   if (format !== undefined) {
     if (format === 'html' || format === 'json' || format === 'png') return format;
     throw new InputError('format', 'format must be html, json or png');
@@ -120,7 +114,7 @@ export function qrCodeRoute(api: WeChatApi | undefined, logger: Logger, options:
     try {
       format = chooseFormat(req);
       form = formValues(req);
-      if (form === undefined && Object.keys(req.query as object).length === 0 && format === 'html') {
+      if (form === undefined && hasNoQuery(req) && format === 'html') {
         res
           .set('Cache-Control', 'no-store')
           .type('html')
