@@ -2,7 +2,7 @@ import assert from 'node:assert/strict';
 import { randomBytes } from 'node:crypto';
 import { after, before, describe, it } from 'node:test';
 import { STATE_TTL_MS } from '../src/http/state-cookie.js';
-import { createMemoryUsedStates } from '../src/replay-memory/used-states.js';
+import { createMemoryUsedStates, type MemoryUsedStates } from '../src/replay-memory/used-states.js';
 import { FakeWeChat, type UserProfile } from './helpers/fake-wechat.js';
 import { PrivateRedis, describeWithRedis } from './helpers/redis-server.js';
 import { startApp, type RunningApp } from './helpers/start-app.js';
@@ -303,6 +303,34 @@ describeWithRedis('used OAuth states with Redis', () => {
       await Promise.all([a.close(), b.close()]);
       await fake.stop();
       await redis.stop();
+    }
+  });
+});
+
+describe('a failure nobody expected, on each family of routes', () => {
+  it('the callback answers a 500 page (not text), logs the error once with its stack, and shows nothing of it', async () => {
+    const fake = await new FakeWeChat().start();
+    const broken: MemoryUsedStates = {
+      claim() {
+        throw new Error('disk on fire: secret=abc');
+      },
+    };
+    const app = await startApp({ ...fake.env(), PUBLIC_URL }, { usedStates: broken });
+    try {
+      const response = await callBack(app, fake, await startFlow(app));
+      assert.equal(response.status, 500);
+      assert.match(response.headers.get('content-type') ?? '', /text\/html/);
+      assert.equal(response.headers.get('cache-control'), 'no-store');
+      const html = await response.text();
+      assert.match(html, /Something went wrong/);
+      assert.ok(!html.includes('secret=abc'));
+      const errors = app.logs.filter((line) => line.level === 50);
+      assert.equal(errors.length, 1);
+      assert.equal(errors[0]?.msg, 'OAuth failed');
+      assert.match(String((errors[0]?.err as { stack?: unknown } | undefined)?.stack), /disk on fire/);
+    } finally {
+      await app.close();
+      await fake.stop();
     }
   });
 });
