@@ -62,7 +62,9 @@ describe('OAuth web pages', () => {
     assert.match(setCookie, /HttpOnly/i);
     assert.match(setCookie, /SameSite=Lax/i);
     assert.match(setCookie, /Secure/i, 'PUBLIC_URL is https');
-    assert.ok(decodeURIComponent(setCookie).includes(state));
+    // The cookie's signed payload (base64url JSON, then its MAC) holds the state it binds.
+    const payload = decodeURIComponent(setCookie.split(';')[0]?.split('=')[1] ?? '').split('.')[0] ?? '';
+    assert.equal((JSON.parse(Buffer.from(payload, 'base64url').toString('utf8')) as { state?: unknown }).state, state);
     const other = await begin();
     assert.notEqual(other.state, state);
   });

@@ -10,7 +10,8 @@ import { checkNextPath } from './next-path.js';
 import { pageSecurity } from './page-security.js';
 import { queryParam, singleQueryParam } from './query-param.js';
 import { errorPage, profilePage } from '../pages/oauth-pages.js';
-import { createStateCookie, readCookie, STATE_COOKIE, STATE_TTL_MS, type OAuthFlow } from './state-cookie.js';
+import { readCookie } from './signed-cookie.js';
+import { createStateCookie, STATE_COOKIE, STATE_TTL_MS, type OAuthFlow } from './state-cookie.js';
 import { createUserCookie, USER_COOKIE, USER_TTL_MS, type WeChatUser } from './user-cookie.js';
 import type { UsedStates } from '../replay-memory/used-states.js';
 
