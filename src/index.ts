@@ -12,11 +12,11 @@ export {
   DecryptError,
   InputError,
   isCodedError,
+  LockTimeoutError,
   MessageXmlError,
   NotSignedInError,
   QrCodeTooLongError,
   SessionUnavailableError,
-  TokenLockTimeoutError,
   UnopenableMessageError,
   UsedStatesFullError,
   WeChatApiError,
@@ -25,6 +25,8 @@ export {
   type ErrorCode,
   type UnopenableReason,
 } from './core/errors.js';
+/** @deprecated Renamed LockTimeoutError (code `lock_timeout`): every lock shared through Redis times out with it. */
+export { LockTimeoutError as TokenLockTimeoutError } from './core/errors.js';
 export { createLogger } from './core/logger.js';
 export { createMetrics, REPLY_SECONDS_BUCKETS, type Metrics, type MetricsRecorder, type MessageOutcome } from './core/metrics.js';
 export { createServices, type ServiceOptions, type Services } from './services.js';

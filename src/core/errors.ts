@@ -16,7 +16,7 @@ export type ErrorCode =
   | 'wechat_user_missing'
   | 'wechat_api_refused'
   | 'wechat_unreachable'
-  | 'token_lock_timeout'
+  | 'lock_timeout'
   | 'session_unavailable'
   | 'oauth_states_full'
   | 'qr_code_too_long';
@@ -141,10 +141,13 @@ export class WeChatUnreachableError extends CodedError {
   }
 }
 
-/** Another instance's refresh of a shared credential did not finish in time. */
-export class TokenLockTimeoutError extends CodedError {
-  override readonly name = 'TokenLockTimeoutError';
-  readonly code = 'token_lock_timeout';
+/**
+ * Another instance held a lock shared through Redis (a credential's refresh, a media
+ * file's upload) longer than this one could wait.
+ */
+export class LockTimeoutError extends CodedError {
+  override readonly name = 'LockTimeoutError';
+  readonly code = 'lock_timeout';
 }
 
 /**
@@ -201,7 +204,7 @@ export type KnownError =
   | NotSignedInError
   | WeChatApiError
   | WeChatUnreachableError
-  | TokenLockTimeoutError
+  | LockTimeoutError
   | SessionUnavailableError
   | UsedStatesFullError
   | QrCodeTooLongError;

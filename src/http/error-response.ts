@@ -110,7 +110,7 @@ export function errorResponse(error: unknown, context: ErrorContext = {}): Error
       case 'wechat_unreachable':
       case 'qr_code_too_long':
         return { status: 502, code: error.code, message: error.message };
-      case 'token_lock_timeout':
+      case 'lock_timeout':
         return { status: 503, code: error.code, message: error.message, retryAfterS: 1 };
       case 'oauth_states_full':
         return { status: 503, code: error.code, message: error.message, retryAfterS: error.retryAfterS };
