@@ -1,11 +1,11 @@
-import express, { type Express, type NextFunction, type Request, type Response, type Router } from 'express';
+import express, { type Express, type Request, type Response, type Router } from 'express';
 import type { IncomingMessage, Server, ServerResponse } from 'node:http';
 import type { Registry } from 'prom-client';
 import type { Config } from './core/config.js';
 import { ADMIN_ROUTES, requireAdmin } from './http/admin-auth.js';
 import { trustedProxies } from './http/client-address.js';
 import { apiRoutes } from './http/service-api/api-routes.js';
-import { errorResponse, logFailure } from './http/error-response.js';
+import { errorMiddleware, textFailure } from './http/error-middleware.js';
 import { healthRoute, livenessRoute } from './http/health.js';
 import { jssdkRoutes } from './http/jssdk.js';
 import { jssdkDemoRoute } from './http/jssdk-demo.js';
@@ -58,26 +58,19 @@ export function createApp(config: Config, options: ServiceOptions = {}): WeChatA
   app.post(config.wechatPath, webhook.receiveMessage);
   app.get('/livez', livenessRoute());
   app.get('/healthz', healthRoute(services.checks));
-  app.get('/qrcode', pageSecurity, admin, qrCodeRoute(api, logger));
-  const oauth = oauthRoutes(api, config.publicUrl, logger, services);
-  app.get('/oauth', pageSecurity, oauth.start);
-  app.get('/oauth/callback', pageSecurity, oauth.callback);
-  app.get('/oauth/me', oauth.me);
+  // Each family of routes ends in its own error middleware (http/error-middleware.ts),
+  // which answers whatever its routes throw as the family does: JSON, pages.
+  app.get('/qrcode', pageSecurity, admin, ...qrCodeRoute(api, logger));
+  app.use('/oauth', oauthRoutes(api, config.publicUrl, logger, services));
   app.use('/api', apiRoutes(api, admin, logger));
-  const jssdk = jssdkRoutes(api, config.jssdkDomains, logger);
-  app.options('/jssdk/config', jssdk.preflight);
-  app.get('/jssdk/config', jssdk.config);
+  app.use('/jssdk', jssdkRoutes(api, config.jssdkDomains, logger));
   app.get('/jssdk/demo', admin, ...jssdkDemoRoute());
   app.get('/metrics', admin, metricsRoute(services.metrics));
 
   app.use(function notFound(_req: Request, res: Response) {
     res.status(404).type('text/plain').send('not found\n');
   });
-  app.use(function errorHandler(error: unknown, _req: Request, res: Response, _next: NextFunction) {
-    const response = errorResponse(error);
-    logFailure(logger, error, response, 'unexpected error');
-    if (!res.headersSent) res.status(response.status).type('text/plain').send(`${response.message}\n`);
-  });
+  app.use(errorMiddleware({ logger, what: 'unexpected error', render: textFailure }));
 
   // WeChat's hot path skips Express's router and its per-request set-up: measured,
   // they cost more than everything the webhook itself does (BENCHMARKS.md).

@@ -11,6 +11,6 @@
 export { createWeChatSide, type SignRequestOptions, type WeChatSide, type WeChatSideOptions } from './testing/wechat-side.js';
 export type { CheckedReply } from './testing/check-reply.js';
 export type { RawFields, RawValue } from './protocol/message-types.js';
-export { RejectedResponseError } from './core/errors.js';
+export { RejectedResponseError } from './testing/rejected-response-error.js';
 export type { MessageFields } from './testing/message-xml.js';
 export type { SignedRequest } from './testing/sign-request.js';

@@ -500,6 +500,27 @@ describe('/api', () => {
       assert.equal(fake.calls.filter((call) => call.path.startsWith('/cgi-bin/user/')).length, 0);
     });
 
+    it('a query parameter given twice, even with the same valid value: 400 naming it, WeChat not called', async () => {
+      const cases: [string, string][] = [
+        ['/api/users/oFollower_0001?lang=en&lang=en', 'lang'],
+        ['/api/users?next_openid=oFollower_0001&next_openid=oFollower_0001', 'next_openid'],
+      ];
+      for (const [path, field] of cases) {
+        const { status, body } = await get(path);
+        assert.equal(status, 400, path);
+        assert.equal(body.field, field);
+        assert.match(String(body.error), new RegExp(`^${field}: given more than once`));
+      }
+      const media = await upload('image&type=image', imageForm(Buffer.alloc(10)));
+      assert.equal(media.status, 400);
+      assert.equal(media.body.field, 'type');
+      assert.match(String(media.body.error), /^type: given more than once/);
+      assert.equal(
+        fake.calls.filter((call) => call.path.startsWith('/cgi-bin/user/') || call.path.startsWith('/cgi-bin/media/')).length,
+        0,
+      );
+    });
+
     it('pages through the followers; past the last page openids is []', async () => {
       fake.account.pageSize = 2;
       try {

@@ -4,9 +4,9 @@ import {
   ApiNotConfiguredError,
   DecryptError,
   InputError,
+  LockTimeoutError,
   MessageXmlError,
   QrCodeTooLongError,
-  TokenLockTimeoutError,
   UnopenableMessageError,
   WeChatApiError,
   WeChatUnreachableError,
@@ -25,7 +25,7 @@ describe('errorResponse: one mapping from error to status and safe message', () 
     ['no AppID/AppSecret', new ApiNotConfiguredError('set them'), 503],
     ['WeChat refused', new WeChatApiError(45009, 'quota', '/cgi-bin/qrcode/create'), 502],
     ['WeChat unreachable', new WeChatUnreachableError('/cgi-bin/token', 'timeout'), 502],
-    ['another instance holds the token lock', new TokenLockTimeoutError('later'), 503],
+    ['another instance holds a shared lock', new LockTimeoutError('later'), 503],
     ['a url too long for a QR code', new QrCodeTooLongError(5000), 502],
     ['an error of no kind', new Error('boom'), 500],
     ['a thrown string', 'boom', 500],
@@ -53,7 +53,7 @@ describe('errorResponse: one mapping from error to status and safe message', () 
       errcode: 45009,
       errmsg: 'quota',
     });
-    assert.equal(errorResponse(new TokenLockTimeoutError('later')).retryAfterS, 1);
+    assert.equal(errorResponse(new LockTimeoutError('later')).retryAfterS, 1);
   });
 
   it('body-parser’s errors: 413 when too large, 400 otherwise', () => {

@@ -2,7 +2,7 @@ import assert from 'node:assert/strict';
 import { randomBytes } from 'node:crypto';
 import { after, before, describe, it } from 'node:test';
 import { STATE_TTL_MS } from '../src/http/state-cookie.js';
-import { createMemoryUsedStates } from '../src/replay-memory/used-states.js';
+import { createMemoryUsedStates, type MemoryUsedStates } from '../src/replay-memory/used-states.js';
 import { FakeWeChat, type UserProfile } from './helpers/fake-wechat.js';
 import { PrivateRedis, describeWithRedis } from './helpers/redis-server.js';
 import { startApp, type RunningApp } from './helpers/start-app.js';
@@ -62,7 +62,9 @@ describe('OAuth web pages', () => {
     assert.match(setCookie, /HttpOnly/i);
     assert.match(setCookie, /SameSite=Lax/i);
     assert.match(setCookie, /Secure/i, 'PUBLIC_URL is https');
-    assert.ok(decodeURIComponent(setCookie).includes(state));
+    // The cookie's signed payload (base64url JSON, then its MAC) holds the state it binds.
+    const payload = decodeURIComponent(setCookie.split(';')[0]?.split('=')[1] ?? '').split('.')[0] ?? '';
+    assert.equal((JSON.parse(Buffer.from(payload, 'base64url').toString('utf8')) as { state?: unknown }).state, state);
     const other = await begin();
     assert.notEqual(other.state, state);
   });
@@ -141,6 +143,17 @@ describe('OAuth web pages', () => {
     assert.equal((await fetch(`${app.url}/oauth/callback?code=c&state=${state}`)).status, 403);
     const forged = `wechat_oauth_state=${state}.AAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAA`;
     assert.equal((await fetch(`${app.url}/oauth/callback?code=c&state=${state}`, { headers: { Cookie: forged } })).status, 403);
+  });
+
+  it('a state given twice, even the right one twice → 403, the state still unused', async () => {
+    const { state, cookie } = await begin();
+    const twice = await fetch(`${app.url}/oauth/callback?code=${fake.issueCode(profile)}&state=${state}&state=${state}`, {
+      headers: { Cookie: cookie },
+    });
+    assert.equal(twice.status, 403);
+    assert.match(twice.headers.get('content-type') ?? '', /text\/html/);
+    const once = await fetch(`${app.url}/oauth/callback?code=${fake.issueCode(profile)}&state=${state}`, { headers: { Cookie: cookie } });
+    assert.equal(once.status, 200);
   });
 
   it('a malformed cookie → 403, not a crash', async () => {
@@ -292,6 +305,34 @@ describeWithRedis('used OAuth states with Redis', () => {
       await Promise.all([a.close(), b.close()]);
       await fake.stop();
       await redis.stop();
+    }
+  });
+});
+
+describe('a failure nobody expected, on each family of routes', () => {
+  it('the callback answers a 500 page (not text), logs the error once with its stack, and shows nothing of it', async () => {
+    const fake = await new FakeWeChat().start();
+    const broken: MemoryUsedStates = {
+      claim() {
+        throw new Error('disk on fire: secret=abc');
+      },
+    };
+    const app = await startApp({ ...fake.env(), PUBLIC_URL }, { usedStates: broken });
+    try {
+      const response = await callBack(app, fake, await startFlow(app));
+      assert.equal(response.status, 500);
+      assert.match(response.headers.get('content-type') ?? '', /text\/html/);
+      assert.equal(response.headers.get('cache-control'), 'no-store');
+      const html = await response.text();
+      assert.match(html, /Something went wrong/);
+      assert.ok(!html.includes('secret=abc'));
+      const errors = app.logs.filter((line) => line.level === 50);
+      assert.equal(errors.length, 1);
+      assert.equal(errors[0]?.msg, 'OAuth failed');
+      assert.match(String((errors[0]?.err as { stack?: unknown } | undefined)?.stack), /disk on fire/);
+    } finally {
+      await app.close();
+      await fake.stop();
     }
   });
 });

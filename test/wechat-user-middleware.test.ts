@@ -3,6 +3,7 @@ import type { Server } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import { after, before, describe, it } from 'node:test';
 import express from 'express';
+import { createUserCookie, USER_TTL_MS } from '../src/http/user-cookie.js';
 import { loadConfig, requireWeChatUser, wechatUser, wechatUsers } from '../src/index.js';
 import { FakeWeChat, type UserProfile } from './helpers/fake-wechat.js';
 import { startApp, TEST_TOKEN, type RunningApp } from './helpers/start-app.js';
@@ -116,6 +117,42 @@ describe('the Express helpers: an app of one’s own reads the cookie the server
     assert.equal(((await (await get('/optional', cookie)).json()) as { user: { openid: string } }).user.openid, profile.openid);
     for (const bad of ['', 'wechat_user=', `${cookie}x`, cookie.replace(/\.[^.]+$/, '.AAAA'), 'wechat_user=e30.abc']) {
       assert.deepEqual(await (await get('/optional', bad)).json(), { user: null }, bad);
+    }
+  });
+});
+
+describe('the user cookie keeps its format across versions', () => {
+  const SECRET = 'an-app-secret-of-32-characters!!';
+  const SEALED_AT = 1_700_000_000_000;
+  // Sealed by the user cookie of the version before signed-cookie.ts, with SECRET at
+  // SEALED_AT: an instance being upgraded, or an app on the older library, wrote it.
+  const SEALED =
+    'eyJvcGVuaWQiOiJvX2JlZm9yZV8xIiwibmlja25hbWUiOiLlsI_mmI4iLCJoZWFkaW1ndXJsIjoiaHR0cHM6Ly90aGlyZHd4LnFsb2dvLmNuL2EucG5nIiwic2NvcGUiOiJzbnNhcGlfdXNlcmluZm8iLCJleHBpcmVzIjoxNzAwMDA3MjAwMDAwfQ._81VCxjbNfhxou5kdXeXiS2yXb_MKg4yHXRA4jTKhKs';
+
+  it('a cookie the previous version wrote names its user until it expires, and this version writes the same bytes', async () => {
+    let now = SEALED_AT + 60_000;
+    const app = express();
+    app.use(wechatUsers({ appSecret: SECRET }, { now: () => now }));
+    app.get('/', (req, res) => void res.json({ user: wechatUser(req) ?? null }));
+    const server = app.listen(0, '127.0.0.1');
+    await new Promise<void>((resolve) => server.once('listening', resolve));
+    const url = `http://127.0.0.1:${(server.address() as AddressInfo).port}/`;
+    try {
+      const user = {
+        openid: 'o_before_1',
+        nickname: '小明',
+        headimgurl: 'https://thirdwx.qlogo.cn/a.png',
+        scope: 'snsapi_userinfo',
+      } as const;
+      const read = async () =>
+        ((await (await fetch(url, { headers: { Cookie: `a=b; wechat_user=${SEALED}` } })).json()) as { user: unknown }).user;
+      assert.deepEqual(await read(), user);
+      assert.equal(createUserCookie(SECRET).seal(user, SEALED_AT), SEALED);
+      now = SEALED_AT + USER_TTL_MS;
+      assert.equal(await read(), null, 'expired');
+    } finally {
+      server.closeAllConnections();
+      await new Promise((resolve) => server.close(resolve));
     }
   });
 });

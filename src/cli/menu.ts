@@ -12,7 +12,8 @@ import {
 import { loadApiConfig } from '../core/config.js';
 import { readVariables } from '../core/config-variables.js';
 import { loadDotenv } from '../core/dotenv.js';
-import { ConfigError, UsageError, WeChatApiError, WeChatUnreachableError } from '../core/errors.js';
+import { ConfigError, WeChatApiError, WeChatUnreachableError } from '../core/errors.js';
+import { UsageError } from './cli-errors.js';
 import { checkMenu, formatProblems, type MenuCheck, type MenuProblem } from '../menu/check.js';
 import { diffMenus, formatDifferences } from '../menu/diff.js';
 import { MENU_ERRCODES } from '../menu/errcodes.js';

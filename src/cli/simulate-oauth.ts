@@ -1,6 +1,8 @@
 import type { OAuthScope, UserProfile } from '../wechat-api/oauth.js';
 import { readVariables, type Env } from '../core/config-variables.js';
-import { ConfigError, NoResponseError, RejectedResponseError, UsageError } from '../core/errors.js';
+import { ConfigError } from '../core/errors.js';
+import { RejectedResponseError } from '../testing/rejected-response-error.js';
+import { NoResponseError, UsageError } from './cli-errors.js';
 import { startFakeOAuthApi, type FakeOAuthApi } from './fake-oauth-api.js';
 
 /**

@@ -16,13 +16,10 @@ export type ErrorCode =
   | 'wechat_user_missing'
   | 'wechat_api_refused'
   | 'wechat_unreachable'
-  | 'token_lock_timeout'
+  | 'lock_timeout'
   | 'session_unavailable'
   | 'oauth_states_full'
-  | 'qr_code_too_long'
-  | 'cli_usage'
-  | 'simulator_no_response'
-  | 'simulator_response_rejected';
+  | 'qr_code_too_long';
 
 /** An error this server raised on purpose: `code` says which. */
 export abstract class CodedError extends Error {
@@ -157,10 +154,13 @@ export class WeChatUnreachableError extends CodedError {
   }
 }
 
-/** Another instance's refresh of a shared credential did not finish in time. */
-export class TokenLockTimeoutError extends CodedError {
-  override readonly name = 'TokenLockTimeoutError';
-  readonly code = 'token_lock_timeout';
+/**
+ * Another instance held a lock shared through Redis (a credential's refresh, a media
+ * file's upload) longer than this one could wait.
+ */
+export class LockTimeoutError extends CodedError {
+  override readonly name = 'LockTimeoutError';
+  readonly code = 'lock_timeout';
 }
 
 /**
@@ -204,24 +204,6 @@ export class QrCodeTooLongError extends CodedError {
   }
 }
 
-/** A command line the CLI does not understand. */
-export class UsageError extends CodedError {
-  override readonly name = 'UsageError';
-  readonly code = 'cli_usage';
-}
-
-/** The simulator got no response at all: the server is not running, or not at this URL. */
-export class NoResponseError extends CodedError {
-  override readonly name = 'NoResponseError';
-  readonly code = 'simulator_no_response';
-}
-
-/** A reason the server's response would not be accepted by WeChat. */
-export class RejectedResponseError extends CodedError {
-  override readonly name = 'RejectedResponseError';
-  readonly code = 'simulator_response_rejected';
-}
-
 /** Every coded error: a `switch (error.code)` over it must handle each one. */
 export type KnownError =
   | ConfigError
@@ -235,10 +217,7 @@ export type KnownError =
   | NotSignedInError
   | WeChatApiError
   | WeChatUnreachableError
-  | TokenLockTimeoutError
+  | LockTimeoutError
   | SessionUnavailableError
   | UsedStatesFullError
-  | QrCodeTooLongError
-  | UsageError
-  | NoResponseError
-  | RejectedResponseError;
+  | QrCodeTooLongError;

@@ -1,7 +1,12 @@
+import { ExpiringMap } from './expiring-map.js';
+
 /** The wait after a first failure; each failure in a row doubles it. */
 export const FIRST_BACK_OFF_MS = 2_000;
 /** The longest wait, however many failures in a row. */
 export const LONGEST_BACK_OFF_MS = 60_000;
+
+/** Keys whose failures are remembered at once; past this the oldest is forgotten. */
+const MAX_KEYS = 10_000;
 
 export interface FailureBackOffOptions {
   readonly firstMs?: number;
@@ -28,12 +33,14 @@ export class FailureBackOff<K> {
   readonly #firstMs: number;
   readonly #longestMs: number;
   readonly #now: () => number;
-  readonly #failures = new Map<K, RememberedFailure>();
+  /** Each key's last failure, kept until its streak is over: `longestMs` after its wait ended. */
+  readonly #failures: ExpiringMap<K, RememberedFailure>;
 
   constructor({ firstMs = FIRST_BACK_OFF_MS, longestMs = LONGEST_BACK_OFF_MS, now = Date.now }: FailureBackOffOptions = {}) {
     this.#firstMs = firstMs;
     this.#longestMs = longestMs;
     this.#now = now;
+    this.#failures = new ExpiringMap({ max: MAX_KEYS, now });
   }
 
   /** The failure still in force for `key`, or undefined when a call may be made. */
@@ -46,15 +53,11 @@ export class FailureBackOff<K> {
   /** Records that a call for `key` failed with `error`: callers get it until the wait ends. */
   failed(key: K, error: unknown): RememberedFailure {
     const time = this.#now();
-    const previous = this.#failures.get(key);
-    const inARow = previous !== undefined && time - previous.retryAt < this.#longestMs ? previous.inARow + 1 : 1;
+    const previous = this.#failures.get(key); // still there: the streak goes on
+    const inARow = previous === undefined ? 1 : previous.inARow + 1;
     const wait = Math.min(this.#firstMs * 2 ** Math.min(inARow - 1, 30), this.#longestMs);
     const failure = { error, inARow, retryAt: time + wait };
-    // Failures are rare (one per wait per key): sweep the streaks that are over.
-    for (const [other, { retryAt }] of this.#failures) {
-      if (time - retryAt >= this.#longestMs) this.#failures.delete(other);
-    }
-    this.#failures.set(key, failure);
+    this.#failures.set(key, failure, failure.retryAt + this.#longestMs);
     return failure;
   }
 

@@ -3,6 +3,7 @@ import type { IncomingMessage } from 'node:http';
 import type { NextFunction, Request, RequestHandler, Response } from 'express';
 import type { Logger } from 'pino';
 import { BlockList } from 'node:net';
+import { ExpiringMap } from '../core/expiring-map.js';
 import { clientAddress } from './client-address.js';
 import { createRejectionLog } from './rejection-log.js';
 
@@ -96,26 +97,18 @@ const TRACKED_CLIENTS = 10_000;
 export function requireAdmin(adminToken: string | undefined, logger: Logger, options: AdminGuardOptions = {}): RequestHandler {
   const { maxFailures = 10, windowMs = 60_000, now = Date.now, trustedProxies = new BlockList() } = options;
   const logRejection = createRejectionLog(logger);
-  const failures = new Map<string, { count: number; since: number }>();
+  // Each client's failures in the window its first one opened; forgotten when it ends.
+  const failures = new ExpiringMap<string, { count: number; readonly since: number }>({ max: TRACKED_CLIENTS, now });
 
   function lockedFor(client: string, time: number): number {
     const record = failures.get(client);
-    if (record === undefined) return 0;
-    if (time - record.since >= windowMs) {
-      failures.delete(client);
-      return 0;
-    }
-    return record.count >= maxFailures ? record.since + windowMs - time : 0;
+    return record !== undefined && record.count >= maxFailures ? record.since + windowMs - time : 0;
   }
 
   function countFailure(client: string, time: number): void {
     const record = failures.get(client);
-    if (record !== undefined) {
-      record.count += 1;
-      return;
-    }
-    if (failures.size >= TRACKED_CLIENTS) failures.delete(failures.keys().next().value!);
-    failures.set(client, { count: 1, since: time });
+    if (record !== undefined) record.count += 1;
+    else failures.set(client, { count: 1, since: time }, time + windowMs);
   }
 
   return function adminAuth(req: Request, res: Response, next: NextFunction): void {

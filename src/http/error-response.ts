@@ -110,15 +110,12 @@ export function errorResponse(error: unknown, context: ErrorContext = {}): Error
       case 'wechat_unreachable':
       case 'qr_code_too_long':
         return { status: 502, code: error.code, message: error.message };
-      case 'token_lock_timeout':
+      case 'lock_timeout':
         return { status: 503, code: error.code, message: error.message, retryAfterS: 1 };
       case 'oauth_states_full':
         return { status: 503, code: error.code, message: error.message, retryAfterS: error.retryAfterS };
       case 'config_invalid':
       case 'session_unavailable':
-      case 'cli_usage':
-      case 'simulator_no_response':
-      case 'simulator_response_rejected':
         return INTERNAL;
       default:
         return unhandled(error);

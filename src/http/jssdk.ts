@@ -1,10 +1,11 @@
-import type { NextFunction, Request, Response } from 'express';
+import { Router, type Request, type Response } from 'express';
 import type { Logger } from 'pino';
 import type { WeChatApi } from '../wechat-api/create-api.js';
 import { ApiNotConfiguredError, InputError } from '../core/errors.js';
 import { createNonceStr, signJssdk, signedUrl } from '../protocol/jssdk-signature.js';
-import { errorResponse, logFailure, sendJsonError } from './error-response.js';
+import { errorMiddleware } from './error-middleware.js';
 import { createLogRateLimit } from './log-rate-limit.js';
+import { queryParam } from './query-param.js';
 
 /** Longer than any page URL a browser sends in practice, short enough to refuse junk. */
 const MAX_URL_LENGTH = 4096;
@@ -29,9 +30,8 @@ function httpHostname(value: string): string | undefined {
 }
 
 /** Why `url` may not be signed, or undefined when it may. */
-function refusal(url: unknown, allowed: ReadonlySet<string>): string | undefined {
+function refusal(url: string | undefined, allowed: ReadonlySet<string>): string | undefined {
   if (url === undefined || url === '') return 'url is required: the page’s location.href (its #… part is ignored)';
-  if (typeof url !== 'string') return 'url must be given once';
   if (url.length > MAX_URL_LENGTH) return `url must be at most ${MAX_URL_LENGTH} characters`;
   const host = httpHostname(signedUrl(url));
   if (host === undefined) return 'url must be an absolute http:// or https:// URL';
@@ -40,11 +40,12 @@ function refusal(url: unknown, allowed: ReadonlySet<string>): string | undefined
 }
 
 /**
- * `GET /jssdk/config?url=…` and its CORS preflight. Public, because the account's
- * pages call it from the browser; so it signs only for the hosts in JSSDK_DOMAINS, and
- * gives CORS headers only to pages served from them.
+ * `GET /jssdk/config?url=…` and its CORS preflight, as a router for `/jssdk`. Public,
+ * because the account's pages call it from the browser; so it signs only for the hosts
+ * in JSSDK_DOMAINS, and gives CORS headers only to pages served from them. Failures are
+ * JSON, as on `/api`.
  */
-export function jssdkRoutes(api: WeChatApi | undefined, domains: readonly string[], logger: Logger) {
+export function jssdkRoutes(api: WeChatApi | undefined, domains: readonly string[], logger: Logger): Router {
   const allowed = new Set(domains);
   // Anyone may call it: a failing ticket is one warning per interval, not one per call.
   const logLimit = createLogRateLimit();
@@ -60,50 +61,38 @@ export function jssdkRoutes(api: WeChatApi | undefined, domains: readonly string
     return true;
   }
 
-  return {
-    preflight: function jssdkPreflight(req: Request, res: Response): void {
-      if (!allowOrigin(req, res)) {
-        res.status(403).json({ error: 'this origin is not in JSSDK_DOMAINS' });
-        return;
-      }
-      res.set('Access-Control-Allow-Methods', 'GET');
-      const headers = req.headers['access-control-request-headers'];
-      // Echoed only when it is a plain list of header names.
-      if (typeof headers === 'string' && /^[A-Za-z0-9-]+(\s*,\s*[A-Za-z0-9-]+)*$/.test(headers) && headers.length <= 256) {
-        res.set('Access-Control-Allow-Headers', headers);
-      }
-      res.set('Access-Control-Max-Age', '600');
-      res.status(204).end();
-    },
+  function preflight(req: Request, res: Response): void {
+    if (!allowOrigin(req, res)) {
+      res.status(403).json({ error: 'this origin is not in JSSDK_DOMAINS' });
+      return;
+    }
+    res.set('Access-Control-Allow-Methods', 'GET');
+    const headers = req.headers['access-control-request-headers'];
+    // Echoed only when it is a plain list of header names.
+    if (typeof headers === 'string' && /^[A-Za-z0-9-]+(\s*,\s*[A-Za-z0-9-]+)*$/.test(headers) && headers.length <= 256) {
+      res.set('Access-Control-Allow-Headers', headers);
+    }
+    res.set('Access-Control-Max-Age', '600');
+    res.status(204).end();
+  }
 
-    config: async function jssdkConfig(req: Request, res: Response, next: NextFunction): Promise<void> {
-      allowOrigin(req, res);
-      res.set('Cache-Control', 'no-store');
-      const url: unknown = (req.query as Record<string, unknown>).url;
-      const problem = refusal(url, allowed);
-      if (problem !== undefined || typeof url !== 'string') {
-        sendJsonError(res, errorResponse(new InputError('url', problem ?? 'url is required')));
-        return;
-      }
-      if (api === undefined) {
-        sendJsonError(res, errorResponse(new ApiNotConfiguredError('WECHAT_APPID and WECHAT_APPSECRET must be set to sign JS-SDK pages')));
-        return;
-      }
-      try {
-        const ticket = await api.jsapiTicket.get();
-        const timestamp = Math.floor(Date.now() / 1000);
-        const nonceStr = createNonceStr();
-        const body: JssdkConfig = { appId: api.appId, timestamp, nonceStr, signature: signJssdk({ ticket, nonceStr, timestamp, url }) };
-        res.json(body);
-      } catch (error) {
-        const response = errorResponse(error);
-        if (response.code === 'internal_error') {
-          next(error);
-          return;
-        }
-        logFailure(logger, error, response, 'JS-SDK config not signed', logLimit);
-        sendJsonError(res, response);
-      }
-    },
-  };
+  async function jssdkConfig(req: Request, res: Response): Promise<void> {
+    allowOrigin(req, res);
+    res.set('Cache-Control', 'no-store');
+    const url = queryParam(req, 'url');
+    const problem = refusal(url, allowed);
+    if (problem !== undefined || url === undefined) throw new InputError('url', problem ?? 'url is required');
+    if (api === undefined) throw new ApiNotConfiguredError('WECHAT_APPID and WECHAT_APPSECRET must be set to sign JS-SDK pages');
+    const ticket = await api.jsapiTicket.get();
+    const timestamp = Math.floor(Date.now() / 1000);
+    const nonceStr = createNonceStr();
+    const body: JssdkConfig = { appId: api.appId, timestamp, nonceStr, signature: signJssdk({ ticket, nonceStr, timestamp, url }) };
+    res.json(body);
+  }
+
+  const router = Router();
+  router.options('/config', preflight);
+  router.get('/config', jssdkConfig);
+  router.use(errorMiddleware({ logger, what: 'JS-SDK config not signed', limit: logLimit }));
+  return router;
 }

@@ -1,13 +1,17 @@
-import type { NextFunction, Request, Response } from 'express';
+import { Router, type Request, type Response } from 'express';
 import type { Logger } from 'pino';
 import type { WeChatApi } from '../wechat-api/create-api.js';
 import { authorizeUrl, exchangeCode, fetchUserInfo, type UserProfile } from '../wechat-api/oauth.js';
 import { ApiNotConfiguredError, InputError, NotSignedInError } from '../core/errors.js';
-import { errorResponse, logFailure, sendJsonError, type ErrorResponse } from './error-response.js';
+import { errorMiddleware, pageFailures } from './error-middleware.js';
+import type { ErrorResponse } from './error-response.js';
 import { createLogRateLimit } from './log-rate-limit.js';
 import { checkNextPath } from './next-path.js';
+import { pageSecurity } from './page-security.js';
+import { queryParam, singleQueryParam } from './query-param.js';
 import { errorPage, profilePage } from '../pages/oauth-pages.js';
-import { createStateCookie, readCookie, STATE_COOKIE, STATE_TTL_MS, type OAuthFlow } from './state-cookie.js';
+import { readCookie } from './signed-cookie.js';
+import { createStateCookie, STATE_COOKIE, STATE_TTL_MS, type OAuthFlow } from './state-cookie.js';
 import { createUserCookie, USER_COOKIE, USER_TTL_MS, type WeChatUser } from './user-cookie.js';
 import type { UsedStates } from '../replay-memory/used-states.js';
 
@@ -15,26 +19,44 @@ function sendPage(res: Response, status: number, html: string): void {
   res.status(status).set('Cache-Control', 'no-store').type('html').send(html);
 }
 
-function queryText(req: Request, name: string): string | undefined {
-  const value = (req.query as Record<string, unknown>)[name];
-  return typeof value === 'string' && value !== '' ? value : undefined;
-}
-
-/** The page for a failure of the code exchange, as its response says. */
+/** The page for each failure of `/oauth` and its callback, as its response says. */
 function failurePage(response: ErrorResponse): string {
-  if (response.errcode !== undefined) {
-    return errorPage(
-      '微信返回错误 WeChat error',
-      `微信返回了错误码 ${response.errcode}，请稍后重试。`,
-      `WeChat answered errcode ${response.errcode}. Please try again.`,
-      `errcode ${response.errcode}: ${response.errmsg ?? ''}`,
-    );
+  switch (response.code) {
+    case 'input_invalid':
+      return errorPage('链接无效 Invalid link', '这个链接的参数不正确，请从公众号重新打开页面。', response.message);
+    case 'api_not_configured':
+      return errorPage(
+        '网页授权未配置 OAuth is not configured',
+        '服务器缺少 WECHAT_APPID、WECHAT_APPSECRET 或 PUBLIC_URL 配置。',
+        'The server needs WECHAT_APPID, WECHAT_APPSECRET and PUBLIC_URL to run web authorization.',
+      );
+    case 'oauth_states_full':
+      // No room to remember one more used state: refused, rather than an old one forgotten.
+      return errorPage(
+        '请稍后重试 Try again later',
+        '当前登录的人太多，请几分钟后重新打开页面。',
+        'Too many sign-ins at once. Please open the page again in a few minutes.',
+      );
+    case 'wechat_api_refused':
+      return errorPage(
+        '微信返回错误 WeChat error',
+        `微信返回了错误码 ${response.errcode}，请稍后重试。`,
+        `WeChat answered errcode ${response.errcode}. Please try again.`,
+        `errcode ${response.errcode}: ${response.errmsg ?? ''}`,
+      );
+    case 'wechat_unreachable':
+      return errorPage(
+        '无法连接微信 WeChat unreachable',
+        '暂时无法连接微信服务器，请稍后重试。',
+        'WeChat could not be reached. Please try again later.',
+      );
+    default:
+      return errorPage(
+        '出错了 Something went wrong',
+        '服务器出错了，请稍后重新打开页面。',
+        'Something went wrong. Please open the page again later.',
+      );
   }
-  return errorPage(
-    '无法连接微信 WeChat unreachable',
-    '暂时无法连接微信服务器，请稍后重试。',
-    'WeChat could not be reached. Please try again later.',
-  );
 }
 
 /**
@@ -42,9 +64,9 @@ function failurePage(response: ErrorResponse): string {
  * profile page) and `scope` (`base` for the silent `snsapi_base`, which needs `next`).
  */
 function requestedFlow(req: Request, publicUrl: string): OAuthFlow {
-  const query = req.query as Record<string, unknown>;
-  const next = query.next === undefined ? undefined : checkNextPath(query.next, publicUrl);
-  const scope = query.scope ?? 'userinfo';
+  const path = queryParam(req, 'next');
+  const next = path === undefined ? undefined : checkNextPath(path, publicUrl);
+  const scope = queryParam(req, 'scope') ?? 'userinfo';
   if (scope === 'userinfo') return next === undefined ? { scope: 'snsapi_userinfo' } : { scope: 'snsapi_userinfo', next };
   if (scope !== 'base') throw new InputError('scope', 'scope: must be "base" (the openid only, silently) or "userinfo" (the default)');
   if (next === undefined) throw new InputError('next', 'scope=base hands the openid to a page of yours: give its path as next');
@@ -58,17 +80,18 @@ function userOf(flow: OAuthFlow, openid: string, profile: UserProfile | undefine
 }
 
 /**
- * WeChat's web authorization (网页授权): `/oauth` sends the browser to WeChat with a
- * state bound to it by a signed cookie; `/oauth/callback` checks the state, exchanges
- * the code, names the user in a signed cookie and hands the browser to `next` (or shows
- * the profile); `/oauth/me` answers who the cookie names.
+ * WeChat's web authorization (网页授权), as a router for `/oauth`: `/oauth` sends the
+ * browser to WeChat with a state bound to it by a signed cookie; `/oauth/callback`
+ * checks the state, exchanges the code, names the user in a signed cookie and hands the
+ * browser to `next` (or shows the profile); `/oauth/me` answers who the cookie names.
+ * The pages' failures are pages, `/oauth/me`'s are JSON.
  */
 export function oauthRoutes(
   api: WeChatApi | undefined,
   publicUrl: string | undefined,
   logger: Logger,
   { usedStates, now }: { readonly usedStates: UsedStates; readonly now: () => number },
-) {
+): Router {
   const stateCookie = api === undefined ? undefined : createStateCookie(api.appSecret);
   const userCookie = api === undefined ? undefined : createUserCookie(api.appSecret);
   const secure = publicUrl?.startsWith('https://') ?? false;
@@ -78,36 +101,18 @@ export function oauthRoutes(
   // Anyone may call back with a bad code: one warning per interval, not one per callback.
   const logLimit = createLogRateLimit();
 
-  function unavailable(res: Response): void {
-    sendPage(
-      res,
-      503,
-      errorPage(
-        '网页授权未配置 OAuth is not configured',
-        '服务器缺少 WECHAT_APPID、WECHAT_APPSECRET 或 PUBLIC_URL 配置。',
-        'The server needs WECHAT_APPID, WECHAT_APPSECRET and PUBLIC_URL to run web authorization.',
-      ),
-    );
+  /** WeChat's web authorization needs the AppID, the AppSecret and this server's public URL. */
+  function configured() {
+    if (api === undefined || stateCookie === undefined || userCookie === undefined || publicUrl === undefined) {
+      throw new ApiNotConfiguredError('OAuth needs WECHAT_APPID, WECHAT_APPSECRET and PUBLIC_URL');
+    }
+    return { api, stateCookie, userCookie, publicUrl };
   }
 
   /** GET /oauth[?next=/path[&scope=base]]: a 302 to WeChat's authorize page. */
   function start(req: Request, res: Response): void {
-    if (api === undefined || stateCookie === undefined || publicUrl === undefined) {
-      unavailable(res);
-      return;
-    }
-    let flow: OAuthFlow;
-    try {
-      flow = requestedFlow(req, publicUrl);
-    } catch (error) {
-      const response = errorResponse(error);
-      sendPage(
-        res,
-        response.status,
-        errorPage('链接无效 Invalid link', '这个链接的参数不正确，请从公众号重新打开页面。', response.message),
-      );
-      return;
-    }
+    const { api, stateCookie, publicUrl } = configured();
+    const flow = requestedFlow(req, publicUrl);
     const { state, cookie } = stateCookie.issue(now(), flow);
     res.cookie(STATE_COOKIE, cookie, { ...cookieOptions, maxAge: STATE_TTL_MS });
     res.set('Cache-Control', 'no-store');
@@ -115,13 +120,11 @@ export function oauthRoutes(
   }
 
   /** GET /oauth/callback: a 302 to `next`, or the profile page, or a page that says what went wrong. */
-  async function callback(req: Request, res: Response, next: NextFunction): Promise<void> {
-    if (api === undefined || stateCookie === undefined || userCookie === undefined || publicUrl === undefined) {
-      unavailable(res);
-      return;
-    }
-    const code = queryText(req, 'code');
-    const state = queryText(req, 'state');
+  async function callback(req: Request, res: Response): Promise<void> {
+    const { api, stateCookie, userCookie } = configured();
+    // WeChat builds this URL: a code or state repeated or empty is none.
+    const code = singleQueryParam(req, 'code');
+    const state = singleQueryParam(req, 'state');
     if (code === undefined) {
       sendPage(
         res,
@@ -137,29 +140,7 @@ export function oauthRoutes(
     // The state works once and for 10 minutes: a callback URL seen by someone else
     // (a log, a Referer) cannot be replayed.
     const flow = state === undefined ? undefined : stateCookie.verify(state, readCookie(req.headers.cookie, STATE_COOKIE), now());
-    let fresh = false;
-    try {
-      fresh = flow !== undefined && state !== undefined && (await usedStates.claim(state, STATE_TTL_MS));
-    } catch (error) {
-      // No room to remember one more used state: refused, rather than an old one forgotten.
-      const response = errorResponse(error);
-      if (response.code === 'internal_error') {
-        next(error);
-        return;
-      }
-      logFailure(logger, error, response, 'OAuth callback refused', logLimit);
-      if (response.retryAfterS !== undefined) res.set('Retry-After', String(response.retryAfterS));
-      sendPage(
-        res,
-        response.status,
-        errorPage(
-          '请稍后重试 Try again later',
-          '当前登录的人太多，请几分钟后重新打开页面。',
-          'Too many sign-ins at once. Please open the page again in a few minutes.',
-        ),
-      );
-      return;
-    }
+    const fresh = flow !== undefined && state !== undefined && (await usedStates.claim(state, STATE_TTL_MS));
     if (!fresh || flow === undefined) {
       sendPage(
         res,
@@ -173,43 +154,33 @@ export function oauthRoutes(
       return;
     }
     res.clearCookie(STATE_COOKIE, cookieOptions);
-    try {
-      const token = await exchangeCode(api.transport, api.appId, api.appSecret, code);
-      // snsapi_base grants no profile: /sns/userinfo would only refuse.
-      const profile = flow.scope === 'snsapi_userinfo' ? await fetchUserInfo(api.transport, token) : undefined;
-      res.cookie(USER_COOKIE, userCookie.seal(userOf(flow, token.openid, profile), now()), userCookieOptions);
-      if (flow.next !== undefined) {
-        res.set('Cache-Control', 'no-store');
-        res.redirect(302, flow.next);
-      } else if (profile !== undefined) {
-        sendPage(res, 200, profilePage(profile));
-      }
-    } catch (error) {
-      const response = errorResponse(error);
-      if (response.code === 'internal_error') {
-        next(error);
-        return;
-      }
-      logFailure(logger, error, response, 'OAuth failed', logLimit);
-      sendPage(res, response.status, failurePage(response));
+    const token = await exchangeCode(api.transport, api.appId, api.appSecret, code);
+    // snsapi_base grants no profile: /sns/userinfo would only refuse.
+    const profile = flow.scope === 'snsapi_userinfo' ? await fetchUserInfo(api.transport, token) : undefined;
+    res.cookie(USER_COOKIE, userCookie.seal(userOf(flow, token.openid, profile), now()), userCookieOptions);
+    if (flow.next !== undefined) {
+      res.set('Cache-Control', 'no-store');
+      res.redirect(302, flow.next);
+    } else if (profile !== undefined) {
+      sendPage(res, 200, profilePage(profile));
     }
   }
 
   /** GET /oauth/me: the user the cookie names, as JSON; 401 without a valid one. */
   function me(req: Request, res: Response): void {
     res.set('Cache-Control', 'no-store');
-    if (userCookie === undefined) {
-      sendJsonError(res, errorResponse(new ApiNotConfiguredError('OAuth needs WECHAT_APPID and WECHAT_APPSECRET')));
-      return;
-    }
+    if (userCookie === undefined) throw new ApiNotConfiguredError('OAuth needs WECHAT_APPID and WECHAT_APPSECRET');
     const user = userCookie.open(readCookie(req.headers.cookie, USER_COOKIE), now());
-    if (user === undefined) {
-      sendJsonError(res, errorResponse(new NotSignedInError('no signed-in WeChat user: open /oauth?next=<your page> first')));
-      return;
-    }
+    if (user === undefined) throw new NotSignedInError('no signed-in WeChat user: open /oauth?next=<your page> first');
     const { openid, nickname, headimgurl } = user;
     res.json({ openid, nickname, headimgurl });
   }
 
-  return { start, callback, me };
+  const what = (response: ErrorResponse): string => (response.code === 'oauth_states_full' ? 'OAuth callback refused' : 'OAuth failed');
+  const router = Router();
+  router.get('/', pageSecurity, start);
+  router.get('/callback', pageSecurity, callback);
+  router.get('/me', me, errorMiddleware({ logger, what, limit: logLimit }));
+  router.use(errorMiddleware({ logger, what, limit: logLimit, render: pageFailures(failurePage) }));
+  return router;
 }

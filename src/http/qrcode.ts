@@ -1,19 +1,14 @@
-import type { NextFunction, Request, Response } from 'express';
+import type { ErrorRequestHandler, Request, RequestHandler, Response } from 'express';
 import type { Logger } from 'pino';
 import type { WeChatApi } from '../wechat-api/create-api.js';
 import { createQrCode, type QrCodeRequest } from '../wechat-api/qrcode.js';
 import { createQrCodeTickets, type QrCodeTickets } from '../wechat-api/qrcode-tickets.js';
 import { ApiNotConfiguredError, InputError } from '../core/errors.js';
 import { qrPng, qrSvgDataUrl } from '../pages/qr-image.js';
-import { errorResponse, logFailure, sendJsonError } from './error-response.js';
+import { errorMiddleware } from './error-middleware.js';
+import { sendJsonError, type ErrorResponse } from './error-response.js';
+import { hasNoQuery, queryParam } from './query-param.js';
 import { FORM_KINDS, qrCodeFormPage, qrCodePage, type FormKind, type FormValues } from '../pages/qrcode-page.js';
-
-function queryValue(req: Request, name: string): string | undefined {
-  const value = (req.query as Record<string, unknown>)[name];
-  if (value === undefined) return undefined;
-  if (typeof value !== 'string') throw new InputError(name, `${name} must be given once`);
-  return value;
-}
 
 function wholeNumber(name: string, raw: string, min: number, max: number): number {
   const value = /^\d{1,10}$/.test(raw) ? Number(raw) : NaN;
@@ -39,12 +34,12 @@ export function parseQrCodeForm(values: FormValues): QrCodeRequest {
 }
 
 function formValues(req: Request): FormValues | undefined {
-  const kind = queryValue(req, 'kind');
+  const kind = queryParam(req, 'kind');
   if (kind === undefined) return undefined;
   return {
     kind: Object.hasOwn(FORM_KINDS, kind) ? (kind as FormKind) : 'temporary',
-    scene: queryValue(req, 'scene') ?? '',
-    expireSeconds: queryValue(req, 'expire_seconds') ?? '',
+    scene: queryParam(req, 'scene') ?? '',
+    expireSeconds: queryParam(req, 'expire_seconds') ?? '',
   };
 }
 
@@ -60,10 +55,10 @@ function requestQuery(request: QrCodeRequest): string {
 
 /** Reads the query into one of the three QR code requests, or throws naming the parameter. */
 export function parseQrCodeQuery(req: Request): QrCodeRequest {
-  const sceneId = queryValue(req, 'scene_id');
-  const sceneStr = queryValue(req, 'scene_str');
-  const permanentRaw = queryValue(req, 'permanent');
-  const expireRaw = queryValue(req, 'expire_seconds');
+  const sceneId = queryParam(req, 'scene_id');
+  const sceneStr = queryParam(req, 'scene_str');
+  const permanentRaw = queryParam(req, 'permanent');
+  const expireRaw = queryParam(req, 'expire_seconds');
   if (sceneId !== undefined && sceneStr !== undefined) {
     throw new InputError('scene_id', 'give scene_id or scene_str, not both');
   }
@@ -92,7 +87,7 @@ export function parseQrCodeQuery(req: Request): QrCodeRequest {
 type Format = 'html' | 'json' | 'png';
 
 function chooseFormat(req: Request): Format {
-  const format = queryValue(req, 'format');
+  const format = queryParam(req, 'format');
   if (format !== undefined) {
     if (format === 'html' || format === 'json' || format === 'png') return format;
     throw new InputError('format', 'format must be html, json or png');
@@ -106,67 +101,63 @@ export interface QrCodeRouteOptions {
   readonly now?: () => number;
 }
 
+/** /qrcode's failures as JSON: the parameter at fault as `parameter`; WeChat's refusal as its own two fields only. */
+function sendQrCodeError(res: Response, response: ErrorResponse): void {
+  if (response.errcode !== undefined) res.status(response.status).json({ errcode: response.errcode, errmsg: response.errmsg });
+  else sendJsonError(res, response, 'parameter');
+}
+
 /**
  * GET /qrcode: without parameters a form; with a scene, its parametric QR code as a
  * page (drawn here, beside WeChat's link), JSON or a PNG. A scene's ticket is reused
- * until it expires.
+ * until it expires. The route and the middleware that answers its failures.
  */
-export function qrCodeRoute(api: WeChatApi | undefined, logger: Logger, options: QrCodeRouteOptions = {}) {
+export function qrCodeRoute(
+  api: WeChatApi | undefined,
+  logger: Logger,
+  options: QrCodeRouteOptions = {},
+): [RequestHandler, ErrorRequestHandler] {
   const tickets: QrCodeTickets = createQrCodeTickets(options.now);
-  return async function qrcode(req: Request, res: Response, next: NextFunction): Promise<void> {
+  async function qrcode(req: Request, res: Response): Promise<void> {
+    const format = chooseFormat(req);
+    const form = formValues(req);
+    if (form === undefined && hasNoQuery(req) && format === 'html') {
+      res
+        .set('Cache-Control', 'no-store')
+        .type('html')
+        .send(qrCodeFormPage(undefined, undefined, api !== undefined));
+      return;
+    }
     let request: QrCodeRequest;
-    let format: Format = 'json';
-    let form: FormValues | undefined;
     try {
-      format = chooseFormat(req);
-      form = formValues(req);
-      if (form === undefined && Object.keys(req.query as object).length === 0 && format === 'html') {
-        res
-          .set('Cache-Control', 'no-store')
-          .type('html')
-          .send(qrCodeFormPage(undefined, undefined, api !== undefined));
-        return;
-      }
       request = form === undefined ? parseQrCodeQuery(req) : parseQrCodeForm(form);
     } catch (error) {
-      if (!(error instanceof InputError)) throw error;
-      if (form !== undefined && format === 'html') {
-        res
-          .status(400)
-          .type('html')
-          .send(qrCodeFormPage(form, error.message, api !== undefined));
-      } else {
-        sendJsonError(res, errorResponse(error), 'parameter');
-      }
+      // The form's own mistakes are shown on the form, to be corrected there.
+      if (!(error instanceof InputError && form !== undefined && format === 'html')) throw error;
+      res
+        .status(400)
+        .type('html')
+        .send(qrCodeFormPage(form, error.message, api !== undefined));
       return;
     }
-    if (api === undefined) {
-      sendJsonError(res, errorResponse(new ApiNotConfiguredError('WECHAT_APPID and WECHAT_APPSECRET must be set to create QR codes')));
-      return;
+    if (api === undefined) throw new ApiNotConfiguredError('WECHAT_APPID and WECHAT_APPSECRET must be set to create QR codes');
+    const code = await tickets.get(request, () => createQrCode(api.client, request));
+    res.set('Cache-Control', 'no-store');
+    if (format === 'json') {
+      res.json({ ticket: code.ticket, url: code.url, expire_seconds: code.expireSeconds, image_url: code.imageUrl });
+    } else if (format === 'png') {
+      res.type('image/png').send(await qrPng(code.url));
+    } else {
+      const scene = 'sceneStr' in request ? request.sceneStr : String(request.sceneId);
+      const image = await qrSvgDataUrl(code.url);
+      res.type('html').send(qrCodePage({ code, scene, image, pngUrl: `/qrcode?${requestQuery(request)}&format=png` }));
     }
-    try {
-      const code = await tickets.get(request, () => createQrCode(api.client, request));
-      res.set('Cache-Control', 'no-store');
-      if (format === 'json') {
-        res.json({ ticket: code.ticket, url: code.url, expire_seconds: code.expireSeconds, image_url: code.imageUrl });
-      } else if (format === 'png') {
-        res.type('image/png').send(await qrPng(code.url));
-      } else {
-        const scene = 'sceneStr' in request ? request.sceneStr : String(request.sceneId);
-        const image = await qrSvgDataUrl(code.url);
-        res.type('html').send(qrCodePage({ code, scene, image, pngUrl: `/qrcode?${requestQuery(request)}&format=png` }));
-      }
-    } catch (error) {
-      const response = errorResponse(error);
-      if (response.code === 'internal_error') {
-        next(error);
-        return;
-      }
-      const tooLong = response.code === 'qr_code_too_long';
-      logFailure(logger, error, response, tooLong ? 'QR code not drawn: WeChat answered a url too long for one' : 'QR code not created');
-      // WeChat's refusal is answered with its own two fields only.
-      if (response.errcode !== undefined) res.status(response.status).json({ errcode: response.errcode, errmsg: response.errmsg });
-      else sendJsonError(res, response, 'parameter');
-    }
-  };
+  }
+  const failures = errorMiddleware({
+    logger,
+    what: (response) =>
+      response.code === 'qr_code_too_long' ? 'QR code not drawn: WeChat answered a url too long for one' : 'QR code not created',
+    render: sendQrCodeError,
+  });
+  return [qrcode, failures];
 }

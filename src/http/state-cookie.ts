@@ -1,5 +1,5 @@
 import { randomBytes, timingSafeEqual } from 'node:crypto';
-import { deriveKey, macOf, signedBy } from './cookie-signing.js';
+import { createSignedCookie } from './signed-cookie.js';
 
 /**
  * What a flow started with: the scope asked for, and the path on this server (already
@@ -15,7 +15,7 @@ export type OAuthFlow =
  * cookie carries the flow too, so that `next` never travels in the redirect_uri.
  */
 export interface StateCookie {
-  /** A new state and the cookie value that binds it (and when it was issued, and the flow). */
+  /** A new state and the cookie value that binds it (with the flow, for 10 minutes). */
   issue(now: number, flow: OAuthFlow): { state: string; cookie: string };
   /** The flow, when `state` is the one the (signed) cookie holds, issued under 10 minutes ago. */
   verify(state: string, cookie: string | undefined, now: number): OAuthFlow | undefined;
@@ -26,15 +26,21 @@ export const STATE_TTL_MS = 10 * 60 * 1000;
 
 export const STATE_COOKIE = 'wechat_oauth_state';
 
-function readFlow(encoded: string): OAuthFlow | undefined {
-  try {
-    const { next, scope } = JSON.parse(Buffer.from(encoded, 'base64url').toString('utf8')) as { next?: unknown; scope?: unknown };
-    if (scope === 'snsapi_base') return typeof next === 'string' ? { scope, next } : undefined;
-    if (scope === 'snsapi_userinfo') return typeof next === 'string' ? { scope, next } : { scope };
-    return undefined;
-  } catch {
-    return undefined;
-  }
+/** The fields of a state cookie: the state, and the flow it started. */
+type HeldState = OAuthFlow & { readonly state: string };
+
+function readState({ state, scope, next }: Readonly<Record<string, unknown>>): HeldState | undefined {
+  if (typeof state !== 'string') return undefined;
+  if (scope === 'snsapi_base') return typeof next === 'string' ? { state, scope, next } : undefined;
+  if (scope === 'snsapi_userinfo') return typeof next === 'string' ? { state, scope, next } : { state, scope };
+  return undefined;
+}
+
+/** True when two strings are equal, compared in constant time. */
+function same(a: string, b: string): boolean {
+  const x = Buffer.from(a);
+  const y = Buffer.from(b);
+  return x.length === y.length && timingSafeEqual(x, y);
 }
 
 /**
@@ -42,39 +48,17 @@ function readFlow(encoded: string): OAuthFlow | undefined {
  * every instance, so that a callback may land on another instance than `/oauth` did.
  */
 export function createStateCookie(secret: string): StateCookie {
-  const key = deriveKey(secret, 'wechat-oauth-state');
+  const cookie = createSignedCookie({ secret, purpose: 'wechat-oauth-state', lifetimeMs: STATE_TTL_MS, read: readState });
   return {
     issue(now, flow) {
       const state = randomBytes(18).toString('base64url');
-      const value = `${state}.${now}.${Buffer.from(JSON.stringify(flow)).toString('base64url')}`;
-      return { state, cookie: `${value}.${macOf(key, value)}` };
+      return { state, cookie: cookie.seal({ ...flow, state }, now) };
     },
-    verify(state, cookie, now) {
-      if (cookie === undefined) return undefined;
-      const dot = cookie.lastIndexOf('.');
-      const value = cookie.slice(0, dot);
-      if (dot <= 0 || !signedBy(key, value, cookie.slice(dot + 1))) return undefined;
-      const [held = '', issued = '', flow = ''] = value.split('.');
-      const age = now - Number(issued);
-      const a = Buffer.from(held);
-      const b = Buffer.from(state);
-      const fresh = /^\d+$/.test(issued) && age >= 0 && age <= STATE_TTL_MS;
-      return fresh && a.length === b.length && timingSafeEqual(a, b) ? readFlow(flow) : undefined;
+    verify(state, value, now) {
+      const held = cookie.open(value, now);
+      if (held === undefined || !same(held.state, state)) return undefined;
+      const { scope, next } = held;
+      return scope === 'snsapi_base' ? { scope, next } : next === undefined ? { scope } : { scope, next };
     },
   };
-}
-
-/** Reads one cookie from a Cookie header. */
-export function readCookie(header: string | undefined, name: string): string | undefined {
-  for (const part of (header ?? '').split(';')) {
-    const eq = part.indexOf('=');
-    if (eq !== -1 && part.slice(0, eq).trim() === name) {
-      try {
-        return decodeURIComponent(part.slice(eq + 1).trim());
-      } catch {
-        return undefined; // a malformed escape is no cookie of ours
-      }
-    }
-  }
-  return undefined;
 }

@@ -1,5 +1,5 @@
 import type { OAuthScope } from '../wechat-api/oauth.js';
-import { deriveKey, macOf, signedBy } from './cookie-signing.js';
+import { createSignedCookie } from './signed-cookie.js';
 
 /** The WeChat user a browser signed in as, as the user cookie names them. */
 export interface WeChatUser {
@@ -44,15 +44,9 @@ function bounded(user: WeChatUser): WeChatUser {
   };
 }
 
-function readUser(encoded: string, now: number): WeChatUser | undefined {
-  let fields: Record<string, unknown>;
-  try {
-    fields = JSON.parse(Buffer.from(encoded, 'base64url').toString('utf8')) as Record<string, unknown>;
-  } catch {
-    return undefined;
-  }
-  const { openid, nickname, headimgurl, scope, expires } = fields;
-  if (typeof openid !== 'string' || openid === '' || typeof expires !== 'number' || !(expires > now)) return undefined;
+function readUser(fields: Readonly<Record<string, unknown>>): WeChatUser | undefined {
+  const { openid, nickname, headimgurl, scope } = fields;
+  if (typeof openid !== 'string' || openid === '') return undefined;
   if (scope !== 'snsapi_base' && scope !== 'snsapi_userinfo') return undefined;
   return {
     openid,
@@ -68,18 +62,9 @@ function readUser(encoded: string, now: number): WeChatUser | undefined {
  * embedding the library with it, reads what any of them wrote.
  */
 export function createUserCookie(secret: string): UserCookie {
-  const key = deriveKey(secret, PURPOSE);
+  const cookie = createSignedCookie({ secret, purpose: PURPOSE, lifetimeMs: USER_TTL_MS, read: readUser });
   return {
-    seal(user, now) {
-      const payload = Buffer.from(JSON.stringify({ ...bounded(user), expires: now + USER_TTL_MS })).toString('base64url');
-      return `${payload}.${macOf(key, payload)}`;
-    },
-    open(cookie, now) {
-      if (cookie === undefined) return undefined;
-      const dot = cookie.lastIndexOf('.');
-      if (dot <= 0) return undefined;
-      const payload = cookie.slice(0, dot);
-      return signedBy(key, payload, cookie.slice(dot + 1)) ? readUser(payload, now) : undefined;
-    },
+    seal: (user, now) => cookie.seal(bounded(user), now),
+    open: (value, now) => cookie.open(value, now),
   };
 }

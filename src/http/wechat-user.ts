@@ -2,7 +2,7 @@ import type { NextFunction, Request, RequestHandler, Response } from 'express';
 import type { Config } from '../core/config.js';
 import { ConfigError, NotSignedInError } from '../core/errors.js';
 import { errorResponse, sendJsonError } from './error-response.js';
-import { readCookie } from './state-cookie.js';
+import { readCookie } from './signed-cookie.js';
 import { createUserCookie, USER_COOKIE, type WeChatUser } from './user-cookie.js';
 
 /** The user each request's cookie names (null: none), once `wechatUsers` has read it. */

@@ -1,3 +1,4 @@
+import { ExpiringMap } from '../core/expiring-map.js';
 import { NO_REPLY, type RecordedReply } from '../replay-memory/recorded-reply.js';
 import { RETRY_WINDOW_MS, type Claim, type RetryStore } from '../replay-memory/retry-store.js';
 import type { RedisConnection } from './connection.js';
@@ -44,14 +45,13 @@ export interface SharedRetryStore extends RetryStore {
 export function createRedisRetryStore(connection: RedisConnection, waitMs: number): SharedRetryStore {
   const { redis, prefix } = connection;
   const inFlight = new Map<string, Promise<RecordedReply>>();
-  const rewrites = new Map<string, { value: string; until: number }>();
+  // Each reply Redis did not take, until its retry window ends.
+  const rewrites = new ExpiringMap<string, string>({ max: MAX_REWRITES });
   let timer: NodeJS.Timeout | undefined;
   let outstanding = 0;
 
   function rewriteLater(key: string, value: string): void {
-    rewrites.delete(key);
-    if (rewrites.size >= MAX_REWRITES) rewrites.delete(rewrites.keys().next().value as string);
-    rewrites.set(key, { value, until: Date.now() + RETRY_WINDOW_MS });
+    rewrites.set(key, value, Date.now() + RETRY_WINDOW_MS);
     timer ??= setInterval(rewrite, REWRITE_MS).unref();
   }
 
@@ -64,17 +64,13 @@ export function createRedisRetryStore(connection: RedisConnection, waitMs: numbe
     // While Redis stalls, one round of writes at a time, not one per tick.
     if (!connection.healthy() || outstanding > 0) return;
     const now = Date.now();
-    for (const [key, { value, until }] of rewrites) {
-      if (until <= now) {
-        rewrites.delete(key);
-        continue;
-      }
+    for (const [key, value, until] of rewrites.entries()) {
       outstanding += 1;
       redis
         .set(key, value, 'PX', until - now)
         .then(
           () => {
-            if (rewrites.get(key)?.value === value) rewrites.delete(key);
+            if (rewrites.get(key) === value) rewrites.delete(key);
           },
           () => undefined, // still unreachable: offered again at the next tick
         )

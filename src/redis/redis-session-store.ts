@@ -1,7 +1,7 @@
-import { randomUUID } from 'node:crypto';
-import { SessionUnavailableError } from '../core/errors.js';
+import { LockTimeoutError, SessionUnavailableError } from '../core/errors.js';
 import type { HeldSession, SessionStore } from '../replies/session-store.js';
 import type { RedisConnection } from './connection.js';
+import { acquireRedisLock, type HeldRedisLock } from './redis-lock.js';
 
 /** Reads the state and keeps it another TTL (GETEX needs Redis 6.2). */
 const READ = `local json = redis.call('GET', KEYS[1])
@@ -13,17 +13,13 @@ const WRITE = `if redis.call('GET', KEYS[2]) ~= ARGV[1] then return 0 end
 if ARGV[2] == nil then redis.call('DEL', KEYS[1]) else redis.call('SET', KEYS[1], ARGV[2], 'PX', ARGV[3]) end
 return 1`;
 
-/** Lets the lock go only if it is still this turn's, never another's that took it after expiry. */
-const RELEASE = `if redis.call('GET', KEYS[1]) == ARGV[1] then return redis.call('DEL', KEYS[1]) end
-return 0`;
-
 const POLL_MS = 25;
 
 /**
  * Conversations in Redis, shared by every instance: the state under
  * `wechat:<AppID>:session:<account>:<user>` (conversationKey: the account's `%` and `:`
- * escaped), and, while a message's handler uses it, a lock beside it (SET NX PX with
- * this turn's own value) that other instances wait for.
+ * escaped), and, while a message's handler uses it, a lock beside it (redis-lock.ts,
+ * with this turn's own value) that other instances wait for.
  * The lock lapses by itself after the turn limit, so a crashed instance holds a user
  * no longer than that; a turn that lost it cannot write.
  */
@@ -31,17 +27,20 @@ export function createRedisSessionStore({ redis, prefix }: RedisConnection, ttlM
   return {
     async hold(key, ms) {
       const stateKey = `${prefix}session:${key}`;
-      const lockKey = `${prefix}session-lock:${key}`;
-      const owner = randomUUID();
-      const giveUpAt = Date.now() + ms;
-      while ((await redis.set(lockKey, owner, 'PX', ms, 'NX')) !== 'OK') {
-        if (Date.now() + POLL_MS > giveUpAt) {
-          throw new SessionUnavailableError('busy', `another instance kept this user’s conversation for more than ${ms} ms`);
-        }
-        await new Promise((resolve) => setTimeout(resolve, POLL_MS));
+      let lock: HeldRedisLock;
+      try {
+        lock = await acquireRedisLock(redis, `${prefix}session-lock:${key}`, {
+          what: 'hold on this conversation',
+          lapseMs: ms,
+          waitMs: ms,
+          pollMs: POLL_MS,
+        });
+      } catch (error) {
+        if (!(error instanceof LockTimeoutError)) throw error;
+        throw new SessionUnavailableError('busy', `another instance kept this user’s conversation for more than ${ms} ms`);
       }
       const fenced = async (...values: string[]): Promise<void> => {
-        const done = (await redis.eval(WRITE, 2, stateKey, lockKey, owner, ...values)) as number;
+        const done = (await redis.eval(WRITE, 2, stateKey, lock.key, lock.owner, ...values)) as number;
         if (done !== 1) {
           throw new SessionUnavailableError(
             'lost',
@@ -54,7 +53,7 @@ export function createRedisSessionStore({ redis, prefix }: RedisConnection, ttlM
         write: (json) => fenced(json, String(ttlMs)),
         delete: () => fenced(),
         release() {
-          redis.eval(RELEASE, 1, lockKey, owner).catch(() => undefined); // the lock lapses anyway
+          void lock.release();
         },
       };
       return conversation;

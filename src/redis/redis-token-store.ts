@@ -1,7 +1,6 @@
-import { randomBytes } from 'node:crypto';
 import type { StoredToken, TokenStore } from '../wechat-api/token-store.js';
-import { TokenLockTimeoutError } from '../core/errors.js';
 import type { RedisConnection } from './connection.js';
+import { withRedisLock } from './redis-lock.js';
 
 const DELETE_IF_EQUAL = `if redis.call('GET', KEYS[1]) == ARGV[1] then return redis.call('DEL', KEYS[1]) else return 0 end`;
 
@@ -9,7 +8,7 @@ const DELETE_IF_EQUAL = `if redis.call('GET', KEYS[1]) == ARGV[1] then return re
  * How long a refresh may hold the lock before Redis frees it (a crashed holder): more
  * than a refresh can take, two API calls of 5 s (stable_token, then a forced one).
  */
-const LOCK_TTL_MS = 15_000;
+const LOCK_LAPSE_MS = 15_000;
 /** How long a waiter waits for another instance's refresh before failing. */
 const WAIT_LIMIT_MS = 12_000;
 const POLL_MS = 25;
@@ -17,16 +16,12 @@ const POLL_MS = 25;
 /**
  * One credential for every instance, under the key `name` (`access_token`,
  * `jsapi_ticket`) with its own lock. The value's Redis TTL is its lifetime; a refresh
- * runs under the lock (SET NX PX with an owner value, released only by its owner),
- * and the others wait for the new value instead of fetching their own.
+ * runs under the lock (redis-lock.ts), and the others wait for the new value instead
+ * of fetching their own.
  */
 export function createRedisTokenStore({ redis, prefix }: RedisConnection, name = 'access_token'): TokenStore {
   const key = `${prefix}${name}`;
-  const lockKey = `${key}:lock`;
-
-  async function tryLock(owner: string): Promise<boolean> {
-    return (await redis.set(lockKey, owner, 'PX', LOCK_TTL_MS, 'NX')) === 'OK';
-  }
+  const lock = { what: `${name} refresh`, lapseMs: LOCK_LAPSE_MS, waitMs: WAIT_LIMIT_MS, pollMs: POLL_MS };
 
   return {
     async read() {
@@ -42,18 +37,6 @@ export function createRedisTokenStore({ redis, prefix }: RedisConnection, name =
     async discard(value) {
       await redis.eval(DELETE_IF_EQUAL, 1, key, value);
     },
-    async withRefreshLock(refresh) {
-      const owner = randomBytes(12).toString('hex');
-      const giveUpAt = Date.now() + WAIT_LIMIT_MS;
-      while (!(await tryLock(owner))) {
-        if (Date.now() > giveUpAt) throw new TokenLockTimeoutError(`another instance’s ${name} refresh did not finish in time`);
-        await new Promise((resolve) => setTimeout(resolve, POLL_MS));
-      }
-      try {
-        return await refresh();
-      } finally {
-        await redis.eval(DELETE_IF_EQUAL, 1, lockKey, owner).catch(() => undefined);
-      }
-    },
+    withRefreshLock: (refresh) => withRedisLock(redis, `${key}:lock`, lock, refresh),
   };
 }

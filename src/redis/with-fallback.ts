@@ -1,5 +1,5 @@
 import type { TokenStore } from '../wechat-api/token-store.js';
-import { SessionUnavailableError, TokenLockTimeoutError, UsedStatesFullError } from '../core/errors.js';
+import { LockTimeoutError, SessionUnavailableError, UsedStatesFullError } from '../core/errors.js';
 import type { HeldSession, SessionStore } from '../replies/session-store.js';
 import type { Claim, RetryStore } from '../replay-memory/retry-store.js';
 import type { MemorySeenSignatures, SeenSignatures } from '../replay-memory/seen-signatures.js';
@@ -7,7 +7,6 @@ import type { HealthCheck } from '../core/health-check.js';
 import type { MemoryUsedStates, UsedStates } from '../replay-memory/used-states.js';
 import type { SharedRetryStore } from './redis-retry-store.js';
 import type { MediaIdStore } from '../replies-file/media-cache.js';
-import { MediaLockTimeoutError } from './redis-media-ids.js';
 import { isPromiseLike } from '../core/promise-like.js';
 
 /**
@@ -44,7 +43,7 @@ export function tokenStoreWithFallback(health: HealthCheck, shared: TokenStore, 
       return shared.withRefreshLock(tracked).catch((error: unknown) => {
         // A refresh that ran, or another instance's that is slow, is not Redis failing:
         // fetching here too would break "one fetch for all".
-        if (ran || error instanceof TokenLockTimeoutError) throw error;
+        if (ran || error instanceof LockTimeoutError) throw error;
         return local.withRefreshLock(refresh);
       });
     },
@@ -156,7 +155,7 @@ export function mediaIdStoreWithFallback(health: HealthCheck, shared: MediaIdSto
         return work();
       };
       return shared.exclusive(key, tracked).catch((error: unknown) => {
-        if (ran || error instanceof MediaLockTimeoutError) throw error;
+        if (ran || error instanceof LockTimeoutError) throw error;
         return local.exclusive(key, work);
       });
     },

@@ -1,4 +1,5 @@
 import { detached } from '../core/detached-string.js';
+import { ExpiringMap } from '../core/expiring-map.js';
 
 /**
  * One conversation held for one message's turn: its state read and written as JSON.
@@ -47,51 +48,30 @@ export interface MemorySessionStore extends SessionStore {
   readonly size: number;
 }
 
-interface Kept {
-  readonly json: string;
-  readonly expiresAt: number;
-}
-
 /**
- * The process's conversations, in a Map kept in order of last use: since every entry
- * lives the same TTL from its last use, that is also the order in which they expire,
- * so both the bound and the expiry take from the front.
+ * The process's conversations, in an ExpiringMap: every read or write sets the state
+ * again, so the map is in order of last use, which with one TTL is also the order in
+ * which they expire.
  */
 export function createMemorySessionStore(options: MemorySessionStoreOptions): MemorySessionStore {
   const { ttlMs, maxSessions = 10_000, now = Date.now } = options;
   if (!Number.isSafeInteger(maxSessions) || maxSessions < 1) throw new TypeError('maxSessions must be a whole number ≥ 1');
-  const kept = new Map<string, Kept>();
+  const kept = new ExpiringMap<string, string>({ max: maxSessions, now });
 
-  function keep(key: string, json: string, time: number): void {
-    kept.delete(key);
+  function keep(key: string, json: string): void {
     // The key is built from the message's fields, slices of its body: kept as it is, it would keep the body.
-    kept.set(detached(key), { json, expiresAt: time + ttlMs });
-  }
-
-  function sweep(time: number): void {
-    for (const [key, { expiresAt }] of kept) {
-      if (expiresAt > time && kept.size <= maxSessions) return;
-      kept.delete(key);
-    }
+    kept.set(detached(key), json, now() + ttlMs);
   }
 
   function held(key: string): HeldSession {
     return {
       async read() {
-        const time = now();
-        const entry = kept.get(key);
-        if (entry === undefined) return undefined;
-        if (entry.expiresAt <= time) {
-          kept.delete(key);
-          return undefined;
-        }
-        keep(key, entry.json, time);
-        return entry.json;
+        const json = kept.get(key);
+        if (json !== undefined) keep(key, json);
+        return json;
       },
       async write(json) {
-        const time = now();
-        keep(key, json, time);
-        sweep(time);
+        keep(key, json);
       },
       async delete() {
         kept.delete(key);

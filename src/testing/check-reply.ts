@@ -1,4 +1,4 @@
-import { RejectedResponseError } from '../core/errors.js';
+import { RejectedResponseError } from './rejected-response-error.js';
 import type { RawFields } from '../protocol/message-types.js';
 import { parseXml } from '../protocol/parse-xml.js';
 import { verifySignature } from '../protocol/signature.js';

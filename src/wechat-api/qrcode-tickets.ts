@@ -1,3 +1,4 @@
+import { ExpiringMap } from '../core/expiring-map.js';
 import type { QrCode, QrCodeRequest } from './qrcode.js';
 
 /** How many scenes the reuse memory holds; the oldest is forgotten first. */
@@ -10,12 +11,6 @@ export interface QrCodeTickets {
    * one call; a failure is not remembered.
    */
   get(request: QrCodeRequest, create: () => Promise<QrCode>): Promise<QrCode>;
-}
-
-interface Entry {
-  readonly code: Promise<QrCode>;
-  /** When the ticket stops being handed out (ms); Infinity for a permanent code. */
-  reuseUntil: number;
 }
 
 function sceneKey(request: QrCodeRequest): string {
@@ -36,34 +31,27 @@ function sceneKey(request: QrCodeRequest): string {
  * expires (half its lifetime, for shorter ones); `expireSeconds` is what it has left.
  */
 export function createQrCodeTickets(now: () => number = Date.now): QrCodeTickets {
-  const entries = new Map<string, Entry>();
-
-  function remember(key: string, entry: Entry): void {
-    if (entries.size >= MAX_SCENES) {
-      const time = now();
-      for (const [old, value] of entries) if (value.reuseUntil <= time) entries.delete(old);
-      while (entries.size >= MAX_SCENES) entries.delete(entries.keys().next().value ?? '');
-    }
-    entries.set(key, entry);
-  }
+  // Each scene's code, until it stops being handed out (a code being created, or a
+  // permanent one: until pushed out). `createdAt` starts its lifetime.
+  const entries = new ExpiringMap<string, { readonly code: Promise<QrCode>; readonly createdAt: number }>({ max: MAX_SCENES, now });
 
   return {
     async get(request, create) {
       const key = sceneKey(request);
       const known = entries.get(key);
-      if (known !== undefined && known.reuseUntil > now()) {
+      if (known !== undefined) {
         const code = await known.code;
         if (code.expireSeconds === null) return code;
-        const expiresAt = known.reuseUntil + reuseMargin(code.expireSeconds) * 1000;
+        const expiresAt = known.createdAt + code.expireSeconds * 1000;
         return { ...code, expireSeconds: Math.max(0, Math.floor((expiresAt - now()) / 1000)) };
       }
-      const createdAt = now();
-      const entry: Entry = { code: create(), reuseUntil: Infinity };
-      remember(key, entry);
+      const entry = { code: create(), createdAt: now() };
+      entries.set(key, entry, Infinity);
       try {
         const code = await entry.code;
-        if (code.expireSeconds !== null) {
-          entry.reuseUntil = createdAt + (code.expireSeconds - reuseMargin(code.expireSeconds)) * 1000;
+        if (code.expireSeconds !== null && entries.get(key) === entry) {
+          const reuseUntil = entry.createdAt + (code.expireSeconds - reuseMargin(code.expireSeconds)) * 1000;
+          entries.set(key, entry, reuseUntil);
         }
         return code;
       } catch (error) {

@@ -2,15 +2,16 @@ import type { Request, Response } from 'express';
 import type { WeChatApi } from '../../wechat-api/create-api.js';
 import { MEDIA_LIMIT_BYTES, MEDIA_TYPES, uploadMedia, type MediaType } from '../../wechat-api/media.js';
 import { InputError } from '../../core/errors.js';
+import { queryParam } from '../query-param.js';
 import { readUpload } from './read-upload.js';
 
 /** WeChat tells the format by the file name; a name without one gets the type's usual one. */
 const DEFAULT_EXTENSION: Readonly<Record<MediaType, string>> = { image: 'jpg', voice: 'amr', video: 'mp4', thumb: 'jpg' };
 
 function mediaType(req: Request): MediaType {
-  const type = (req.query as Record<string, unknown>).type;
-  if (typeof type !== 'string' || !(MEDIA_TYPES as readonly string[]).includes(type)) {
-    throw new InputError('type', `type: one of ${MEDIA_TYPES.join(', ')}, given once in the query`);
+  const type = queryParam(req, 'type');
+  if (type === undefined || !(MEDIA_TYPES as readonly string[]).includes(type)) {
+    throw new InputError('type', `type: one of ${MEDIA_TYPES.join(', ')}, in the query`);
   }
   return type as MediaType;
 }

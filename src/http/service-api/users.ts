@@ -2,16 +2,10 @@ import type { Request, Response } from 'express';
 import type { WeChatApi } from '../../wechat-api/create-api.js';
 import { getFollowerPage, getUser } from '../../wechat-api/users.js';
 import { InputError } from '../../core/errors.js';
+import { queryParam } from '../query-param.js';
 
 const OPENID = /^[A-Za-z0-9_-]{1,64}$/;
 const LANGS = ['zh_CN', 'zh_TW', 'en'] as const;
-
-function queryValue(req: Request, name: string): string | undefined {
-  const value = (req.query as Record<string, unknown>)[name];
-  if (value === undefined) return undefined;
-  if (typeof value !== 'string') throw new InputError(name, `${name}: give it once`);
-  return value;
-}
 
 /** GET /api/users/:openid and GET /api/users. */
 export function userRoutes(api: () => WeChatApi) {
@@ -20,7 +14,7 @@ export function userRoutes(api: () => WeChatApi) {
     async one(req: Request, res: Response): Promise<void> {
       const openid = String(req.params.openid);
       if (!OPENID.test(openid)) throw new InputError('openid', 'openid: 1 to 64 letters, digits, _ or -');
-      const lang = queryValue(req, 'lang');
+      const lang = queryParam(req, 'lang');
       if (lang !== undefined && !(LANGS as readonly string[]).includes(lang)) {
         throw new InputError('lang', `lang: one of ${LANGS.join(', ')}`);
       }
@@ -29,7 +23,7 @@ export function userRoutes(api: () => WeChatApi) {
 
     /** One page of followers from `next_openid` on. */
     async page(req: Request, res: Response): Promise<void> {
-      const next = queryValue(req, 'next_openid');
+      const next = queryParam(req, 'next_openid');
       if (next !== undefined && next !== '' && !OPENID.test(next)) {
         throw new InputError('next_openid', 'next_openid: an openid (1 to 64 letters, digits, _ or -)');
       }
