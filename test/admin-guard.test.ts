@@ -1,5 +1,6 @@
 import assert from 'node:assert/strict';
 import { readFileSync } from 'node:fs';
+import { get } from 'node:http';
 import { describe, it } from 'node:test';
 import { ADMIN_ROUTES, requireAdmin } from '../src/http/admin-auth.js';
 import { createLogger } from '../src/core/logger.js';
@@ -28,6 +29,24 @@ describe('ADMIN_TOKEN unset behind a reverse proxy on this machine', () => {
           assert.match(await response.text(), /ADMIN_TOKEN is not set/);
         }
         assert.notEqual((await fetch(`${app.url}${path}`)).status, 403, path);
+      }
+    }));
+
+  it('a web page whose host name points at this machine (DNS rebinding) is not local: 403', () =>
+    withFakeWeChat({}, async (app) => {
+      const port = new URL(app.url).port;
+      // node:http, since fetch sets Host itself.
+      const status = (path: string, headers: Record<string, string>) =>
+        new Promise<number>((resolve, reject) => {
+          get({ host: '127.0.0.1', port, path, headers }, (response) => {
+            response.resume();
+            resolve(response.statusCode ?? 0);
+          }).on('error', reject);
+        });
+      assert.equal(await status('/api/access-token', { Host: `attacker.example:${port}` }), 403);
+      assert.equal(await status('/api/access-token', { Host: `localhost:${port}`, 'Sec-Fetch-Site': 'cross-site' }), 403);
+      for (const host of [`localhost:${port}`, `127.0.0.1:${port}`, `[::1]:${port}`]) {
+        assert.equal(await status('/metrics', { Host: host }), 200, host);
       }
     }));
 
@@ -106,6 +125,21 @@ describe('failed admin logins', () => {
         assert.equal((await metrics(`guess-${attempt}`, { 'X-Forwarded-For': `198.51.100.${attempt}` })).status, 401);
       }
       assert.equal((await metrics(ADMIN_TOKEN, { 'X-Forwarded-For': '198.51.100.99' })).status, 429);
+    } finally {
+      await app.close();
+    }
+  });
+
+  it('through a proxy TRUST_PROXY does not name, the first failure warns once how to count clients apart', async () => {
+    const app = await startApp({ ADMIN_TOKEN });
+    try {
+      for (let attempt = 0; attempt < 3; attempt += 1) {
+        await fetch(`${app.url}/metrics`, { headers: { Authorization: 'Bearer wrong-one', 'X-Forwarded-For': '198.51.100.1' } });
+      }
+      const warnings = app.logs.filter((line) =>
+        String(line.msg).startsWith('admin requests come through a proxy that TRUST_PROXY does not name'),
+      );
+      assert.equal(warnings.length, 1);
     } finally {
       await app.close();
     }

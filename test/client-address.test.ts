@@ -22,6 +22,8 @@ describe('the client address (TRUST_PROXY)', () => {
     assert.equal(clientAddress(request('127.0.0.1', '1.1.1.1, 203.0.113.9, 10.1.2.3') as never, trusted), '203.0.113.9');
     // An untrusted connection's header is ignored.
     assert.equal(clientAddress(request('198.51.100.1', '203.0.113.9') as never, trusted), '198.51.100.1');
+    // A hop that is no address was not written by a proxy: the connection stands.
+    assert.equal(clientAddress(request('127.0.0.1', '203.0.113.9, not-an-address') as never, trusted), '127.0.0.1');
     // Only trusted hops: the connection stands.
     assert.equal(clientAddress(request('127.0.0.1', '10.0.0.1') as never, trusted), '127.0.0.1');
   });

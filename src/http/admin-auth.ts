@@ -2,9 +2,9 @@ import { createHash, timingSafeEqual } from 'node:crypto';
 import type { IncomingMessage } from 'node:http';
 import type { NextFunction, Request, RequestHandler, Response } from 'express';
 import type { Logger } from 'pino';
-import { BlockList } from 'node:net';
+import { BlockList, isIP } from 'node:net';
 import { ExpiringMap } from '../core/expiring-map.js';
-import { clientAddress } from './client-address.js';
+import { clientAddress, throughUntrustedProxy } from './client-address.js';
 import { createRejectionLog } from './rejection-log.js';
 
 function sameSecret(given: string, expected: string): boolean {
@@ -48,13 +48,28 @@ export function isLoopback(address: string | undefined): boolean {
 /** Headers a reverse proxy adds: a request that carries one came from elsewhere through it. */
 const FORWARDING_HEADERS = ['x-forwarded-for', 'forwarded', 'x-real-ip'] as const;
 
+/** `localhost`, `127.x.x.x` or `[::1]`, with or without a port: a Host header naming this machine. */
+function namesThisMachine(host: string | undefined): boolean {
+  if (host === undefined) return false;
+  const name = host.startsWith('[') ? host.slice(0, host.indexOf(']') + 1) : host.split(':', 1)[0]!;
+  return name === 'localhost' || name === '[::1]' || (isIP(name) === 4 && name.startsWith('127.'));
+}
+
 /**
  * True for a client on this machine that came straight to the server. Behind a reverse
  * proxy on the same host every connection is from loopback; the proxy's forwarding
- * header tells the internet's clients apart, so a request with one is never local.
+ * header tells the internet's clients apart, so a request with one is never local. The
+ * Host must name this machine too: a web page whose host name an attacker pointed at
+ * 127.0.0.1 (DNS rebinding) reaches the server from loopback under its own name; and a
+ * browser's request made for another site says so (`Sec-Fetch-Site: cross-site`).
  */
 export function isLocalClient(req: Pick<IncomingMessage, 'socket' | 'headers'>): boolean {
-  return isLoopback(req.socket.remoteAddress) && FORWARDING_HEADERS.every((name) => req.headers[name] === undefined);
+  return (
+    isLoopback(req.socket.remoteAddress) &&
+    FORWARDING_HEADERS.every((name) => req.headers[name] === undefined) &&
+    namesThisMachine(req.headers.host) &&
+    req.headers['sec-fetch-site'] !== 'cross-site'
+  );
 }
 
 export interface AdminGuardOptions {
@@ -97,6 +112,7 @@ const TRACKED_CLIENTS = 10_000;
 export function requireAdmin(adminToken: string | undefined, logger: Logger, options: AdminGuardOptions = {}): RequestHandler {
   const { maxFailures = 10, windowMs = 60_000, now = Date.now, trustedProxies = new BlockList() } = options;
   const logRejection = createRejectionLog(logger);
+  let warnedOfProxy = false;
   // Each client's failures in the window its first one opened; forgotten when it ends.
   const failures = new ExpiringMap<string, { count: number; readonly since: number }>({ max: TRACKED_CLIENTS, now });
 
@@ -135,6 +151,12 @@ export function requireAdmin(adminToken: string | undefined, logger: Logger, opt
       return;
     }
     if (req.headers.authorization !== undefined) {
+      if (!warnedOfProxy && throughUntrustedProxy(req, trustedProxies)) {
+        warnedOfProxy = true;
+        logger.warn(
+          'admin requests come through a proxy that TRUST_PROXY does not name: failed logins are counted for the proxy, so one client’s wrong tries make every client behind it wait. Set TRUST_PROXY to the proxy’s address (127.0.0.1 for nginx on this machine)',
+        );
+      }
       countFailure(client, time);
       logRejection('admin-login-failed', 401, 'an admin login failed: wrong or malformed credentials');
     }

@@ -1,8 +1,11 @@
 import type { IncomingMessage } from 'node:http';
-import { BlockList } from 'node:net';
+import { BlockList, isIP } from 'node:net';
 import type { AddressRange } from '../core/config.js';
 
 type RequestLike = Pick<IncomingMessage, 'socket' | 'headers'>;
+
+/** Proxies in front of one another, at most: a longer chain is read only as far. */
+const MAX_HOPS = 10;
 
 /** The proxies of TRUST_PROXY, for `clientAddress`. */
 export function trustedProxies(ranges: readonly AddressRange[]): BlockList {
@@ -31,10 +34,20 @@ export function clientAddress(req: RequestLike, trusted: BlockList): string {
   if (socket === '' || !isTrusted(socket, trusted)) return socket;
   const header = req.headers['x-forwarded-for'];
   const hops = (Array.isArray(header) ? header.join(',') : (header ?? '')).split(',');
-  for (let i = hops.length - 1; i >= 0; i -= 1) {
+  // Only the proxies' own hops count (the nearest ones); what a client wrote before them is anyone's.
+  for (let i = hops.length - 1; i >= Math.max(0, hops.length - MAX_HOPS); i -= 1) {
     const hop = plain(hops[i]!.trim());
     if (hop === '') continue;
+    // A hop that is not an address was not written by a proxy: the last trusted one stands.
+    if (isIP(hop) === 0) return socket;
     if (!isTrusted(hop, trusted)) return hop;
   }
   return socket;
+}
+
+/** Whether a forwarding proxy's header came from a connection TRUST_PROXY does not name. */
+export function throughUntrustedProxy(req: RequestLike, trusted: BlockList): boolean {
+  const forwarded =
+    req.headers['x-forwarded-for'] !== undefined || req.headers.forwarded !== undefined || req.headers['x-real-ip'] !== undefined;
+  return forwarded && !isTrusted(plain(req.socket.remoteAddress ?? ''), trusted);
 }
