@@ -6,14 +6,13 @@ import { lazyRequire } from '../core/lazy-require.js';
 import { resolveMediaFiles } from './media-files.js';
 import { placeOf, problemsFrom, type Problem } from './problems.js';
 import { repliesFileSchemas, type RepliesFileData } from './schema.js';
+import { aliasedNodes, MAX_ALIAS_NODES, MAX_NESTING, tooDeep } from './yaml-bounds.js';
 
 /** yaml: loaded only when a replies file is read. */
 const loadYaml = lazyRequire<typeof Yaml>('yaml');
 
 /** Far above a real file (a thousand rules is about 60 KB): a bound on what is parsed. */
 const MAX_SOURCE_CHARACTERS = 4 * 1024 * 1024;
-/** yaml's own default: each `*alias` counts the nodes it stands for, so nested anchors count many times. */
-const MAX_ALIAS_COUNT = 100;
 
 export type LoadResult =
   | { readonly ok: true; readonly data: RepliesFileData }
@@ -44,7 +43,10 @@ export function parseReplies(source: string, name: string): LoadResult {
   if (source.length > MAX_SOURCE_CHARACTERS) {
     return fail([`${name}: ${source.length} characters; a replies file has at most ${MAX_SOURCE_CHARACTERS}`]);
   }
-  const { LineCounter, parseDocument } = loadYaml();
+  const deep = tooDeep(source);
+  if (deep !== undefined) return fail([`${name}:${deep.line}: nested more than ${MAX_NESTING} levels deep`]);
+  const yaml = loadYaml();
+  const { LineCounter, parseDocument } = yaml;
   const lines = new LineCounter();
   const document = parseDocument(source, { lineCounter: lines, prettyErrors: false, uniqueKeys: true });
   if (document.errors.length > 0) {
@@ -57,17 +59,15 @@ export function parseReplies(source: string, name: string): LoadResult {
       return fail([`${name}: not valid JSON: ${(error as Error).message}`]);
     }
   }
-  // An empty file (or one of comments only) says nothing: the default rules answer.
-  let value: unknown;
-  try {
-    value = document.contents === null ? {} : document.toJS({ maxAliasCount: MAX_ALIAS_COUNT });
-  } catch (error) {
-    // yaml refuses a file whose aliases would expand past the count (a "billion laughs").
+  if (aliasedNodes(document, yaml) > MAX_ALIAS_NODES) {
     return fail([
-      `${name}: its aliases expand to too much (${firstLine((error as Error).message)}): ` +
-        `at most ${MAX_ALIAS_COUNT} alias uses, a nested one counted for every node it repeats`,
+      `${name}: its aliases stand for more than ${MAX_ALIAS_NODES} nodes in all: write the repeated replies out, or alias fewer`,
     ]);
   }
+  // An empty file (or one of comments only) says nothing: the default rules answer.
+  // The aliases were counted above: yaml's own count (of alias uses, 100) would refuse a
+  // file that reuses a short reply often, which costs nothing.
+  const value: unknown = document.contents === null ? {} : document.toJS({ maxAliasCount: -1 });
   const media = resolveMediaFiles(value, dirname(name));
   const result = repliesFileSchemas().REPLIES_FILE.safeParse(value);
   if (result.success && media.length === 0) return { ok: true, data: result.data };
