@@ -3,6 +3,7 @@ import { readVariables, type Env } from '../core/config-variables.js';
 import { ConfigError } from '../core/errors.js';
 import { RejectedResponseError } from '../testing/rejected-response-error.js';
 import { NoResponseError, UsageError } from './cli-errors.js';
+import { readAnswer } from './read-answer.js';
 import { startFakeOAuthApi, type FakeOAuthApi } from './fake-oauth-api.js';
 
 /**
@@ -42,7 +43,6 @@ const AUTHORIZE_PAGE = 'https://open.weixin.qq.com/connect/oauth2/authorize';
 const MAX_STATE_BYTES = 128;
 /** Bounds on what the simulator reads of the server's answers. */
 const REQUEST_TIMEOUT_MS = 10_000;
-const MAX_PAGE_BYTES = 256 * 1024;
 const MAX_PAGE_LINES = 30;
 /** A port for the fake, suggested when WECHAT_API_BASE is WeChat's own. */
 const SUGGESTED_API_BASE = 'http://127.0.0.1:8081';
@@ -135,23 +135,6 @@ async function browse(url: URL, jar: CookieJar): Promise<Response> {
     const cause = (error as { cause?: { code?: string } }).cause?.code ?? (error as Error).message;
     throw new NoResponseError(`no answer from ${url.origin} (${cause}): is the server running? (npm start)`);
   }
-}
-
-/** The body of an answer, at most MAX_PAGE_BYTES of it. */
-async function readText(response: Response): Promise<string> {
-  const reader = response.body?.getReader();
-  if (reader === undefined) return '';
-  const chunks: Uint8Array[] = [];
-  let size = 0;
-  for (let part = await reader.read(); !part.done; part = await reader.read()) {
-    size += part.value.byteLength;
-    if (size > MAX_PAGE_BYTES) {
-      await reader.cancel();
-      throw new RejectedResponseError(`the server's page is larger than ${MAX_PAGE_BYTES} bytes`);
-    }
-    chunks.push(part.value);
-  }
-  return Buffer.concat(chunks).toString('utf8');
 }
 
 const ENTITIES: Readonly<Record<string, string>> = { amp: '&', lt: '<', gt: '>', quot: '"', apos: "'", nbsp: ' ' };
@@ -285,7 +268,7 @@ async function playFlow({
   const cookies = jar.store(started);
   const location = started.headers.get('location');
   if (started.status !== 302 || location === null) {
-    printPage(print, started.status, 'instead of a redirect to WeChat', await readText(started));
+    printPage(print, started.status, 'instead of a redirect to WeChat', await readAnswer(started));
     return false;
   }
   await started.body?.cancel();
@@ -308,7 +291,7 @@ async function playFlow({
   const called = await browse(callback, jar);
   const named = jar.store(called);
   for (const call of fake.calls) print(`  the server asked WeChat ${call.path}: ${call.errcode === 0 ? 'ok' : `errcode ${call.errcode}`}`);
-  const page = called.status === 302 ? '' : await readText(called);
+  const page = called.status === 302 ? '' : await readAnswer(called);
   if (called.status === 302) await called.body?.cancel();
   if (play.deny) {
     printPage(
@@ -338,7 +321,7 @@ async function playFlow({
   const me = new URL('/oauth/me', origin);
   print(`GET ${me.href}`);
   const answered = await browse(me, jar);
-  const text = await readText(answered);
+  const text = await readAnswer(answered);
   print(`  ${answered.status} ${text.length > 500 ? `${text.slice(0, 500)}…` : text}`);
   let openid: unknown;
   try {

@@ -6,6 +6,7 @@ import { loadDotenv } from '../core/dotenv.js';
 import { ConfigError } from '../core/errors.js';
 import { RejectedResponseError } from '../testing/rejected-response-error.js';
 import { NoResponseError, UsageError } from './cli-errors.js';
+import { readAnswer } from './read-answer.js';
 import { printable } from './printable.js';
 import { OAUTH_USAGE, simulateOAuth } from './simulate-oauth.js';
 import { createWeChatSide, type WeChatSide } from '../testing/wechat-side.js';
@@ -110,19 +111,21 @@ function wechatSideFrom(values: Values<'WECHAT_TOKEN' | 'WECHAT_ENCODING_AES_KEY
 
 async function exchange(url: string, xml: string, wechat: WeChatSide, from: string): Promise<CheckedReply> {
   const { query, body } = wechat.signRequest(xml, { user: from });
-  let response: Response;
   try {
-    response = await fetch(`${url}?${query}`, {
+    // WeChat follows no redirect and waits 5 s for the whole answer.
+    const response = await fetch(`${url}?${query}`, {
       method: 'POST',
       headers: { 'Content-Type': 'text/xml' },
       body,
+      redirect: 'manual',
       signal: AbortSignal.timeout(5000),
     });
+    return wechat.checkReply(response.status, await readAnswer(response), { user: from });
   } catch (error) {
+    if (error instanceof RejectedResponseError) throw error;
     const cause = (error as { cause?: { code?: string } }).cause?.code ?? (error as Error).message;
     throw new NoResponseError(`no answer from ${url} (${cause}): is the server running? (npm start)`);
   }
-  return wechat.checkReply(response.status, await response.text(), { user: from });
 }
 
 const HEADER_FIELDS = new Set(['ToUserName', 'FromUserName', 'CreateTime', 'MsgType']);

@@ -107,8 +107,8 @@ export function readUpload(req: Request, field: string, limit: number): Promise<
       }
       if (name !== field) {
         stream.resume();
-        const given = name ? `not "${name}"` : 'not in a part without a name';
-        fail(new InputError(field, `${field}: the file must be sent in field "${field}", ${given}`));
+        // The part's own name is the request's content: not echoed.
+        fail(new InputError(field, `${field}: the file must be sent in field "${field}"`));
         return;
       }
       const chunks: Buffer[] = [];
