@@ -4,8 +4,10 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { monitorEventLoopDelay } from 'node:perf_hooks';
 import { describe, it } from 'node:test';
+import fc from 'fast-check';
 import { parseReplies } from '../src/replies-file/load.js';
-import { compileRuleRegex, RULE_REGEX_LIMITS, RuleRegexError, toRe2Syntax } from '../src/replies-file/rule-regex.js';
+import { toRe2Syntax } from '../src/replies-file/rule-regex-syntax.js';
+import { compileRuleRegex, RULE_REGEX_LIMITS, RuleRegexError } from '../src/replies-file/rule-regex.js';
 import { startApp } from './helpers/start-app.js';
 import { exchange, textXml } from './helpers/wechat.js';
 
@@ -137,5 +139,98 @@ describe('JavaScript’s spelling of a regex keeps its meaning', () => {
   it('escaped backslashes, classes and \\Q…\\E pass through unchanged', () => {
     assert.equal(toRe2Syntax('\\\\s[\\]s]\\Q\\s\\E'), '\\\\s[\\]s]\\Q\\s\\E');
     assert.equal(toRe2Syntax('[[:alpha:]\\s]'), `[[:alpha:]${toRe2Syntax('\\s').slice(1, -1)}]`);
+  });
+});
+
+/** What JavaScript (Unicode mode) finds, in the shape of RuleRegex.match: `[whole, $1…]`, null for a group that took no part. */
+function inJavaScript(pattern: string, text: string): (string | null)[] | null {
+  const found = new RegExp(pattern, 'u').exec(text);
+  return found && Array.from(found, (group) => group ?? null);
+}
+
+function assertAsInJavaScript(pattern: string, texts: readonly string[]): void {
+  const regex = compileRuleRegex(pattern);
+  for (const text of texts) {
+    assert.deepEqual(regex.match(text, true), inJavaScript(pattern, text), `${pattern} on ${JSON.stringify(text)}`);
+  }
+}
+
+function assertRefused(pattern: string, reason: RegExp): void {
+  assert.throws(
+    () => compileRuleRegex(pattern),
+    (error) => error instanceof RuleRegexError && reason.test(error.message),
+    pattern,
+  );
+}
+
+describe('a pattern means what it means in JavaScript, or is refused', () => {
+  it('an escaped surrogate pair is one character; half of one is refused', () => {
+    assertAsInJavaScript('^\\uD83D\\uDE00$', ['😀', '\uD83D', 'x']);
+    assertAsInJavaScript('^\\uD83D\\uDE00?$', ['', '😀', '😀😀']);
+    assertAsInJavaScript('^[\\uD83D\\uDE00-\\uD83D\\uDE4F]+$', ['😀😂', '😀x', '🙏']);
+    for (const half of ['\\uD83D', 'a\\uDE00', '\\u{D83D}', '[\\uDE00]']) {
+      assertRefused(half, /^has `\\u.+`, half of a UTF-16 surrogate pair, which matches no character of a text: write the character/);
+    }
+  });
+
+  it('[^] is any character and [] none; a ] outside a class is refused', () => {
+    assertAsInJavaScript('^[^]{1,3}$|[x]', [']]', 'abc', 'abcd', 'x', '', '\n\r', '^x']);
+    assertAsInJavaScript('a[]|b', ['a', 'b', 'a]', '[]']);
+    assertAsInJavaScript('^([^]*)$', ['\n\r\u2028😀', '']);
+    // RE2 would read [] as the start of a class holding ]: JavaScript refuses the lone ] after [].
+    const emptyThenLone = '[]a]';
+    assert.throws(() => new RegExp(emptyThenLone, 'u'), SyntaxError);
+    assertRefused(emptyThenLone, /^has a `]` outside a character class .*write `\\]` for the character ]/);
+  });
+
+  it('\\s, \\d, \\w… cannot begin or end a range in a class, as in JavaScript', () => {
+    for (const pattern of ['[\\x00-\\s]', '[\\s-\\uFFFF]', '[\\d-z]', '[a-\\w]', '[\\p{L}-z]', '[\\S-a]']) {
+      assert.throws(() => new RegExp(pattern, 'u'), SyntaxError, pattern);
+      assertRefused(
+        pattern,
+        /^has `\[.+\]`, where `\\[sSdDwWpP].*` begins or ends a range \(JavaScript refuses it\): write `\\-` for the character -$/,
+      );
+    }
+    // A - first, last or after a range is the character -.
+    assertAsInJavaScript('^[\\s-]+$', ['-', ' -\u3000', 'a']);
+    assertAsInJavaScript('^[-\\d]+$', ['-1', 'a']);
+    assertAsInJavaScript('^[a-c-0]+$', ['a-0', 'd', 'b']);
+    assertAsInJavaScript('^[!--]+$', ['!,-', '.']);
+  });
+
+  it('\\S in a class is JavaScript’s: the ideographic space is white space', () => {
+    assertAsInJavaScript('^[\\S]+$', ['abc', 'a\u3000b', '\u00a0', '😀']);
+    assertAsInJavaScript('^[^\\S]+$', ['\u3000 \t', '\u3000a']);
+    assertAsInJavaScript('^[^\\S\\n]+$', [' \u3000', ' \n', '\u2028']);
+    assertAsInJavaScript('^[\\s\\S]+$', ['a\n\u3000😀']);
+  });
+
+  it('[\\b] is the backspace character', () => {
+    assertAsInJavaScript('^[\\b]$', ['\b', 'b']);
+  });
+
+  it('any text as a pattern compiles or is refused with a reason, never throws anything else', () => {
+    const piece = fc.constantFrom(
+      ...'\\[]()^$.|*+?{}-:,0123456789abdsSuxpPQEbB<>=!?P'.split(''),
+      '\\u',
+      '\\x{',
+      '[^',
+      '(?',
+      '(?s)',
+      '(?<n>',
+      '\\uD83D',
+      '{2,}',
+      '中',
+    );
+    fc.assert(
+      fc.property(fc.array(piece, { maxLength: 30 }), (pieces) => {
+        try {
+          compileRuleRegex(pieces.join(''));
+        } catch (error) {
+          assert.ok(error instanceof RuleRegexError, String(error));
+        }
+      }),
+      { seed: 20_240_611, numRuns: 2000 },
+    );
   });
 });
