@@ -5,6 +5,7 @@ import { join } from 'node:path';
 import { monitorEventLoopDelay } from 'node:perf_hooks';
 import { describe, it } from 'node:test';
 import fc from 'fast-check';
+import { RE2JS } from 're2js';
 import { parseReplies } from '../src/replies-file/load.js';
 import { toRe2Syntax } from '../src/replies-file/rule-regex-syntax.js';
 import { compileRuleRegex, RULE_REGEX_LIMITS, RuleRegexError } from '../src/replies-file/rule-regex.js';
@@ -181,6 +182,22 @@ describe('a pattern means what it means in JavaScript, or is refused', () => {
     const emptyThenLone = '[]a]';
     assert.throws(() => new RegExp(emptyThenLone, 'u'), SyntaxError);
     assertRefused(emptyThenLone, /^has a `]` outside a character class .*write `\\]` for the character ]/);
+  });
+
+  it('. is any character but a line terminator, at the cost of one instruction as before', () => {
+    assertAsInJavaScript('^a.b$', ['a\rb', 'a\nb', 'a\u2028b', 'a\u2029b', 'a\u0085b', 'a中b', 'a😀b', 'ab']);
+    assertAsInJavaScript('^查询(.+)$', ['查询天气\r', '查询天气', '查询\u2028']);
+    assertAsInJavaScript('^[.]$', ['.', 'a']);
+    // RE2's (?s) flag, which JavaScript lacks, keeps RE2's meaning: . is any character.
+    assert.deepEqual(compileRuleRegex('(?s)^a.b$').match('a\rb', false), true);
+    assert.deepEqual(compileRuleRegex('^(?s:.)(.)$').match('\nx', true), ['\nx', 'x']);
+    assert.equal(compileRuleRegex('^(?s:.)(.)$').match('\n\r', true), null);
+    // RE2's own . and the class written instead are one instruction each: the limit accepts what it accepted.
+    for (const pattern of ['.{1,50}', '^(.+)\\s(.*)$', '(.*a){16}']) {
+      assert.notEqual(toRe2Syntax(pattern), pattern);
+      assert.equal(RE2JS.compile(toRe2Syntax(pattern)).programSize(), RE2JS.compile(pattern).programSize(), pattern);
+    }
+    assert.doesNotThrow(() => compileRuleRegex('.{1,49}'));
   });
 
   it('\\s, \\d, \\w… cannot begin or end a range in a class, as in JavaScript', () => {

@@ -35,6 +35,9 @@ const JS_NON_SPACE = classBody(
   }),
 );
 
+/** JavaScript's `.`: any character but the four line terminators (RE2's leaves out only \n). */
+const JS_DOT = '[^\\n\\r\\x{2028}\\x{2029}]';
+
 /** Every code point, for `[^]` (any character) and `[]` (none). */
 const EVERY = '\\x{0}-\\x{10FFFF}';
 
@@ -58,6 +61,7 @@ const isSurrogate = (code: number): boolean => code >= 0xd800 && code <= 0xdfff;
  *   `\x{…}`; a lone escaped surrogate is refused (it matches no character of a text);
  * - `\s` and `\S` become JavaScript's Unicode white space and its complement, spelled out
  *   (RE2's are ASCII);
+ * - `.` excludes \r, U+2028 and U+2029 as well as \n (unless RE2's `(?s)` is on);
  * - `[^]` (any character) and `[]` (none) are spelled out: RE2 reads `]` first in a class as
  *   a literal. A `]` outside a class is refused, as JavaScript does;
  * - a class escape (`\s`, `\d`, `\w`, `\p{…}`…) at either end of a range is refused, as
@@ -73,6 +77,10 @@ export function toRe2Syntax(pattern: string): string {
 class Rewrite {
   private out = '';
   private at = 0;
+  /** RE2's `s` flag: `.` is any character. */
+  private dotAll = false;
+  /** The `s` flag outside each open group, restored at its `)`. */
+  private readonly outerDotAll: boolean[] = [];
 
   constructor(private readonly pattern: string) {}
 
@@ -83,10 +91,15 @@ class Rewrite {
       const start = this.at;
       if (char === '\\') this.escape();
       else if (char === '[') this.charClass();
+      else if (char === '(') this.openGroup();
+      else if (char === ')') this.closeGroup();
       else if (char === ']') {
         throw new RuleRegexError(
           'has a `]` outside a character class (JavaScript refuses it; `[]` is an empty class there): write `\\]` for the character ]',
         );
+      } else if (char === '.') {
+        this.at += 1;
+        this.out += this.dotAll ? '.' : JS_DOT;
       } else {
         const length = (pattern.codePointAt(start) ?? 0) > 0xffff ? 2 : 1;
         this.at += length;
@@ -94,6 +107,25 @@ class Rewrite {
       }
     }
     return this.out;
+  }
+
+  /** A `(`, and RE2's flags `(?s)` and `(?s:…)`, which JavaScript lacks: with them `.` is any character. */
+  private openGroup(): void {
+    const flags = /^\(\?([imsU]*)(?:-([imsU]*))?([:)])/.exec(this.pattern.slice(this.at, this.at + 16));
+    let dotAll = this.dotAll;
+    if (flags?.[1]!.includes('s')) dotAll = true;
+    if (flags?.[2]?.includes('s')) dotAll = false;
+    const head = flags ? flags[0] : '(';
+    this.at += head.length;
+    this.out += head;
+    if (flags?.[3] !== ')') this.outerDotAll.push(this.dotAll);
+    this.dotAll = dotAll;
+  }
+
+  private closeGroup(): void {
+    this.at += 1;
+    this.out += ')';
+    this.dotAll = this.outerDotAll.pop() ?? false;
   }
 
   /** An escape outside a class. */
