@@ -61,7 +61,8 @@ describe('a regex rule cannot block the event loop', () => {
       (k: number) => `([\\s\\S]*x){1,${k}}y`,
       (k: number) => `(?i)(x+x+)+y{0,${k}}`,
       (k: number) => `[ab]*a[ab]{${k}}$`,
-      (k: number) => `(${'(a*)*'.repeat(Math.min(k, 8))})+$`,
+      // Nested repetitions: (a*)* itself is refused (its empty repetition means another thing in RE2).
+      (k: number) => `(${'(a+)+'.repeat(Math.min(k, 8))})+$`,
     ];
     const texts = ['a '.repeat(1024), 'a'.repeat(2048), '1 '.repeat(1024), 'ab'.repeat(1024), 'x'.repeat(2047) + '!', '中'.repeat(2048)];
     let accepted = 0;
@@ -224,6 +225,119 @@ describe('a pattern means what it means in JavaScript, or is refused', () => {
 
   it('[\\b] is the backspace character', () => {
     assertAsInJavaScript('^[\\b]$', ['\b', 'b']);
+  });
+
+  it('a repetition that RE2 would match otherwise than JavaScript is refused, saying why', () => {
+    // JavaScript forgets a group's text at each repetition; RE2 keeps the last.
+    assert.deepEqual(inJavaScript('(?:(a)|b)+', 'ab'), ['ab', null]);
+    assertRefused('(?:(a)|b)+', /^repeats `\(\?:\(a\)\|b\)\+`, in which group \$1 does not take part in every repetition: .*\(\?:…\)/);
+    assertRefused('^((a)|b){2}$', /group \$2 does not take part in every repetition/);
+    // JavaScript skips a repetition that would match the empty text; RE2 takes it.
+    assert.deepEqual(inJavaScript('(?:|a)?(a*)', 'a'), ['a', '']);
+    for (const pattern of ['(?:|a)?(a*)', '(a*)*', '(.*)?', '(|a)+', '(?:a|\\b){1,3}']) {
+      assertRefused(pattern, /^repeats `.+`, which can match the empty text: .*take at least one character/);
+    }
+    // What JavaScript and RE2 repeat alike is accepted.
+    assertAsInJavaScript('^(\\d+\\s*)+$', ['1 2  3', '1 x']);
+    assertAsInJavaScript('^(?:(\\d+)\\s*)+$', ['1 2  3']);
+    assertAsInJavaScript('^(a*){2}$', ['a', 'aa', '']);
+    assertAsInJavaScript('^(?:(a)|(b))$', ['a', 'b']);
+  });
+
+  it('agrees with JavaScript on generated patterns and texts, or refuses them saying why', () => {
+    // Patterns from the part of JavaScript's syntax a rule uses; texts from the same characters.
+    const atom = fc.constantFrom(
+      ...['a', 'b', '中', '文', '1', ' ', '-', ',', '😀', '\\.', '\\u4e2d', '\\u3000', '\\uD83D\\uDE00', '\\u{1F600}'],
+      ...['.', '.', '\\d', '\\D', '\\w', '\\W', '\\s', '\\S'],
+    );
+    // Not \B: V8 also tries the place inside a surrogate pair (/\B/u.exec('a😀a') finds index 2),
+    // which the standard skips, as RE2 does.
+    const anchor = fc.constantFrom('^', '$', '\\b');
+    const classItem = fc.constantFrom(
+      ...['a', 'b', '中', '1', ' ', '-', '.', '^', '😀', '\\]', '\\-', '\\u3000', '\\b'],
+      ...['a-c', '0-9', '\\u4e00-\\u9fff', '一-龥', '\\d', '\\w', '\\s', '\\D', '\\W', '\\S'],
+    );
+    const charClass = fc.oneof(
+      {
+        weight: 5,
+        arbitrary: fc
+          .tuple(fc.boolean(), fc.array(classItem, { minLength: 1, maxLength: 3 }))
+          .map(([not, items]) => `[${not ? '^' : ''}${items.join('')}]`),
+      },
+      { weight: 1, arbitrary: fc.constantFrom('[^]', '[]') },
+    );
+    const repetition = fc.oneof(
+      { weight: 4, arbitrary: fc.constant('') },
+      {
+        weight: 3,
+        arbitrary: fc
+          .tuple(fc.constantFrom('?', '*', '+', '{0,2}', '{1,3}', '{2}', '{1,}'), fc.constantFrom('', '', '?'))
+          .map(([times, lazy]) => times + lazy),
+      },
+    );
+    const { rule } = fc.letrec<{ rule: string; pattern: string; term: string; group: string }>((tie) => ({
+      // Often a group of its own, so that $1 is compared.
+      rule: fc.oneof(
+        tie('pattern'),
+        fc
+          .tuple(fc.array(tie('term'), { maxLength: 2 }), tie('pattern'), repetition, fc.array(tie('term'), { maxLength: 2 }))
+          .map(([before, body, times, after]) => `${before.join('')}(${body})${times}${after.join('')}`),
+      ),
+      pattern: fc
+        .array(
+          fc.array(tie('term'), { maxLength: 3 }).map((terms) => terms.join('')),
+          { minLength: 1, maxLength: 3 },
+        )
+        .map((alternatives) => alternatives.join('|')),
+      term: fc.oneof(
+        { depthSize: 'small' },
+        {
+          weight: 4,
+          arbitrary: fc
+            .tuple(fc.oneof({ depthSize: 'small' }, atom, charClass, tie('group')), repetition)
+            .map(([repeated, times]) => repeated + times),
+        },
+        { weight: 1, arbitrary: anchor },
+      ),
+      group: fc.tuple(fc.constantFrom('(', '(', '(?:'), tie('pattern')).map(([open, body]) => `${open}${body})`),
+    }));
+    const text = fc.array(fc.constantFrom(...'ab中文1 -.,]\t\b\n\r\u2028\u3000😀'), { maxLength: 8 }).map((chars) => chars.join(''));
+
+    let compared = 0;
+    let withGroup = 0;
+    let refused = 0;
+    fc.assert(
+      fc.property(rule, fc.array(text, { minLength: 1, maxLength: 6 }), (source, texts) => {
+        try {
+          new RegExp(source, 'u');
+        } catch {
+          return; // not JavaScript (a repeated anchor): nothing to agree with
+        }
+        let regex;
+        try {
+          regex = compileRuleRegex(source);
+        } catch (error) {
+          assert.ok(error instanceof RuleRegexError);
+          // Refused only by the checks above or the limits, never by RE2 failing to read the rewrite.
+          assert.match(error.message, /^(repeats|is too complex|is \d+ characters long)/, source);
+          refused += 1;
+          return;
+        }
+        for (const sample of texts) {
+          const expected = inJavaScript(source, sample);
+          const found = regex.match(sample, true);
+          assert.equal(found !== null, expected !== null, `${source} on ${JSON.stringify(sample)}`);
+          if (found === null || found === true || expected === null) continue;
+          assert.deepEqual(found.slice(0, 2), expected.slice(0, 2), `${source} on ${JSON.stringify(sample)}`);
+          compared += 1;
+          if ((expected[1] ?? null) !== null) withGroup += 1;
+        }
+      }),
+      { seed: 20_240_611, numRuns: 500 },
+    );
+    // The property says something: many matches compared, groups among them, most patterns accepted.
+    assert.ok(compared > 400 && withGroup > 80, `only ${compared} matches compared, ${withGroup} with a group`);
+    assert.ok(refused < 250, `${refused} of 500 patterns refused`);
   });
 
   it('any text as a pattern compiles or is refused with a reason, never throws anything else', () => {

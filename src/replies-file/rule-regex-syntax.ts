@@ -41,6 +41,31 @@ const JS_DOT = '[^\\n\\r\\x{2028}\\x{2029}]';
 /** Every code point, for `[^]` (any character) and `[]` (none). */
 const EVERY = '\\x{0}-\\x{10FFFF}';
 
+/** What the rewrite knows of a piece of the pattern, for the checks on its repetitions. */
+interface Piece {
+  /** Where it starts in the pattern, to quote it. */
+  readonly start: number;
+  /** Whether it can match the empty text. */
+  readonly nullable: boolean;
+  /** The capturing groups inside it (its own number included). */
+  readonly groups: readonly number[];
+  /** Those of `groups` that take part in every match of the piece. */
+  readonly alwaysSet: ReadonlySet<number>;
+  /** Whether a repetition already applies to it (a second one is RE2's error, not ours). */
+  readonly repeated: boolean;
+}
+
+/** A group being read: its alternatives so far, and the pieces of the current one. */
+interface OpenGroup {
+  readonly start: number;
+  /** A capturing group's number. */
+  readonly number: number | undefined;
+  /** The `s` flag outside the group, restored at its `)`. */
+  readonly outerDotAll: boolean;
+  readonly alternatives: Piece[];
+  pieces: Piece[];
+}
+
 /** One element of a character class: a character, a set such as `\d`, or a `-`. */
 interface ClassAtom {
   readonly kind: 'char' | 'set' | 'dash';
@@ -52,6 +77,27 @@ interface ClassAtom {
 
 const isHex = (text: string): boolean => /^[0-9A-Fa-f]+$/.test(text);
 const isSurrogate = (code: number): boolean => code >= 0xd800 && code <= 0xdfff;
+
+const sequence = (start: number, pieces: readonly Piece[]): Piece => ({
+  start,
+  nullable: pieces.every((piece) => piece.nullable),
+  groups: pieces.flatMap((piece) => piece.groups),
+  alwaysSet: new Set(pieces.flatMap((piece) => [...piece.alwaysSet])),
+  repeated: false,
+});
+
+const alternation = (start: number, alternatives: readonly Piece[]): Piece => ({
+  start,
+  nullable: alternatives.some((piece) => piece.nullable),
+  groups: alternatives.flatMap((piece) => piece.groups),
+  alwaysSet: new Set(
+    alternatives.reduce<number[]>(
+      (common, piece) => common.filter((group) => piece.alwaysSet.has(group)),
+      alternatives[0] ? [...alternatives[0].alwaysSet] : [],
+    ),
+  ),
+  repeated: false,
+});
 
 /**
  * Rewrites a JavaScript pattern (Unicode mode) into RE2's syntax with the same meaning,
@@ -65,7 +111,11 @@ const isSurrogate = (code: number): boolean => code >= 0xd800 && code <= 0xdfff;
  * - `[^]` (any character) and `[]` (none) are spelled out: RE2 reads `]` first in a class as
  *   a literal. A `]` outside a class is refused, as JavaScript does;
  * - a class escape (`\s`, `\d`, `\w`, `\p{…}`…) at either end of a range is refused, as
- *   JavaScript does (RE2 would read a range or literal characters); `\b` in a class is U+0008.
+ *   JavaScript does (RE2 would read a range or literal characters); `\b` in a class is U+0008;
+ * - a repetition of something that can match the empty text (JavaScript skips an empty
+ *   repetition, RE2 takes it, so what matches differs), and a group
+ *   inside a repetition that does not take part in every repetition (JavaScript forgets its
+ *   text at each repetition, RE2 keeps the last) are refused.
  *
  * RE2's own syntax that JavaScript lacks (`(?i)`, `\Q…\E`, `[[:alpha:]]`, `\pL`, `\z`…) passes
  * through with RE2's meaning; lookaround and back-references are left to RE2 to refuse.
@@ -77,10 +127,11 @@ export function toRe2Syntax(pattern: string): string {
 class Rewrite {
   private out = '';
   private at = 0;
-  /** RE2's `s` flag: `.` is any character. */
   private dotAll = false;
-  /** The `s` flag outside each open group, restored at its `)`. */
-  private readonly outerDotAll: boolean[] = [];
+  private groupCount = 0;
+  private readonly open: OpenGroup[] = [{ start: 0, number: undefined, outerDotAll: false, alternatives: [], pieces: [] }];
+  /** Whether the last thing read can take a repetition (`*`, `+`, `?`, `{m,n}`). */
+  private canRepeat = false;
 
   constructor(private readonly pattern: string) {}
 
@@ -93,39 +144,146 @@ class Rewrite {
       else if (char === '[') this.charClass();
       else if (char === '(') this.openGroup();
       else if (char === ')') this.closeGroup();
+      else if (char === '|') this.alternative();
+      else if (char === '*' || char === '+' || char === '?' || (char === '{' && this.repetitionAt(start) !== undefined)) this.repetition();
       else if (char === ']') {
         throw new RuleRegexError(
           'has a `]` outside a character class (JavaScript refuses it; `[]` is an empty class there): write `\\]` for the character ]',
         );
       } else if (char === '.') {
         this.at += 1;
-        this.out += this.dotAll ? '.' : JS_DOT;
+        this.piece(start, this.dotAll ? '.' : JS_DOT, false);
       } else {
         const length = (pattern.codePointAt(start) ?? 0) > 0xffff ? 2 : 1;
         this.at += length;
-        this.out += pattern.slice(start, start + length);
+        this.piece(start, pattern.slice(start, start + length), char === '^' || char === '$');
       }
     }
     return this.out;
   }
 
-  /** A `(`, and RE2's flags `(?s)` and `(?s:…)`, which JavaScript lacks: with them `.` is any character. */
+  /** Adds a piece that is one atom (a character, a class, an anchor…), written `text` in RE2. */
+  private piece(start: number, text: string, nullable: boolean): void {
+    this.out += text;
+    this.current().pieces.push({ start, nullable, groups: [], alwaysSet: new Set(), repeated: false });
+    this.canRepeat = true;
+  }
+
+  private current(): OpenGroup {
+    return this.open[this.open.length - 1]!;
+  }
+
+  /** `{m}`, `{m,}` or `{m,n}` at `at`, as RE2 reads one (otherwise `{` is a literal there). */
+  private repetitionAt(at: number): { min: number; max: number; end: number } | undefined {
+    const found = /^\{(\d+)(,(\d*))?\}/.exec(this.pattern.slice(at, at + 24));
+    if (!found) return undefined;
+    const min = Number(found[1]);
+    const max = found[2] === undefined ? min : found[3] === '' ? Infinity : Number(found[3]);
+    return { min, max, end: at + found[0].length };
+  }
+
+  private repetition(): void {
+    const { pattern } = this;
+    const start = this.at;
+    const char = pattern[start]!;
+    const { min, max, end } =
+      char === '*'
+        ? { min: 0, max: Infinity, end: start + 1 }
+        : char === '+'
+          ? { min: 1, max: Infinity, end: start + 1 }
+          : char === '?'
+            ? { min: 0, max: 1, end: start + 1 }
+            : this.repetitionAt(start)!;
+    this.at = pattern[end] === '?' ? end + 1 : end;
+    this.out += pattern.slice(start, this.at);
+    const { pieces } = this.current();
+    const repeated = pieces[pieces.length - 1];
+    // Without something to repeat, or repeated twice, RE2 refuses the pattern itself.
+    if (!this.canRepeat || repeated === undefined || repeated.repeated) return;
+    const quoted = `\`${pattern.slice(repeated.start, this.at)}\``;
+    if (min < max && repeated.nullable) {
+      throw new RuleRegexError(
+        `repeats ${quoted}, which can match the empty text: JavaScript skips an empty repetition and RE2 takes it, ` +
+          'so what matches would differ; make what is repeated take at least one character (`a+` rather than `a*`)',
+      );
+    }
+    const forgotten = max > 1 ? repeated.groups.find((group) => !repeated.alwaysSet.has(group)) : undefined;
+    if (forgotten !== undefined) {
+      throw new RuleRegexError(
+        `repeats ${quoted}, in which group $${forgotten} does not take part in every repetition: JavaScript forgets ` +
+          `its text at each repetition and RE2 keeps the last, so $${forgotten} would differ; make it a \`(?:…)\` group ` +
+          'or take it out of the repetition',
+      );
+    }
+    pieces[pieces.length - 1] = {
+      ...repeated,
+      nullable: repeated.nullable || min === 0,
+      alwaysSet: min === 0 ? new Set() : repeated.alwaysSet,
+      repeated: true,
+    };
+  }
+
   private openGroup(): void {
-    const flags = /^\(\?([imsU]*)(?:-([imsU]*))?([:)])/.exec(this.pattern.slice(this.at, this.at + 16));
+    const { pattern } = this;
+    const start = this.at;
+    let number: number | undefined;
+    let head: string;
     let dotAll = this.dotAll;
-    if (flags?.[1]!.includes('s')) dotAll = true;
-    if (flags?.[2]?.includes('s')) dotAll = false;
-    const head = flags ? flags[0] : '(';
-    this.at += head.length;
-    this.out += head;
-    if (flags?.[3] !== ')') this.outerDotAll.push(this.dotAll);
+    const flags = /^\(\?([imsU]*)(?:-([imsU]*))?([:)])/.exec(pattern.slice(start, start + 16));
+    if (flags) {
+      if (flags[1]!.includes('s')) dotAll = true;
+      if (flags[2]?.includes('s')) dotAll = false;
+      this.at += flags[0].length;
+      this.out += flags[0];
+      if (flags[3] === ')') {
+        // `(?s)`: the flags change for the rest of the group; nothing is opened.
+        this.dotAll = dotAll;
+        this.canRepeat = false;
+        return;
+      }
+      head = '';
+    } else if (pattern[start + 1] !== '?' || /^\(\?P?<(?![=!])/.test(pattern.slice(start, start + 5))) {
+      // A capturing group, named (`(?<name>`, `(?P<name>`) or not.
+      const close = pattern[start + 1] === '?' ? pattern.indexOf('>', start) : start;
+      head = close === -1 ? pattern.slice(start) : pattern.slice(start, close + 1);
+      number = this.groupCount += 1;
+    } else {
+      // `(?:`, or lookaround and the like, which RE2 refuses with its own words.
+      head = pattern.startsWith('(?:', start) ? '(?:' : '(';
+    }
+    if (head !== '') {
+      this.at += head.length;
+      this.out += head;
+    }
+    this.open.push({ start, number, outerDotAll: this.dotAll, alternatives: [], pieces: [] });
     this.dotAll = dotAll;
+    this.canRepeat = false;
   }
 
   private closeGroup(): void {
     this.at += 1;
     this.out += ')';
-    this.dotAll = this.outerDotAll.pop() ?? false;
+    // A `)` with no group open is RE2's error.
+    if (this.open.length === 1) return;
+    const group = this.open.pop()!;
+    const body = alternation(group.start, [...group.alternatives, sequence(group.start, group.pieces)]);
+    const own = group.number === undefined ? [] : [group.number];
+    this.dotAll = group.outerDotAll;
+    this.current().pieces.push({
+      ...body,
+      groups: [...own, ...body.groups],
+      alwaysSet: new Set([...own, ...body.alwaysSet]),
+    });
+    this.canRepeat = true;
+  }
+
+  private alternative(): void {
+    this.at += 1;
+    this.out += '|';
+    const group = this.current();
+    group.alternatives.push(sequence(group.start, group.pieces));
+    group.pieces = [];
+    this.canRepeat = false;
   }
 
   /** An escape outside a class. */
@@ -143,24 +301,24 @@ class Rewrite {
       const unicode = this.unicodeEscape(start);
       if (unicode) {
         this.at = unicode.end;
-        this.out += `\\x{${hex(unicode.codePoint)}}`;
+        this.piece(start, `\\x{${hex(unicode.codePoint)}}`, false);
         return;
       }
     }
     if (next === 's' || next === 'S') {
       this.at += 2;
-      this.out += `[${next === 's' ? JS_SPACE : JS_NON_SPACE}]`;
+      this.piece(start, `[${next === 's' ? JS_SPACE : JS_NON_SPACE}]`, false);
       return;
     }
     if (next === 'Q') {
       // RE2's literal text: everything up to \E is taken as it is.
       const end = pattern.indexOf('\\E', start + 2);
       this.at = end === -1 ? pattern.length : end + 2;
-      this.out += pattern.slice(start, this.at);
+      this.piece(start, pattern.slice(start, this.at), end === start + 2);
       return;
     }
     this.at = this.escapeEnd(start);
-    this.out += pattern.slice(start, this.at);
+    this.piece(start, pattern.slice(start, this.at), 'bBAz'.includes(next));
   }
 
   /** Where an escape that passes as written ends: `\x{…}` and `\p{…}` run to their `}`. */
@@ -221,7 +379,7 @@ class Rewrite {
     if (pattern[this.at] === ']') {
       // In JavaScript `]` first closes the class: [^] is any character, [] none.
       this.at += 1;
-      this.out += negated ? `[${EVERY}]` : `[^${EVERY}]`;
+      this.piece(start, negated ? `[${EVERY}]` : `[^${EVERY}]`, false);
       return;
     }
     const atoms: ClassAtom[] = [];
@@ -251,7 +409,7 @@ class Rewrite {
         k += 1;
       }
     }
-    this.out += `${text}]`;
+    this.piece(start, `${text}]`, false);
   }
 
   /** One element of a class. */
