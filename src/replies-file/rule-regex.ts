@@ -1,5 +1,8 @@
 import type * as Re2 from 're2js';
 import { lazyRequire } from '../core/lazy-require.js';
+import { RuleRegexError, toRe2Syntax } from './rule-regex-syntax.js';
+
+export { RuleRegexError } from './rule-regex-syntax.js';
 
 /**
  * re2js: a linear-time regex engine (RE2's automata, in JavaScript). A follower's text
@@ -32,23 +35,21 @@ export interface RuleRegex {
   match(text: string, wantGroups: boolean): readonly (string | null)[] | true | null;
 }
 
-/** A pattern refused, with a one-line reason for the owner. */
-export class RuleRegexError extends Error {}
-
 /**
  * Compiles a regex rule's pattern with RE2, as `check` and the server both do, so a
- * pattern that passes `check` is the pattern that runs. JavaScript's `\uXXXX`, `\u{…}`
- * and Unicode `\s` are kept (see `toRe2Syntax`); lookaround and back-references, which
- * need backtracking, are refused with RE2's message.
+ * pattern that passes `check` is the pattern that runs. The pattern means what it means
+ * in JavaScript (Unicode mode), or is refused (see `toRe2Syntax`); lookaround and
+ * back-references, which need backtracking, are refused with RE2's message.
  */
 export function compileRuleRegex(pattern: string): RuleRegex {
   if (pattern.length > RULE_REGEX_LIMITS.patternLength) {
     throw new RuleRegexError(`is ${pattern.length} characters long; the limit is ${RULE_REGEX_LIMITS.patternLength}`);
   }
   const { RE2JS } = loadRe2();
+  const rewritten = toRe2Syntax(pattern);
   let compiled: Re2.RE2JS;
   try {
-    compiled = RE2JS.compile(toRe2Syntax(pattern));
+    compiled = RE2JS.compile(rewritten);
   } catch (error) {
     throw new RuleRegexError(`does not compile: ${describe(pattern, error)}`);
   }
@@ -85,81 +86,4 @@ function describe(pattern: string, error: unknown): string {
   }
   const hint = /\\[1-9]|\(\?[=!]|\(\?<[=!]/.test(message) ? ' (lookaround and back-references are not supported: RE2 syntax)' : '';
   return `${message.replace(/^error parsing regexp: /, '')}${hint}`;
-}
-
-/** JavaScript's `\s`: what a follower types as a space, the ideographic space U+3000 among them. */
-const JS_SPACE = '\\t\\n\\x0B\\f\\r \\x{A0}\\x{1680}\\x{2000}-\\x{200A}\\x{2028}\\x{2029}\\x{202F}\\x{205F}\\x{3000}\\x{FEFF}';
-
-const isHex = (code: number): boolean => (code >= 48 && code <= 57) || (code >= 65 && code <= 70) || (code >= 97 && code <= 102);
-
-/**
- * Rewrites the JavaScript escapes RE2 spells differently, in one pass: `\uXXXX` and
- * `\u{X…}` become `\x{…}`; `\s` becomes JavaScript's (Unicode) white space, and `\S`
- * outside a character class its complement (inside one it keeps RE2's meaning, ASCII
- * white space). Everything else is passed to RE2 as written.
- */
-export function toRe2Syntax(pattern: string): string {
-  let out = '';
-  let inClass = false;
-  let i = 0;
-  while (i < pattern.length) {
-    const char = pattern[i]!;
-    if (char === '\\' && i + 1 < pattern.length) {
-      const next = pattern[i + 1]!;
-      if (next === 'u') {
-        const braced = pattern[i + 2] === '{' ? pattern.indexOf('}', i + 3) : -1;
-        if (braced > i + 3 && braced - (i + 3) <= 6 && [...pattern.slice(i + 3, braced)].every((c) => isHex(c.charCodeAt(0)))) {
-          out += `\\x{${pattern.slice(i + 3, braced)}}`;
-          i = braced + 1;
-          continue;
-        }
-        const four = pattern.slice(i + 2, i + 6);
-        if (four.length === 4 && [...four].every((c) => isHex(c.charCodeAt(0)))) {
-          out += `\\x{${four}}`;
-          i += 6;
-          continue;
-        }
-      } else if (next === 's') {
-        out += inClass ? JS_SPACE : `[${JS_SPACE}]`;
-        i += 2;
-        continue;
-      } else if (next === 'S' && !inClass) {
-        out += `[^${JS_SPACE}]`;
-        i += 2;
-        continue;
-      } else if (next === 'Q') {
-        // RE2's literal text: everything up to \E is taken as it is.
-        const end = pattern.indexOf('\\E', i + 2);
-        const stop = end === -1 ? pattern.length : end + 2;
-        out += pattern.slice(i, stop);
-        i = stop;
-        continue;
-      }
-      out += char + next;
-      i += 2;
-      continue;
-    }
-    if (inClass) {
-      if (char === '[' && pattern[i + 1] === ':') {
-        // A POSIX class such as [:alpha:] inside a class.
-        const end = pattern.indexOf(':]', i + 2);
-        const stop = end === -1 ? i + 1 : end + 2;
-        out += pattern.slice(i, stop);
-        i = stop;
-        continue;
-      }
-      if (char === ']') inClass = false;
-    } else if (char === '[') {
-      inClass = true;
-      out += char;
-      i += 1;
-      // A ']' first in a class (after an optional '^') is a literal.
-      if (pattern[i] === '^') out += pattern[i++];
-      if (pattern[i] === ']') out += pattern[i++];
-      continue;
-    }
-    out += char;
-    i += 1;
-  }
-  return out;
 }
