@@ -338,6 +338,41 @@ describe('a pattern means what it means in JavaScript, or is refused', () => {
     // The property says something: many matches compared, groups among them, most patterns accepted.
     assert.ok(compared > 400 && withGroup > 80, `only ${compared} matches compared, ${withGroup} with a group`);
     assert.ok(refused < 250, `${refused} of 500 patterns refused`);
+
+    // Without groups (a reply without $1…), only whether a text matches counts: the
+    // repetitions refused above are accepted, and still agree with JavaScript on that.
+    let acceptedOnlyWithout = 0;
+    fc.assert(
+      fc.property(rule, fc.array(text, { minLength: 1, maxLength: 6 }), (source, texts) => {
+        try {
+          new RegExp(source, 'u');
+        } catch {
+          return;
+        }
+        let regex;
+        try {
+          regex = compileRuleRegex(source, { groups: false });
+        } catch (error) {
+          assert.ok(error instanceof RuleRegexError);
+          assert.match(error.message, /^(is too complex|is \d+ characters long)/, source);
+          return;
+        }
+        try {
+          compileRuleRegex(source);
+        } catch {
+          acceptedOnlyWithout += 1;
+        }
+        for (const sample of texts) {
+          assert.equal(
+            regex.match(sample, false) !== null,
+            inJavaScript(source, sample) !== null,
+            `${source} on ${JSON.stringify(sample)}`,
+          );
+        }
+      }),
+      { seed: 20_240_611, numRuns: 500 },
+    );
+    assert.ok(acceptedOnlyWithout > 20, `only ${acceptedOnlyWithout} patterns are accepted only without groups`);
   });
 
   it('any text as a pattern compiles or is refused with a reason, never throws anything else', () => {

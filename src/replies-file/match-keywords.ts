@@ -74,8 +74,8 @@ export function compileKeywords(rules: readonly KeywordRule[], toReply: (index: 
       const needles = needlesOf(rule.contains).map(foldAscii);
       scanned.push({ index, matches: (_, folded) => needles.some((needle) => folded.includes(needle)), reply: replies[index]! });
     } else if (rule.regex !== undefined) {
-      const pattern = compileRuleRegex(rule.regex);
       const wantGroups = usesGroups(reply);
+      const pattern = compileRuleRegex(rule.regex, { groups: wantGroups });
       scanned.push({ index, matches: (content) => pattern.match(content, wantGroups), reply: replies[index]! });
     }
   });

@@ -120,8 +120,8 @@ const alternation = (start: number, alternatives: readonly Piece[]): Piece => ({
  * RE2's own syntax that JavaScript lacks (`(?i)`, `\Q…\E`, `[[:alpha:]]`, `\pL`, `\z`…) passes
  * through with RE2's meaning; lookaround and back-references are left to RE2 to refuse.
  */
-export function toRe2Syntax(pattern: string): string {
-  return new Rewrite(pattern).run();
+export function toRe2Syntax(pattern: string, { groups = true }: { readonly groups?: boolean } = {}): string {
+  return new Rewrite(pattern, groups).run();
 }
 
 class Rewrite {
@@ -133,7 +133,15 @@ class Rewrite {
   /** Whether the last thing read can take a repetition (`*`, `+`, `?`, `{m,n}`). */
   private canRepeat = false;
 
-  constructor(private readonly pattern: string) {}
+  /**
+   * `groups`: the rule's reply uses `$1`…. Without it only whether the pattern matches
+   * counts, which an empty repetition or a forgotten group does not change (JavaScript
+   * and RE2 differ only in which match they report and what its groups hold).
+   */
+  constructor(
+    private readonly pattern: string,
+    private readonly groups: boolean,
+  ) {}
 
   run(): string {
     const { pattern } = this;
@@ -201,13 +209,13 @@ class Rewrite {
     // Without something to repeat, or repeated twice, RE2 refuses the pattern itself.
     if (!this.canRepeat || repeated === undefined || repeated.repeated) return;
     const quoted = `\`${pattern.slice(repeated.start, this.at)}\``;
-    if (min < max && repeated.nullable) {
+    if (this.groups && min < max && repeated.nullable) {
       throw new RuleRegexError(
         `repeats ${quoted}, which can match the empty text: JavaScript skips an empty repetition and RE2 takes it, ` +
           'so what matches would differ; make what is repeated take at least one character (`a+` rather than `a*`)',
       );
     }
-    const forgotten = max > 1 ? repeated.groups.find((group) => !repeated.alwaysSet.has(group)) : undefined;
+    const forgotten = this.groups && max > 1 ? repeated.groups.find((group) => !repeated.alwaysSet.has(group)) : undefined;
     if (forgotten !== undefined) {
       throw new RuleRegexError(
         `repeats ${quoted}, in which group $${forgotten} does not take part in every repetition: JavaScript forgets ` +

@@ -41,12 +41,12 @@ export interface RuleRegex {
  * in JavaScript (Unicode mode), or is refused (see `toRe2Syntax`); lookaround and
  * back-references, which need backtracking, are refused with RE2's message.
  */
-export function compileRuleRegex(pattern: string): RuleRegex {
+export function compileRuleRegex(pattern: string, { groups = true }: { readonly groups?: boolean } = {}): RuleRegex {
   if (pattern.length > RULE_REGEX_LIMITS.patternLength) {
     throw new RuleRegexError(`is ${pattern.length} characters long; the limit is ${RULE_REGEX_LIMITS.patternLength}`);
   }
   const { RE2JS } = loadRe2();
-  const rewritten = toRe2Syntax(pattern);
+  const rewritten = toRe2Syntax(pattern, { groups });
   let compiled: Re2.RE2JS;
   try {
     compiled = RE2JS.compile(rewritten);
@@ -86,4 +86,12 @@ function describe(pattern: string, error: unknown): string {
   }
   const hint = /\\[1-9]|\(\?[=!]|\(\?<[=!]/.test(message) ? ' (lookaround and back-references are not supported: RE2 syntax)' : '';
   return `${message.replace(/^error parsing regexp: /, '')}${hint}`;
+}
+
+/** Whether a regex rule's reply, as the file writes it, uses the match's groups: a text with `$`. */
+export function replyUsesGroups(reply: unknown): boolean {
+  if (typeof reply === 'string') return reply.includes('$');
+  if (typeof reply !== 'object' || reply === null) return false;
+  const { type, content } = reply as { type?: unknown; content?: unknown };
+  return type === 'text' && typeof content === 'string' && content.includes('$');
 }

@@ -2,7 +2,7 @@ import type * as Zod from 'zod';
 import type { z } from 'zod';
 import { lazyRequire } from '../core/lazy-require.js';
 import type { Reply } from '../protocol/reply-types.js';
-import { compileRuleRegex } from './rule-regex.js';
+import { compileRuleRegex, replyUsesGroups } from './rule-regex.js';
 
 /** zod: about 14 MiB resident, loaded only when a replies file is read. */
 const loadZod = lazyRequire<typeof Zod>('zod');
@@ -110,7 +110,7 @@ function buildSchemas(z: typeof Zod.z) {
       }
       if (rule.regex !== undefined) {
         try {
-          compileRuleRegex(rule.regex);
+          compileRuleRegex(rule.regex, { groups: replyUsesGroups(rule.reply) });
         } catch (error) {
           context.addIssue({ code: 'custom', path: ['regex'], message: (error as Error).message });
         }
