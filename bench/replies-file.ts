@@ -55,9 +55,9 @@ function run(testCase: Case): number {
   if (reply === null || reply === undefined || !('content' in reply) || reply.content !== testCase.expect) {
     throw new Error(`${testCase.name}: wrong reply ${JSON.stringify(reply)}`);
   }
-  for (let i = 0; i < ITERATIONS / 10; i++) replies.replyTo(incoming);
+  for (let i = 0; i < ITERATIONS / 10; i++) void replies.replyTo(incoming);
   const started = process.hrtime.bigint();
-  for (let i = 0; i < ITERATIONS; i++) replies.replyTo(incoming);
+  for (let i = 0; i < ITERATIONS; i++) void replies.replyTo(incoming);
   return Number(process.hrtime.bigint() - started) / 1000 / ITERATIONS;
 }
 
