@@ -254,6 +254,28 @@ describe('used OAuth states are kept until they expire', () => {
     }
   });
 
+  it('self-made states with made-up codes use nothing up: the memory stays free for real sign-ins', async () => {
+    const fake = await new FakeWeChat().start();
+    // Room for a handful of states only.
+    const usedStates = createMemoryUsedStates({ maxBytes: 1000 });
+    const app = await startApp({ ...fake.env(), PUBLIC_URL }, { usedStates });
+    try {
+      for (let i = 0; i < 40; i++) {
+        const { state, cookie } = await startFlow(app);
+        const response = await fetch(`${app.url}/oauth/callback?code=made-up-${i}&state=${state}`, { headers: { Cookie: cookie } });
+        assert.equal(response.status, 502, 'WeChat refuses the code');
+        assert.equal(usedStates.isUsed(state), false);
+      }
+      const real = await startFlow(app);
+      assert.equal((await callBack(app, fake, real)).status, 200);
+      assert.equal(usedStates.isUsed(real.state), true);
+      assert.equal((await callBack(app, fake, real)).status, 403, 'and it works once');
+    } finally {
+      await app.close();
+      await fake.stop();
+    }
+  });
+
   it('when the memory of used states is full: new callbacks get a 503 page, used states stay refused, room comes back as they expire', async () => {
     let clock = Date.now();
     const fake = await new FakeWeChat().start();
@@ -314,6 +336,9 @@ describe('a failure nobody expected, on each family of routes', () => {
     const fake = await new FakeWeChat().start();
     const broken: MemoryUsedStates = {
       claim() {
+        throw new Error('disk on fire: secret=abc');
+      },
+      isUsed() {
         throw new Error('disk on fire: secret=abc');
       },
     };

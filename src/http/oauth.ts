@@ -138,10 +138,10 @@ export function oauthRoutes(
       return;
     }
     // The state works once and for 10 minutes: a callback URL seen by someone else
-    // (a log, a Referer) cannot be replayed.
-    const flow = state === undefined ? undefined : stateCookie.verify(state, readCookie(req.headers.cookie, STATE_COOKIE), now());
-    const fresh = flow !== undefined && state !== undefined && (await usedStates.claim(state, STATE_TTL_MS));
-    if (!fresh || flow === undefined) {
+    // (a log, a Referer) cannot be replayed. It is used up only once WeChat has taken
+    // the code, so that a flood of self-made states with made-up codes cannot fill the
+    // memory of used ones.
+    const expired = (): void =>
       sendPage(
         res,
         403,
@@ -151,10 +151,18 @@ export function oauthRoutes(
           'This authorization could not be verified (state mismatch). Please open the page again.',
         ),
       );
+    const flow = state === undefined ? undefined : stateCookie.verify(state, readCookie(req.headers.cookie, STATE_COOKIE), now());
+    if (flow === undefined || state === undefined || (await usedStates.isUsed(state))) {
+      expired();
       return;
     }
     res.clearCookie(STATE_COOKIE, cookieOptions);
     const token = await exchangeCode(api.transport, api.appId, api.appSecret, code);
+    // Another callback with this state may have got here first.
+    if (!(await usedStates.claim(state, STATE_TTL_MS))) {
+      expired();
+      return;
+    }
     // snsapi_base grants no profile: /sns/userinfo would only refuse.
     const profile = flow.scope === 'snsapi_userinfo' ? await fetchUserInfo(api.transport, token) : undefined;
     res.cookie(USER_COOKIE, userCookie.seal(userOf(flow, token.openid, profile), now()), userCookieOptions);

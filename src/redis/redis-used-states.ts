@@ -7,5 +7,8 @@ export function createRedisUsedStates({ redis, prefix }: RedisConnection): UsedS
     async claim(state, ttlMs) {
       return (await redis.set(`${prefix}oauth-state:${state}`, '1', 'PX', ttlMs, 'NX')) === 'OK';
     },
+    async isUsed(state) {
+      return (await redis.exists(`${prefix}oauth-state:${state}`)) === 1;
+    },
   };
 }

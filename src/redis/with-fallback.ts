@@ -137,6 +137,15 @@ export function usedStatesWithFallback(health: HealthCheck, shared: UsedStates, 
         return hereOnly();
       }
     },
+    async isUsed(state) {
+      if (local.isUsed(state)) return true;
+      if (!health.healthy()) return false;
+      try {
+        return await shared.isUsed(state);
+      } catch {
+        return false;
+      }
+    },
   };
 }
 

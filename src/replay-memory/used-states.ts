@@ -8,11 +8,14 @@ import { UsedStatesFullError } from '../core/errors.js';
  */
 export interface UsedStates {
   claim(state: string, ttlMs: number): boolean | Promise<boolean>;
+  /** Whether `state` was claimed and is still remembered; claims nothing. */
+  isUsed(state: string): boolean | Promise<boolean>;
 }
 
 /** The process's used states: answered at once. */
 export interface MemoryUsedStates extends UsedStates {
   claim(state: string, ttlMs: number): boolean;
+  isUsed(state: string): boolean;
 }
 
 /** The memory the process's used states may take (about 160,000 of them). */
@@ -54,6 +57,10 @@ export function createMemoryUsedStates(options: { maxBytes?: number; now?: () =>
       used.set(detached(state), time + ttlMs);
       bytes += sizeOf(state);
       return true;
+    },
+    isUsed(state) {
+      const until = used.get(state);
+      return until !== undefined && until > now();
     },
   };
 }
