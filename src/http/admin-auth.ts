@@ -4,7 +4,7 @@ import type { NextFunction, Request, RequestHandler, Response } from 'express';
 import type { Logger } from 'pino';
 import { BlockList, isIP } from 'node:net';
 import { ExpiringMap } from '../core/expiring-map.js';
-import { clientAddress, throughUntrustedProxy } from './client-address.js';
+import { clientAddress, isForwarded, throughUntrustedProxy } from './client-address.js';
 import { createRejectionLog } from './rejection-log.js';
 
 function sameSecret(given: string, expected: string): boolean {
@@ -45,9 +45,6 @@ export function isLoopback(address: string | undefined): boolean {
   return address === '::1' || /^(::ffff:)?127\./.test(address);
 }
 
-/** Headers a reverse proxy adds: a request that carries one came from elsewhere through it. */
-const FORWARDING_HEADERS = ['x-forwarded-for', 'forwarded', 'x-real-ip'] as const;
-
 /** `localhost`, `127.x.x.x` or `[::1]`, with or without a port: a Host header naming this machine. */
 function namesThisMachine(host: string | undefined): boolean {
   if (host === undefined) return false;
@@ -66,7 +63,7 @@ function namesThisMachine(host: string | undefined): boolean {
 export function isLocalClient(req: Pick<IncomingMessage, 'socket' | 'headers'>): boolean {
   return (
     isLoopback(req.socket.remoteAddress) &&
-    FORWARDING_HEADERS.every((name) => req.headers[name] === undefined) &&
+    !isForwarded(req) &&
     namesThisMachine(req.headers.host) &&
     req.headers['sec-fetch-site'] !== 'cross-site'
   );

@@ -45,9 +45,15 @@ export function clientAddress(req: RequestLike, trusted: BlockList): string {
   return socket;
 }
 
+/** Headers a reverse proxy adds: a request that carries one came from elsewhere through it. */
+const FORWARDING_HEADERS = ['x-forwarded-for', 'forwarded', 'x-real-ip'] as const;
+
+/** Whether the request carries a reverse proxy's forwarding header. */
+export function isForwarded(req: Pick<RequestLike, 'headers'>): boolean {
+  return FORWARDING_HEADERS.some((name) => req.headers[name] !== undefined);
+}
+
 /** Whether a forwarding proxy's header came from a connection TRUST_PROXY does not name. */
 export function throughUntrustedProxy(req: RequestLike, trusted: BlockList): boolean {
-  const forwarded =
-    req.headers['x-forwarded-for'] !== undefined || req.headers.forwarded !== undefined || req.headers['x-real-ip'] !== undefined;
-  return forwarded && !isTrusted(plain(req.socket.remoteAddress ?? ''), trusted);
+  return isForwarded(req) && !isTrusted(plain(req.socket.remoteAddress ?? ''), trusted);
 }

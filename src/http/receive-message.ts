@@ -94,7 +94,7 @@ function reasonOf(error: unknown): string {
   return error.code;
 }
 
-export function required(query: Query, ...names: string[]): string[] {
+function required(query: Query, ...names: string[]): string[] {
   const values = names.map((name) => query.get(name));
   const missing = names.filter((_, i) => values[i] === undefined);
   if (missing.length > 0) {
@@ -103,16 +103,33 @@ export function required(query: Query, ...names: string[]): string[] {
   return values as string[];
 }
 
-export function badSignature(): WebhookRequestError {
+function badSignature(): WebhookRequestError {
   return new WebhookRequestError(403, 'the signature does not match WECHAT_TOKEN', 'bad-signature');
 }
 
 /** A refusal: a fixed text, never the request's content, logged rate-limited. */
-export function refusal(error: unknown, logRejection: RejectionLog): WebhookAnswer {
+function refusal(error: unknown, logRejection: RejectionLog): WebhookAnswer {
   const response = errorResponse(error);
   const reason = reasonOf(error);
   logRejection(reason, response.status, response.message, reason === 'aes-without-key' ? 'error' : 'warn');
   return { status: response.status, contentType: TEXT, body: `${response.message}\n`, outcome: 'refused' };
+}
+
+/** GET, WeChat's server verification: `echostr` back when the signature is WeChat's, however old its timestamp. */
+export function answerVerification(query: Query, deps: Pick<WebhookDeps, 'token' | 'logRejection'>): WebhookAnswer {
+  try {
+    const [signature, timestamp, nonce, echostr] = required(query, 'signature', 'timestamp', 'nonce', 'echostr') as [
+      string,
+      string,
+      string,
+      string,
+    ];
+    if (!verifySignature(signature, deps.token, timestamp, nonce)) throw badSignature();
+    return { status: 200, contentType: TEXT, body: echostr, outcome: 'reply' };
+  } catch (error) {
+    const refused = error instanceof WebhookRequestError ? error : new WebhookRequestError(400, 'bad verification request');
+    return refusal(refused, deps.logRejection);
+  }
 }
 
 /**

@@ -1,22 +1,12 @@
 import type { IncomingMessage as HttpRequest, ServerResponse } from 'node:http';
 import type { Config } from '../core/config.js';
-import { ClientGoneError, WebhookRequestError } from '../core/errors.js';
+import { ClientGoneError } from '../core/errors.js';
 import { messageLine } from '../core/logger.js';
 import { REFUSED_TYPE, UNKNOWN_TYPE, type MetricsRecorder } from '../core/metrics.js';
 import { isKnownMessage } from '../protocol/message-types.js';
-import { verifySignature } from '../protocol/signature.js';
 import { readQuery } from './read-query.js';
 import { readRawBody } from './read-raw-body.js';
-import {
-  badSignature,
-  receiveMessage,
-  refusal,
-  required,
-  TEXT,
-  webhookDeps,
-  type WebhookAnswer,
-  type WebhookServices,
-} from './receive-message.js';
+import { answerVerification, receiveMessage, TEXT, webhookDeps, type WebhookAnswer, type WebhookServices } from './receive-message.js';
 
 function writeAnswer(req: HttpRequest, res: ServerResponse, { status, contentType, body, outcome }: WebhookAnswer): void {
   // A refusal that leaves the body unread does not read it at all: the connection ends with the answer.
@@ -46,28 +36,9 @@ export function createWebhook(config: Config, services: WebhookAdapterServices) 
   const { logger, metrics } = services;
   const logAnswered = messageLine(logger);
 
-  /** GET: echoes `echostr` when the signature is WeChat's, however old its timestamp. */
+  /** GET: WeChat's server verification, answered by `answerVerification`. */
   function verifyServer(req: HttpRequest, res: ServerResponse): void {
-    const query = readQuery(req.url);
-    let echostr: string;
-    try {
-      let signature: string, timestamp: string, nonce: string;
-      [signature, timestamp, nonce, echostr] = required(query, 'signature', 'timestamp', 'nonce', 'echostr') as [
-        string,
-        string,
-        string,
-        string,
-      ];
-      if (!verifySignature(signature, config.token, timestamp, nonce)) throw badSignature();
-    } catch (error) {
-      writeAnswer(
-        req,
-        res,
-        refusal(error instanceof WebhookRequestError ? error : new WebhookRequestError(400, 'bad verification request'), deps.logRejection),
-      );
-      return;
-    }
-    writeAnswer(req, res, { status: 200, contentType: TEXT, body: echostr, outcome: 'reply' });
+    writeAnswer(req, res, answerVerification(readQuery(req.url), deps));
   }
 
   /** POST: one message, answered by `receiveMessage`, then counted and logged. */
