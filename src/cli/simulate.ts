@@ -11,7 +11,7 @@ import { printable } from './printable.js';
 import { OAUTH_USAGE, simulateOAuth } from './simulate-oauth.js';
 import { createWeChatSide, type WeChatSide } from '../testing/wechat-side.js';
 import type { CheckedReply } from '../testing/check-reply.js';
-import { ACCOUNT, isOpenId, simulatedFields, USAGE, USER } from './wechat-side.js';
+import { ACCOUNT, isOpenId, simulatedFields, USAGE, USER } from './message-kinds.js';
 
 /**
  * `npm run simulate -- [--url URL] [--from OPENID] [--aes] [--raw] <kind> [args]`: plays

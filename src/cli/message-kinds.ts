@@ -1,3 +1,4 @@
+/** The simulator's message kinds (`text`, `subscribe`, `click`…): the fields each builds, and who the two parties are. */
 import type { EventMessage, WeChatMessage } from '../protocol/message-types.js';
 
 /** The two parties of a simulated conversation: the user unless `--from` names another. */
