@@ -18,3 +18,4 @@ export { createTemplateCatalog, TEMPLATE_CACHE_MS, type CatalogTemplate, type Te
 export { checkTemplateData, THING_MAX_CHARS } from './wechat-api/check-template-data.js';
 export { uploadMedia, MEDIA_LIMIT_BYTES, MEDIA_TYPES, type MediaType, type MediaFile, type UploadedMedia } from './wechat-api/media.js';
 export { getUser, getFollowerPage, listUsers, type UserInfo, type FollowerPage } from './wechat-api/users.js';
+export type { UserProfile, WebAccessToken, WebAuthorization } from './wechat-api/oauth.js';

@@ -17,6 +17,7 @@ import { createLimitedServer } from './http/server-limits.js';
 import { createWebhook } from './http/webhook.js';
 import { webhookRouter } from './http/wechat-middleware.js';
 import type { ApiClient } from './wechat-api/client.js';
+import type { AccountOf } from './http/account-of.js';
 import { createServices, type ServiceOptions, type Services } from './services.js';
 
 /** What createApp and wechatMiddleware take besides the configuration: the handlers, stores, logger, clock. */
@@ -41,14 +42,16 @@ export interface WeChatApp {
 /** Wires the configuration, handlers and routes into an app. Listens on nothing. */
 export function createApp(config: Config, options: ServiceOptions = {}): WeChatApp {
   const services = createServices(config, options);
-  const { logger, api } = services;
+  const { server, account } = services;
+  const { logger } = server;
+  const accountOf: AccountOf = () => account;
   if (config.adminToken === undefined) {
     logger.warn(
       `ADMIN_TOKEN is not set: the admin routes (${ADMIN_ROUTES.join(', ')}) answer only clients on this machine that do not come through a proxy`,
     );
   }
   const admin = requireAdmin(config.adminToken, logger, { trustedProxies: trustedProxies(config.trustProxy) });
-  const webhook = createWebhook(config, services);
+  const webhook = createWebhook(config, account, logger);
 
   const app = express();
   app.disable('x-powered-by');
@@ -57,15 +60,15 @@ export function createApp(config: Config, options: ServiceOptions = {}): WeChatA
   app.get(config.wechatPath, webhook.verifyServer);
   app.post(config.wechatPath, webhook.receiveMessage);
   app.get('/livez', livenessRoute());
-  app.get('/healthz', healthRoute(services.checks));
+  app.get('/healthz', healthRoute(server.checks));
   // Each family of routes ends in its own error middleware (http/error-middleware.ts),
   // which answers whatever its routes throw as the family does: JSON, pages.
-  app.get('/qrcode', pageSecurity, admin, ...qrCodeRoute(api, logger));
-  app.use('/oauth', oauthRoutes(api, config.publicUrl, logger, services));
-  app.use('/api', apiRoutes(api, admin, logger));
-  app.use('/jssdk', jssdkRoutes(api, config.jssdkDomains, logger));
+  app.get('/qrcode', pageSecurity, admin, ...qrCodeRoute(accountOf, logger));
+  app.use('/oauth', oauthRoutes(accountOf, config.publicUrl, logger, server.now));
+  app.use('/api', apiRoutes(accountOf, admin, logger));
+  app.use('/jssdk', jssdkRoutes(accountOf, logger));
   app.get('/jssdk/demo', admin, ...jssdkDemoRoute());
-  app.get('/metrics', admin, metricsRoute(services.metrics));
+  app.get('/metrics', admin, metricsRoute(server.metrics));
 
   app.use(function notFound(_req: Request, res: Response) {
     res.status(404).type('text/plain').send('not found\n');
@@ -101,7 +104,7 @@ export function createApp(config: Config, options: ServiceOptions = {}): WeChatA
 
 /** Adds `metrics` as a getter: the registry (and prom-client) is made when first read. */
 function withLazyMetrics<T extends object>(target: T, services: Services): T & { readonly metrics: Registry } {
-  return Object.defineProperty(target, 'metrics', { enumerable: true, get: () => services.metrics.registry }) as T & {
+  return Object.defineProperty(target, 'metrics', { enumerable: true, get: () => services.server.metrics.registry }) as T & {
     readonly metrics: Registry;
   };
 }
@@ -124,8 +127,8 @@ export interface WeChatMiddleware extends Router {
 export function wechatMiddleware(config: Config, options: ServiceOptions = {}): WeChatMiddleware {
   const services = createServices(config, options);
   return withLazyMetrics(
-    Object.assign(webhookRouter(config, services), {
-      api: services.api?.client,
+    Object.assign(webhookRouter(config, services.account, services.server.logger), {
+      api: services.account.api?.client,
       shutdown: services.shutdown,
     }),
     services,

@@ -6,6 +6,7 @@
  * etc/*.api.md records each of them: `npm run lint` fails when one changes unrecorded.
  */
 export { createApp, wechatMiddleware, type AppOptions, type WeChatApp, type WeChatMiddleware } from './app.js';
+export type { AccountOptions } from './accounts/account.js';
 export { wechatUsers, wechatUser, requireWeChatUser, type RequireWeChatUserOptions } from './http/wechat-user.js';
 export type { WeChatUser } from './http/user-cookie.js';
 export type { OAuthScope } from './wechat-api/oauth.js';

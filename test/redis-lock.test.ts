@@ -4,7 +4,7 @@ import { after, before, it } from 'node:test';
 import { LockTimeoutError, SessionUnavailableError } from '../src/core/errors.js';
 import { createLogger } from '../src/core/logger.js';
 import { errorResponse } from '../src/http/error-response.js';
-import { connectRedis, type RedisConnection } from '../src/redis/connection.js';
+import { connectRedis, keyspaceOf, type RedisConnection } from '../src/redis/connection.js';
 import { acquireRedisLock, withRedisLock, type RedisLockOptions } from '../src/redis/redis-lock.js';
 import { createRedisSessionStore } from '../src/redis/redis-session-store.js';
 import { PrivateRedis, describeWithRedis } from './helpers/redis-server.js';
@@ -16,11 +16,11 @@ describeWithRedis('one lock helper for every lock shared through Redis', () => {
   let server: PrivateRedis;
   let connection: RedisConnection;
   let n = 0;
-  const freshKey = () => `${connection.prefix}test-lock:${++n}`;
+  const freshKey = () => `${keyspaceOf(connection, 'wx_lock_test').prefix}test-lock:${++n}`;
 
   before(async () => {
     server = await PrivateRedis.start();
-    connection = connectRedis(server.url, 'wx_lock_test', createLogger('silent'));
+    connection = connectRedis(server.url, createLogger('silent'));
     await until(() => connection.healthy(), 'Redis ready');
   });
   after(async () => {
@@ -79,8 +79,13 @@ describeWithRedis('one lock helper for every lock shared through Redis', () => {
   });
 
   it('a conversation another instance keeps past the turn is `busy` to the handler, as before', async () => {
-    const store = createRedisSessionStore(connection, 60_000);
-    await connection.redis.set(`${connection.prefix}session-lock:gh_account:o_busy`, 'another-instance', 'PX', 10_000);
+    const store = createRedisSessionStore(keyspaceOf(connection, 'wx_lock_test'), 60_000);
+    await connection.redis.set(
+      `${keyspaceOf(connection, 'wx_lock_test').prefix}session-lock:gh_account:o_busy`,
+      'another-instance',
+      'PX',
+      10_000,
+    );
     await assert.rejects(
       store.hold('gh_account:o_busy', 200),
       (error: unknown) => error instanceof SessionUnavailableError && error.reason === 'busy',
@@ -89,6 +94,9 @@ describeWithRedis('one lock helper for every lock shared through Redis', () => {
     await free.write('{"step":1}');
     assert.equal(await free.read(), '{"step":1}');
     free.release();
-    await until(async () => (await connection.redis.exists(`${connection.prefix}session-lock:gh_account:o_free`)) === 0, 'let go');
+    await until(
+      async () => (await connection.redis.exists(`${keyspaceOf(connection, 'wx_lock_test').prefix}session-lock:gh_account:o_free`)) === 0,
+      'let go',
+    );
   });
 });

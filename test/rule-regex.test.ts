@@ -43,7 +43,8 @@ describe('a regex rule cannot block the event loop', () => {
         assert.equal(reply.Content, text.endsWith('x') ? '收到' : '全是数字');
       }
       lag.disable();
-      assert.ok(lag.max / 1e6 < 500, `the event loop stalled for ${(lag.max / 1e6).toFixed(0)} ms`);
+      // A backtracking engine would stall for hours; 2 s leaves room for a loaded CI machine.
+      assert.ok(lag.max / 1e6 < 2000, `the event loop stalled for ${(lag.max / 1e6).toFixed(0)} ms`);
     } finally {
       await app.close();
       rmSync(dir, { recursive: true, force: true });
@@ -85,7 +86,8 @@ describe('a regex rule cannot block the event loop', () => {
       }
     }
     assert.ok(accepted > 60, `only ${accepted} adversarial patterns were accepted: the check proves little`);
-    assert.ok(slowest.ms < 10, `${slowest.pattern} took ${slowest.ms.toFixed(1)} ms`);
+    // Linear time is a few ms here; backtracking on these patterns takes seconds. 50 ms leaves room for a loaded machine.
+    assert.ok(slowest.ms < 50, `${slowest.pattern} took ${slowest.ms.toFixed(1)} ms`);
   });
 
   it('a text longer than the limit skips regex rules (and is still answered)', () => {

@@ -4,7 +4,7 @@ import { createMemoryTokenStore, type TokenStore } from '../wechat-api/token-sto
 import type { ApiConfig } from '../core/config.js';
 import { ConfigError } from '../core/errors.js';
 import { createLogger } from '../core/logger.js';
-import { connectRedis, type RedisConnection } from '../redis/connection.js';
+import { connectRedis, keyspaceOf, type RedisConnection } from '../redis/connection.js';
 import { createRedisTokenStore } from '../redis/redis-token-store.js';
 import { tokenStoreWithFallback } from '../redis/with-fallback.js';
 
@@ -33,9 +33,9 @@ export async function openCommandApi(config: ApiConfig, note: (line: string) => 
   let tokenMode: ApiConfig['tokenMode'] = 'stable';
   let close = async (): Promise<void> => undefined;
   if (config.redisUrl !== undefined) {
-    const redis = connectRedis(config.redisUrl, config.appId, createLogger('silent'));
+    const redis = connectRedis(config.redisUrl, createLogger('silent'));
     if (await whenReady(redis, REDIS_WAIT_MS)) {
-      store = tokenStoreWithFallback(redis, createRedisTokenStore(redis), store);
+      store = tokenStoreWithFallback(redis, createRedisTokenStore(keyspaceOf(redis, config.appId)), store);
       tokenMode = config.tokenMode;
       close = () => redis.close();
     } else {

@@ -56,17 +56,30 @@ export interface MetricsRecorder {
   countTokenRefresh(): void;
 }
 
-export interface Metrics extends MetricsRecorder {
+export interface Metrics {
   /**
    * This app's own registry: `/metrics` serves it, and an application may add to it.
    * Made, with prom-client loaded, when first read.
    */
   readonly registry: Registry;
+  /**
+   * The recorder of one account's series, made when first asked for: its counts are its
+   * own, labelled `account="<name>"` when the metrics label accounts.
+   */
+  forAccount(name: string): MetricsRecorder;
+  /** Stops serving an account's series (an account removed while running). */
+  dropAccount(name: string): void;
 }
 
 export interface MetricsOptions {
   /** The Redis connection, whose health becomes `wechat_redis_up` (only with REDIS_URL). */
   readonly redis?: HealthCheck;
+  /**
+   * Whether each account's series carry `account="<name>"`: with ACCOUNTS_FILE, unless
+   * METRICS_ACCOUNT_LABEL=none. One account configured as in part one keeps its
+   * series as they were, unlabelled.
+   */
+  readonly accountLabel?: boolean;
 }
 
 /** One sample as prom-client's registry formats it. */
@@ -121,13 +134,17 @@ interface Tally {
   value: number;
 }
 
-/**
- * The series of `/metrics`, in a registry of their own (never prom-client's global one:
- * several apps may live in one process). The hot path adds to plain numbers, counted
- * from the start; prom-client only formats them, and is loaded by the first scrape (or
- * the first read of `registry`), with Node's default metrics.
- */
-export function createMetrics(options: MetricsOptions = {}): Metrics {
+/** One account's counts: plain numbers, added to on the hot path. */
+interface AccountCounts extends MetricsRecorder {
+  messageSamples(labels: Labels): Sample[];
+  replySamples(labels: Labels): Sample[];
+  apiSamples(labels: Labels): Sample[];
+  tokenSamples(labels: Labels): Sample[];
+}
+
+type Labels = Readonly<Record<string, string>>;
+
+function createAccountCounts(): AccountCounts {
   /** Per message type, one count per label of OUTCOMES (COUNTED_AS). */
   const byType = new Map<string, Float64Array>();
   /** A type's counts, made (at zero, so that rate() sees the first one) when first seen. */
@@ -163,35 +180,73 @@ export function createMetrics(options: MetricsOptions = {}): Metrics {
   }
   let tokenRefreshes = 0;
 
-  const messageSamples = (): Sample[] => {
-    const samples: Sample[] = [];
-    for (const [type, row] of byType) {
-      for (const [index, outcome] of OUTCOMES.entries()) {
-        const value = row[index] ?? 0;
-        // A refusal has type "none"; another type's refused series appears only if counted.
-        if (outcome === 'refused' && type !== REFUSED_TYPE && value === 0) continue;
-        samples.push({ value, labels: { type, outcome } });
+  return {
+    countMessage(type, outcome, seconds) {
+      const row = byType.get(type) ?? countsOf(type);
+      const index = COUNTED_AS[outcome];
+      row[index] = (row[index] ?? 0) + 1;
+      if (seconds === undefined) return;
+      let bucket = 0;
+      while (bucket < REPLY_SECONDS_BUCKETS.length && seconds > (REPLY_SECONDS_BUCKETS[bucket] ?? Infinity)) bucket += 1;
+      replyBuckets[bucket] = (replyBuckets[bucket] ?? 0) + 1;
+      replySum += seconds;
+      replyCount += 1;
+    },
+    countApiCall(path, errcode) {
+      apiTally(path, errcode).value += 1;
+    },
+    countTokenRefresh() {
+      tokenRefreshes += 1;
+    },
+    messageSamples(labels) {
+      const samples: Sample[] = [];
+      for (const [type, row] of byType) {
+        for (const [index, outcome] of OUTCOMES.entries()) {
+          const value = row[index] ?? 0;
+          // A refusal has type "none"; another type's refused series appears only if counted.
+          if (outcome === 'refused' && type !== REFUSED_TYPE && value === 0) continue;
+          samples.push({ value, labels: { ...labels, type, outcome } });
+        }
       }
-    }
-    return samples;
+      return samples;
+    },
+    replySamples(labels) {
+      const samples: Sample[] = [];
+      let cumulative = 0;
+      REPLY_SECONDS_BUCKETS.forEach((le, index) => {
+        cumulative += replyBuckets[index] ?? 0;
+        samples.push({ value: cumulative, labels: { ...labels, le }, metricName: 'wechat_reply_seconds_bucket' });
+      });
+      samples.push({ value: replyCount, labels: { ...labels, le: '+Inf' }, metricName: 'wechat_reply_seconds_bucket' });
+      samples.push({ value: replySum, labels, metricName: 'wechat_reply_seconds_sum' });
+      samples.push({ value: replyCount, labels, metricName: 'wechat_reply_seconds_count' });
+      return samples;
+    },
+    apiSamples(labels) {
+      const samples: Sample[] = [];
+      for (const [path, codes] of byPath) {
+        for (const [errcode, tally] of codes) samples.push({ value: tally.value, labels: { ...labels, path, errcode } });
+      }
+      return samples;
+    },
+    tokenSamples(labels) {
+      return [{ value: tokenRefreshes, labels }];
+    },
   };
-  const replySamples = (): Sample[] => {
+}
+
+/**
+ * The series of `/metrics`, in a registry of their own (never prom-client's global one:
+ * several apps may live in one process). The hot path adds to plain numbers, counted
+ * from the start, each account in its own; prom-client only formats them, and is loaded
+ * by the first scrape (or the first read of `registry`), with Node's default metrics.
+ */
+export function createMetrics(options: MetricsOptions = {}): Metrics {
+  const accounts = new Map<string, AccountCounts>();
+  const labelled = options.accountLabel ?? false;
+  const samplesOf = (pick: (counts: AccountCounts, labels: Labels) => Sample[]) => (): Sample[] => {
     const samples: Sample[] = [];
-    let cumulative = 0;
-    REPLY_SECONDS_BUCKETS.forEach((le, index) => {
-      cumulative += replyBuckets[index] ?? 0;
-      samples.push({ value: cumulative, labels: { le }, metricName: 'wechat_reply_seconds_bucket' });
-    });
-    samples.push({ value: replyCount, labels: { le: '+Inf' }, metricName: 'wechat_reply_seconds_bucket' });
-    samples.push({ value: replySum, labels: {}, metricName: 'wechat_reply_seconds_sum' });
-    samples.push({ value: replyCount, labels: {}, metricName: 'wechat_reply_seconds_count' });
-    return samples;
-  };
-  const apiSamples = (): Sample[] => {
-    const samples: Sample[] = [];
-    for (const [path, codes] of byPath) {
-      for (const [errcode, tally] of codes) samples.push({ value: tally.value, labels: { path, errcode } });
-    }
+    for (const [account, counts] of accounts) samples.push(...pick(counts, labelled ? { account } : {}));
     return samples;
   };
 
@@ -203,17 +258,30 @@ export function createMetrics(options: MetricsOptions = {}): Metrics {
     collectDefaultMetrics({ register: made });
     countCpuSinceProcessStart(made, cpuBefore);
     const families = [
-      plainFamily('wechat_messages_total', 'POSTs to the webhook, by message type and what became of them', 'counter', messageSamples),
-      plainFamily('wechat_reply_seconds', "Time to answer WeChat's POST, refusals excepted", 'histogram', replySamples),
+      plainFamily(
+        'wechat_messages_total',
+        'POSTs to the webhook, by message type and what became of them',
+        'counter',
+        samplesOf((counts, labels) => counts.messageSamples(labels)),
+      ),
+      plainFamily(
+        'wechat_reply_seconds',
+        "Time to answer WeChat's POST, refusals excepted",
+        'histogram',
+        samplesOf((counts, labels) => counts.replySamples(labels)),
+      ),
       plainFamily(
         'wechat_api_calls_total',
         "Calls to WeChat's API, by path and errcode (0: success; unreachable: no JSON answer)",
         'counter',
-        apiSamples,
+        samplesOf((counts, labels) => counts.apiSamples(labels)),
       ),
-      plainFamily('wechat_token_refreshes_total', 'New access tokens fetched from WeChat, the first included', 'counter', () => [
-        { value: tokenRefreshes, labels: {} },
-      ]),
+      plainFamily(
+        'wechat_token_refreshes_total',
+        'New access tokens fetched from WeChat, the first included',
+        'counter',
+        samplesOf((counts, labels) => counts.tokenSamples(labels)),
+      ),
     ];
     // The registry takes any object with a name, get() and reset(); its types know only prom-client's classes.
     for (const family of families) made.registerMetric(family as unknown as PromClient.Metric);
@@ -235,22 +303,13 @@ export function createMetrics(options: MetricsOptions = {}): Metrics {
     get registry() {
       return (registry ??= makeRegistry());
     },
-    countMessage(type, outcome, seconds) {
-      const row = byType.get(type) ?? countsOf(type);
-      const index = COUNTED_AS[outcome];
-      row[index] = (row[index] ?? 0) + 1;
-      if (seconds === undefined) return;
-      let bucket = 0;
-      while (bucket < REPLY_SECONDS_BUCKETS.length && seconds > (REPLY_SECONDS_BUCKETS[bucket] ?? Infinity)) bucket += 1;
-      replyBuckets[bucket] = (replyBuckets[bucket] ?? 0) + 1;
-      replySum += seconds;
-      replyCount += 1;
+    forAccount(name) {
+      let counts = accounts.get(name);
+      if (counts === undefined) accounts.set(name, (counts = createAccountCounts()));
+      return counts;
     },
-    countApiCall(path, errcode) {
-      apiTally(path, errcode).value += 1;
-    },
-    countTokenRefresh() {
-      tokenRefreshes += 1;
+    dropAccount(name) {
+      accounts.delete(name);
     },
   };
 }

@@ -1,6 +1,6 @@
 import { Router, type Request, type Response } from 'express';
 import type { Logger } from 'pino';
-import type { WeChatApi } from '../wechat-api/create-api.js';
+import { perAccount, type AccountOf } from './account-of.js';
 import { ApiNotConfiguredError, InputError } from '../core/errors.js';
 import { createNonceStr, signJssdk, signedUrl } from '../protocol/jssdk-signature.js';
 import { errorMiddleware } from './error-middleware.js';
@@ -45,13 +45,13 @@ function refusal(url: string | undefined, allowed: ReadonlySet<string>): string 
  * in JSSDK_DOMAINS, and gives CORS headers only to pages served from them. Failures are
  * JSON, as on `/api`.
  */
-export function jssdkRoutes(api: WeChatApi | undefined, domains: readonly string[], logger: Logger): Router {
-  const allowed = new Set(domains);
+export function jssdkRoutes(accountOf: AccountOf, logger: Logger): Router {
+  const allowedOf = perAccount((account) => new Set(account.settings.jssdkDomains));
   // Anyone may call it: a failing ticket is one warning per interval, not one per call.
   const logLimit = createLogRateLimit();
 
   /** Sets the CORS headers when the request comes from a page on an allowed host. */
-  function allowOrigin(req: Request, res: Response): boolean {
+  function allowOrigin(req: Request, res: Response, allowed: ReadonlySet<string>): boolean {
     // The answer depends on Origin, whatever it is: caches must keep them apart.
     res.vary('Origin');
     const origin = req.headers.origin;
@@ -62,7 +62,7 @@ export function jssdkRoutes(api: WeChatApi | undefined, domains: readonly string
   }
 
   function preflight(req: Request, res: Response): void {
-    if (!allowOrigin(req, res)) {
+    if (!allowOrigin(req, res, allowedOf(accountOf(req)))) {
       res.status(403).json({ error: 'this origin is not in JSSDK_DOMAINS' });
       return;
     }
@@ -77,7 +77,10 @@ export function jssdkRoutes(api: WeChatApi | undefined, domains: readonly string
   }
 
   async function jssdkConfig(req: Request, res: Response): Promise<void> {
-    allowOrigin(req, res);
+    const account = accountOf(req);
+    const { api } = account;
+    const allowed = allowedOf(account);
+    allowOrigin(req, res, allowed);
     res.set('Cache-Control', 'no-store');
     const url = queryParam(req, 'url');
     const problem = refusal(url, allowed);

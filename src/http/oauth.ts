@@ -1,7 +1,7 @@
 import { Router, type Request, type Response } from 'express';
 import type { Logger } from 'pino';
-import type { WeChatApi } from '../wechat-api/create-api.js';
-import { authorizeUrl, exchangeCode, fetchUserInfo, type UserProfile } from '../wechat-api/oauth.js';
+import { perAccount, type AccountOf } from './account-of.js';
+import { authorizeUrl, type UserProfile } from '../wechat-api/oauth.js';
 import { ApiNotConfiguredError, InputError, NotSignedInError } from '../core/errors.js';
 import { errorMiddleware, pageFailures } from './error-middleware.js';
 import type { ErrorResponse } from './error-response.js';
@@ -13,7 +13,6 @@ import { errorPage, profilePage } from '../pages/oauth-pages.js';
 import { readCookie } from './signed-cookie.js';
 import { createStateCookie, STATE_COOKIE, STATE_TTL_MS, type OAuthFlow } from './state-cookie.js';
 import { createUserCookie, USER_COOKIE, USER_TTL_MS, type WeChatUser } from './user-cookie.js';
-import type { UsedStates } from '../replay-memory/used-states.js';
 
 function sendPage(res: Response, status: number, html: string): void {
   res.status(status).set('Cache-Control', 'no-store').type('html').send(html);
@@ -86,14 +85,11 @@ function userOf(flow: OAuthFlow, openid: string, profile: UserProfile | undefine
  * browser to `next` (or shows the profile); `/oauth/me` answers who the cookie names.
  * The pages' failures are pages, `/oauth/me`'s are JSON.
  */
-export function oauthRoutes(
-  api: WeChatApi | undefined,
-  publicUrl: string | undefined,
-  logger: Logger,
-  { usedStates, now }: { readonly usedStates: UsedStates; readonly now: () => number },
-): Router {
-  const stateCookie = api === undefined ? undefined : createStateCookie(api.appSecret);
-  const userCookie = api === undefined ? undefined : createUserCookie(api.appSecret);
+export function oauthRoutes(accountOf: AccountOf, publicUrl: string | undefined, logger: Logger, now: () => number): Router {
+  // Each account's cookies are signed with keys derived from its own AppSecret.
+  const cookiesOf = perAccount(({ settings: { appSecret } }) =>
+    appSecret === undefined ? undefined : { state: createStateCookie(appSecret), user: createUserCookie(appSecret) },
+  );
   const secure = publicUrl?.startsWith('https://') ?? false;
   const cookieOptions = { httpOnly: true, sameSite: 'lax', secure, path: '/oauth' } as const;
   // The user cookie reaches the account's own pages, anywhere on this origin.
@@ -102,16 +98,19 @@ export function oauthRoutes(
   const logLimit = createLogRateLimit();
 
   /** WeChat's web authorization needs the AppID, the AppSecret and this server's public URL. */
-  function configured() {
-    if (api === undefined || stateCookie === undefined || userCookie === undefined || publicUrl === undefined) {
+  function configured(req: Request) {
+    const account = accountOf(req);
+    const { api, usedStates } = account;
+    const cookies = cookiesOf(account);
+    if (api === undefined || cookies === undefined || publicUrl === undefined) {
       throw new ApiNotConfiguredError('OAuth needs WECHAT_APPID, WECHAT_APPSECRET and PUBLIC_URL');
     }
-    return { api, stateCookie, userCookie, publicUrl };
+    return { api, usedStates, stateCookie: cookies.state, userCookie: cookies.user, publicUrl };
   }
 
   /** GET /oauth[?next=/path[&scope=base]]: a 302 to WeChat's authorize page. */
   function start(req: Request, res: Response): void {
-    const { api, stateCookie, publicUrl } = configured();
+    const { api, stateCookie, publicUrl } = configured(req);
     const flow = requestedFlow(req, publicUrl);
     const { state, cookie } = stateCookie.issue(now(), flow);
     res.cookie(STATE_COOKIE, cookie, { ...cookieOptions, maxAge: STATE_TTL_MS });
@@ -121,7 +120,7 @@ export function oauthRoutes(
 
   /** GET /oauth/callback: a 302 to `next`, or the profile page, or a page that says what went wrong. */
   async function callback(req: Request, res: Response): Promise<void> {
-    const { api, stateCookie, userCookie } = configured();
+    const { api, usedStates, stateCookie, userCookie } = configured(req);
     // WeChat builds this URL: a code or state repeated or empty is none.
     const code = singleQueryParam(req, 'code');
     const state = singleQueryParam(req, 'state');
@@ -157,14 +156,14 @@ export function oauthRoutes(
       return;
     }
     res.clearCookie(STATE_COOKIE, cookieOptions);
-    const token = await exchangeCode(api.transport, api.appId, api.appSecret, code);
+    const token = await api.oauth.exchangeCode(code);
     // Another callback with this state may have got here first.
     if (!(await usedStates.claim(state, STATE_TTL_MS))) {
       expired();
       return;
     }
     // snsapi_base grants no profile: /sns/userinfo would only refuse.
-    const profile = flow.scope === 'snsapi_userinfo' ? await fetchUserInfo(api.transport, token) : undefined;
+    const profile = flow.scope === 'snsapi_userinfo' ? await api.oauth.fetchUserInfo(token) : undefined;
     res.cookie(USER_COOKIE, userCookie.seal(userOf(flow, token.openid, profile), now()), userCookieOptions);
     if (flow.next !== undefined) {
       res.set('Cache-Control', 'no-store');
@@ -177,6 +176,7 @@ export function oauthRoutes(
   /** GET /oauth/me: the user the cookie names, as JSON; 401 without a valid one. */
   function me(req: Request, res: Response): void {
     res.set('Cache-Control', 'no-store');
+    const userCookie = cookiesOf(accountOf(req))?.user;
     if (userCookie === undefined) throw new ApiNotConfiguredError('OAuth needs WECHAT_APPID and WECHAT_APPSECRET');
     const user = userCookie.open(readCookie(req.headers.cookie, USER_COOKIE), now());
     if (user === undefined) throw new NotSignedInError('no signed-in WeChat user: open /oauth?next=<your page> first');

@@ -1,6 +1,6 @@
 import type { ErrorRequestHandler, Request, RequestHandler, Response } from 'express';
 import type { Logger } from 'pino';
-import type { WeChatApi } from '../wechat-api/create-api.js';
+import { perAccount, type AccountOf } from './account-of.js';
 import { createQrCode, type QrCodeRequest } from '../wechat-api/qrcode.js';
 import { createQrCodeTickets, type QrCodeTickets } from '../wechat-api/qrcode-tickets.js';
 import { ApiNotConfiguredError, InputError } from '../core/errors.js';
@@ -112,13 +112,11 @@ function sendQrCodeError(res: Response, response: ErrorResponse): void {
  * page (drawn here, beside WeChat's link), JSON or a PNG. A scene's ticket is reused
  * until it expires. The route and the middleware that answers its failures.
  */
-export function qrCodeRoute(
-  api: WeChatApi | undefined,
-  logger: Logger,
-  options: QrCodeRouteOptions = {},
-): [RequestHandler, ErrorRequestHandler] {
-  const tickets: QrCodeTickets = createQrCodeTickets(options.now);
+export function qrCodeRoute(accountOf: AccountOf, logger: Logger, options: QrCodeRouteOptions = {}): [RequestHandler, ErrorRequestHandler] {
+  const ticketsOf = perAccount((): QrCodeTickets => createQrCodeTickets(options.now));
   async function qrcode(req: Request, res: Response): Promise<void> {
+    const account = accountOf(req);
+    const { api } = account;
     const format = chooseFormat(req);
     const form = formValues(req);
     if (form === undefined && hasNoQuery(req) && format === 'html') {
@@ -141,7 +139,7 @@ export function qrCodeRoute(
       return;
     }
     if (api === undefined) throw new ApiNotConfiguredError('WECHAT_APPID and WECHAT_APPSECRET must be set to create QR codes');
-    const code = await tickets.get(request, () => createQrCode(api.client, request));
+    const code = await ticketsOf(account).get(request, () => createQrCode(api.client, request));
     res.set('Cache-Control', 'no-store');
     if (format === 'json') {
       res.json({ ticket: code.ticket, url: code.url, expire_seconds: code.expireSeconds, image_url: code.imageUrl });

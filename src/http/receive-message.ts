@@ -1,5 +1,6 @@
 import { hash } from 'node:crypto';
 import type { Logger } from 'pino';
+import type { Account } from '../accounts/account.js';
 import type { Config } from '../core/config.js';
 import { ClientGoneError, isCodedError, WebhookRequestError } from '../core/errors.js';
 import { LazyChildLogger } from '../core/logger.js';
@@ -57,21 +58,18 @@ export interface WebhookDeps {
   readonly logRejection: RejectionLog;
 }
 
-/** The services the webhook uses, as `createServices` makes them. */
-export interface WebhookServices {
-  readonly responder: Responder;
-  readonly retryStore: RetryStore;
-  readonly seenSignatures: SeenSignatures;
-  readonly logger: Logger;
-}
+/** The parts of an account the webhook uses. */
+export type WebhookAccount = Pick<Account, 'settings' | 'responder' | 'retryStore' | 'seenSignatures'>;
 
-export function webhookDeps(config: Config, { responder, retryStore, seenSignatures, logger }: WebhookServices): WebhookDeps {
+/** What `receiveMessage` needs for one account: its token, key and stores, and the server's signature window. */
+export function webhookDeps(config: Pick<Config, 'signatureMaxAgeS'>, account: WebhookAccount, logger: Logger): WebhookDeps {
+  const { settings, responder, retryStore, seenSignatures } = account;
   return {
-    token: config.token,
-    appId: config.appId,
-    requireAes: config.requireAes,
+    token: settings.token,
+    appId: settings.appId,
+    requireAes: settings.requireAes,
     signatureMaxAgeS: config.signatureMaxAgeS,
-    cipher: config.encodingAesKey === undefined ? undefined : createMessageCipher(config.encodingAesKey),
+    cipher: settings.encodingAesKey === undefined ? undefined : createMessageCipher(settings.encodingAesKey),
     responder,
     retryStore,
     seenSignatures,

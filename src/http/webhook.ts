@@ -6,7 +6,8 @@ import { REFUSED_TYPE, UNKNOWN_TYPE, type MetricsRecorder } from '../core/metric
 import { isKnownMessage } from '../protocol/message-types.js';
 import { readQuery } from './read-query.js';
 import { readRawBody } from './read-raw-body.js';
-import { answerVerification, receiveMessage, TEXT, webhookDeps, type WebhookAnswer, type WebhookServices } from './receive-message.js';
+import { answerVerification, receiveMessage, TEXT, webhookDeps, type WebhookAccount, type WebhookAnswer } from './receive-message.js';
+import type { Logger } from 'pino';
 
 function writeAnswer(req: HttpRequest, res: ServerResponse, { status, contentType, body, outcome }: WebhookAnswer): void {
   // A refusal that leaves the body unread does not read it at all: the connection ends with the answer.
@@ -25,15 +26,12 @@ function writeAnswer(req: HttpRequest, res: ServerResponse, { status, contentTyp
  * server verification (GET) and messages (POST). This is the HTTP adapter only: the
  * message's way from request to answer is `receiveMessage` (receive-message.ts).
  */
-/** What the webhook needs of the services: those of `receiveMessage`, and the metrics it counts in. */
-export interface WebhookAdapterServices extends WebhookServices {
-  /** Counts each POST and its time to answer (`/metrics`). */
-  readonly metrics?: MetricsRecorder;
-}
+/** What the webhook needs of an account: that of `receiveMessage`, and the metrics it counts each POST in. */
+export type WebhookAdapterAccount = WebhookAccount & { readonly metrics?: MetricsRecorder };
 
-export function createWebhook(config: Config, services: WebhookAdapterServices) {
-  const deps = webhookDeps(config, services);
-  const { logger, metrics } = services;
+export function createWebhook(config: Pick<Config, 'signatureMaxAgeS'>, account: WebhookAdapterAccount, logger: Logger) {
+  const deps = webhookDeps(config, account, logger);
+  const { metrics } = account;
   const logAnswered = messageLine(logger);
 
   /** GET: WeChat's server verification, answered by `answerVerification`. */

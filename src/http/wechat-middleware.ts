@@ -1,14 +1,15 @@
 import express, { type Router } from 'express';
 import type { Config } from '../core/config.js';
-import { createWebhook, type WebhookAdapterServices } from './webhook.js';
+import type { Logger } from 'pino';
+import { createWebhook, type WebhookAdapterAccount } from './webhook.js';
 
 /**
  * The webhook's two handlers (GET verification, POST messages) as an Express router,
- * on services built by the caller (`createServices`). Mount it before any body parser:
- * it reads the raw body itself.
+ * for one account built by the caller. Mount it before any body parser: it reads the
+ * raw body itself.
  */
-export function webhookRouter(config: Config, services: WebhookAdapterServices): Router {
-  const webhook = createWebhook(config, services);
+export function webhookRouter(config: Pick<Config, 'signatureMaxAgeS'>, account: WebhookAdapterAccount, logger: Logger): Router {
+  const webhook = createWebhook(config, account, logger);
   const router = express.Router();
   router.get('/', webhook.verifyServer);
   router.post('/', webhook.receiveMessage);

@@ -10,9 +10,19 @@ const loadIoredis = lazyRequire<{ Redis: new (url: string, options: RedisOptions
 
 export interface RedisConnection extends HealthCheck {
   readonly redis: Redis;
-  /** The prefix of every key, with the AppID, so that accounts can share one Redis. */
-  readonly prefix: string;
   close(): Promise<void>;
+}
+
+/** One account's part of Redis: the connection every account shares, and the prefix of its keys. */
+export interface RedisKeyspace extends Pick<HealthCheck, 'healthy'> {
+  readonly redis: Redis;
+  /** `wechat:<AppID>:`, the AppID verbatim, so that accounts can share one Redis. */
+  readonly prefix: string;
+}
+
+/** The keys of the account with this AppID (`no-appid` for an account without one, which has no API). */
+export function keyspaceOf(connection: RedisConnection, appId: string | undefined): RedisKeyspace {
+  return { redis: connection.redis, prefix: `wechat:${appId ?? 'no-appid'}:`, healthy: () => connection.healthy() };
 }
 
 /**
@@ -20,7 +30,7 @@ export interface RedisConnection extends HealthCheck {
  * queue), so that callers fall back to the process; reconnection goes on in the
  * background, and each outage is logged once.
  */
-export function connectRedis(url: string, appId: string | undefined, logger: Logger): RedisConnection {
+export function connectRedis(url: string, logger: Logger): RedisConnection {
   const { Redis: RedisClient } = loadIoredis();
   const redis = new RedisClient(url, {
     commandTimeout: REDIS_COMMAND_TIMEOUT_MS,
@@ -44,7 +54,6 @@ export function connectRedis(url: string, appId: string | undefined, logger: Log
   return {
     name: 'redis',
     redis,
-    prefix: `wechat:${appId ?? 'no-appid'}:`,
     healthy: () => redis.status === 'ready',
     async probe() {
       if (redis.status !== 'ready') return false;

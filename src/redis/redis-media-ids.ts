@@ -1,5 +1,5 @@
 import { MEDIA_LIFETIME_MS, type CachedMediaId, type MediaIdStore } from '../replies-file/media-cache.js';
-import type { RedisConnection } from './connection.js';
+import type { RedisKeyspace } from './connection.js';
 import { withRedisLock, type RedisLockOptions } from './redis-lock.js';
 
 const LOCK: RedisLockOptions = {
@@ -28,7 +28,7 @@ function parse(value: string | null): CachedMediaId | undefined {
  * gone from Redis when WeChat forgets them. An upload runs under a per-file lock
  * (redis-lock.ts), so that two instances never upload the same file.
  */
-export function createRedisMediaIdStore({ redis, prefix }: RedisConnection): MediaIdStore {
+export function createRedisMediaIdStore({ redis, prefix }: RedisKeyspace): MediaIdStore {
   const keyOf = (key: string): string => `${prefix}media:${key}`;
   return {
     read: async (key) => parse(await redis.get(keyOf(key))),

@@ -1,7 +1,7 @@
 import { ExpiringMap } from '../core/expiring-map.js';
 import { NO_REPLY, type RecordedReply } from '../replay-memory/recorded-reply.js';
 import { RETRY_WINDOW_MS, type Claim, type RetryStore } from '../replay-memory/retry-store.js';
-import type { RedisConnection } from './connection.js';
+import type { RedisKeyspace } from './connection.js';
 
 const PENDING = 'pending';
 
@@ -42,7 +42,7 @@ export interface SharedRetryStore extends RetryStore {
  * then no reply. Retries on the same instance wait for the first reply, as with the
  * in-memory store.
  */
-export function createRedisRetryStore(connection: RedisConnection, waitMs: number): SharedRetryStore {
+export function createRedisRetryStore(connection: RedisKeyspace, waitMs: number): SharedRetryStore {
   const { redis, prefix } = connection;
   const inFlight = new Map<string, Promise<RecordedReply>>();
   // Each reply Redis did not take, until its retry window ends.

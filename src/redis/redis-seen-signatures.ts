@@ -1,5 +1,5 @@
 import type { SeenSignatures, Sighting } from '../replay-memory/seen-signatures.js';
-import type { RedisConnection } from './connection.js';
+import type { RedisKeyspace } from './connection.js';
 
 // Sets the key unless it exists, and answers what it held: one round trip, atomic, on
 // every Redis version (SET NX GET needs 7.0).
@@ -9,7 +9,7 @@ redis.call('SET', KEYS[1], ARGV[1], 'PX', ARGV[2])
 return false`;
 
 /** The memory of seen signatures in Redis, shared by every instance. */
-export function createRedisSeenSignatures({ redis, prefix }: RedisConnection, now: () => number = Date.now): SeenSignatures {
+export function createRedisSeenSignatures({ redis, prefix }: RedisKeyspace, now: () => number = Date.now): SeenSignatures {
   return {
     async see(signature, digest, expiresAt): Promise<Sighting> {
       const value = digest.toString('base64');

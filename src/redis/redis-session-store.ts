@@ -1,6 +1,6 @@
 import { LockTimeoutError, SessionUnavailableError } from '../core/errors.js';
 import type { HeldSession, SessionStore } from '../replies/session-store.js';
-import type { RedisConnection } from './connection.js';
+import type { RedisKeyspace } from './connection.js';
 import { acquireRedisLock, type HeldRedisLock } from './redis-lock.js';
 
 /** Reads the state and keeps it another TTL (GETEX needs Redis 6.2). */
@@ -23,7 +23,7 @@ const POLL_MS = 25;
  * The lock lapses by itself after the turn limit, so a crashed instance holds a user
  * no longer than that; a turn that lost it cannot write.
  */
-export function createRedisSessionStore({ redis, prefix }: RedisConnection, ttlMs: number): SessionStore {
+export function createRedisSessionStore({ redis, prefix }: RedisKeyspace, ttlMs: number): SessionStore {
   return {
     async hold(key, ms) {
       const stateKey = `${prefix}session:${key}`;

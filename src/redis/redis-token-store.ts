@@ -1,5 +1,5 @@
 import type { StoredToken, TokenStore } from '../wechat-api/token-store.js';
-import type { RedisConnection } from './connection.js';
+import type { RedisKeyspace } from './connection.js';
 import { withRedisLock } from './redis-lock.js';
 
 const DELETE_IF_EQUAL = `if redis.call('GET', KEYS[1]) == ARGV[1] then return redis.call('DEL', KEYS[1]) else return 0 end`;
@@ -19,7 +19,7 @@ const POLL_MS = 25;
  * runs under the lock (redis-lock.ts), and the others wait for the new value instead
  * of fetching their own.
  */
-export function createRedisTokenStore({ redis, prefix }: RedisConnection, name = 'access_token'): TokenStore {
+export function createRedisTokenStore({ redis, prefix }: RedisKeyspace, name = 'access_token'): TokenStore {
   const key = `${prefix}${name}`;
   const lock = { what: `${name} refresh`, lapseMs: LOCK_LAPSE_MS, waitMs: WAIT_LIMIT_MS, pollMs: POLL_MS };
 

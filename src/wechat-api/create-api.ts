@@ -4,7 +4,8 @@ import type { MetricsRecorder } from '../core/metrics.js';
 import { AccessToken } from './access-token.js';
 import { createApiClient, type ApiClient } from './client.js';
 import type { FreshCredential } from './fresh-credential.js';
-import { createApiTransport, type ApiTransport } from './transport.js';
+import { createApiTransport } from './transport.js';
+import { createWebAuthorization, type WebAuthorization } from './oauth.js';
 import { createJsapiTicket } from './jsapi-ticket.js';
 import type { TokenStore } from './token-store.js';
 
@@ -13,10 +14,9 @@ export interface WeChatApi {
   readonly accessToken: AccessToken;
   /** The JS-SDK's jsapi_ticket, kept like the access token. */
   readonly jsapiTicket: FreshCredential;
-  /** Calls without the API access token (OAuth's own token endpoints). */
-  readonly transport: ApiTransport;
+  /** Web authorization's calls, which go without the API access token. */
+  readonly oauth: WebAuthorization;
   readonly appId: string;
-  readonly appSecret: string;
 }
 
 export interface WeChatApiOptions {
@@ -30,7 +30,10 @@ export interface WeChatApiOptions {
 }
 
 /** The outbound API, or undefined when WECHAT_APPID or WECHAT_APPSECRET is not set. */
-export function createWeChatApi(config: ApiConfig, options: WeChatApiOptions = {}): WeChatApi | undefined {
+export function createWeChatApi(
+  config: Pick<ApiConfig, 'appId' | 'appSecret' | 'apiBase' | 'tokenMode'>,
+  options: WeChatApiOptions = {},
+): WeChatApi | undefined {
   if (config.appId === undefined || config.appSecret === undefined) return undefined;
   const { store, ticketStore, now, logger, metrics } = options;
   const transport = createApiTransport(config.apiBase, undefined, metrics);
@@ -46,5 +49,6 @@ export function createWeChatApi(config: ApiConfig, options: WeChatApiOptions = {
   });
   const client = createApiClient(transport, accessToken);
   const jsapiTicket = createJsapiTicket({ client, store: ticketStore, now, logger });
-  return { client, accessToken, jsapiTicket, transport, appId: config.appId, appSecret: config.appSecret };
+  const oauth = createWebAuthorization(transport, config.appId, config.appSecret);
+  return { client, accessToken, jsapiTicket, oauth, appId: config.appId };
 }

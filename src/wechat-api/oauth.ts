@@ -35,7 +35,7 @@ export interface WebAccessToken {
  * that `snsapi_base` yields.
  * https://developers.weixin.qq.com/doc/offiaccount/OA_Web_Apps/Wechat_webpage_authorization.html
  */
-export async function exchangeCode(transport: ApiTransport, appId: string, appSecret: string, code: string): Promise<WebAccessToken> {
+async function exchangeCode(transport: ApiTransport, appId: string, appSecret: string, code: string): Promise<WebAccessToken> {
   const path = '/sns/oauth2/access_token';
   const token = checkResponseBody(
     await transport.send({ method: 'GET', path, query: { appid: appId, secret: appSecret, code, grant_type: 'authorization_code' } }),
@@ -45,7 +45,7 @@ export async function exchangeCode(transport: ApiTransport, appId: string, appSe
 }
 
 /** The profile of the user a web access token was issued for (`snsapi_userinfo` only). */
-export async function fetchUserInfo(transport: ApiTransport, { accessToken, openid }: WebAccessToken): Promise<UserProfile> {
+async function fetchUserInfo(transport: ApiTransport, { accessToken, openid }: WebAccessToken): Promise<UserProfile> {
   const path = '/sns/userinfo';
   const profile = checkResponseBody(
     await transport.send({ method: 'GET', path, query: { access_token: accessToken, openid, lang: 'zh_CN' } }),
@@ -63,7 +63,20 @@ export async function fetchUserInfo(transport: ApiTransport, { accessToken, open
   };
 }
 
-/** Exchanges an authorization code for the user's profile: the code for a web access token, then the token for the profile. */
-export async function fetchUserProfile(transport: ApiTransport, appId: string, appSecret: string, code: string): Promise<UserProfile> {
-  return fetchUserInfo(transport, await exchangeCode(transport, appId, appSecret, code));
+/**
+ * One account's web authorization: the two calls `/oauth/callback` makes, which go
+ * without the API access token, with the AppSecret kept inside.
+ */
+export interface WebAuthorization {
+  /** The authorization code WeChat handed the browser, for the user's web access token and openid. */
+  exchangeCode(code: string): Promise<WebAccessToken>;
+  /** The profile of the user a web access token was issued for (`snsapi_userinfo` only). */
+  fetchUserInfo(token: WebAccessToken): Promise<UserProfile>;
+}
+
+export function createWebAuthorization(transport: ApiTransport, appId: string, appSecret: string): WebAuthorization {
+  return {
+    exchangeCode: (code) => exchangeCode(transport, appId, appSecret, code),
+    fetchUserInfo: (token) => fetchUserInfo(transport, token),
+  };
 }

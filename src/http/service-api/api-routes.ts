@@ -1,7 +1,8 @@
 import express, { Router, type Request, type RequestHandler, type Response } from 'express';
 import type { Logger } from 'pino';
 import type { WeChatApi } from '../../wechat-api/create-api.js';
-import { createTemplateCatalog, type TemplateCatalog } from '../../wechat-api/template-catalog.js';
+import type { TemplateCatalog } from '../../wechat-api/template-catalog.js';
+import type { AccountOf } from '../account-of.js';
 import { accessTokenRoute } from './access-token.js';
 import { ApiNotConfiguredError } from '../../core/errors.js';
 import { errorMiddleware } from '../error-middleware.js';
@@ -18,18 +19,22 @@ export const API_JSON_LIMIT = '64kb';
  * Its routes throw; the router's last middleware answers every failure as JSON, WeChat's
  * errcodes about the caller's own values as the caller's mistake.
  */
-export function apiRoutes(api: WeChatApi | undefined, admin: RequestHandler, logger: Logger): Router {
-  const configured = (): WeChatApi => {
+export function apiRoutes(accountOf: AccountOf, admin: RequestHandler, logger: Logger): Router {
+  const configured = (req: Request): WeChatApi => {
+    const { api } = accountOf(req);
     if (api === undefined) throw new ApiNotConfiguredError('WECHAT_APPID and WECHAT_APPSECRET must be set to call WeChat');
     return api;
   };
   /** Before each route: nothing is read or checked without AppID and AppSecret (503). */
-  const ready: RequestHandler = function apiConfigured(_req, _res, next) {
-    configured();
+  const ready: RequestHandler = function apiConfigured(req, _res, next) {
+    configured(req);
     next();
   };
-  let catalog: TemplateCatalog | undefined;
-  const templates = (): TemplateCatalog => (catalog ??= createTemplateCatalog(configured().client));
+  const templates = (req: Request): TemplateCatalog => {
+    const { templates: catalog } = accountOf(req);
+    if (catalog === undefined) throw new ApiNotConfiguredError('WECHAT_APPID and WECHAT_APPSECRET must be set to call WeChat');
+    return catalog;
+  };
   const messages = messageRoutes(configured, templates, logger);
   const users = userRoutes(configured);
 

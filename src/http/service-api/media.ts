@@ -17,10 +17,10 @@ function mediaType(req: Request): MediaType {
 }
 
 /** POST /api/media?type=…: the multipart field `media` → temporary media. */
-export function mediaRoute(api: () => WeChatApi) {
+export function mediaRoute(api: (req: Request) => WeChatApi) {
   return async function media(req: Request, res: Response): Promise<void> {
     const type = mediaType(req);
-    const { client } = api();
+    const { client } = api(req);
     const upload = await readUpload(req, 'media', MEDIA_LIMIT_BYTES[type]);
     const filename = /\.[A-Za-z0-9]{1,8}$/.test(upload.filename) ? upload.filename : `${type}.${DEFAULT_EXTENSION[type]}`;
     const uploaded = await uploadMedia(client, type, { data: upload.data, filename, contentType: upload.mimeType });

@@ -71,13 +71,13 @@ const customSchema = onFirstUse(() => {
 });
 
 /** POST /api/messages/template and /api/messages/custom; each send is logged (`logSent`). */
-export function messageRoutes(api: () => WeChatApi, catalog: () => TemplateCatalog, logger: Logger) {
+export function messageRoutes(api: (req: Request) => WeChatApi, catalog: (req: Request) => TemplateCatalog, logger: Logger) {
   return {
     /** Checks the data against the template's placeholders, then sends: `{ msgid }`. */
     async template(req: Request, res: Response): Promise<void> {
       const body = readJson(req, templateSchema());
-      const { client } = api();
-      const placeholders = await catalog().placeholders(body.template_id);
+      const { client } = api(req);
+      const placeholders = await catalog(req).placeholders(body.template_id);
       if (placeholders === undefined) {
         throw new InputError('template_id', `template_id: the account has no template ${body.template_id}`);
       }
@@ -109,7 +109,7 @@ export function messageRoutes(api: () => WeChatApi, catalog: () => TemplateCatal
           `reply.content: longer than ${MAX_TEXT_PIECES} customer-service messages of ${TEXT_LIMIT_BYTES} bytes`,
         );
       }
-      const { sent } = await sendCustomMessage(api().client, body.touser, reply);
+      const { sent } = await sendCustomMessage(api(req).client, body.touser, reply);
       logSent(logger, res, 'POST /api/messages/custom', body.touser, { sent });
       res.json({ sent });
     },

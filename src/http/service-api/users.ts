@@ -8,7 +8,7 @@ const OPENID = /^[A-Za-z0-9_-]{1,64}$/;
 const LANGS = ['zh_CN', 'zh_TW', 'en'] as const;
 
 /** GET /api/users/:openid and GET /api/users. */
-export function userRoutes(api: () => WeChatApi) {
+export function userRoutes(api: (req: Request) => WeChatApi) {
   return {
     /** WeChat's profile of one follower, as WeChat answers it. */
     async one(req: Request, res: Response): Promise<void> {
@@ -18,7 +18,7 @@ export function userRoutes(api: () => WeChatApi) {
       if (lang !== undefined && !(LANGS as readonly string[]).includes(lang)) {
         throw new InputError('lang', `lang: one of ${LANGS.join(', ')}`);
       }
-      res.json(await getUser(api().client, openid, lang as (typeof LANGS)[number] | undefined));
+      res.json(await getUser(api(req).client, openid, lang as (typeof LANGS)[number] | undefined));
     },
 
     /** One page of followers from `next_openid` on. */
@@ -27,7 +27,7 @@ export function userRoutes(api: () => WeChatApi) {
       if (next !== undefined && next !== '' && !OPENID.test(next)) {
         throw new InputError('next_openid', 'next_openid: an openid (1 to 64 letters, digits, _ or -)');
       }
-      res.json(await getFollowerPage(api().client, next));
+      res.json(await getFollowerPage(api(req).client, next));
     },
   };
 }

@@ -1,0 +1,152 @@
+import type { Config } from '../core/config.js';
+import type { MetricsRecorder } from '../core/metrics.js';
+import { keyspaceOf } from '../redis/connection.js';
+import { createRedisMediaIdStore } from '../redis/redis-media-ids.js';
+import { createRedisRetryStore } from '../redis/redis-retry-store.js';
+import { createRedisSeenSignatures } from '../redis/redis-seen-signatures.js';
+import { createRedisSessionStore } from '../redis/redis-session-store.js';
+import { createRedisTokenStore } from '../redis/redis-token-store.js';
+import { createRedisUsedStates } from '../redis/redis-used-states.js';
+import {
+  mediaIdStoreWithFallback,
+  retryStoreWithFallback,
+  seenSignaturesWithFallback,
+  sessionStoreWithFallback,
+  tokenStoreWithFallback,
+  usedStatesWithFallback,
+} from '../redis/with-fallback.js';
+import { createMemoryRetryStore, type RetryStore } from '../replay-memory/retry-store.js';
+import { createMemorySeenSignatures, type SeenSignatures } from '../replay-memory/seen-signatures.js';
+import { createMemoryUsedStates, type MemoryUsedStates, type UsedStates } from '../replay-memory/used-states.js';
+import { createResponder, type Responder } from '../replies/respond.js';
+import { createReplyRouter, type ReplyRouter } from '../replies/router.js';
+import { createMemorySessionStore, type SessionStore } from '../replies/session-store.js';
+import { createMediaCache, createMemoryMediaIdStore, type MediaIdStore } from '../replies-file/media-cache.js';
+import { uploadsWithoutCredentials } from '../replies-file/media-files.js';
+import { withRepliesFile } from '../replies-file/router.js';
+import { watchRepliesFile } from '../replies-file/watch.js';
+import { createWeChatApi, type WeChatApi } from '../wechat-api/create-api.js';
+import { uploadMedia, type MediaFile, type MediaType } from '../wechat-api/media.js';
+import { createTemplateCatalog, type TemplateCatalog } from '../wechat-api/template-catalog.js';
+import { createMemoryTokenStore, type TokenStore } from '../wechat-api/token-store.js';
+import type { AccountSettings } from './account-settings.js';
+import type { ServerResources } from './server-resources.js';
+
+/** What an application may give each account: its handlers, and stores of its own. */
+export interface AccountOptions {
+  /** The application's handlers; the default rules answer whatever they leave. */
+  readonly router?: ReplyRouter;
+  /** Set false to answer `success` to whatever the router leaves unanswered. */
+  readonly defaultRules?: boolean;
+  /** Where the access token is kept (default: in this process, or Redis with REDIS_URL). */
+  readonly tokenStore?: TokenStore;
+  /** Where the JS-SDK's jsapi ticket is kept (default: in this process, or Redis with REDIS_URL). */
+  readonly ticketStore?: TokenStore;
+  /** Where WeChat's retries are recognised (default: in this process, or Redis with REDIS_URL). */
+  readonly retryStore?: RetryStore;
+  /** The process's memory of used OAuth states (default: createMemoryUsedStates; with REDIS_URL, Redis too). */
+  readonly usedStates?: MemoryUsedStates;
+}
+
+/**
+ * One official account: everything that is its own — credentials and key, access token
+ * and jsapi ticket, retry and replay memory, sessions, replies file, media ids, template
+ * cache, its series of `/metrics`. Nothing in it is shared with another account; in
+ * Redis, its keys carry its AppID (`wechat:<AppID>:…`).
+ */
+export interface Account {
+  readonly name: string;
+  readonly appId: string | undefined;
+  readonly settings: AccountSettings;
+  /** WeChat's API as this account, when it has an AppID and AppSecret. */
+  readonly api: WeChatApi | undefined;
+  /** The templates of this account, cached (made with the API). */
+  readonly templates: TemplateCatalog | undefined;
+  readonly retryStore: RetryStore;
+  /** The signatures of recent POSTs, against replays. */
+  readonly seenSignatures: SeenSignatures;
+  /** The OAuth states already used (each works once). */
+  readonly usedStates: UsedStates;
+  /** The followers' conversation state. */
+  readonly sessions: SessionStore;
+  /** The replies file's media ids, uploaded once. */
+  readonly mediaIds: MediaIdStore;
+  /** The account's handlers, replies file and default rules, within the deadline. */
+  readonly responder: Responder;
+  /** This account's series of `/metrics`. */
+  readonly metrics: MetricsRecorder;
+  /** Stops watching its files, lets replies on their way go out, stops its Redis writers. */
+  close(): Promise<void>;
+}
+
+/** Builds one account on the server's shared resources; with REDIS_URL, its stores on Redis with a fallback. */
+export function createAccount(settings: AccountSettings, config: Config, server: ServerResources, options: AccountOptions = {}): Account {
+  const { logger, now, redis } = server;
+  // First: a replies file that does not validate stops the start (or the edit) before anything opens.
+  const replies = settings.repliesFile === undefined ? undefined : watchRepliesFile(settings.repliesFile, logger);
+  const metrics = server.metrics.forAccount(settings.name);
+  const localUsedStates = options.usedStates ?? createMemoryUsedStates({ now });
+  const sessionTtlMs = config.sessionTtlS * 1000;
+  let tokenStore = options.tokenStore ?? createMemoryTokenStore();
+  let ticketStore = options.ticketStore ?? createMemoryTokenStore();
+  let retryStore = options.retryStore ?? createMemoryRetryStore({ maxBytes: config.retryMemoryMb * 1024 * 1024 });
+  const localSeen = createMemorySeenSignatures();
+  let seenSignatures: SeenSignatures = localSeen;
+  let usedStates: UsedStates = localUsedStates;
+  let mediaIds: MediaIdStore = createMemoryMediaIdStore();
+  let sessions: SessionStore = createMemorySessionStore({ ttlMs: sessionTtlMs, now });
+  let closeShared = (): void => undefined;
+  if (redis !== undefined) {
+    // Many instances, one token, one ticket and one retry memory; the process's own while Redis is down.
+    const keys = keyspaceOf(redis, settings.appId);
+    tokenStore = tokenStoreWithFallback(redis, createRedisTokenStore(keys), tokenStore);
+    ticketStore = tokenStoreWithFallback(redis, createRedisTokenStore(keys, 'jsapi_ticket'), ticketStore);
+    // A retry on another instance waits for the first's answer, never past the deadline.
+    const sharedRetries = createRedisRetryStore(keys, config.replyTimeoutMs);
+    retryStore = retryStoreWithFallback(redis, sharedRetries, retryStore);
+    seenSignatures = seenSignaturesWithFallback(redis, createRedisSeenSignatures(keys), localSeen);
+    usedStates = usedStatesWithFallback(redis, createRedisUsedStates(keys), localUsedStates);
+    mediaIds = mediaIdStoreWithFallback(redis, createRedisMediaIdStore(keys), mediaIds);
+    sessions = sessionStoreWithFallback(redis, createRedisSessionStore(keys, sessionTtlMs), sessions);
+    closeShared = () => sharedRetries.close();
+  }
+  const api = createWeChatApi(
+    { ...settings, apiBase: config.apiBase, tokenMode: config.tokenMode },
+    { store: tokenStore, ticketStore, now, logger, metrics },
+  );
+  const uploads = replies?.mediaFiles() ?? [];
+  if (api === undefined && uploads.length > 0) logger.warn(uploadsWithoutCredentials(uploads));
+  // The replies file's own images, voices and videos: uploaded once, their media ids shared.
+  const client = api?.client;
+  const upload = client === undefined ? undefined : (type: MediaType, file: MediaFile) => uploadMedia(client, type, file);
+  const media = createMediaCache({ upload, store: mediaIds, logger, now });
+  const router = options.router ?? createReplyRouter();
+  const responder = createResponder({
+    router: replies === undefined ? router : withRepliesFile(router, replies, media),
+    sessions,
+    defaultRules: options.defaultRules ?? true,
+    fallbackReply: config.fallbackReply,
+    timeoutMs: config.replyTimeoutMs,
+    api: client,
+  });
+  return {
+    name: settings.name,
+    appId: settings.appId,
+    settings,
+    api,
+    templates: client === undefined ? undefined : createTemplateCatalog(client),
+    retryStore,
+    seenSignatures,
+    usedStates,
+    sessions,
+    mediaIds,
+    responder,
+    metrics,
+    async close() {
+      replies?.close();
+      // Replies still on their way go out before the connections they need are closed.
+      await responder.settled();
+      closeShared();
+    },
+  };
+}
