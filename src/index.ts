@@ -15,6 +15,7 @@ export {
   createReplyRouter,
   type Handler,
   type HandlerContext,
+  type AccountRef,
   type HandlerResult,
   type MessageKey,
   type MessagesByKey,

@@ -128,6 +128,7 @@ export function createAccount(settings: AccountSettings, config: Config, server:
     fallbackReply: config.fallbackReply,
     timeoutMs: config.replyTimeoutMs,
     api: client,
+    account: { name: settings.name, appId: settings.appId },
   });
   return {
     name: settings.name,

@@ -12,7 +12,7 @@ import { defaultReply } from './default-rules.js';
 import type { LazyChildLogger } from '../core/logger.js';
 import { isPromiseLike } from '../core/promise-like.js';
 import { createConversations, ENDED_SESSION, type Conversations, type Session, type Turn } from './conversations.js';
-import type { HandlerContext, HandlerResult, ReplyRouter } from './router.js';
+import type { AccountRef, HandlerContext, HandlerResult, ReplyRouter } from './router.js';
 import type { SessionStore } from './session-store.js';
 
 export interface ResponderOptions {
@@ -28,6 +28,8 @@ export interface ResponderOptions {
   readonly timeoutMs: number;
   /** The customer-service API, when AppID and AppSecret are configured. */
   readonly api: ApiClient | undefined;
+  /** The account whose messages this responder answers (`context.account`). */
+  readonly account: AccountRef;
 }
 
 /** What the responder decided for one message: the passive reply, and the outcome for the log. */
@@ -49,6 +51,7 @@ class Context implements HandlerContext {
   over = false;
 
   constructor(
+    readonly account: AccountRef,
     private readonly logs: LazyChildLogger,
     readonly api: ApiClient | undefined,
     private readonly message: InboundMessage,
@@ -69,7 +72,7 @@ class Context implements HandlerContext {
 }
 
 export function createResponder(options: ResponderOptions) {
-  const { router, defaultRules, fallbackReply, timeoutMs, api } = options;
+  const { router, defaultRules, fallbackReply, timeoutMs, api, account } = options;
   // A late handler keeps its user's conversation as long again as the deadline, at most:
   // then the user's next message goes ahead, and the late handler's session calls fail.
   const conversations = createConversations(options.sessions, options.turnLimitMs ?? 2 * timeoutMs);
@@ -118,7 +121,7 @@ export function createResponder(options: ResponderOptions) {
 
   /** Runs the handlers; a handler still running, or that used `session`, has a turn that ends with it. */
   function handle(message: InboundMessage, logs: LazyChildLogger, turn: Turn | undefined): Work | Promise<Work> {
-    const context = new Context(logs, api, message, conversations, turn);
+    const context = new Context(account, logs, api, message, conversations, turn);
     let result: HandlerResult | Promise<HandlerResult>;
     try {
       result = router.route(message, context);

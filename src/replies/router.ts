@@ -10,7 +10,15 @@ import { isPromiseLike } from '../core/promise-like.js';
 export type { MessageKey, MessagesByKey };
 
 /** What a handler is given besides the message; `S` is the shape of its conversations' state. */
+/** Which official account a message was sent to: its name (`default` for part one's), and its AppID. */
+export interface AccountRef {
+  readonly name: string;
+  readonly appId: string | undefined;
+}
+
 export interface HandlerContext<S = JsonValue> {
+  /** The account the message was sent to: one router may serve several. */
+  readonly account: AccountRef;
   /** A logger already bound to the message's type and id. */
   readonly log: Logger;
   /** WeChat's API (customer-service messages, …); undefined without AppID and AppSecret. */

@@ -44,7 +44,12 @@ export class FakeWeChat {
   /** The JS-SDK's jsapi tickets (test/helpers/fake-jsapi-ticket.ts). */
   readonly jsapi = new FakeJsapiTickets();
   readonly #valid = new Map<string, number>();
-  #stable: string | undefined;
+  /** The AppSecret of each account the fake knows: its own first, then those `addAccount` adds. */
+  readonly #secrets = new Map<string, string>([[this.appId, this.appSecret]]);
+  /** Whose each access token is. */
+  readonly #owners = new Map<string, string>();
+  /** Each account's stable token. */
+  readonly #stable = new Map<string, string>();
   #serial = 0;
   readonly #behaviours = new Map<string, Behaviour[]>();
   readonly #codes = new Map<string, UserProfile>();
@@ -73,6 +78,16 @@ export class FakeWeChat {
   /** The environment that points the app at this fake. */
   env(): Record<string, string> {
     return { WECHAT_APPID: this.appId, WECHAT_APPSECRET: this.appSecret, WECHAT_API_BASE: this.url };
+  }
+
+  /** Makes the fake know another account, as WeChat knows every account. */
+  addAccount(appId: string, appSecret: string): void {
+    this.#secrets.set(appId, appSecret);
+  }
+
+  /** The account an access token was issued to. */
+  ownerOf(token: string | undefined): string | undefined {
+    return token === undefined ? undefined : this.#owners.get(token);
   }
 
   /** Calls to `path` so far. */
@@ -119,9 +134,10 @@ export class FakeWeChat {
     return code;
   }
 
-  #issue(): string {
+  #issue(appId: string): string {
     const token = `ACCESS_TOKEN_${++this.#serial}_${Math.random().toString(36).slice(2)}`;
     this.#valid.set(token, Date.now() + this.expiresIn * 1000);
+    this.#owners.set(token, appId);
     return token;
   }
 
@@ -172,9 +188,9 @@ export class FakeWeChat {
 
   #answer(path: string, query: Record<string, string>, body: Record<string, unknown> | undefined): unknown {
     const credentials = (appid: unknown, secret: unknown) =>
-      appid !== this.appId
+      typeof appid !== 'string' || !this.#secrets.has(appid)
         ? { errcode: 40013, errmsg: 'invalid appid' }
-        : secret !== this.appSecret
+        : secret !== this.#secrets.get(appid)
           ? { errcode: 40125, errmsg: 'invalid appsecret' }
           : undefined;
     const needsToken = () =>
@@ -189,18 +205,19 @@ export class FakeWeChat {
       case '/cgi-bin/token':
         return query.grant_type !== 'client_credential'
           ? { errcode: 40002, errmsg: 'invalid grant_type' }
-          : (credentials(query.appid, query.secret) ?? { access_token: this.#issue(), expires_in: this.expiresIn });
+          : (credentials(query.appid, query.secret) ?? { access_token: this.#issue(String(query.appid)), expires_in: this.expiresIn });
       case '/cgi-bin/stable_token': {
         const problem = credentials(body?.appid, body?.secret);
         if (problem) return problem;
         if (body?.force_refresh !== undefined && typeof body.force_refresh !== 'boolean')
           return { errcode: 47001, errmsg: 'data format error' };
-        if (body?.force_refresh === true || !this.#tokenValid(this.#stable)) {
-          if (this.#stable !== undefined) this.#valid.delete(this.#stable);
-          this.#stable = this.#issue();
+        const appId = String(body?.appid);
+        let stable = this.#stable.get(appId);
+        if (body?.force_refresh === true || !this.#tokenValid(stable)) {
+          if (stable !== undefined) this.#valid.delete(stable);
+          this.#stable.set(appId, (stable = this.#issue(appId)));
         }
-        const stable = this.#stable ?? '';
-        const remaining = Math.floor(((this.#valid.get(stable) ?? 0) - Date.now()) / 1000);
+        const remaining = Math.floor(((this.#valid.get(stable ?? '') ?? 0) - Date.now()) / 1000);
         return { access_token: stable, expires_in: remaining };
       }
       case '/cgi-bin/qrcode/create': {
