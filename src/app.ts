@@ -1,4 +1,4 @@
-import express, { type Express, type Request, type Response, type Router } from 'express';
+import express, { type Express, type NextFunction, type Request, type Response, type Router } from 'express';
 import type { IncomingMessage, Server, ServerResponse } from 'node:http';
 import type { Registry } from 'prom-client';
 import type { Config } from './core/config.js';
@@ -17,7 +17,10 @@ import { createLimitedServer } from './http/server-limits.js';
 import { createWebhook } from './http/webhook.js';
 import { webhookRouter } from './http/wechat-middleware.js';
 import type { ApiClient } from './wechat-api/client.js';
-import type { AccountOf } from './http/account-of.js';
+import { selectAccount, webhookAccount, webhookAccountLoosely } from './http/account-selection.js';
+import type { AccountSet } from './accounts/account-set.js';
+import type { Account } from './accounts/account.js';
+import { ConfigError } from './core/errors.js';
 import { createServices, type ServiceOptions, type Services } from './services.js';
 
 /** What createApp and wechatMiddleware take besides the configuration: the handlers, stores, logger, clock. */
@@ -42,30 +45,40 @@ export interface WeChatApp {
 /** Wires the configuration, handlers and routes into an app. Listens on nothing. */
 export function createApp(config: Config, options: ServiceOptions = {}): WeChatApp {
   const services = createServices(config, options);
-  const { server, account } = services;
+  const { server, accounts } = services;
   const { logger } = server;
-  const accountOf: AccountOf = () => account;
+  // Admin routes name their account (?account= or X-WeChat-Account), or get the only one.
+  const accountOf = selectAccount(accounts);
   if (config.adminToken === undefined) {
     logger.warn(
       `ADMIN_TOKEN is not set: the admin routes (${ADMIN_ROUTES.join(', ')}) answer only clients on this machine that do not come through a proxy`,
     );
   }
-  const admin = requireAdmin(config.adminToken, logger, { trustedProxies: trustedProxies(config.trustProxy) });
-  const webhook = createWebhook(config, account, logger);
+  const admin = requireAdmin(config.adminToken, logger, { trustedProxies: trustedProxies(config.trustProxy), accounts: accounts.all });
+  const webhook = createWebhook(config, logger);
+  const notFound = (res: ServerResponse): void => {
+    res.writeHead(404, { 'Content-Type': 'text/plain; charset=utf-8', 'X-Content-Type-Options': 'nosniff' }).end('not found\n');
+  };
 
   const app = express();
   app.disable('x-powered-by');
   app.disable('etag');
 
-  app.get(config.wechatPath, webhook.verifyServer);
-  app.post(config.wechatPath, webhook.receiveMessage);
+  // The webhook inside Express too, for an app that mounts `app.express` in a server of its own.
+  app.use(function webhookRoute(req: Request, res: Response, next: NextFunction) {
+    const account = req.method === 'POST' || req.method === 'GET' ? webhookAccountLoosely(accounts, config.wechatPath, req.path) : null;
+    if (account === null) next();
+    else if (account === undefined) notFound(res);
+    else if (req.method === 'POST') void webhook.receiveMessage(req, res, account);
+    else webhook.verifyServer(req, res, account);
+  });
   app.get('/livez', livenessRoute());
   app.get('/healthz', healthRoute(server.checks));
   // Each family of routes ends in its own error middleware (http/error-middleware.ts),
   // which answers whatever its routes throw as the family does: JSON, pages.
   app.get('/qrcode', pageSecurity, admin, ...qrCodeRoute(accountOf, logger));
   app.use('/oauth', oauthRoutes(accountOf, config.publicUrl, logger, server.now));
-  app.use('/api', apiRoutes(accountOf, admin, logger));
+  app.use('/api', apiRoutes(accountOf, admin.withAccountKeys, logger));
   app.use('/jssdk', jssdkRoutes(accountOf, logger));
   app.get('/jssdk/demo', admin, ...jssdkDemoRoute());
   app.get('/metrics', admin, metricsRoute(server.metrics));
@@ -77,16 +90,20 @@ export function createApp(config: Config, options: ServiceOptions = {}): WeChatA
 
   // WeChat's hot path skips Express's router and its per-request set-up: measured,
   // they cost more than everything the webhook itself does (BENCHMARKS.md).
+  // WECHAT_PATH is the only account (or `default`); WECHAT_PATH/<name or AppID> each account.
   const listener = function wechatApp(req: IncomingMessage, res: ServerResponse): void {
     const url = req.url ?? '/';
     const mark = url.indexOf('?');
-    if ((mark === -1 ? url : url.slice(0, mark)) === config.wechatPath) {
-      if (req.method === 'POST') {
-        void webhook.receiveMessage(req, res);
+    const method = req.method;
+    if (method === 'POST' || method === 'GET' || method === 'HEAD') {
+      const account = webhookAccount(accounts, config.wechatPath, mark === -1 ? url : url.slice(0, mark));
+      if (account === undefined) {
+        notFound(res);
         return;
       }
-      if (req.method === 'GET' || req.method === 'HEAD') {
-        webhook.verifyServer(req, res);
+      if (account !== null) {
+        if (method === 'POST') void webhook.receiveMessage(req, res, account);
+        else webhook.verifyServer(req, res, account);
         return;
       }
     }
@@ -127,10 +144,17 @@ export interface WeChatMiddleware extends Router {
 export function wechatMiddleware(config: Config, options: ServiceOptions = {}): WeChatMiddleware {
   const services = createServices(config, options);
   return withLazyMetrics(
-    Object.assign(webhookRouter(config, services.account, services.server.logger), {
-      api: services.account.api?.client,
+    Object.assign(webhookRouter(config, onlyAccount(services.accounts), services.server.logger), {
+      api: onlyAccount(services.accounts).api?.client,
       shutdown: services.shutdown,
     }),
     services,
   );
+}
+
+/** The middleware serves one account: the `WECHAT_*` one (an accounts file is for the server). */
+function onlyAccount(accounts: AccountSet): Account {
+  const account = accounts.fallback();
+  if (account === undefined) throw new ConfigError('ACCOUNTS_FILE', 'wechatMiddleware serves one account: use createApp for several');
+  return account;
 }

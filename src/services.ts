@@ -1,38 +1,114 @@
 import type { Logger } from 'pino';
 import type { Config } from './core/config.js';
-import { createAccount, type Account, type AccountOptions } from './accounts/account.js';
-import { defaultAccountSettings } from './accounts/account-settings.js';
+import type { Env } from './core/config-variables.js';
+import { ConfigError } from './core/errors.js';
+import { watchFileChanges, type WatchOptions } from './core/watch-file.js';
+import { createAccount, type AccountOptions } from './accounts/account.js';
+import { createAccountSet, type AccountSet } from './accounts/account-set.js';
+import { defaultAccountSettings, type AccountSettings } from './accounts/account-settings.js';
+import { loadAccountsFile, type AccountsFileContext } from './accounts/accounts-file.js';
 import { createServerResources, type ServerResources } from './accounts/server-resources.js';
 
 export interface ServiceOptions extends AccountOptions {
   readonly logger?: Logger;
   /** The clock of the access token, the jsapi ticket, sessions and OAuth states, injectable for tests. */
   readonly now?: () => number;
+  /**
+   * The environment the accounts file's `${VAR}` are read from, at the start and at each
+   * edit (default: `process.env`; `npm start` adds a fresh read of `.env`).
+   */
+  readonly env?: () => Env;
+  /** How the accounts file is watched (tests shorten the poll). */
+  readonly watch?: WatchOptions;
 }
 
-/** What the routes share: the server's resources and the account they serve. */
+/** What the routes share: the server's resources and the accounts they serve. */
 export interface Services {
   readonly server: ServerResources;
-  readonly account: Account;
-  /** Closes what the services opened: each account, then the Redis connection. */
+  readonly accounts: AccountSet;
+  /** Closes what the services opened: the file watch, each account, then the Redis connection. */
   shutdown(): Promise<void>;
 }
 
-/** Builds the server's resources and its account from the configuration. */
+/** The accounts file's settings, or a ConfigError listing every problem, one a line. */
+function accountsFromFile(file: string, context: AccountsFileContext): readonly AccountSettings[] {
+  const loaded = loadAccountsFile(file, context);
+  if (loaded.ok) return loaded.accounts;
+  const [first = `${file}: invalid`, ...more] = loaded.problems;
+  throw new ConfigError(
+    'ACCOUNTS_FILE',
+    first,
+    more.map((message) => ({ variable: 'ACCOUNTS_FILE', message })),
+  );
+}
+
+/**
+ * Builds the server's resources and its accounts: the `WECHAT_*` account named
+ * `default`, or those of ACCOUNTS_FILE, which is then watched: an edit that validates
+ * adds, changes or removes accounts; one that does not is logged and changes nothing.
+ */
 export function createServices(config: Config, options: ServiceOptions = {}): Services {
-  const server = createServerResources(config, { logger: options.logger, now: options.now });
-  let account: Account;
+  const server = createServerResources(config, {
+    logger: options.logger,
+    now: options.now,
+    accountLabel: config.accountsFile !== undefined && config.metricsAccountLabel === 'name',
+  });
+  const { logger } = server;
+  const env = options.env ?? (() => process.env);
+  const context = (): AccountsFileContext => ({
+    env: env(),
+    adminToken: config.adminToken,
+    requireAes: config.requireAes,
+    jssdkDomains: config.jssdkDomains,
+  });
+  const { accountsFile } = config;
+  let accounts: AccountSet;
   try {
-    account = createAccount(defaultAccountSettings(config), config, server, options);
+    const settings =
+      accountsFile === undefined
+        ? [defaultAccountSettings(config)].filter((entry) => entry !== undefined)
+        : accountsFromFile(accountsFile, context());
+    accounts = createAccountSet(
+      settings,
+      (entry) => createAccount(entry, config, server, options),
+      logger,
+      // A removed account's series leave /metrics once its last messages are answered.
+      (retired) => {
+        if (accounts.find(retired.name) === undefined) server.metrics.dropAccount(retired.name);
+      },
+    );
   } catch (error) {
     void server.close();
     throw error;
   }
+
+  const watcher =
+    accountsFile === undefined
+      ? undefined
+      : watchFileChanges(
+          accountsFile,
+          () => {
+            try {
+              accounts.update(accountsFromFile(accountsFile, context()));
+            } catch (error) {
+              const problems = error instanceof ConfigError ? error.problems.map((problem) => problem.message) : [String(error)];
+              logger.error(
+                { file: accountsFile, problems },
+                `accounts file not applied, the previous accounts stay in force: ${problems[0] ?? 'invalid'}`,
+              );
+            }
+          },
+          logger,
+          'the accounts file',
+          options.watch,
+        );
+
   return {
     server,
-    account,
+    accounts,
     async shutdown() {
-      await account.close();
+      watcher?.close();
+      await accounts.close();
       await server.close();
     },
   };

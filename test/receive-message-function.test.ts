@@ -12,7 +12,7 @@ import { readReply, signedQuery, textXml } from './helpers/wechat.js';
 describe('receiveMessage, called as a function', () => {
   const config = loadConfig({ WECHAT_TOKEN: TEST_TOKEN, LOG_LEVEL: 'silent' });
   const services = createServices(config, { logger: createLogger('silent') });
-  const deps = webhookDeps(config, services.account, services.server.logger);
+  const deps = webhookDeps(config, services.accounts.all()[0]!, services.server.logger);
   after(() => services.shutdown());
 
   /** A request whose body counts how often it is read. */

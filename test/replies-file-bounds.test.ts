@@ -27,7 +27,7 @@ describe('a replies file too deep or too repetitive to read is a problem, not a 
     const keywords = Array.from({ length: 20_000 }, (_, i) => `k${i}`).join(', ');
     const reuses = Array.from({ length: 99 }, (_, i) => `  - exact: *r\n    reply: y${i}\n`).join('');
     assert.deepEqual(problemsOf(`keywords:\n  - exact: &r [${keywords}]\n    reply: x\n${reuses}`), [
-      'replies.yaml: its aliases stand for more than 10000 nodes in all: write the repeated replies out, or alias fewer',
+      'replies.yaml: its aliases stand for more than 10000 nodes in all: write the repeated parts out, or alias fewer',
     ]);
     assert.deepEqual(problemsOf('subscribe: &welcome 欢迎关注\nmessage: *welcome\nclick:\n  HELLO: *welcome\n'), []);
   });

@@ -53,7 +53,14 @@ function twoAccountsSuite(redisUrl: () => string | undefined): void {
       await context.session.set({ count });
       return { type: 'text', content: `${context.account.name}:${message.Content}:${count}` };
     });
-    const settings = { encodingAesKey: undefined, requireAes: false, repliesFile: undefined, jssdkDomains: [] };
+    const settings = {
+      encodingAesKey: undefined,
+      requireAes: false,
+      repliesFile: undefined,
+      menuFile: undefined,
+      jssdkDomains: [],
+      apiKeys: [],
+    };
     first = createAccount(
       { ...settings, name: 'first', appId: fake.appId, appSecret: fake.appSecret, token: FIRST_TOKEN },
       config,

@@ -38,6 +38,7 @@ export type Section =
   | 'shared state'
   | 'replies'
   | 'menu'
+  | 'several accounts'
   | 'logging';
 
 export interface Variable<T, F extends T | undefined = T | undefined> {
@@ -219,6 +220,29 @@ export const VARIABLES = {
     description: 'the file `npm run menu` reads when none is named',
     parse: text,
     fallback: 'menu.json',
+  }),
+
+  // Several accounts.
+  ACCOUNTS_FILE: variable({
+    section: 'several accounts',
+    description:
+      'the accounts file (YAML or JSON) listing several accounts; then no WECHAT_TOKEN, WECHAT_APPID, WECHAT_APPSECRET or WECHAT_ENCODING_AES_KEY',
+    parse: text,
+    fallback: undefined,
+    example: 'accounts.yaml',
+  }),
+  METRICS_ACCOUNT_LABEL: variable({
+    section: 'several accounts',
+    description:
+      'with ACCOUNTS_FILE, `name` labels each series of /metrics with its account; `none` drops the label, for very many accounts',
+    parse: oneOf(['name', 'none'] as const),
+    fallback: 'name',
+  }),
+  VERIFY_FILES_DIR: variable({
+    section: 'web pages',
+    description: 'the directory of the MP_verify_<code>.txt files WeChat asks a domain to host, served at /MP_verify_<code>.txt',
+    parse: text,
+    fallback: 'verify',
   }),
 
   LOG_LEVEL: variable({ section: 'logging', description: 'pino level', parse: oneOf(LOG_LEVELS), fallback: 'info' }),

@@ -16,7 +16,8 @@ export { DEFAULT_FALLBACK_REPLY, type LogLevel } from './config-variables.js';
 
 /** Everything the server reads from its environment, validated once at start-up. */
 export interface Config {
-  readonly token: string;
+  /** The token of part one's single account; undefined with ACCOUNTS_FILE, where each account has its own. */
+  readonly token: string | undefined;
   readonly appId: string | undefined;
   readonly appSecret: string | undefined;
   readonly encodingAesKey: string | undefined;
@@ -52,6 +53,12 @@ export interface Config {
    * the proxy.
    */
   readonly trustProxy: readonly AddressRange[];
+  /** The accounts file (ACCOUNTS_FILE): several accounts instead of the `WECHAT_*` one. */
+  readonly accountsFile: string | undefined;
+  /** With ACCOUNTS_FILE, whether each series of `/metrics` carries `account` (METRICS_ACCOUNT_LABEL). */
+  readonly metricsAccountLabel: 'name' | 'none';
+  /** Where the `MP_verify_<code>.txt` files are (VERIFY_FILES_DIR). */
+  readonly verifyFilesDir: string;
 }
 
 /** What an outbound API call needs: the part of the configuration the CLI commands read. */
@@ -86,6 +93,9 @@ export interface LoadConfigOptions {
   readonly defaultRepliesFile?: string;
 }
 
+/** Part one's account: none of these may be set beside ACCOUNTS_FILE, where each account has its own. */
+const SINGLE_ACCOUNT_VARIABLES = ['WECHAT_TOKEN', 'WECHAT_APPID', 'WECHAT_APPSECRET', 'WECHAT_ENCODING_AES_KEY'] as const;
+
 /** What the server reads: every variable of the table but the commands' own. */
 const SERVER_VARIABLES = VARIABLE_NAMES.filter((name): name is Exclude<VariableName, 'MENU_FILE'> => name !== 'MENU_FILE');
 
@@ -103,8 +113,29 @@ export function loadConfig(env: Env, options: LoadConfigOptions = {}): Config {
       message: 'WECHAT_REQUIRE_AES is true, but WECHAT_ENCODING_AES_KEY is not set: safe mode needs the key',
     });
   }
+  const accountsFile = values.ACCOUNTS_FILE;
+  if (accountsFile !== undefined) {
+    const isSet = (name: string): boolean => env[name] !== undefined && env[name] !== '';
+    for (const name of SINGLE_ACCOUNT_VARIABLES) {
+      if (!isSet(name)) continue;
+      problems.push({
+        variable: name,
+        message: `${name} and ACCOUNTS_FILE are both set: with ACCOUNTS_FILE each account's credentials are in its entry; unset ${name}`,
+      });
+    }
+    for (const name of ['REPLIES_FILE', 'MENU_FILE'] as const) {
+      if (!isSet(name)) continue;
+      problems.push({
+        variable: name,
+        message: `${name} and ACCOUNTS_FILE are both set: each account names its own (${name === 'REPLIES_FILE' ? 'replies_file' : 'menu_file'}); unset ${name}`,
+      });
+    }
+  }
   const token = values.WECHAT_TOKEN;
-  if (token === undefined || problems.length > 0) throwProblems(problems);
+  // With ACCOUNTS_FILE the server needs no WECHAT_TOKEN: each account has its token.
+  const found =
+    accountsFile === undefined ? problems : problems.filter((problem) => !(problem.variable === 'WECHAT_TOKEN' && token === undefined));
+  if (found.length > 0) throwProblems(found);
 
   const publicUrl = values.PUBLIC_URL;
   const repliesFile = values.REPLIES_FILE;
@@ -126,7 +157,11 @@ export function loadConfig(env: Env, options: LoadConfigOptions = {}): Config {
     requireAes: values.WECHAT_REQUIRE_AES,
     logLevel: values.LOG_LEVEL,
     // Set but empty (null) says "no replies file", even where the default exists.
-    repliesFile: repliesFile === null ? undefined : (repliesFile ?? options.defaultRepliesFile),
+    // With ACCOUNTS_FILE each account names its own: npm start's default does not apply.
+    repliesFile: repliesFile === null || accountsFile !== undefined ? undefined : (repliesFile ?? options.defaultRepliesFile),
     trustProxy: values.TRUST_PROXY,
+    accountsFile,
+    metricsAccountLabel: values.METRICS_ACCOUNT_LABEL,
+    verifyFilesDir: values.VERIFY_FILES_DIR,
   });
 }

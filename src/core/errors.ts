@@ -19,7 +19,9 @@ export type ErrorCode =
   | 'lock_timeout'
   | 'session_unavailable'
   | 'oauth_states_full'
-  | 'qr_code_too_long';
+  | 'qr_code_too_long'
+  | 'account_unknown'
+  | 'account_forbidden';
 
 /** An error this server raised on purpose: `code` says which. */
 export abstract class CodedError extends Error {
@@ -204,6 +206,25 @@ export class QrCodeTooLongError extends CodedError {
   }
 }
 
+/** A request names an account (by name or AppID) this server does not serve. */
+export class UnknownAccountError extends CodedError {
+  override readonly name = 'UnknownAccountError';
+  readonly code = 'account_unknown';
+  constructor() {
+    // The name given is not echoed: it is the request's own text.
+    super('account: this server serves no account of that name or AppID');
+  }
+}
+
+/** The caller's key acts for one account, and the request names another. */
+export class AccountForbiddenError extends CodedError {
+  override readonly name = 'AccountForbiddenError';
+  readonly code = 'account_forbidden';
+  constructor() {
+    super('account: this key acts for another account only');
+  }
+}
+
 /** Every coded error: a `switch (error.code)` over it must handle each one. */
 export type KnownError =
   | ConfigError
@@ -220,4 +241,6 @@ export type KnownError =
   | LockTimeoutError
   | SessionUnavailableError
   | UsedStatesFullError
-  | QrCodeTooLongError;
+  | QrCodeTooLongError
+  | UnknownAccountError
+  | AccountForbiddenError;

@@ -3,15 +3,16 @@ import type { IncomingMessage } from 'node:http';
 import type { NextFunction, Request, RequestHandler, Response } from 'express';
 import type { Logger } from 'pino';
 import { BlockList, isIP } from 'node:net';
+import type { Account } from '../accounts/account.js';
 import { ExpiringMap } from '../core/expiring-map.js';
 import { clientAddress, isForwarded, throughUntrustedProxy } from './client-address.js';
 import { createRejectionLog } from './rejection-log.js';
 
+const digest = (secret: string): Buffer => createHash('sha256').update(secret).digest();
+
 function sameSecret(given: string, expected: string): boolean {
   // Hashing first makes the comparison constant-time whatever the lengths.
-  const a = createHash('sha256').update(given).digest();
-  const b = createHash('sha256').update(expected).digest();
-  return timingSafeEqual(a, b);
+  return timingSafeEqual(digest(given), digest(expected));
 }
 
 // `<scheme> <credentials>`: one space, nothing before, between or after (RFC 9110 §11.4).
@@ -76,23 +77,62 @@ export interface AdminGuardOptions {
   readonly maxFailures?: number;
   readonly windowMs?: number;
   readonly now?: () => number;
+  /** The accounts whose API keys `withAccountKeys` lets in, each for its own account. */
+  readonly accounts?: () => readonly Account[];
 }
 
 /**
  * The name of the key a request was let in with, for the log: `admin` for ADMIN_TOKEN,
- * `local` for a client on this machine while ADMIN_TOKEN is unset. Never the key itself.
+ * `local` for a client on this machine while ADMIN_TOKEN is unset, an account key's
+ * name (`orders-service`, or `<account>#<index>`). Never the key itself.
  */
-export type CallerKey = 'admin' | 'local';
+export type CallerKey = string;
 
 /** The key name the admin guard recorded for this response's request (`unknown` if it did not run). */
-export function callerKeyOf(res: Response): CallerKey | 'unknown' {
+export function callerKeyOf(res: Response): CallerKey {
   const key: unknown = res.locals.callerKey;
-  return key === 'admin' || key === 'local' ? key : 'unknown';
+  return typeof key === 'string' ? key : 'unknown';
 }
 
-function letIn(res: Response, key: CallerKey, next: NextFunction): void {
+/** The account the caller's key acts for, when it is an account's key (not ADMIN_TOKEN). */
+export function callerAccountOf(res: Response): string | undefined {
+  const account: unknown = res.locals.callerAccount;
+  return typeof account === 'string' ? account : undefined;
+}
+
+function letIn(res: Response, key: CallerKey, next: NextFunction, account?: string): void {
   res.locals.callerKey = key;
+  if (account !== undefined) res.locals.callerAccount = account;
   next();
+}
+
+/** Each account's key digests, made once per account object (a live edit makes a new one). */
+const keyDigests = new WeakMap<Account, readonly { readonly name: string; readonly digest: Buffer }[]>();
+function digestsOf(account: Account): readonly { readonly name: string; readonly digest: Buffer }[] {
+  let made = keyDigests.get(account);
+  if (made === undefined) {
+    made = account.settings.apiKeys.map(({ name, key }) => ({ name, digest: digest(key) }));
+    keyDigests.set(account, made);
+  }
+  return made;
+}
+
+/** The account key `given` is, compared in constant time with every key (each comparison runs). */
+function accountKeyOf(given: string, accounts: readonly Account[]): { account: string; name: string } | undefined {
+  const presented = digest(given);
+  let found: { account: string; name: string } | undefined;
+  for (const account of accounts) {
+    for (const { name, digest: expected } of digestsOf(account)) {
+      if (timingSafeEqual(presented, expected) && found === undefined) found = { account: account.name, name };
+    }
+  }
+  return found;
+}
+
+/** The admin guard: ADMIN_TOKEN (or this machine) on every admin route, and account keys too on `/api`. */
+export interface AdminGuard extends RequestHandler {
+  /** Lets in ADMIN_TOKEN, and an account's API key for that account only (`callerAccountOf`). */
+  readonly withAccountKeys: RequestHandler;
 }
 
 /** Clients whose failures are remembered at once; past this the oldest is forgotten. */
@@ -106,8 +146,8 @@ const TRACKED_CLIENTS = 10_000;
  * right token, so that guessing costs a window per `maxFailures` tries. One guard is
  * made per app and shared by its admin routes, so the count covers all of them.
  */
-export function requireAdmin(adminToken: string | undefined, logger: Logger, options: AdminGuardOptions = {}): RequestHandler {
-  const { maxFailures = 10, windowMs = 60_000, now = Date.now, trustedProxies = new BlockList() } = options;
+export function requireAdmin(adminToken: string | undefined, logger: Logger, options: AdminGuardOptions = {}): AdminGuard {
+  const { maxFailures = 10, windowMs = 60_000, now = Date.now, trustedProxies = new BlockList(), accounts = () => [] } = options;
   const logRejection = createRejectionLog(logger);
   let warnedOfProxy = false;
   // Each client's failures in the window its first one opened; forgotten when it ends.
@@ -124,40 +164,53 @@ export function requireAdmin(adminToken: string | undefined, logger: Logger, opt
     else failures.set(client, { count: 1, since: time }, time + windowMs);
   }
 
-  return function adminAuth(req: Request, res: Response, next: NextFunction): void {
-    if (adminToken === undefined) {
-      if (isLocalClient(req)) {
+  const guard = (keys: boolean) =>
+    function adminAuth(req: Request, res: Response, next: NextFunction): void {
+      const known = keys ? accounts() : [];
+      const anyKeys = known.some((account) => account.settings.apiKeys.length > 0);
+      if (adminToken === undefined && !anyKeys) {
+        if (isLocalClient(req)) {
+          letIn(res, 'local', next);
+          return;
+        }
+        res.status(403).json({ error: 'ADMIN_TOKEN is not set: admin routes answer only clients on this machine, not through a proxy' });
+        return;
+      }
+      const time = now();
+      const client = clientAddress(req, trustedProxies);
+      const waitMs = lockedFor(client, time);
+      if (waitMs > 0) {
+        const seconds = Math.ceil(waitMs / 1000);
+        res.set('Retry-After', String(seconds));
+        res.status(429).json({ error: `too many failed admin logins from this client: try again in ${seconds} s` });
+        return;
+      }
+      const given = presentedSecret(req.headers.authorization);
+      if (given !== undefined && adminToken !== undefined && sameSecret(given, adminToken)) {
+        letIn(res, 'admin', next);
+        return;
+      }
+      const key = given === undefined || !anyKeys ? undefined : accountKeyOf(given, known);
+      if (key !== undefined) {
+        letIn(res, key.name, next, key.account);
+        return;
+      }
+      if (adminToken === undefined && isLocalClient(req)) {
         letIn(res, 'local', next);
         return;
       }
-      res.status(403).json({ error: 'ADMIN_TOKEN is not set: admin routes answer only clients on this machine, not through a proxy' });
-      return;
-    }
-    const time = now();
-    const client = clientAddress(req, trustedProxies);
-    const waitMs = lockedFor(client, time);
-    if (waitMs > 0) {
-      const seconds = Math.ceil(waitMs / 1000);
-      res.set('Retry-After', String(seconds));
-      res.status(429).json({ error: `too many failed admin logins from this client: try again in ${seconds} s` });
-      return;
-    }
-    const given = presentedSecret(req.headers.authorization);
-    if (given !== undefined && sameSecret(given, adminToken)) {
-      letIn(res, 'admin', next);
-      return;
-    }
-    if (req.headers.authorization !== undefined) {
-      if (!warnedOfProxy && throughUntrustedProxy(req, trustedProxies)) {
-        warnedOfProxy = true;
-        logger.warn(
-          'admin requests come through a proxy that TRUST_PROXY does not name: failed logins are counted for the proxy, so one client’s wrong tries make every client behind it wait. Set TRUST_PROXY to the proxy’s address (127.0.0.1 for nginx on this machine)',
-        );
+      if (req.headers.authorization !== undefined) {
+        if (!warnedOfProxy && throughUntrustedProxy(req, trustedProxies)) {
+          warnedOfProxy = true;
+          logger.warn(
+            'admin requests come through a proxy that TRUST_PROXY does not name: failed logins are counted for the proxy, so one client’s wrong tries make every client behind it wait. Set TRUST_PROXY to the proxy’s address (127.0.0.1 for nginx on this machine)',
+          );
+        }
+        countFailure(client, time);
+        logRejection('admin-login-failed', 401, 'an admin login failed: wrong or malformed credentials');
       }
-      countFailure(client, time);
-      logRejection('admin-login-failed', 401, 'an admin login failed: wrong or malformed credentials');
-    }
-    res.set('WWW-Authenticate', 'Basic realm="wechat-oa-server admin", charset="UTF-8"');
-    res.status(401).json({ error: 'admin credentials required: Bearer ADMIN_TOKEN, or Basic with ADMIN_TOKEN as password' });
-  };
+      res.set('WWW-Authenticate', 'Basic realm="wechat-oa-server admin", charset="UTF-8"');
+      res.status(401).json({ error: 'admin credentials required: Bearer ADMIN_TOKEN, or Basic with ADMIN_TOKEN as password' });
+    };
+  return Object.assign(guard(false), { withAccountKeys: guard(true) });
 }

@@ -114,6 +114,10 @@ export function errorResponse(error: unknown, context: ErrorContext = {}): Error
         return { status: 503, code: error.code, message: error.message, retryAfterS: 1 };
       case 'oauth_states_full':
         return { status: 503, code: error.code, message: error.message, retryAfterS: error.retryAfterS };
+      case 'account_unknown':
+        return { status: 404, code: error.code, message: error.message, field: 'account' };
+      case 'account_forbidden':
+        return { status: 403, code: error.code, message: error.message, field: 'account' };
       case 'config_invalid':
       case 'session_unavailable':
         return INTERNAL;

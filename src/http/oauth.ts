@@ -1,6 +1,7 @@
 import { Router, type Request, type Response } from 'express';
 import type { Logger } from 'pino';
 import { perAccount, type AccountOf } from './account-of.js';
+import { DEFAULT_ACCOUNT } from '../accounts/account-settings.js';
 import { authorizeUrl, type UserProfile } from '../wechat-api/oauth.js';
 import { ApiNotConfiguredError, InputError, NotSignedInError } from '../core/errors.js';
 import { errorMiddleware, pageFailures } from './error-middleware.js';
@@ -105,17 +106,22 @@ export function oauthRoutes(accountOf: AccountOf, publicUrl: string | undefined,
     if (api === undefined || cookies === undefined || publicUrl === undefined) {
       throw new ApiNotConfiguredError('OAuth needs WECHAT_APPID, WECHAT_APPSECRET and PUBLIC_URL');
     }
-    return { api, usedStates, stateCookie: cookies.state, userCookie: cookies.user, publicUrl };
+    return { account, api, usedStates, stateCookie: cookies.state, userCookie: cookies.user, publicUrl };
   }
 
   /** GET /oauth[?next=/path[&scope=base]]: a 302 to WeChat's authorize page. */
   function start(req: Request, res: Response): void {
-    const { api, stateCookie, publicUrl } = configured(req);
+    const { account, api, stateCookie, publicUrl } = configured(req);
+    // The callback comes back for the same account: its state cookie is signed with that account's key.
+    const callbackUrl =
+      account.name === DEFAULT_ACCOUNT
+        ? `${publicUrl}/oauth/callback`
+        : `${publicUrl}/oauth/callback?account=${encodeURIComponent(account.name)}`;
     const flow = requestedFlow(req, publicUrl);
     const { state, cookie } = stateCookie.issue(now(), flow);
     res.cookie(STATE_COOKIE, cookie, { ...cookieOptions, maxAge: STATE_TTL_MS });
     res.set('Cache-Control', 'no-store');
-    res.redirect(302, authorizeUrl(api.appId, `${publicUrl}/oauth/callback`, state, flow.scope));
+    res.redirect(302, authorizeUrl(api.appId, callbackUrl, state, flow.scope));
   }
 
   /** GET /oauth/callback: a 302 to `next`, or the profile page, or a page that says what went wrong. */
@@ -176,12 +182,15 @@ export function oauthRoutes(accountOf: AccountOf, publicUrl: string | undefined,
   /** GET /oauth/me: the user the cookie names, as JSON; 401 without a valid one. */
   function me(req: Request, res: Response): void {
     res.set('Cache-Control', 'no-store');
-    const userCookie = cookiesOf(accountOf(req))?.user;
+    const account = accountOf(req);
+    const userCookie = cookiesOf(account)?.user;
     if (userCookie === undefined) throw new ApiNotConfiguredError('OAuth needs WECHAT_APPID and WECHAT_APPSECRET');
+    // A cookie of another account is signed with another key: it names no one here.
     const user = userCookie.open(readCookie(req.headers.cookie, USER_COOKIE), now());
     if (user === undefined) throw new NotSignedInError('no signed-in WeChat user: open /oauth?next=<your page> first');
     const { openid, nickname, headimgurl } = user;
-    res.json({ openid, nickname, headimgurl });
+    // Part one's single account is unnamed here, as before; with several, the answer names its account.
+    res.json(account.name === DEFAULT_ACCOUNT ? { openid, nickname, headimgurl } : { openid, nickname, headimgurl, account: account.name });
   }
 
   const what = (response: ErrorResponse): string => (response.code === 'oauth_states_full' ? 'OAuth callback refused' : 'OAuth failed');

@@ -6,7 +6,15 @@ import { REFUSED_TYPE, UNKNOWN_TYPE, type MetricsRecorder } from '../core/metric
 import { isKnownMessage } from '../protocol/message-types.js';
 import { readQuery } from './read-query.js';
 import { readRawBody } from './read-raw-body.js';
-import { answerVerification, receiveMessage, TEXT, webhookDeps, type WebhookAccount, type WebhookAnswer } from './receive-message.js';
+import {
+  answerVerification,
+  receiveMessage,
+  TEXT,
+  webhookDeps,
+  type WebhookAccount,
+  type WebhookAnswer,
+  type WebhookDeps,
+} from './receive-message.js';
 import type { Logger } from 'pino';
 
 function writeAnswer(req: HttpRequest, res: ServerResponse, { status, contentType, body, outcome }: WebhookAnswer): void {
@@ -29,22 +37,28 @@ function writeAnswer(req: HttpRequest, res: ServerResponse, { status, contentTyp
 /** What the webhook needs of an account: that of `receiveMessage`, and the metrics it counts each POST in. */
 export type WebhookAdapterAccount = WebhookAccount & { readonly metrics?: MetricsRecorder };
 
-export function createWebhook(config: Pick<Config, 'signatureMaxAgeS'>, account: WebhookAdapterAccount, logger: Logger) {
-  const deps = webhookDeps(config, account, logger);
-  const { metrics } = account;
+export function createWebhook(config: Pick<Config, 'signatureMaxAgeS'>, logger: Logger) {
+  // Each account's deps (token, cipher, stores) are made once, and kept while the account lives.
+  const depsOf = new WeakMap<WebhookAdapterAccount, WebhookDeps>();
+  const deps = (account: WebhookAdapterAccount): WebhookDeps => {
+    let made = depsOf.get(account);
+    if (made === undefined) depsOf.set(account, (made = webhookDeps(config, account, logger)));
+    return made;
+  };
   const logAnswered = messageLine(logger);
 
   /** GET: WeChat's server verification, answered by `answerVerification`. */
-  function verifyServer(req: HttpRequest, res: ServerResponse): void {
-    writeAnswer(req, res, answerVerification(readQuery(req.url), deps));
+  function verifyServer(req: HttpRequest, res: ServerResponse, account: WebhookAdapterAccount): void {
+    writeAnswer(req, res, answerVerification(readQuery(req.url), deps(account)));
   }
 
   /** POST: one message, answered by `receiveMessage`, then counted and logged. */
-  async function receive(req: HttpRequest, res: ServerResponse): Promise<void> {
+  async function receive(req: HttpRequest, res: ServerResponse, account: WebhookAdapterAccount): Promise<void> {
     const started = performance.now();
+    const { metrics } = account;
     let answer: WebhookAnswer;
     try {
-      answer = await receiveMessage({ query: readQuery(req.url), readBody: () => readRawBody(req) }, deps);
+      answer = await receiveMessage({ query: readQuery(req.url), readBody: () => readRawBody(req) }, deps(account));
     } catch (error) {
       if (error instanceof ClientGoneError) {
         logger.debug('a client left before sending its whole body');

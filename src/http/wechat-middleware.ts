@@ -9,9 +9,9 @@ import { createWebhook, type WebhookAdapterAccount } from './webhook.js';
  * raw body itself.
  */
 export function webhookRouter(config: Pick<Config, 'signatureMaxAgeS'>, account: WebhookAdapterAccount, logger: Logger): Router {
-  const webhook = createWebhook(config, account, logger);
+  const webhook = createWebhook(config, logger);
   const router = express.Router();
-  router.get('/', webhook.verifyServer);
-  router.post('/', webhook.receiveMessage);
+  router.get('/', (req, res) => webhook.verifyServer(req, res, account));
+  router.post('/', (req, res) => webhook.receiveMessage(req, res, account));
   return router;
 }

@@ -39,9 +39,37 @@ export function loadRepliesFile(file: string): LoadResult {
  * media files its replies name are relative to it (absolute in the data returned).
  */
 export function parseReplies(source: string, name: string): LoadResult {
-  const fail = (problems: string[]): LoadResult => ({ ok: false, missing: false, problems });
+  const read = readYamlFile(source, name, 'a replies file');
+  if (!read.ok) return { ok: false, missing: false, problems: read.problems };
+  // An empty file (or one of comments only) says nothing: the default rules answer.
+  const value = read.value ?? {};
+  const media = resolveMediaFiles(value, dirname(name));
+  const result = repliesFileSchemas().REPLIES_FILE.safeParse(value);
+  if (result.success && media.length === 0) return { ok: true, data: result.data };
+  const problems = [...(result.success ? [] : problemsFrom(result.error.issues)), ...media];
+  return { ok: false, missing: false, problems: read.locate(problems) };
+}
+
+/** A YAML (or JSON) file read within bounds: its value, and how to place a problem at its line. */
+export type YamlFile =
+  | {
+      readonly ok: true;
+      /** The document's value; undefined for an empty file (or one of comments only). */
+      readonly value: unknown;
+      /** The problems as lines (`file:7: accounts[1].name: …`), in file order. */
+      locate(problems: readonly Problem[]): string[];
+    }
+  | { readonly ok: false; readonly problems: string[] };
+
+/**
+ * Reads the text of a configuration file of ours (the replies file, the accounts file):
+ * YAML, or JSON for `.json`, bounded in size, nesting and what its aliases stand for,
+ * with duplicate keys refused; `kind` names the file in the problems.
+ */
+export function readYamlFile(source: string, name: string, kind: string): YamlFile {
+  const fail = (problems: string[]): YamlFile => ({ ok: false, problems });
   if (source.length > MAX_SOURCE_CHARACTERS) {
-    return fail([`${name}: ${source.length} characters; a replies file has at most ${MAX_SOURCE_CHARACTERS}`]);
+    return fail([`${name}: ${source.length} characters; ${kind} has at most ${MAX_SOURCE_CHARACTERS}`]);
   }
   const deep = tooDeep(source);
   if (deep !== undefined) return fail([`${name}:${deep.line}: nested more than ${MAX_NESTING} levels deep`]);
@@ -60,21 +88,20 @@ export function parseReplies(source: string, name: string): LoadResult {
     }
   }
   if (aliasedNodes(document, yaml) > MAX_ALIAS_NODES) {
-    return fail([
-      `${name}: its aliases stand for more than ${MAX_ALIAS_NODES} nodes in all: write the repeated replies out, or alias fewer`,
-    ]);
+    return fail([`${name}: its aliases stand for more than ${MAX_ALIAS_NODES} nodes in all: write the repeated parts out, or alias fewer`]);
   }
-  // An empty file (or one of comments only) says nothing: the default rules answer.
   // The aliases were counted above: yaml's own count (of alias uses, 100) would refuse a
   // file that reuses a short reply often, which costs nothing.
-  const value: unknown = document.contents === null ? {} : document.toJS({ maxAliasCount: -1 });
-  const media = resolveMediaFiles(value, dirname(name));
-  const result = repliesFileSchemas().REPLIES_FILE.safeParse(value);
-  if (result.success && media.length === 0) return { ok: true, data: result.data };
-  const problems = [...(result.success ? [] : problemsFrom(result.error.issues)), ...media];
-  const located = problems.map((problem) => locate(problem, document, lines, name));
-  // In file order, as an owner reads it; the sort is stable for problems on one line.
-  return fail(located.sort((a, b) => a.line - b.line).map((problem) => problem.text));
+  const value: unknown = document.contents === null ? undefined : document.toJS({ maxAliasCount: -1 });
+  return {
+    ok: true,
+    value,
+    locate(problems) {
+      const located = problems.map((problem) => locate(problem, document, lines, name));
+      // In file order, as an owner reads it; the sort is stable for problems on one line.
+      return located.sort((a, b) => a.line - b.line).map((problem) => problem.text);
+    },
+  };
 }
 
 function firstLine(message: string): string {

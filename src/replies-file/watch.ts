@@ -1,5 +1,6 @@
-import { readFileSync, unwatchFile, watch, watchFile, type FSWatcher, type Stats } from 'node:fs';
-import { basename, dirname, resolve } from 'node:path';
+import { readFileSync } from 'node:fs';
+import { resolve } from 'node:path';
+import { watchFileChanges, type WatchOptions } from '../core/watch-file.js';
 import type { Logger } from 'pino';
 import { ConfigError } from '../core/errors.js';
 import type { InboundMessage } from '../protocol/message-types.js';
@@ -15,13 +16,6 @@ export interface LiveReplies {
   mediaFiles(): readonly string[];
   /** Stops watching the file. */
   close(): void;
-}
-
-export interface WatchOptions {
-  /** How long the file must be quiet before it is read again (editors write in steps). */
-  readonly debounceMs?: number;
-  /** The backstop poll, for file systems whose change events are unreliable. */
-  readonly pollMs?: number;
 }
 
 type Read = { readonly source: string } | { readonly missing: true };
@@ -52,18 +46,15 @@ function loadAtStart(file: string, source: string): CompiledReplies {
  * logged and ignored; a deleted file hands every message back to the default rules.
  */
 export function watchRepliesFile(file: string, logger: Logger, options: WatchOptions = {}): LiveReplies {
-  const { debounceMs = 150, pollMs = 1000 } = options;
   const path = resolve(file);
   const first = read(path);
   let current: CompiledReplies | undefined = 'source' in first ? loadAtStart(file, first.source) : undefined;
   let lastSource: string | undefined = 'source' in first ? first.source : undefined;
   if (current !== undefined) logger.info({ file, replies: current.summary }, 'replies file loaded');
 
-  let timer: NodeJS.Timeout | undefined;
   let closed = false;
 
   function reload(): void {
-    timer = undefined;
     if (closed) return;
     let now: Read;
     try {
@@ -102,38 +93,14 @@ export function watchRepliesFile(file: string, logger: Logger, options: WatchOpt
     logger.info({ file, replies: current.summary }, 'replies file reloaded');
   }
 
-  function changed(): void {
-    if (closed) return;
-    if (timer !== undefined) clearTimeout(timer);
-    timer = setTimeout(reload, debounceMs);
-    timer.unref();
-  }
-
-  let directory: FSWatcher | undefined;
-  try {
-    const name = basename(path);
-    directory = watch(dirname(path), { persistent: false }, (_event, changedName) => {
-      if (changedName === null || changedName === name) changed();
-    });
-    directory.on('error', (error) =>
-      logger.warn({ file, err: error.message }, 'watching the replies file’s directory failed; polling only'),
-    );
-  } catch (error) {
-    logger.warn({ file, err: (error as Error).message }, 'cannot watch the replies file’s directory; polling only');
-  }
-  const polled = (now: Stats, before: Stats): void => {
-    if (now.mtimeMs !== before.mtimeMs || now.size !== before.size || now.ino !== before.ino) changed();
-  };
-  watchFile(path, { persistent: false, interval: pollMs }, polled);
+  const watcher = watchFileChanges(path, reload, logger, 'the replies file', options);
 
   return {
     replyTo: (message, media) => current?.replyTo(message, media),
     mediaFiles: () => current?.mediaFiles ?? [],
     close() {
       closed = true;
-      if (timer !== undefined) clearTimeout(timer);
-      directory?.close();
-      unwatchFile(path, polled);
+      watcher.close();
     },
   };
 }

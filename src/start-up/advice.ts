@@ -3,9 +3,11 @@ import type { Config } from '../core/config.js';
 /** The webhook URL to enter on the platform, and the next thing to try. */
 export function nextSteps(config: Config): { webhookUrl: string; localUrl: string; message: string } {
   // WeChat calls only ports 80 and 443, so the platform's URL has no port of ours.
-  const webhookUrl = `${config.publicUrl ?? 'http://<your public host>'}${config.wechatPath}`;
+  // With ACCOUNTS_FILE, each account has its own URL: WECHAT_PATH/<name>.
+  const path = config.accountsFile === undefined ? config.wechatPath : `${config.wechatPath}/<account name>`;
+  const webhookUrl = `${config.publicUrl ?? 'http://<your public host>'}${path}`;
   const host = config.host === '0.0.0.0' || config.host === '::' ? '127.0.0.1' : config.host;
-  const localUrl = `http://${host.includes(':') ? `[${host}]` : host}:${config.port}${config.wechatPath}`;
+  const localUrl = `http://${host.includes(':') ? `[${host}]` : host}:${config.port}${path}`;
   return {
     webhookUrl,
     localUrl,
@@ -16,6 +18,8 @@ export function nextSteps(config: Config): { webhookUrl: string; localUrl: strin
 /** What will not work with this configuration, one readable line each. */
 export function configurationWarnings(config: Config): string[] {
   const warnings: string[] = [];
+  // The accounts file's entries are checked when it is read.
+  if (config.token === undefined) return warnings;
   const missing = [config.appId === undefined && 'WECHAT_APPID', config.appSecret === undefined && 'WECHAT_APPSECRET'].filter(
     (name): name is string => name !== false,
   );

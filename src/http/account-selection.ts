@@ -1,0 +1,68 @@
+import type { Request } from 'express';
+import type { AccountSet } from '../accounts/account-set.js';
+import type { Account } from '../accounts/account.js';
+import { AccountForbiddenError, InputError, UnknownAccountError } from '../core/errors.js';
+import type { AccountOf } from './account-of.js';
+import { callerAccountOf } from './admin-auth.js';
+import { queryParam } from './query-param.js';
+
+/** The header that names the account of an admin request, as `?account=` does. */
+export const ACCOUNT_HEADER = 'x-wechat-account';
+
+/** The account a request names: `?account=<name|appid>`, else the X-WeChat-Account header. */
+function namedAccount(req: Request): string | undefined {
+  const query = queryParam(req, 'account');
+  if (query !== undefined && query !== '') return query;
+  const header = req.headers[ACCOUNT_HEADER];
+  return typeof header === 'string' && header !== '' ? header : undefined;
+}
+
+/**
+ * The account of an admin request: the one it names (404 when none has that name or
+ * AppID); without one, the account of the caller's key, else the only account or the
+ * one named `default`, else 400 naming `account`. A key of one account gets 403 for another.
+ */
+export function selectAccount(accounts: AccountSet): AccountOf {
+  return (req) => {
+    const bound = req.res === undefined ? undefined : callerAccountOf(req.res);
+    const named = namedAccount(req);
+    let account: Account | undefined;
+    if (named !== undefined) {
+      account = accounts.find(named);
+      if (account === undefined) throw new UnknownAccountError();
+      if (bound !== undefined && account.name !== bound) throw new AccountForbiddenError();
+      return account;
+    }
+    account = bound === undefined ? accounts.fallback() : accounts.find(bound);
+    if (account !== undefined) return account;
+    if (bound !== undefined) throw new UnknownAccountError();
+    throw new InputError(
+      'account',
+      'account: this server serves several accounts: name one with ?account=<name> or the X-WeChat-Account header',
+    );
+  };
+}
+
+/**
+ * The account a webhook path is for: `WECHAT_PATH` itself is the only account, or the
+ * one named `default`; `WECHAT_PATH/<name>` and `WECHAT_PATH/<appid>` are that account.
+ * Undefined when the path names none (404), and `null` when it is not the webhook's.
+ */
+export function webhookAccount(accounts: AccountSet, wechatPath: string, path: string): Account | undefined | null {
+  if (path === wechatPath) return accounts.fallback();
+  if (path.length < wechatPath.length) return null;
+  if (path.length <= wechatPath.length + 1 || !path.startsWith(wechatPath) || path.charCodeAt(wechatPath.length) !== 47) return null;
+  const name = path.slice(wechatPath.length + 1);
+  return name.includes('/') ? null : accounts.find(name);
+}
+
+/**
+ * The account of a webhook path as Express matches routes, for the app's Express side:
+ * any case and a trailing slash (`/WeChat/`) are the same path; an account's name is exact.
+ */
+export function webhookAccountLoosely(accounts: AccountSet, wechatPath: string, path: string): Account | undefined | null {
+  const trimmed = path.length > 1 && path.endsWith('/') ? path.slice(0, -1) : path;
+  const head = trimmed.slice(0, wechatPath.length);
+  if (head.toLowerCase() !== wechatPath.toLowerCase()) return null;
+  return webhookAccount(accounts, wechatPath, wechatPath + trimmed.slice(wechatPath.length));
+}
