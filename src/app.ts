@@ -10,6 +10,7 @@ import { healthRoute, livenessRoute } from './http/health.js';
 import { jssdkRoutes } from './http/jssdk.js';
 import { jssdkDemoRoute } from './http/jssdk-demo.js';
 import { metricsRoute } from './http/metrics.js';
+import { verifyFileRoute } from './http/verify-file.js';
 import { oauthRoutes } from './http/oauth.js';
 import { pageSecurity } from './http/page-security.js';
 import { qrCodeRoute } from './http/qrcode.js';
@@ -72,6 +73,7 @@ export function createApp(config: Config, options: ServiceOptions = {}): WeChatA
     else if (req.method === 'POST') void webhook.receiveMessage(req, res, account);
     else webhook.verifyServer(req, res, account);
   });
+  app.use(verifyFileRoute(config.verifyFilesDir));
   app.get('/livez', livenessRoute());
   app.get('/healthz', healthRoute(server.checks));
   // Each family of routes ends in its own error middleware (http/error-middleware.ts),
@@ -81,7 +83,7 @@ export function createApp(config: Config, options: ServiceOptions = {}): WeChatA
   app.use('/api', apiRoutes(accountOf, admin.withAccountKeys, logger));
   app.use('/jssdk', jssdkRoutes(accountOf, logger));
   app.get('/jssdk/demo', admin, ...jssdkDemoRoute());
-  app.get('/metrics', admin, metricsRoute(server.metrics));
+  app.get('/metrics', admin, metricsRoute(server.metrics, accounts));
 
   app.use(function notFound(_req: Request, res: Response) {
     res.status(404).type('text/plain').send('not found\n');

@@ -60,12 +60,13 @@ function schema(z: typeof Zod.z) {
     require_aes: z.boolean({ error: 'require_aes must be true or false' }).optional(),
     jssdk_domains: z.array(text('a domain')).max(100).optional(),
   });
-  return z.strictObject({
+  const file = z.strictObject({
     accounts: z
-      .array(account, { error: orMissing('accounts must be a list') })
+      .array(z.unknown(), { error: orMissing('accounts must be a list') })
       .min(1, 'accounts: list at least one account')
       .max(MAX_ACCOUNTS),
   });
+  return { file, account };
 }
 
 /**
@@ -78,7 +79,8 @@ function resolveVariables(value: unknown, env: Env, path: (string | number)[], p
       const found = env[name];
       if (found === undefined || found === '') {
         problems.push({ path, message: `\${${name}} is not set (or empty) in the environment` });
-        return '';
+        // Kept as written, so that the entry's other checks still run.
+        return `\${${name}}`;
       }
       return found;
     });
@@ -109,15 +111,23 @@ export function parseAccountsFile(source: string, file: string, context: Account
   if (!read.ok) return { ok: false, problems: read.problems };
   const problems: Problem[] = [];
   const resolved = resolveVariables(read.value ?? {}, context.env, [], problems);
-  const result = schema(loadZod().z).safeParse(resolved);
+  const schemas = schema(loadZod().z);
+  const result = schemas.file.safeParse(resolved);
   if (!result.success) problems.push(...problemsFrom(result.error.issues));
-  const entries = result.success ? result.data.accounts : [];
+  // Each entry on its own, so that one entry's mistake does not hide another's.
+  type Entry = Zod.infer<typeof schemas.account>;
+  const entries: { readonly index: number; readonly entry: Entry }[] = [];
+  (result.success ? result.data.accounts : []).forEach((item, index) => {
+    const checked = schemas.account.safeParse(item);
+    if (checked.success) entries.push({ index, entry: checked.data });
+    else problems.push(...problemsFrom(checked.error.issues, ['accounts', index]));
+  });
   const directory = dirname(resolve(file));
   const names = new Map<string, number>();
   const appIds = new Map<string, number>();
   const keys = new Map<string, string>();
   const accounts: AccountSettings[] = [];
-  entries.forEach((entry, index) => {
+  entries.forEach(({ entry, index }) => {
     const at = (field: string, message: string, more: (string | number)[] = []): void => {
       problems.push({ path: ['accounts', index, field, ...more], message });
     };
@@ -159,7 +169,7 @@ export function parseAccountsFile(source: string, file: string, context: Account
     });
   });
   // A name may not be another account's AppID: WECHAT_PATH/<x> must name one account.
-  entries.forEach((entry, index) => {
+  entries.forEach(({ entry, index }) => {
     const other = appIds.get(entry.name);
     if (other !== undefined && other !== index) {
       problems.push({ path: ['accounts', index, 'name'], message: `"${entry.name}" is the AppID of accounts[${other}]` });

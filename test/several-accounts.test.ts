@@ -1,0 +1,275 @@
+import assert from 'node:assert/strict';
+import { mkdirSync, mkdtempSync, renameSync, rmSync, writeFileSync } from 'node:fs';
+import type { AddressInfo } from 'node:net';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import type { Server } from 'node:http';
+import { after, before, describe, it } from 'node:test';
+import { createApp, type WeChatApp } from '../src/app.js';
+import { loadConfig } from '../src/core/config.js';
+import { ConfigError } from '../src/core/errors.js';
+import { createLogger } from '../src/core/logger.js';
+import { createReplyRouter } from '../src/replies/router.js';
+import { createWeChatSide, type WeChatSide } from '../src/testing.js';
+import { FakeWeChat } from './helpers/fake-wechat.js';
+import { until } from './helpers/until.js';
+
+const ADMIN = 'admin-token-of-the-agency-0001';
+const SHOP_KEY = 'shop-orders-service-key-0001';
+const NEWS_KEY = 'news-cms-key-of-the-newsroom-02';
+
+/** Three accounts, their secrets only in the environment, each with its own replies file. */
+const ENV: Record<string, string> = {
+  SHOP_SECRET: 'shop-app-secret-0001',
+  SHOP_TOKEN: 'shoptoken01',
+  NEWS_SECRET: 'news-app-secret-0002',
+  NEWS_TOKEN: 'newstoken02',
+  THIRD_SECRET: 'third-app-secret-0003',
+  THIRD_TOKEN: 'thirdtoken03',
+  SHOP_KEY,
+  NEWS_KEY,
+};
+const APPIDS = { shop: 'wx_shop_account_01', news: 'wx_news_account_02', third: 'wx_third_account_3', fourth: 'wx_fourth_account4' };
+
+function entry(name: keyof typeof APPIDS, upper: string, keys = ''): string {
+  return [
+    `  - name: ${name}`,
+    `    appid: ${APPIDS[name]}`,
+    `    secret: \${${upper}_SECRET}`,
+    `    token: \${${upper}_TOKEN}`,
+    `    replies_file: replies/${name}.yaml`,
+    ...(keys === '' ? [] : [`    api_keys: ${keys}`]),
+  ].join('\n');
+}
+
+describe('several accounts on one server (ACCOUNTS_FILE)', () => {
+  let dir: string;
+  let file: string;
+  let fake: FakeWeChat;
+  let app: WeChatApp;
+  let http: Server;
+  let base = '';
+  const logs: string[] = [];
+  const handled: string[] = [];
+  const side = (name: 'shop' | 'news' | 'third' | 'fourth'): WeChatSide =>
+    createWeChatSide({ token: (ENV[`${name.toUpperCase()}_TOKEN`] ?? 'fourthtoken04') as string, account: `gh_${name}` });
+
+  /** Writes the accounts file as an editor does: a new file renamed over the old. */
+  const writeAccounts = (text: string): void => {
+    writeFileSync(`${file}.tmp`, text);
+    renameSync(`${file}.tmp`, file);
+  };
+
+  before(async () => {
+    dir = mkdtempSync(join(tmpdir(), 'accounts-'));
+    file = join(dir, 'accounts.yaml');
+    mkdirSync(join(dir, 'replies'));
+    for (const name of Object.keys(APPIDS)) {
+      writeFileSync(join(dir, 'replies', `${name}.yaml`), `keywords:\n  - exact: [店名]\n    reply: 这里是 ${name}\n`);
+    }
+    writeAccounts(
+      `accounts:\n${entry('shop', 'SHOP', `[{ name: orders-service, key: "\${SHOP_KEY}" }]`)}\n${entry('news', 'NEWS', '["${NEWS_KEY}"]')}\n${entry('third', 'THIRD')}\n`,
+    );
+    fake = await new FakeWeChat().start();
+    for (const [name, appId] of Object.entries(APPIDS))
+      fake.addAccount(appId, ENV[`${name.toUpperCase()}_SECRET`] ?? 'fourth-app-secret-0004');
+    const env = { ACCOUNTS_FILE: file, ADMIN_TOKEN: ADMIN, WECHAT_API_BASE: fake.url, LOG_LEVEL: 'info' };
+    const config = loadConfig(env);
+    const sink = { write: (line: string) => logs.push(line) };
+    // The application's own handler, for every account: it counts which account ran it, and leaves the answer to the file.
+    const router = createReplyRouter().on('text', (_message, context) => {
+      handled.push(context.account.name);
+      return undefined;
+    });
+    app = createApp(config, {
+      logger: createLogger('info', sink as never),
+      router,
+      env: () => ({ ...process.env, ...ENV, FOURTH_SECRET: 'fourth-app-secret-0004', FOURTH_TOKEN: 'fourthtoken04' }),
+      watch: { debounceMs: 50, pollMs: 200 },
+    });
+    http = app.listen(0, '127.0.0.1');
+    await new Promise((resolve) => http.once('listening', resolve));
+    base = `http://127.0.0.1:${(http.address() as AddressInfo).port}`;
+  });
+  after(async () => {
+    http.closeAllConnections();
+    http.close();
+    await app.shutdown();
+    await fake.stop();
+    rmSync(dir, { recursive: true, force: true });
+  });
+
+  const post = async (path: string, wechat: WeChatSide, xml: string) => {
+    const signed = wechat.signRequest(xml);
+    const response = await fetch(`${base}${path}?${signed.query}`, { method: 'POST', body: signed.body });
+    return { status: response.status, body: await response.text() };
+  };
+  const ask = async (path: string, wechat: WeChatSide, content: string): Promise<unknown> => {
+    const answer = await post(path, wechat, wechat.messageXml({ MsgType: 'text', Content: content }));
+    return wechat.checkReply(answer.status, answer.body).reply?.Content;
+  };
+  const admin = (path: string, key = ADMIN, headers: Record<string, string> = {}) =>
+    fetch(`${base}${path}`, { headers: { Authorization: `Bearer ${key}`, ...headers } });
+
+  it('each account answers at WECHAT_PATH/<name> and /<appid>, from its own replies file', async () => {
+    assert.equal(await ask('/wechat/shop', side('shop'), '店名'), '这里是 shop');
+    assert.equal(await ask('/wechat/news', side('news'), '店名'), '这里是 news');
+    assert.equal(await ask(`/wechat/${APPIDS.third}`, side('third'), '店名'), '这里是 third');
+  });
+
+  it("a message is verified with its own account's token only; an unknown account and plain WECHAT_PATH without default are 404", async () => {
+    const shop = side('shop');
+    assert.equal((await post('/wechat/news', shop, shop.messageXml({ MsgType: 'text', Content: 'x' }))).status, 403);
+    assert.equal((await post('/wechat/nobody', shop, shop.messageXml({ MsgType: 'text', Content: 'x' }))).status, 404);
+    assert.equal((await post('/wechat', shop, shop.messageXml({ MsgType: 'text', Content: 'x' }))).status, 404);
+  });
+
+  it('the same MsgId to two accounts is two messages: handled once at each', async () => {
+    handled.length = 0;
+    const fields = { MsgType: 'text', Content: '店名', MsgId: '6349323426230219999', CreateTime: 1_700_000_123 };
+    const shop = createWeChatSide({ token: ENV.SHOP_TOKEN!, account: 'gh_same' });
+    const news = createWeChatSide({ token: ENV.NEWS_TOKEN!, account: 'gh_same' });
+    const one = await post('/wechat/shop', shop, shop.messageXml(fields));
+    const two = await post('/wechat/news', news, news.messageXml(fields));
+    assert.equal(shop.checkReply(one.status, one.body).reply?.Content, '这里是 shop');
+    assert.equal(news.checkReply(two.status, two.body).reply?.Content, '这里是 news');
+    assert.deepEqual(handled, ['shop', 'news']);
+  });
+
+  it('admin routes pick the account by ?account= or X-WeChat-Account; none → 400 naming account; unknown → 404', async () => {
+    const byQuery = (await (await admin('/api/access-token?account=shop')).json()) as { access_token: string };
+    assert.equal(fake.ownerOf(byQuery.access_token), APPIDS.shop);
+    const byHeader = (await (await admin('/api/access-token', ADMIN, { 'X-WeChat-Account': APPIDS.news })).json()) as {
+      access_token: string;
+    };
+    assert.equal(fake.ownerOf(byHeader.access_token), APPIDS.news);
+    const none = await admin('/api/access-token');
+    assert.equal(none.status, 400);
+    assert.match(((await none.json()) as { error: string }).error, /account/);
+    assert.equal((await admin('/api/access-token?account=nobody')).status, 404);
+  });
+
+  it("an account's API key acts for its own account without a selector, gets 403 for another, and is not an admin token", async () => {
+    const own = (await (await admin('/api/access-token', SHOP_KEY)).json()) as { access_token: string };
+    assert.equal(fake.ownerOf(own.access_token), APPIDS.shop);
+    assert.equal((await admin('/api/access-token?account=news', SHOP_KEY)).status, 403);
+    assert.equal((await admin('/api/access-token', NEWS_KEY, { 'X-WeChat-Account': 'shop' })).status, 403);
+    assert.equal((await admin('/metrics', SHOP_KEY)).status, 401);
+  });
+
+  it('/metrics labels each account’s series, and ?account= keeps one account’s', async () => {
+    const all = await (await admin('/metrics')).text();
+    assert.match(all, /^wechat_messages_total\{account="shop",type="text",outcome="replied"\} \d+$/m);
+    assert.match(all, /^wechat_messages_total\{account="news",type="text",outcome="replied"\} \d+$/m);
+    const shop = await (await admin('/metrics?account=shop')).text();
+    assert.match(shop, /account="shop"/);
+    assert.doesNotMatch(shop, /account="news"/);
+    assert.equal((await admin('/metrics?account=nobody')).status, 404);
+  });
+
+  it('a live edit that does not validate is rejected whole; one that does adds and removes accounts, while messages to the others keep being answered', async () => {
+    let failures = 0;
+    let sent = 0;
+    let running = true;
+    const load = (async () => {
+      while (running) {
+        const reply = await ask('/wechat/shop', side('shop'), '店名').catch(() => undefined);
+        sent += 1;
+        if (reply !== '这里是 shop') failures += 1;
+      }
+    })();
+    try {
+      // Invalid: the new fourth account is fine, but news's key is too short: nothing of it applies.
+      writeAccounts(`accounts:\n${entry('shop', 'SHOP')}\n${entry('news', 'NEWS', '["short"]')}\n${entry('fourth', 'FOURTH')}\n`);
+      await until(() => logs.some((line) => line.includes('accounts file not applied')), 'the invalid edit logged', 5000);
+      assert.equal(await ask('/wechat/third', side('third'), '店名'), '这里是 third');
+      assert.equal(
+        (await post('/wechat/fourth', side('fourth'), side('fourth').messageXml({ MsgType: 'text', Content: 'x' }))).status,
+        404,
+      );
+      // Valid: fourth added, third removed.
+      writeAccounts(`accounts:\n${entry('shop', 'SHOP')}\n${entry('news', 'NEWS')}\n${entry('fourth', 'FOURTH')}\n`);
+      await until(
+        async () => (await ask('/wechat/fourth', side('fourth'), '店名').catch(() => undefined)) === '这里是 fourth',
+        'fourth added',
+        5000,
+      );
+      assert.equal((await post('/wechat/third', side('third'), side('third').messageXml({ MsgType: 'text', Content: 'x' }))).status, 404);
+    } finally {
+      running = false;
+      await load;
+    }
+    assert.ok(sent > 5, `only ${sent} messages were sent during the edits`);
+    assert.equal(failures, 0, `${failures} of ${sent} messages to shop failed during the edits`);
+  });
+});
+
+describe('the accounts file is checked before the server starts', () => {
+  const configFor = (text: string, env: Record<string, string> = {}) => {
+    const dir = mkdtempSync(join(tmpdir(), 'accounts-bad-'));
+    const file = join(dir, 'accounts.yaml');
+    writeFileSync(file, text);
+    return { file, config: () => loadConfig({ ACCOUNTS_FILE: file, LOG_LEVEL: 'silent', ...env }), dir };
+  };
+  const problemsOf = (text: string, env: Record<string, string> = {}): string[] => {
+    const { config, dir } = configFor(text, env);
+    try {
+      const app = createApp(config(), { logger: createLogger('silent'), env: () => env });
+      void app.shutdown();
+      return [];
+    } catch (error) {
+      assert.ok(error instanceof ConfigError, String(error));
+      return error.problems.map((problem) => problem.message);
+    } finally {
+      rmSync(dir, { recursive: true, force: true });
+    }
+  };
+
+  it('WECHAT_TOKEN (or another WECHAT_* credential) beside ACCOUNTS_FILE names both', () => {
+    const { config, dir } = configFor('accounts: []\n', { WECHAT_TOKEN: 'x', WECHAT_APPID: 'wx1' });
+    try {
+      assert.throws(config, (error: unknown) => {
+        assert.ok(error instanceof ConfigError);
+        const text = error.problems.map((problem) => problem.message).join('\n');
+        assert.match(text, /WECHAT_TOKEN and ACCOUNTS_FILE/);
+        assert.match(text, /WECHAT_APPID and ACCOUNTS_FILE/);
+        return true;
+      });
+    } finally {
+      rmSync(dir, { recursive: true, force: true });
+    }
+  });
+
+  it('a duplicate name, a name equal to another AppID, an unset ${VAR}, a short or repeated key: each one line naming the file and the entry', () => {
+    const problems = problemsOf(
+      [
+        'accounts:',
+        '  - { name: shop, appid: wx_a, token: "${A_TOKEN}", api_keys: ["0123456789abcdef"] }',
+        '  - { name: shop, appid: wx_b, token: "${MISSING}", api_keys: ["short", "0123456789abcdef"] }',
+        '  - { name: wx_a, appid: wx_c, token: t }',
+      ].join('\n'),
+      { A_TOKEN: 'tok' },
+    );
+    const text = problems.join('\n');
+    for (const expected of [
+      /accounts\.yaml:\d+: accounts\[1\]\.name: "shop" is the name of accounts\[0\] too/,
+      /accounts\[1\]\.token: \$\{MISSING\} is not set/,
+      /accounts\[1\]\.api_keys\[0\]: an API key is 5 characters long/,
+      /accounts\[1\]\.api_keys\[1\]: this API key is accounts\[0\]'s too/,
+      /accounts\[2\]\.name: "wx_a" is the AppID of accounts\[0\]/,
+    ]) {
+      assert.match(text, expected);
+    }
+    // The secret's value never appears in a problem.
+    assert.doesNotMatch(text, /0123456789abcdef/);
+  });
+
+  it('a missing file is one line naming it', () => {
+    const problems = problemsOf('', {});
+    assert.ok(problems.length >= 1);
+    assert.throws(
+      () => createApp(loadConfig({ ACCOUNTS_FILE: '/nonexistent/accounts.yaml', LOG_LEVEL: 'silent' }), { logger: createLogger('silent') }),
+      /accounts\.yaml: no such file/,
+    );
+  });
+});
