@@ -12,6 +12,7 @@ import { createLogger } from '../src/core/logger.js';
 import { createReplyRouter } from '../src/replies/router.js';
 import { createWeChatSide, type WeChatSide } from '../src/testing.js';
 import { FakeWeChat } from './helpers/fake-wechat.js';
+import { PrivateRedis, describeWithRedis } from './helpers/redis-server.js';
 import { until } from './helpers/until.js';
 
 const ADMIN = 'admin-token-of-the-agency-0001';
@@ -273,3 +274,100 @@ describe('the accounts file is checked before the server starts', () => {
     );
   });
 });
+
+describeWithRedis('several accounts on two instances sharing Redis', () => {
+  let redis: PrivateRedis;
+  let fake: FakeWeChat;
+  let dir: string;
+  const apps: WeChatApp[] = [];
+  const servers: Server[] = [];
+  const bases: string[] = [];
+
+  before(async () => {
+    redis = await PrivateRedis.start();
+    fake = await new FakeWeChat().start();
+    dir = mkdtempSync(join(tmpdir(), 'accounts-redis-'));
+    const file = join(dir, 'accounts.yaml');
+    mkdirSync(join(dir, 'replies'));
+    for (const name of ['shop', 'news', 'third'] as const) {
+      writeFileSync(join(dir, 'replies', `${name}.yaml`), `keywords:\n  - exact: [店名]\n    reply: 这里是 ${name}\n`);
+      fake.addAccount(APPIDS[name], ENV[`${name.toUpperCase()}_SECRET`]!);
+    }
+    writeFileSync(file, `accounts:\n${entry('shop', 'SHOP')}\n${entry('news', 'NEWS')}\n${entry('third', 'THIRD')}\n`);
+    const config = loadConfig({
+      ACCOUNTS_FILE: file,
+      ADMIN_TOKEN: ADMIN,
+      WECHAT_API_BASE: fake.url,
+      REDIS_URL: redis.url,
+      LOG_LEVEL: 'silent',
+    });
+    for (let instance = 0; instance < 2; instance += 1) {
+      const app = createApp(config, { logger: createLogger('silent'), env: () => ({ ...ENV }) });
+      const server = app.listen(0, '127.0.0.1');
+      await new Promise((resolve) => server.once('listening', resolve));
+      apps.push(app);
+      servers.push(server);
+      bases.push(`http://127.0.0.1:${(server.address() as AddressInfo).port}`);
+    }
+    await until(async () => (await fetch(`${bases[1]}/healthz`)).status === 200, 'Redis ready on both instances');
+  });
+  after(async () => {
+    for (const server of servers) {
+      server.closeAllConnections();
+      server.close();
+    }
+    for (const app of apps) await app.shutdown();
+    await fake.stop();
+    await redis.stop();
+    rmSync(dir, { recursive: true, force: true });
+  });
+
+  it('one token fetch per account across both instances, each from its own AppID', async () => {
+    const owners: string[] = [];
+    for (const name of ['shop', 'news', 'third']) {
+      for (const base of bases) {
+        const answer = await fetch(`${base}/api/access-token?account=${name}`, { headers: { Authorization: `Bearer ${ADMIN}` } });
+        const { access_token: token } = (await answer.json()) as { access_token: string };
+        owners.push(`${name}:${fake.ownerOf(token) ?? 'none'}`);
+      }
+    }
+    assert.deepEqual(owners, [
+      `shop:${APPIDS.shop}`,
+      `shop:${APPIDS.shop}`,
+      `news:${APPIDS.news}`,
+      `news:${APPIDS.news}`,
+      `third:${APPIDS.third}`,
+      `third:${APPIDS.third}`,
+    ]);
+    assert.equal(fake.tokenFetches(), 3);
+  });
+
+  it("a retry at the other instance gets the first's answer, per account; the same MsgId at another account is its own message", async () => {
+    const fields = { MsgType: 'text', Content: '店名', MsgId: '6349323426230217777', CreateTime: 1_700_000_456 };
+    const shop = createWeChatSide({ token: ENV.SHOP_TOKEN!, account: 'gh_same' });
+    const news = createWeChatSide({ token: ENV.NEWS_TOKEN!, account: 'gh_same' });
+    const send = async (base: string, path: string, wechat: WeChatSide, xml: string) => {
+      const signed = wechat.signRequest(xml);
+      const response = await fetch(`${base}${path}?${signed.query}`, { method: 'POST', body: signed.body });
+      return wechat.checkReply(response.status, await response.text()).reply?.Content;
+    };
+    const xml = shop.messageXml(fields);
+    assert.equal(await send(bases[0]!, '/wechat/shop', shop, xml), '这里是 shop');
+    assert.equal(await send(bases[1]!, '/wechat/shop', shop, xml), '这里是 shop');
+    assert.equal(await send(bases[1]!, '/wechat/news', news, news.messageXml(fields)), '这里是 news');
+    const keys = await redisKeys(redis.url);
+    assert.ok(keys.length > 0);
+    for (const key of keys) assert.match(key, new RegExp(`^wechat:(${Object.values(APPIDS).join('|')}):`), key);
+  });
+});
+
+/** Every key in Redis, read with a connection of the test's own. */
+async function redisKeys(url: string): Promise<string[]> {
+  const { Redis } = await import('ioredis');
+  const client = new Redis(url);
+  try {
+    return await client.keys('*');
+  } finally {
+    client.disconnect();
+  }
+}
