@@ -20,7 +20,7 @@ const MAY_IMPORT = {
   accounts: ['protocol', 'wechat-api', 'replay-memory', 'replies', 'replies-file', 'redis'],
   http: ['protocol', 'wechat-api', 'replay-memory', 'replies', 'pages', 'accounts'],
   testing: ['protocol'],
-  cli: ['protocol', 'menu', 'wechat-api', 'replies', 'replies-file', 'redis', 'testing'],
+  cli: ['protocol', 'menu', 'wechat-api', 'replies', 'replies-file', 'redis', 'accounts', 'testing'],
   'start-up': [],
 };
 const FOLDERS = Object.keys(MAY_IMPORT);

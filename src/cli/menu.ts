@@ -9,11 +9,12 @@ import {
   NO_MENU,
   type MenuGetAnswer,
 } from '../wechat-api/menu.js';
-import { loadApiConfig } from '../core/config.js';
+import { loadApiConfig, type ApiConfig } from '../core/config.js';
 import { readVariables } from '../core/config-variables.js';
 import { loadDotenv } from '../core/dotenv.js';
 import { ConfigError, WeChatApiError, WeChatUnreachableError } from '../core/errors.js';
 import { UsageError } from './cli-errors.js';
+import { accountApiConfig, accountOption, commandAccount } from './account-option.js';
 import { checkMenu, formatProblems, type MenuCheck, type MenuProblem } from '../menu/check.js';
 import { diffMenus, formatDifferences } from '../menu/diff.js';
 import { MENU_ERRCODES } from '../menu/errcodes.js';
@@ -29,7 +30,7 @@ import { writeFileAtomically } from './write-file-atomically.js';
  * 2 a usage error (including `delete` without `--yes`).
  */
 
-const USAGE = `usage: npm run menu -- <command> [file]
+const USAGE = `usage: npm run menu -- <command> [file] [--account NAME]
   check [file]   check the menu file against WeChat's limits (no network)
   push [file]    check, then set the menu and replace the personalised menus
   pull [--out FILE]
@@ -37,7 +38,8 @@ const USAGE = `usage: npm run menu -- <command> [file]
                  (only when WeChat answers with a menu; FILE is replaced at once)
   diff [file]    compare the file with the account's menus
   delete --yes   delete the menu and every personalised menu
-file: MENU_FILE, or menu.json
+--account NAME  act for that account of ACCOUNTS_FILE: its AppID and secret, its menu_file
+file: MENU_FILE (with --account, the account's menu_file), or menu.json
 exit status: 0 done or no difference; 1 problems, differences or a WeChat errcode; 2 usage`;
 
 type Command = 'check' | 'push' | 'pull' | 'diff' | 'delete';
@@ -46,7 +48,10 @@ const TAKES_FILE: readonly Command[] = ['check', 'push', 'diff'];
 
 interface Invocation {
   readonly command: Command;
-  readonly file: string;
+  /** The file named after the command, if any. */
+  readonly file: string | undefined;
+  /** `--account NAME`: an account of ACCOUNTS_FILE. */
+  readonly account: string | undefined;
   readonly yes: boolean;
   /** `pull --out FILE`: where the menu file is written, instead of stdout. */
   readonly out: string | undefined;
@@ -57,14 +62,17 @@ const out = (text: string): void => void process.stdout.write(`${printable(text,
 const err = (text: string): void => void process.stderr.write(`${printable(text, { lines: true })}\n`);
 const TOO_DEEP = `nested deeper than ${MAX_JSON_DEPTH} levels`;
 
-function parseArgs(argv: readonly string[], env: NodeJS.ProcessEnv): Invocation | 'help' {
+function parseArgs(argv: readonly string[]): Invocation | 'help' {
   let yes = false;
   let outFile: string | undefined;
+  let account: string | undefined;
   const words: string[] = [];
   for (let index = 0; index < argv.length; index++) {
     const arg = argv[index] ?? '';
     if (arg === '--help' || arg === '-h') return 'help';
-    if (arg === '--yes' || arg === '-y') yes = true;
+    const named = accountOption(arg, () => argv[++index]);
+    if (named !== undefined) account = named;
+    else if (arg === '--yes' || arg === '-y') yes = true;
     else if (arg === '--out' || arg.startsWith('--out=')) {
       outFile = arg === '--out' ? argv[++index] : arg.slice('--out='.length);
       if (outFile === undefined || outFile === '') throw new UsageError('--out needs a file name');
@@ -79,7 +87,16 @@ function parseArgs(argv: readonly string[], env: NodeJS.ProcessEnv): Invocation 
     throw new UsageError(`too many arguments for ${command}`);
   }
   if (outFile !== undefined && command !== 'pull') throw new UsageError(`--out is for pull, not ${command}`);
-  return { command, file: file ?? readVariables(env, ['MENU_FILE']).MENU_FILE, yes, out: outFile };
+  return { command, file, account, yes, out: outFile };
+}
+
+/** What the command acts on: the menu file and the API's settings, those of `--account` when named. */
+function target(invocation: Invocation, env: NodeJS.ProcessEnv): { readonly file: string; readonly api: () => ApiConfig } {
+  if (invocation.account === undefined) {
+    return { file: invocation.file ?? readVariables(env, ['MENU_FILE']).MENU_FILE, api: () => loadApiConfig(env) };
+  }
+  const account = commandAccount(env, invocation.account);
+  return { file: invocation.file ?? account.menuFile ?? 'menu.json', api: () => accountApiConfig(env, account) };
 }
 
 /** The file's JSON, or the problem that keeps it from being read. */
@@ -89,7 +106,10 @@ async function readMenuFile(file: string): Promise<{ readonly value: unknown } |
     text = await readFile(file, 'utf8');
   } catch (error) {
     const code = (error as NodeJS.ErrnoException).code;
-    const reason = code === 'ENOENT' ? 'no such file (set MENU_FILE, or name the file after the command)' : (code ?? 'unreadable');
+    const reason =
+      code === 'ENOENT'
+        ? 'no such file (set MENU_FILE or the account’s menu_file, or name the file after the command)'
+        : (code ?? 'unreadable');
     return { problem: { path: '(file)', message: reason } };
   }
   let value: unknown;
@@ -179,8 +199,8 @@ async function pull(api: CommandApi, file: string | undefined): Promise<number> 
   return 0;
 }
 
-async function run(invocation: Invocation, openApi: () => Promise<CommandApi>): Promise<number> {
-  const { command, file } = invocation;
+async function run(invocation: Invocation, file: string, openApi: () => Promise<CommandApi>): Promise<number> {
+  const { command } = invocation;
   if (command === 'delete' && !invocation.yes) {
     err('delete would remove the account’s menu and every personalised menu (menu/delete).');
     err('Run `npm run menu -- delete --yes` to do it; `npm run menu -- pull --out backup.json` keeps a copy first.');
@@ -229,7 +249,7 @@ async function main(): Promise<number> {
   const env = loadDotenv();
   let invocation;
   try {
-    invocation = parseArgs(process.argv.slice(2), env);
+    invocation = parseArgs(process.argv.slice(2));
   } catch (error) {
     if (!(error instanceof UsageError)) throw error;
     err(`${error.message}\n${USAGE}`);
@@ -240,7 +260,8 @@ async function main(): Promise<number> {
     return 0;
   }
   try {
-    return await run(invocation, () => openCommandApi(loadApiConfig(env), err));
+    const { file, api } = target(invocation, env);
+    return await run(invocation, file, () => openCommandApi(api(), err));
   } catch (error) {
     if (error instanceof WeChatApiError) {
       err(`WeChat refused ${error.path}: errcode ${error.errcode} (${printable(error.errmsg)})${notWritten(invocation.out)}`);

@@ -1,12 +1,14 @@
 #!/usr/bin/env node
 import { basename } from 'node:path';
 import { createInterface } from 'node:readline';
+import type { AccountSettings } from '../accounts/account-settings.js';
 import { checkVariables, throwProblems, type Env, type Values } from '../core/config-variables.js';
 import { loadDotenv } from '../core/dotenv.js';
 import { ConfigError } from '../core/errors.js';
 import { RejectedResponseError } from '../testing/rejected-response-error.js';
 import { NoResponseError, UsageError } from './cli-errors.js';
 import { readAnswer } from './read-answer.js';
+import { accountOption, commandAccount } from './account-option.js';
 import { printable } from './printable.js';
 import { OAUTH_USAGE, simulateOAuth } from './simulate-oauth.js';
 import { createWeChatSide, type WeChatSide } from '../testing/wechat-side.js';
@@ -25,10 +27,11 @@ const COMMAND = basename(process.argv[1] ?? '') === 'wechat-simulate' ? 'wechat-
 
 function usage(): string {
   return [
-    `usage: ${COMMAND} [--url URL] [--from OPENID] [--aes] [--raw] <kind> [args]`,
+    `usage: ${COMMAND} [--url URL] [--account NAME] [--from OPENID] [--aes] [--raw] <kind> [args]`,
     `kinds: ${[...USAGE, OAUTH_USAGE].join(' | ')}`,
     'without a kind: an interactive chat, each line sent as a text message',
     `--from: the user who sends (default ${USER}); oauth: see docs/reference.md, "The simulator"`,
+    '--account: sign as that account of ACCOUNTS_FILE, at WECHAT_PATH/<name> (not for oauth)',
   ].join('\n');
 }
 
@@ -37,6 +40,8 @@ interface Options {
   from: string;
   aes: boolean;
   raw: boolean;
+  /** `--account NAME`: an account of ACCOUNTS_FILE to sign as. */
+  account: string | undefined;
   kind: string | undefined;
   args: string[];
 }
@@ -48,12 +53,15 @@ function parseArgs(argv: string[]): Omit<Options, 'url'> & { url: string | undef
     from: USER,
     aes: false,
     raw: false,
+    account: undefined,
     kind: undefined,
     args: [],
   };
   for (let i = 0; i < argv.length; i++) {
     const arg = argv[i] ?? '';
+    const account = options.kind === undefined ? accountNamed(arg, () => argv[++i]) : undefined;
     if (options.kind !== undefined) options.args.push(arg);
+    else if (account !== undefined) options.account = account;
     else if (arg === '--aes') options.aes = true;
     else if (arg === '--raw') options.raw = true;
     else if (arg === '--url') url = argv[++i] ?? '';
@@ -65,7 +73,18 @@ function parseArgs(argv: string[]): Omit<Options, 'url'> & { url: string | undef
     else options.kind = arg;
   }
   if (!isOpenId(options.from)) fail(`--from "${options.from}" is not an openid: 1 to 64 letters, digits, - and _\n${usage()}`, 2);
+  if (options.account !== undefined && options.kind === 'oauth') fail(`--account is not for oauth\n${usage()}`, 2);
   return { ...options, url };
+}
+
+/** `--account`'s value when `arg` is the option; a usage error when it names no account. */
+function accountNamed(arg: string, next: () => string | undefined): string | undefined {
+  try {
+    return accountOption(arg, next);
+  } catch (error) {
+    if (error instanceof UsageError) fail(`${error.message}\n${usage()}`, 2);
+    throw error;
+  }
 }
 
 /** Writes lines that may hold the server's answer: through printable, so no escape sequence reaches the terminal. */
@@ -84,6 +103,7 @@ function fail(message: string, code = 1): never {
  * (which reads its own variables), the keys a message is signed with.
  */
 function readSettings(env: Env, parsed: ReturnType<typeof parseArgs>): { url: string; wechat: WeChatSide | undefined } {
+  if (parsed.account !== undefined) return accountSettings(env, parsed, commandAccount(env, parsed.account));
   const place = parsed.url === undefined ? checkVariables(env, ['PORT', 'WECHAT_PATH']) : undefined;
   const signing = parsed.kind === 'oauth' ? undefined : checkVariables(env, ['WECHAT_TOKEN', 'WECHAT_ENCODING_AES_KEY', 'WECHAT_APPID']);
   const problems = [...(place?.problems ?? []), ...(signing?.problems ?? [])];
@@ -91,6 +111,27 @@ function readSettings(env: Env, parsed: ReturnType<typeof parseArgs>): { url: st
   return {
     url: place === undefined ? (parsed.url ?? '') : `http://127.0.0.1:${place.values.PORT}${place.values.WECHAT_PATH}`,
     wechat: signing === undefined ? undefined : wechatSideFrom(signing.values, parsed.aes),
+  };
+}
+
+/**
+ * With `--account`: the account's webhook (without `--url`, WECHAT_PATH/<name> on this
+ * machine) and its keys, from ACCOUNTS_FILE.
+ */
+function accountSettings(env: Env, parsed: ReturnType<typeof parseArgs>, account: AccountSettings): { url: string; wechat: WeChatSide } {
+  const place = parsed.url === undefined ? checkVariables(env, ['PORT', 'WECHAT_PATH']) : undefined;
+  if (place !== undefined && place.problems.length > 0) throwProblems(place.problems);
+  if (parsed.aes && account.encodingAesKey === undefined)
+    fail(`--aes needs encoding_aes_key in account ${account.name}'s entry of ACCOUNTS_FILE`);
+  return {
+    url: place === undefined ? (parsed.url ?? '') : `http://127.0.0.1:${place.values.PORT}${place.values.WECHAT_PATH}/${account.name}`,
+    wechat: createWeChatSide({
+      token: account.token,
+      appId: account.appId ?? 'wx_simulated_appid',
+      encodingAesKey: parsed.aes ? account.encodingAesKey : undefined,
+      account: ACCOUNT,
+      user: USER,
+    }),
   };
 }
 

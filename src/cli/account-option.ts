@@ -1,0 +1,63 @@
+import type { AccountSettings } from '../accounts/account-settings.js';
+import { loadAccountsFile } from '../accounts/accounts-file.js';
+import { loadApiConfig, type ApiConfig } from '../core/config.js';
+import { readVariables, type Env } from '../core/config-variables.js';
+import { ConfigError } from '../core/errors.js';
+import { UsageError } from './cli-errors.js';
+
+/**
+ * `--account <name>` (or `--account=<name>`), which the commands take to act for one
+ * account of ACCOUNTS_FILE instead of the `WECHAT_*` one.
+ */
+
+/** `--account`'s value when `arg` is the option (reading the next word from `next`), otherwise undefined. */
+export function accountOption(arg: string, next: () => string | undefined): string | undefined {
+  if (arg !== '--account' && !arg.startsWith('--account=')) return undefined;
+  const name = arg === '--account' ? next() : arg.slice('--account='.length);
+  if (name === undefined || name === '' || name.startsWith('-')) throw new UsageError('--account needs an account name');
+  return name;
+}
+
+/**
+ * The account of ACCOUNTS_FILE named `name` (or with that AppID), its `${VAR}` read from
+ * `env`. Throws a ConfigError, a line for each problem: no ACCOUNTS_FILE, a file that does
+ * not validate, or no such account.
+ */
+export function commandAccount(env: Env, name: string): AccountSettings {
+  const values = readVariables(env, ['ACCOUNTS_FILE', 'ADMIN_TOKEN', 'WECHAT_REQUIRE_AES', 'JSSDK_DOMAINS', 'PUBLIC_URL']);
+  const file = values.ACCOUNTS_FILE;
+  if (file === undefined) {
+    throw new ConfigError('ACCOUNTS_FILE', `--account ${name}: ACCOUNTS_FILE is not set (in .env or the environment)`);
+  }
+  const loaded = loadAccountsFile(file, {
+    env,
+    adminToken: values.ADMIN_TOKEN,
+    requireAes: values.WECHAT_REQUIRE_AES,
+    jssdkDomains: values.JSSDK_DOMAINS ?? (values.PUBLIC_URL === undefined ? [] : [new URL(values.PUBLIC_URL).hostname]),
+  });
+  if (!loaded.ok) {
+    const [first = `${file}: invalid`, ...more] = loaded.problems;
+    throw new ConfigError(
+      'ACCOUNTS_FILE',
+      first,
+      more.map((message) => ({ variable: 'ACCOUNTS_FILE', message })),
+    );
+  }
+  const account = loaded.accounts.find((entry) => entry.name === name) ?? loaded.accounts.find((entry) => entry.appId === name);
+  if (account === undefined) {
+    const names = loaded.accounts.map((entry) => entry.name).join(', ');
+    throw new ConfigError('ACCOUNTS_FILE', `--account ${name}: no such account in ${file} (it lists ${names})`);
+  }
+  return account;
+}
+
+/** The outbound API's settings for `account`: its AppID and secret, the rest (API base, Redis) from `env`. */
+export function accountApiConfig(env: Env, account: AccountSettings): ApiConfig {
+  if (account.appSecret === undefined) {
+    throw new ConfigError(
+      'ACCOUNTS_FILE',
+      `account ${account.name} has no secret in ACCOUNTS_FILE: this command calls WeChat's API with it`,
+    );
+  }
+  return Object.freeze({ ...loadApiConfig(env), appId: account.appId, appSecret: account.appSecret });
+}
