@@ -14,6 +14,8 @@ import { createWeChatSide, type WeChatSide } from '../src/testing.js';
 import { FakeWeChat } from './helpers/fake-wechat.js';
 import { PrivateRedis, describeWithRedis } from './helpers/redis-server.js';
 import { until } from './helpers/until.js';
+import { startApp } from './helpers/start-app.js';
+import { readReply, signedQuery, textXml } from './helpers/wechat.js';
 
 const ADMIN = 'admin-token-of-the-agency-0001';
 const SHOP_KEY = 'shop-orders-service-key-0001';
@@ -371,3 +373,23 @@ async function redisKeys(url: string): Promise<string[]> {
     client.disconnect();
   }
 }
+
+describe('one account configured as in part one', () => {
+  it('also answers at WECHAT_PATH/default and WECHAT_PATH/<WECHAT_APPID>; another name is 404', async () => {
+    const app = await startApp({ WECHAT_APPID: 'wx_single_account_1' });
+    try {
+      const reply = async (path: string) => {
+        const response = await fetch(`${app.url}${path}?${signedQuery()}`, { method: 'POST', body: textXml('你好') });
+        return { status: response.status, body: await response.text() };
+      };
+      for (const path of ['/wechat', '/wechat/default', '/wechat/wx_single_account_1']) {
+        const answer = await reply(path);
+        assert.equal(answer.status, 200, path);
+        assert.equal(readReply(answer.body).Content, '你好', path);
+      }
+      assert.equal((await reply('/wechat/other')).status, 404);
+    } finally {
+      await app.close();
+    }
+  });
+});
