@@ -5,7 +5,7 @@ import { STATE_TTL_MS } from '../src/http/state-cookie.js';
 import { createMemoryUsedStates, type MemoryUsedStates } from '../src/replay-memory/used-states.js';
 import { FakeWeChat, type UserProfile } from './helpers/fake-wechat.js';
 import { PrivateRedis, describeWithRedis } from './helpers/redis-server.js';
-import { startApp, type RunningApp } from './helpers/start-app.js';
+import { startApp, type RunningApp, untilRedisReady } from './helpers/start-app.js';
 import { until } from './helpers/until.js';
 
 const PUBLIC_URL = 'https://wx.example.com';
@@ -314,7 +314,7 @@ describeWithRedis('used OAuth states with Redis', () => {
     const [a, b] = await Promise.all([startApp(env), startApp(env)]);
     try {
       const healthy = async (app: RunningApp) => (await fetch(`${app.url}/healthz`)).status === 200;
-      await until(async () => (await healthy(a)) && (await healthy(b)), 'Redis ready');
+      await untilRedisReady(a, b);
       const flow = await startFlow(a);
       assert.equal((await callBack(a, fake, flow)).status, 200);
       assert.equal((await callBack(b, fake, flow)).status, 403);

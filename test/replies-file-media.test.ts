@@ -11,7 +11,7 @@ import { parseReplies } from '../src/replies-file/load.js';
 import { FakeWeChat } from './helpers/fake-wechat.js';
 import type { MultipartBody } from './helpers/fake-wechat-account.js';
 import { PrivateRedis, describeWithRedis } from './helpers/redis-server.js';
-import { startApp, type RunningApp } from './helpers/start-app.js';
+import { startApp, type RunningApp, untilRedisReady } from './helpers/start-app.js';
 import { exchange, postToWebhook, textXml } from './helpers/wechat.js';
 import { until } from './helpers/until.js';
 
@@ -203,7 +203,7 @@ describeWithRedis('two instances sharing Redis', () => {
       startApp({ ...env, REPLIES_FILE: repliesWithMedia() }),
     ]);
     try {
-      await until(async () => (await Promise.all(instances.map(healthz))).every((status) => status === 200), 'Redis ready');
+      await untilRedisReady(...instances);
       fake.on(UPLOAD, { delayMs: 300 });
       const replies = await Promise.all(Array.from({ length: 20 }, (_, i) => logo(instances[i % 2]!)));
       assert.equal(fake.count(UPLOAD), 1);

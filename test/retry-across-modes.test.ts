@@ -2,8 +2,7 @@ import assert from 'node:assert/strict';
 import { after, before, describe, it } from 'node:test';
 import { createReplyRouter } from '../src/replies/router.js';
 import { PrivateRedis, describeWithRedis } from './helpers/redis-server.js';
-import { startApp, type RunningApp } from './helpers/start-app.js';
-import { until } from './helpers/until.js';
+import { startApp, type RunningApp, untilRedisReady } from './helpers/start-app.js';
 import { postToWebhook, readReply, signedQuery, textXml } from './helpers/wechat.js';
 import { WeChatCrypto } from './helpers/wechat-crypto.js';
 
@@ -104,10 +103,7 @@ describeWithRedis('a retry in the other mode than its first delivery (Redis retr
     redis = await PrivateRedis.start();
     const router = countingRouter(runs);
     instances = await Promise.all([1, 2].map(() => startApp({ ...SAFE_MODE, REDIS_URL: redis.url }, { router })));
-    await until(
-      async () => (await Promise.all(instances.map(async (app) => (await fetch(`${app.url}/healthz`)).status))).every((s) => s === 200),
-      'Redis ready',
-    );
+    await untilRedisReady(...instances);
   });
   after(async () => {
     await Promise.all(instances.map((app) => app.close()));

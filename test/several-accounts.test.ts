@@ -14,7 +14,7 @@ import { createWeChatSide, type WeChatSide } from '../src/testing.js';
 import { FakeWeChat } from './helpers/fake-wechat.js';
 import { PrivateRedis, describeWithRedis } from './helpers/redis-server.js';
 import { until } from './helpers/until.js';
-import { startApp } from './helpers/start-app.js';
+import { startApp, untilRedisReady } from './helpers/start-app.js';
 import { readReply, signedQuery, textXml } from './helpers/wechat.js';
 
 const ADMIN = 'admin-token-of-the-agency-0001';
@@ -311,7 +311,7 @@ describeWithRedis('several accounts on two instances sharing Redis', () => {
       servers.push(server);
       bases.push(`http://127.0.0.1:${(server.address() as AddressInfo).port}`);
     }
-    await until(async () => (await fetch(`${bases[1]}/healthz`)).status === 200, 'Redis ready on both instances');
+    await untilRedisReady(...bases.map((url) => ({ url })));
   });
   after(async () => {
     for (const server of servers) {
@@ -357,23 +357,11 @@ describeWithRedis('several accounts on two instances sharing Redis', () => {
     assert.equal(await send(bases[0]!, '/wechat/shop', shop, xml), '这里是 shop');
     assert.equal(await send(bases[1]!, '/wechat/shop', shop, xml), '这里是 shop');
     assert.equal(await send(bases[1]!, '/wechat/news', news, news.messageXml(fields)), '这里是 news');
-    const keys = await redisKeys(redis.url);
+    const keys = await redis.inspect((client) => client.keys('*'));
     assert.ok(keys.length > 0);
     for (const key of keys) assert.match(key, new RegExp(`^wechat:(${Object.values(APPIDS).join('|')}):`), key);
   });
 });
-
-/** Every key in Redis, read with a connection of the test's own. */
-async function redisKeys(url: string): Promise<string[]> {
-  const { Redis } = await import('ioredis');
-  const client = new Redis(url);
-  try {
-    return await client.keys('*');
-  } finally {
-    client.disconnect();
-  }
-}
-
 describe('one account configured as in part one', () => {
   it('also answers at WECHAT_PATH/default and WECHAT_PATH/<WECHAT_APPID>; another name is 404', async () => {
     const app = await startApp({ WECHAT_APPID: 'wx_single_account_1' });

@@ -1,3 +1,4 @@
+import type { Redis } from 'ioredis';
 import { spawn, spawnSync, type ChildProcess } from 'node:child_process';
 import { createConnection } from 'node:net';
 import { describe, it } from 'node:test';
@@ -58,6 +59,17 @@ export class PrivateRedis {
 
   get url(): string {
     return `redis://127.0.0.1:${this.port}`;
+  }
+
+  /** Runs `use` with a client of the test's own, to look at what the server keeps; disconnects after. */
+  async inspect<T>(use: (client: Redis) => Promise<T>): Promise<T> {
+    const { Redis: Client } = await import('ioredis');
+    const client = new Client(this.url);
+    try {
+      return await use(client);
+    } finally {
+      client.disconnect();
+    }
   }
 
   async start(): Promise<void> {

@@ -4,6 +4,7 @@ import { createApp, type AppOptions } from '../../src/app.js';
 import { loadConfig, type Config } from '../../src/core/config.js';
 import { createLogger } from '../../src/core/logger.js';
 import { FakeWeChat } from './fake-wechat.js';
+import { until } from './until.js';
 
 export const TEST_TOKEN = 'test-token';
 
@@ -65,4 +66,10 @@ export async function withFakeWeChat(
   } finally {
     await fake.stop();
   }
+}
+
+/** Waits until every app's `/healthz` is 200: their Redis connection is ready. */
+export async function untilRedisReady(...apps: readonly { readonly url: string }[]): Promise<void> {
+  const healthy = async (app: { readonly url: string }): Promise<boolean> => (await fetch(`${app.url}/healthz`)).status === 200;
+  await until(async () => (await Promise.all(apps.map(healthy))).every(Boolean), 'Redis ready');
 }

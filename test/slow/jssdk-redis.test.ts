@@ -4,8 +4,7 @@ import { after, before, beforeEach, it } from 'node:test';
 import { TICKET_PATH } from '../helpers/fake-jsapi-ticket.js';
 import { FakeWeChat } from '../helpers/fake-wechat.js';
 import { PrivateRedis, describeWithRedis } from '../helpers/redis-server.js';
-import { startApp, type RunningApp } from '../helpers/start-app.js';
-import { until } from '../helpers/until.js';
+import { startApp, type RunningApp, untilRedisReady } from '../helpers/start-app.js';
 
 const PAGE = 'https://shop.example.com/';
 
@@ -21,8 +20,6 @@ describeWithRedis('one jsapi ticket for every instance (Redis)', () => {
   let instances: RunningApp[];
 
   const sign = (app: RunningApp) => fetch(`${app.url}/jssdk/config?url=${encodeURIComponent(PAGE)}`);
-  const allHealthy = async () =>
-    (await Promise.all(instances.map(async (app) => (await fetch(`${app.url}/healthz`)).status))).every((status) => status === 200);
   async function redisClient() {
     const { Redis } = await import('ioredis');
     return new Redis(redis.url);
@@ -35,7 +32,7 @@ describeWithRedis('one jsapi ticket for every instance (Redis)', () => {
     instances = await Promise.all(
       [1, 2, 3].map(() => startApp({ ...fake.env(), REDIS_URL: redis.url, JSSDK_DOMAINS: 'shop.example.com' })),
     );
-    await until(allHealthy, 'Redis ready');
+    await untilRedisReady(...instances);
   });
   after(async () => {
     await Promise.all(instances.map((app) => app.close()));
@@ -77,7 +74,7 @@ describeWithRedis('one jsapi ticket for every instance (Redis)', () => {
       // A fresh instance has no ticket of its own in memory.
       const fresh = await startApp({ ...fake.env(), REDIS_URL: redis.url, JSSDK_DOMAINS: 'shop.example.com' });
       try {
-        await until(async () => (await fetch(`${fresh.url}/healthz`)).status === 200, 'Redis ready');
+        await untilRedisReady(fresh);
         assert.equal((await sign(fresh)).status, 200);
         assert.equal(fake.count(TICKET_PATH), 1);
         assert.equal(await client.get(ticketKey()), fake.jsapi.latest());

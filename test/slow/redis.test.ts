@@ -6,7 +6,7 @@ import { toMessage } from '../../src/protocol/to-message.js';
 import { createReplyRouter } from '../../src/replies/router.js';
 import { FakeWeChat } from '../helpers/fake-wechat.js';
 import { PrivateRedis, describeWithRedis } from '../helpers/redis-server.js';
-import { startApp, type RunningApp } from '../helpers/start-app.js';
+import { startApp, type RunningApp, untilRedisReady } from '../helpers/start-app.js';
 import { postToWebhook, readReply, signedQuery, textXml } from '../helpers/wechat.js';
 import { until } from '../helpers/until.js';
 
@@ -31,10 +31,7 @@ describeWithRedis('many instances, one token, one retry memory (Redis)', () => {
     instances = await Promise.all(
       [1, 2, 3].map(() => startApp({ ...fake.env(), ADMIN_TOKEN, REDIS_URL: redis.url, WECHAT_TOKEN_MODE: 'token' }, { router })),
     );
-    await until(
-      async () => (await Promise.all(instances.map(async (app) => (await fetch(`${app.url}/healthz`)).status))).every((s) => s === 200),
-      'Redis ready',
-    );
+    await untilRedisReady(...instances);
   });
   after(async () => {
     await Promise.all(instances.map((app) => app.close()));
@@ -88,15 +85,9 @@ describeWithRedis('many instances, one token, one retry memory (Redis)', () => {
   });
 
   it('keys carry the AppID, so that accounts can share one Redis', async () => {
-    const { Redis } = await import('ioredis');
-    const client = new Redis(redis.url);
-    try {
-      const keys = await client.keys('*');
-      assert.ok(keys.length > 0);
-      for (const key of keys) assert.ok(key.startsWith(`wechat:${fake.appId}:`), key);
-    } finally {
-      client.disconnect();
-    }
+    const keys = await redis.inspect((client) => client.keys('*'));
+    assert.ok(keys.length > 0);
+    for (const key of keys) assert.ok(key.startsWith(`wechat:${fake.appId}:`), key);
   });
 
   it('a Redis that stalls does not hold a reply: every Redis call is bounded', async () => {
@@ -164,7 +155,7 @@ describeWithRedis('many instances, one token, one retry memory (Redis)', () => {
     const client = new Redis(redis.url);
     const quick = await startApp({ ...fake.env(), REDIS_URL: redis.url, REPLY_TIMEOUT_MS: '1000' });
     try {
-      await until(async () => (await fetch(`${quick.url}/healthz`)).status === 200, 'Redis ready');
+      await untilRedisReady(quick);
       const xml = textXml('orphaned claim');
       // An instance that claimed the message and died before answering.
       await client.set(`wechat:${fake.appId}:retry:${retryKeyOf(toMessage(parseXml(xml)))}`, 'pending', 'PX', 60_000);

@@ -4,13 +4,11 @@ import { Redis } from 'ioredis';
 import { createReplyRouter } from '../../src/replies/router.js';
 import { orderFlowRouter, say, textFrom } from '../helpers/conversation.js';
 import { PrivateRedis, describeWithRedis } from '../helpers/redis-server.js';
-import { startApp, type RunningApp } from '../helpers/start-app.js';
+import { startApp, type RunningApp, untilRedisReady } from '../helpers/start-app.js';
 import { postToWebhook } from '../helpers/wechat.js';
 import { until } from '../helpers/until.js';
 
 const sleep = (ms: number) => new Promise((resolve) => setTimeout(resolve, ms));
-
-const healthy = async (app: RunningApp) => (await fetch(`${app.url}/healthz`)).status === 200;
 
 describeWithRedis('conversations across instances (Redis)', () => {
   let redis: PrivateRedis;
@@ -37,7 +35,7 @@ describeWithRedis('conversations across instances (Redis)', () => {
     const env = { REDIS_URL: redis.url, REPLY_TIMEOUT_MS: '3000', SESSION_TTL_S: '100' };
     [a, b] = await Promise.all([startApp(env, { router: counter }), startApp(env, { router: counter })]);
     [flowA, flowB] = await Promise.all([startApp(env, { router: orderFlowRouter() }), startApp(env, { router: orderFlowRouter() })]);
-    await until(async () => (await Promise.all([a, b, flowA, flowB].map(healthy))).every(Boolean), 'Redis ready');
+    await untilRedisReady(a, b, flowA, flowB);
   });
   after(async () => {
     await Promise.all([a, b, flowA, flowB].map((app) => app.close()));
