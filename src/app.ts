@@ -18,7 +18,8 @@ import { createLimitedServer } from './http/server-limits.js';
 import { createWebhook } from './http/webhook.js';
 import { webhookRouter } from './http/wechat-middleware.js';
 import type { ApiClient } from './wechat-api/client.js';
-import { selectAccount, webhookAccount, webhookAccountLoosely } from './http/account-selection.js';
+import { selectAccount } from './http/account-selection.js';
+import { webhookAccount, webhookAccountLoosely } from './http/webhook-path.js';
 import type { AccountSet } from './accounts/account-set.js';
 import type { Account } from './accounts/account.js';
 import { ConfigError } from './core/errors.js';
@@ -48,7 +49,7 @@ export function createApp(config: Config, options: ServiceOptions = {}): WeChatA
   const services = createServices(config, options);
   const { server, accounts } = services;
   const { logger } = server;
-  // Admin routes name their account (?account= or X-WeChat-Account), or get the only one.
+  // Every route but the webhook names its account (?account= or X-WeChat-Account), or gets the only one.
   const accountOf = selectAccount(accounts);
   if (config.adminToken === undefined) {
     logger.warn(
@@ -67,10 +68,12 @@ export function createApp(config: Config, options: ServiceOptions = {}): WeChatA
 
   // The webhook inside Express too, for an app that mounts `app.express` in a server of its own.
   app.use(function webhookRoute(req: Request, res: Response, next: NextFunction) {
-    const account = req.method === 'POST' || req.method === 'GET' ? webhookAccountLoosely(accounts, config.wechatPath, req.path) : null;
+    const { method } = req;
+    const account =
+      method === 'POST' || method === 'GET' || method === 'HEAD' ? webhookAccountLoosely(accounts, config.wechatPath, req.path) : null;
     if (account === null) next();
     else if (account === undefined) notFound(res);
-    else if (req.method === 'POST') void webhook.receiveMessage(req, res, account);
+    else if (method === 'POST') void webhook.receiveMessage(req, res, account);
     else webhook.verifyServer(req, res, account);
   });
   app.use(verifyFileRoute(config.verifyFilesDir));

@@ -1,7 +1,7 @@
 import type { Server } from 'node:http';
 import { createApp } from './app.js';
 import { loadConfig, type Config } from './core/config.js';
-import { loadDotenv } from './core/dotenv.js';
+import { freshEnvironment, loadDotenv } from './core/dotenv.js';
 import { ConfigError } from './core/errors.js';
 import { writeDotenvOnFirstRun } from './start-up/first-run.js';
 import { createLogger, flushLog, flushLogSync } from './core/logger.js';
@@ -18,7 +18,8 @@ function main(): void {
   const logger = createLogger(config.logLevel);
   exitOnCrash(logger);
   // The replies file is read here: a file that does not validate is a configuration error too.
-  const app = exitOnConfigError(() => createApp(config, { logger }));
+  // A live edit of ACCOUNTS_FILE reads its ${VAR} from the environment and .env as it is then.
+  const app = exitOnConfigError(() => createApp(config, { logger, env: freshEnvironment }));
   const server = app.listen(config.port, config.host);
   server.on('error', (error: NodeJS.ErrnoException) => {
     process.stderr.write(`${listenProblem(error, config)}\n`);

@@ -5,8 +5,8 @@ import { ConfigError } from './core/errors.js';
 import { watchFileChanges, type WatchOptions } from './core/watch-file.js';
 import { createAccount, type AccountOptions } from './accounts/account.js';
 import { createAccountSet, type AccountSet } from './accounts/account-set.js';
-import { defaultAccountSettings, type AccountSettings } from './accounts/account-settings.js';
-import { loadAccountsFile, type AccountsFileContext } from './accounts/accounts-file.js';
+import { defaultAccountSettings } from './accounts/account-settings.js';
+import { readAccountsFile, type AccountsFileContext } from './accounts/accounts-file.js';
 import { createServerResources, type ServerResources } from './accounts/server-resources.js';
 
 export interface ServiceOptions extends AccountOptions {
@@ -30,18 +30,6 @@ export interface Services {
   shutdown(): Promise<void>;
 }
 
-/** The accounts file's settings, or a ConfigError listing every problem, one a line. */
-function accountsFromFile(file: string, context: AccountsFileContext): readonly AccountSettings[] {
-  const loaded = loadAccountsFile(file, context);
-  if (loaded.ok) return loaded.accounts;
-  const [first = `${file}: invalid`, ...more] = loaded.problems;
-  throw new ConfigError(
-    'ACCOUNTS_FILE',
-    first,
-    more.map((message) => ({ variable: 'ACCOUNTS_FILE', message })),
-  );
-}
-
 /**
  * Builds the server's resources and its accounts: the `WECHAT_*` account named
  * `default`, or those of ACCOUNTS_FILE, which is then watched: an edit that validates
@@ -62,12 +50,20 @@ export function createServices(config: Config, options: ServiceOptions = {}): Se
     jssdkDomains: config.jssdkDomains,
   });
   const { accountsFile } = config;
+  // A store passed in holds one account's state: several accounts would read each other's.
+  if (accountsFile !== undefined) {
+    const given = (['tokenStore', 'ticketStore', 'retryStore', 'usedStates'] as const).filter((name) => options[name] !== undefined);
+    if (given.length > 0) {
+      void server.close();
+      throw new TypeError(`${given.join(', ')}: a store serves one account; with ACCOUNTS_FILE leave it out (each account gets its own)`);
+    }
+  }
   let accounts: AccountSet;
   try {
     const settings =
       accountsFile === undefined
         ? [defaultAccountSettings(config)].filter((entry) => entry !== undefined)
-        : accountsFromFile(accountsFile, context());
+        : readAccountsFile(accountsFile, context());
     accounts = createAccountSet(
       settings,
       (entry) => createAccount(entry, config, server, options),
@@ -89,7 +85,7 @@ export function createServices(config: Config, options: ServiceOptions = {}): Se
           accountsFile,
           () => {
             try {
-              accounts.update(accountsFromFile(accountsFile, context()));
+              accounts.update(readAccountsFile(accountsFile, context()));
             } catch (error) {
               const problems = error instanceof ConfigError ? error.problems.map((problem) => problem.message) : [String(error)];
               logger.error(

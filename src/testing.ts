@@ -9,7 +9,7 @@
  *   const { reply } = wechat.checkReply(response.status, await response.text());
  */
 export { createWeChatSide, type SignRequestOptions, type WeChatSide, type WeChatSideOptions } from './testing/wechat-side.js';
-export type { CheckedReply } from './testing/check-reply.js';
+export type { CheckedReply } from './testing/check-answer.js';
 export type { RawFields, RawValue } from './protocol/message-types.js';
 export { RejectedResponseError } from './testing/rejected-response-error.js';
 export type { MessageFields } from './testing/message-xml.js';

@@ -1,5 +1,4 @@
 import type { Logger } from 'pino';
-import { ConfigError } from '../core/errors.js';
 import type { Account } from './account.js';
 import { DEFAULT_ACCOUNT, type AccountSettings } from './account-settings.js';
 
@@ -69,21 +68,25 @@ export function createAccountSet(
         next.push(account);
       }
     } catch (error) {
-      for (const account of made) void account.close();
+      for (const account of made) void account.close().catch(() => undefined);
       throw error;
     }
     return { next, made };
   };
 
   let version = versionOf(build(settings, new Map()).next);
-  const retiring = new Set<NodeJS.Timeout>();
+  /** Accounts an edit replaced or removed, closed once their last messages are answered. */
+  const retiring = new Map<NodeJS.Timeout, Account>();
   const retire = (account: Account): void => {
     const timer = setTimeout(() => {
       retiring.delete(timer);
-      void account.close().finally(() => onRetired(account));
+      account
+        .close()
+        .catch((error: unknown) => logger.warn({ account: account.name, err: error }, 'a retired account did not close cleanly'))
+        .finally(() => onRetired(account));
     }, RETIRE_AFTER_MS);
     timer.unref();
-    retiring.add(timer);
+    retiring.set(timer, account);
   };
 
   return {
@@ -91,7 +94,6 @@ export function createAccountSet(
     fallback: () => version.fallback,
     all: () => version.accounts,
     update(list) {
-      if (list.length === 0) throw new ConfigError('ACCOUNTS_FILE', 'the accounts file lists no account');
       const before = new Map(version.accounts.map((account) => [account.name, account]));
       const { next, made } = build(list, before);
       version = versionOf(next);
@@ -104,9 +106,10 @@ export function createAccountSet(
       logger.info({ added, changed, removed, accounts: next.length }, 'accounts file applied');
     },
     async close() {
-      for (const timer of retiring) clearTimeout(timer);
+      const retired = [...retiring.values()];
+      for (const timer of retiring.keys()) clearTimeout(timer);
       retiring.clear();
-      await Promise.all(version.accounts.map((account) => account.close()));
+      await Promise.all([...version.accounts, ...retired].map((account) => account.close()));
     },
   };
 }

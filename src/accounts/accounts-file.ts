@@ -6,16 +6,17 @@ import type { Env } from '../core/config-variables.js';
 import { lazyRequire } from '../core/lazy-require.js';
 import { problemsFrom, type Problem } from '../replies-file/problems.js';
 import { readYamlFile } from '../replies-file/load.js';
+import { ConfigError } from '../core/errors.js';
 import type { AccountSettings, ApiKey } from './account-settings.js';
 
 /** zod: loaded only when an accounts file is read. */
 const loadZod = lazyRequire<typeof Zod>('zod');
 
 /** An account's name: in URLs (`WECHAT_PATH/<name>`), logs and metrics labels. */
-export const ACCOUNT_NAME = /^[A-Za-z0-9_-]{1,64}$/;
+const ACCOUNT_NAME = /^[A-Za-z0-9_-]{1,64}$/;
 
 /** Far above a real agency's (each account is about ten lines): a bound on what is served. */
-export const MAX_ACCOUNTS = 1000;
+const MAX_ACCOUNTS = 1000;
 
 /** What the accounts file is checked against, besides itself. */
 export interface AccountsFileContext {
@@ -106,7 +107,7 @@ function apiKeysOf(name: string, keys: readonly (string | { name: string; key: s
  * the file, the entry (`accounts[1].name`) and what is wrong. Paths in it are relative to
  * its directory.
  */
-export function parseAccountsFile(source: string, file: string, context: AccountsFileContext): AccountsFileResult {
+function parseAccountsFile(source: string, file: string, context: AccountsFileContext): AccountsFileResult {
   const read = readYamlFile(source, file, 'an accounts file');
   if (!read.ok) return { ok: false, problems: read.problems };
   const problems: Problem[] = [];
@@ -192,4 +193,24 @@ export function loadAccountsFile(file: string, context: AccountsFileContext): Ac
     };
   }
   return parseAccountsFile(source, file, context);
+}
+
+/** The accounts of ACCOUNTS_FILE, or a ConfigError with a line for each problem (for the server and the commands). */
+export function readAccountsFile(file: string, context: AccountsFileContext): readonly AccountSettings[] {
+  const loaded = loadAccountsFile(file, context);
+  if (loaded.ok) return loaded.accounts;
+  const [first = `${file}: invalid`, ...more] = loaded.problems;
+  throw new ConfigError(
+    'ACCOUNTS_FILE',
+    first,
+    more.map((message) => ({ variable: 'ACCOUNTS_FILE', message })),
+  );
+}
+
+/** The account named `key`, or else the one with that AppID: how a URL, a selector or `--account` names one. */
+export function findAccount<T extends { readonly name: string; readonly appId: string | undefined }>(
+  accounts: readonly T[],
+  key: string,
+): T | undefined {
+  return accounts.find((account) => account.name === key) ?? accounts.find((account) => account.appId === key);
 }

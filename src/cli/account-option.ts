@@ -1,6 +1,6 @@
 import type { AccountSettings } from '../accounts/account-settings.js';
-import { loadAccountsFile } from '../accounts/accounts-file.js';
-import { loadApiConfig, type ApiConfig } from '../core/config.js';
+import { findAccount, readAccountsFile } from '../accounts/accounts-file.js';
+import { defaultJssdkDomains, loadApiConfig, type ApiConfig } from '../core/config.js';
 import { readVariables, type Env } from '../core/config-variables.js';
 import { ConfigError } from '../core/errors.js';
 import { UsageError } from './cli-errors.js';
@@ -29,23 +29,15 @@ export function commandAccount(env: Env, name: string): AccountSettings {
   if (file === undefined) {
     throw new ConfigError('ACCOUNTS_FILE', `--account ${name}: ACCOUNTS_FILE is not set (in .env or the environment)`);
   }
-  const loaded = loadAccountsFile(file, {
+  const accounts = readAccountsFile(file, {
     env,
     adminToken: values.ADMIN_TOKEN,
     requireAes: values.WECHAT_REQUIRE_AES,
-    jssdkDomains: values.JSSDK_DOMAINS ?? (values.PUBLIC_URL === undefined ? [] : [new URL(values.PUBLIC_URL).hostname]),
+    jssdkDomains: values.JSSDK_DOMAINS ?? defaultJssdkDomains(values.PUBLIC_URL),
   });
-  if (!loaded.ok) {
-    const [first = `${file}: invalid`, ...more] = loaded.problems;
-    throw new ConfigError(
-      'ACCOUNTS_FILE',
-      first,
-      more.map((message) => ({ variable: 'ACCOUNTS_FILE', message })),
-    );
-  }
-  const account = loaded.accounts.find((entry) => entry.name === name) ?? loaded.accounts.find((entry) => entry.appId === name);
+  const account = findAccount(accounts, name);
   if (account === undefined) {
-    const names = loaded.accounts.map((entry) => entry.name).join(', ');
+    const names = accounts.map((entry) => entry.name).join(', ');
     throw new ConfigError('ACCOUNTS_FILE', `--account ${name}: no such account in ${file} (it lists ${names})`);
   }
   return account;

@@ -12,7 +12,7 @@ import { accountOption, commandAccount } from './account-option.js';
 import { printable } from './printable.js';
 import { OAUTH_USAGE, simulateOAuth } from './simulate-oauth.js';
 import { createWeChatSide, type WeChatSide } from '../testing/wechat-side.js';
-import type { CheckedReply } from '../testing/check-reply.js';
+import type { CheckedReply } from '../testing/check-answer.js';
 import { ACCOUNT, isOpenId, simulatedFields, USAGE, USER } from './message-kinds.js';
 
 /**

@@ -61,6 +61,11 @@ export interface Config {
   readonly verifyFilesDir: string;
 }
 
+/** JSSDK_DOMAINS when unset: the host of PUBLIC_URL, or none. */
+export function defaultJssdkDomains(publicUrl: string | undefined): readonly string[] {
+  return Object.freeze(publicUrl === undefined ? [] : [new URL(publicUrl).hostname]);
+}
+
 /** What an outbound API call needs: the part of the configuration the CLI commands read. */
 export type ApiConfig = Pick<Config, 'appId' | 'appSecret' | 'apiBase' | 'tokenMode' | 'redisUrl'>;
 
@@ -148,7 +153,7 @@ export function loadConfig(env: Env, options: LoadConfigOptions = {}): Config {
     wechatPath: values.WECHAT_PATH,
     adminToken: values.ADMIN_TOKEN,
     publicUrl,
-    jssdkDomains: values.JSSDK_DOMAINS ?? Object.freeze(publicUrl === undefined ? [] : [new URL(publicUrl).hostname]),
+    jssdkDomains: values.JSSDK_DOMAINS ?? defaultJssdkDomains(publicUrl),
     fallbackReply: values.FALLBACK_REPLY,
     replyTimeoutMs: values.REPLY_TIMEOUT_MS,
     retryMemoryMb: values.RETRY_MEMORY_MB,

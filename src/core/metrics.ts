@@ -44,7 +44,7 @@ const OTHER = 'other';
 const PATH = /^\/[A-Za-z0-9_\-./]{1,200}$/;
 
 /** Around WeChat's 5 s: fine below half a second, then every second up to the deadline. */
-export const REPLY_SECONDS_BUCKETS = [0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1, 2, 3, 4, 4.5, 5];
+const REPLY_SECONDS_BUCKETS = [0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1, 2, 3, 4, 4.5, 5];
 
 /** What the layers record. Each takes this (or the part it uses) as a parameter. */
 export interface MetricsRecorder {
@@ -64,11 +64,14 @@ export interface Metrics {
   readonly registry: Registry;
   /**
    * The recorder of one account's series, made when first asked for: its counts are its
-   * own, labelled `account="<name>"` when the metrics label accounts.
+   * own, labelled `account="<name>"`, when the metrics label accounts; otherwise every
+   * account counts in the one unlabelled set of series.
    */
   forAccount(name: string): MetricsRecorder;
-  /** Stops serving an account's series (an account removed while running). */
+  /** Stops serving an account's series (an account removed while running); nothing when unlabelled. */
   dropAccount(name: string): void;
+  /** Whether the series carry `account`, so that `/metrics?account=` can keep one account's. */
+  readonly labelsAccounts: boolean;
 }
 
 export interface MetricsOptions {
@@ -244,6 +247,9 @@ function createAccountCounts(): AccountCounts {
 export function createMetrics(options: MetricsOptions = {}): Metrics {
   const accounts = new Map<string, AccountCounts>();
   const labelled = options.accountLabel ?? false;
+  /** Without the label, one set of series for every account: two unlabelled sets would repeat each series. */
+  const unlabelled = labelled ? undefined : createAccountCounts();
+  if (unlabelled !== undefined) accounts.set('', unlabelled);
   const samplesOf = (pick: (counts: AccountCounts, labels: Labels) => Sample[]) => (): Sample[] => {
     const samples: Sample[] = [];
     for (const [account, counts] of accounts) samples.push(...pick(counts, labelled ? { account } : {}));
@@ -303,13 +309,15 @@ export function createMetrics(options: MetricsOptions = {}): Metrics {
     get registry() {
       return (registry ??= makeRegistry());
     },
+    labelsAccounts: labelled,
     forAccount(name) {
+      if (unlabelled !== undefined) return unlabelled;
       let counts = accounts.get(name);
       if (counts === undefined) accounts.set(name, (counts = createAccountCounts()));
       return counts;
     },
     dropAccount(name) {
-      accounts.delete(name);
+      if (unlabelled === undefined) accounts.delete(name);
     },
   };
 }

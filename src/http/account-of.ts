@@ -8,8 +8,8 @@ export type AccountOf = (req: Request) => Account;
  * `make`, once per account, kept as long as the account object lives (a QR code's
  * tickets, the OAuth cookies' keys): an account changed by a live edit starts afresh.
  */
-export function perAccount<T>(make: (account: Account) => T): (account: Account) => T {
-  const made = new WeakMap<Account, T>();
+export function perAccount<A extends object = Account, T = unknown>(make: (account: A) => T): (account: A) => T {
+  const made = new WeakMap<A, T>();
   return (account) => {
     let value = made.get(account);
     if (value === undefined) made.set(account, (value = make(account)));

@@ -7,7 +7,7 @@ import { callerAccountOf } from './admin-auth.js';
 import { queryParam } from './query-param.js';
 
 /** The header that names the account of an admin request, as `?account=` does. */
-export const ACCOUNT_HEADER = 'x-wechat-account';
+const ACCOUNT_HEADER = 'x-wechat-account';
 
 /** The account a request names: `?account=<name|appid>`, else the X-WeChat-Account header. */
 function namedAccount(req: Request): string | undefined {
@@ -41,28 +41,4 @@ export function selectAccount(accounts: AccountSet): AccountOf {
       'account: this server serves several accounts: name one with ?account=<name> or the X-WeChat-Account header',
     );
   };
-}
-
-/**
- * The account a webhook path is for: `WECHAT_PATH` itself is the only account, or the
- * one named `default`; `WECHAT_PATH/<name>` and `WECHAT_PATH/<appid>` are that account.
- * Undefined when the path names none (404), and `null` when it is not the webhook's.
- */
-export function webhookAccount(accounts: AccountSet, wechatPath: string, path: string): Account | undefined | null {
-  if (path === wechatPath) return accounts.fallback();
-  if (path.length < wechatPath.length) return null;
-  if (path.length <= wechatPath.length + 1 || !path.startsWith(wechatPath) || path.charCodeAt(wechatPath.length) !== 47) return null;
-  const name = path.slice(wechatPath.length + 1);
-  return name.includes('/') ? null : accounts.find(name);
-}
-
-/**
- * The account of a webhook path as Express matches routes, for the app's Express side:
- * any case and a trailing slash (`/WeChat/`) are the same path; an account's name is exact.
- */
-export function webhookAccountLoosely(accounts: AccountSet, wechatPath: string, path: string): Account | undefined | null {
-  const trimmed = path.length > 1 && path.endsWith('/') ? path.slice(0, -1) : path;
-  const head = trimmed.slice(0, wechatPath.length);
-  if (head.toLowerCase() !== wechatPath.toLowerCase()) return null;
-  return webhookAccount(accounts, wechatPath, wechatPath + trimmed.slice(wechatPath.length));
 }

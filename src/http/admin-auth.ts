@@ -1,19 +1,13 @@
-import { createHash, timingSafeEqual } from 'node:crypto';
-import type { IncomingMessage } from 'node:http';
+import { timingSafeEqual } from 'node:crypto';
+import { sameSecret, secretDigest } from '../core/same-secret.js';
 import type { NextFunction, Request, RequestHandler, Response } from 'express';
 import type { Logger } from 'pino';
-import { BlockList, isIP } from 'node:net';
+import { BlockList } from 'node:net';
 import type { Account } from '../accounts/account.js';
+import { perAccount } from './account-of.js';
 import { ExpiringMap } from '../core/expiring-map.js';
-import { clientAddress, isForwarded, throughUntrustedProxy } from './client-address.js';
+import { clientAddress, isLocalClient, throughUntrustedProxy } from './client-address.js';
 import { createRejectionLog } from './rejection-log.js';
-
-const digest = (secret: string): Buffer => createHash('sha256').update(secret).digest();
-
-function sameSecret(given: string, expected: string): boolean {
-  // Hashing first makes the comparison constant-time whatever the lengths.
-  return timingSafeEqual(digest(given), digest(expected));
-}
 
 // `<scheme> <credentials>`: one space, nothing before, between or after (RFC 9110 §11.4).
 const AUTHORIZATION = /^([A-Za-z]+) ([!-~]+)$/;
@@ -39,36 +33,6 @@ function presentedSecret(header: string | undefined): string | undefined {
 
 /** Every route the admin guard protects, for the start-up warning and the docs. */
 export const ADMIN_ROUTES = Object.freeze(['/api', '/qrcode', '/metrics', '/jssdk/demo']);
-
-/** True for a connection from this machine, judged by the socket, never by headers. */
-export function isLoopback(address: string | undefined): boolean {
-  if (address === undefined) return false;
-  return address === '::1' || /^(::ffff:)?127\./.test(address);
-}
-
-/** `localhost`, `127.x.x.x` or `[::1]`, with or without a port: a Host header naming this machine. */
-function namesThisMachine(host: string | undefined): boolean {
-  if (host === undefined) return false;
-  const name = host.startsWith('[') ? host.slice(0, host.indexOf(']') + 1) : host.split(':', 1)[0]!;
-  return name === 'localhost' || name === '[::1]' || (isIP(name) === 4 && name.startsWith('127.'));
-}
-
-/**
- * True for a client on this machine that came straight to the server. Behind a reverse
- * proxy on the same host every connection is from loopback; the proxy's forwarding
- * header tells the internet's clients apart, so a request with one is never local. The
- * Host must name this machine too: a web page whose host name an attacker pointed at
- * 127.0.0.1 (DNS rebinding) reaches the server from loopback under its own name; and a
- * browser's request made for another site says so (`Sec-Fetch-Site: cross-site`).
- */
-export function isLocalClient(req: Pick<IncomingMessage, 'socket' | 'headers'>): boolean {
-  return (
-    isLoopback(req.socket.remoteAddress) &&
-    !isForwarded(req) &&
-    namesThisMachine(req.headers.host) &&
-    req.headers['sec-fetch-site'] !== 'cross-site'
-  );
-}
 
 export interface AdminGuardOptions {
   /** Proxies whose `X-Forwarded-For` names the client (TRUST_PROXY); by default none. */
@@ -107,19 +71,11 @@ function letIn(res: Response, key: CallerKey, next: NextFunction, account?: stri
 }
 
 /** Each account's key digests, made once per account object (a live edit makes a new one). */
-const keyDigests = new WeakMap<Account, readonly { readonly name: string; readonly digest: Buffer }[]>();
-function digestsOf(account: Account): readonly { readonly name: string; readonly digest: Buffer }[] {
-  let made = keyDigests.get(account);
-  if (made === undefined) {
-    made = account.settings.apiKeys.map(({ name, key }) => ({ name, digest: digest(key) }));
-    keyDigests.set(account, made);
-  }
-  return made;
-}
+const digestsOf = perAccount((account) => account.settings.apiKeys.map(({ name, key }) => ({ name, digest: secretDigest(key) })));
 
 /** The account key `given` is, compared in constant time with every key (each comparison runs). */
 function accountKeyOf(given: string, accounts: readonly Account[]): { account: string; name: string } | undefined {
-  const presented = digest(given);
+  const presented = secretDigest(given);
   let found: { account: string; name: string } | undefined;
   for (const account of accounts) {
     for (const { name, digest: expected } of digestsOf(account)) {

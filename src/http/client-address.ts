@@ -57,3 +57,33 @@ export function isForwarded(req: Pick<RequestLike, 'headers'>): boolean {
 export function throughUntrustedProxy(req: RequestLike, trusted: BlockList): boolean {
   return isForwarded(req) && !isTrusted(plain(req.socket.remoteAddress ?? ''), trusted);
 }
+
+/** True for a connection from this machine, judged by the socket, never by headers. */
+export function isLoopback(address: string | undefined): boolean {
+  if (address === undefined) return false;
+  return address === '::1' || /^(::ffff:)?127\./.test(address);
+}
+
+/** `localhost`, `127.x.x.x` or `[::1]`, with or without a port: a Host header naming this machine. */
+function namesThisMachine(host: string | undefined): boolean {
+  if (host === undefined) return false;
+  const name = host.startsWith('[') ? host.slice(0, host.indexOf(']') + 1) : host.split(':', 1)[0]!;
+  return name === 'localhost' || name === '[::1]' || (isIP(name) === 4 && name.startsWith('127.'));
+}
+
+/**
+ * True for a client on this machine that came straight to the server. Behind a reverse
+ * proxy on the same host every connection is from loopback; the proxy's forwarding
+ * header tells the internet's clients apart, so a request with one is never local. The
+ * Host must name this machine too: a web page whose host name an attacker pointed at
+ * 127.0.0.1 (DNS rebinding) reaches the server from loopback under its own name; and a
+ * browser's request made for another site says so (`Sec-Fetch-Site: cross-site`).
+ */
+export function isLocalClient(req: Pick<IncomingMessage, 'socket' | 'headers'>): boolean {
+  return (
+    isLoopback(req.socket.remoteAddress) &&
+    !isForwarded(req) &&
+    namesThisMachine(req.headers.host) &&
+    req.headers['sec-fetch-site'] !== 'cross-site'
+  );
+}

@@ -1,4 +1,5 @@
-import { createHash, createHmac, timingSafeEqual } from 'node:crypto';
+import { createHash, createHmac } from 'node:crypto';
+import { sameSecret } from '../core/same-secret.js';
 import { parseCookie } from 'cookie';
 
 /**
@@ -62,9 +63,7 @@ export function createSignedCookie<T extends object>({ secret, purpose, lifetime
       const dot = value?.lastIndexOf('.') ?? -1;
       if (value === undefined || dot <= 0) return undefined;
       const payload = value.slice(0, dot);
-      const given = Buffer.from(value.slice(dot + 1));
-      const expected = Buffer.from(macOf(payload));
-      if (given.length !== expected.length || !timingSafeEqual(given, expected)) return undefined;
+      if (!sameSecret(value.slice(dot + 1), macOf(payload))) return undefined;
       const fields = parseFields(payload);
       const expires = fields?.expires;
       return fields !== undefined && typeof expires === 'number' && expires > now ? read(fields) : undefined;

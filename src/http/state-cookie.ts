@@ -1,4 +1,5 @@
-import { randomBytes, timingSafeEqual } from 'node:crypto';
+import { randomBytes } from 'node:crypto';
+import { sameSecret } from '../core/same-secret.js';
 import { createSignedCookie } from './signed-cookie.js';
 
 /**
@@ -36,13 +37,6 @@ function readState({ state, scope, next }: Readonly<Record<string, unknown>>): H
   return undefined;
 }
 
-/** True when two strings are equal, compared in constant time. */
-function same(a: string, b: string): boolean {
-  const x = Buffer.from(a);
-  const y = Buffer.from(b);
-  return x.length === y.length && timingSafeEqual(x, y);
-}
-
 /**
  * `secret` signs the cookie (HMAC-SHA256). Derived from the AppSecret, it is the same on
  * every instance, so that a callback may land on another instance than `/oauth` did.
@@ -56,7 +50,7 @@ export function createStateCookie(secret: string): StateCookie {
     },
     verify(state, value, now) {
       const held = cookie.open(value, now);
-      if (held === undefined || !same(held.state, state)) return undefined;
+      if (held === undefined || !sameSecret(held.state, state)) return undefined;
       const { scope, next } = held;
       return scope === 'snsapi_base' ? { scope, next } : next === undefined ? { scope } : { scope, next };
     },

@@ -16,6 +16,7 @@ import {
   type WebhookDeps,
 } from './receive-message.js';
 import type { Logger } from 'pino';
+import { perAccount } from './account-of.js';
 
 function writeAnswer(req: HttpRequest, res: ServerResponse, { status, contentType, body, outcome }: WebhookAnswer): void {
   // A refusal that leaves the body unread does not read it at all: the connection ends with the answer.
@@ -29,22 +30,18 @@ function writeAnswer(req: HttpRequest, res: ServerResponse, { status, contentTyp
   res.end(body);
 }
 
+/** What the webhook needs of an account: that of `receiveMessage`, and the metrics it counts each POST in. */
+export type WebhookAdapterAccount = WebhookAccount & { readonly metrics: MetricsRecorder };
+
 /**
  * The webhook over plain node:http, so that the hot path needs no framework: WeChat's
- * server verification (GET) and messages (POST). This is the HTTP adapter only: the
- * message's way from request to answer is `receiveMessage` (receive-message.ts).
+ * server verification (GET) and messages (POST), for the account the caller found. This
+ * is the HTTP adapter only: the message's way from request to answer is `receiveMessage`
+ * (receive-message.ts).
  */
-/** What the webhook needs of an account: that of `receiveMessage`, and the metrics it counts each POST in. */
-export type WebhookAdapterAccount = WebhookAccount & { readonly metrics?: MetricsRecorder };
-
 export function createWebhook(config: Pick<Config, 'signatureMaxAgeS'>, logger: Logger) {
   // Each account's deps (token, cipher, stores) are made once, and kept while the account lives.
-  const depsOf = new WeakMap<WebhookAdapterAccount, WebhookDeps>();
-  const deps = (account: WebhookAdapterAccount): WebhookDeps => {
-    let made = depsOf.get(account);
-    if (made === undefined) depsOf.set(account, (made = webhookDeps(config, account, logger)));
-    return made;
-  };
+  const deps = perAccount((account: WebhookAdapterAccount): WebhookDeps => webhookDeps(config, account, logger));
   const logAnswered = messageLine(logger);
 
   /** GET: WeChat's server verification, answered by `answerVerification`. */
@@ -67,18 +64,18 @@ export function createWebhook(config: Pick<Config, 'signatureMaxAgeS'>, logger: 
         // receiveMessage answers every failure it knows; this is a bug, not a request's fault.
         logger.error({ err: error }, 'unexpected error while answering a message');
         writeAnswer(req, res, { status: 500, contentType: TEXT, body: 'internal error\n', outcome: 'internal-error' });
-        metrics?.countMessage(REFUSED_TYPE, 'internal-error');
+        metrics.countMessage(REFUSED_TYPE, 'internal-error');
       }
       return;
     }
     writeAnswer(req, res, answer);
     const { message, type, id, outcome } = answer;
     if (message === undefined || type === undefined || id === undefined) {
-      metrics?.countMessage(REFUSED_TYPE, outcome);
+      metrics.countMessage(REFUSED_TYPE, outcome);
       return;
     }
     const ms = performance.now() - started;
-    metrics?.countMessage(isKnownMessage(message) ? type : UNKNOWN_TYPE, outcome, ms / 1000);
+    metrics.countMessage(isKnownMessage(message) ? type : UNKNOWN_TYPE, outcome, ms / 1000);
     logAnswered(type, id, outcome, Math.round(ms * 100) / 100);
   }
 

@@ -19,7 +19,7 @@ export interface MemoryUsedStates extends UsedStates {
 }
 
 /** The memory the process's used states may take (about 160,000 of them). */
-export const USED_STATES_MAX_BYTES = 16 * 1024 * 1024;
+const USED_STATES_MAX_BYTES = 16 * 1024 * 1024;
 /** What an entry takes besides its state's characters: the Map's slot, the string's header, the expiry (measured: 94 bytes in all for a 24-character state). */
 const ENTRY_BYTES = 80;
 

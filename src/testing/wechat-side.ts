@@ -1,6 +1,6 @@
 import { randomInt } from 'node:crypto';
 import { createMessageCipher } from '../protocol/cipher.js';
-import { checkReply, type CheckedReply } from './check-reply.js';
+import { checkReply, type CheckedReply } from './check-answer.js';
 import { messageXml, type MessageFields } from './message-xml.js';
 import { signRequest, verificationQuery, type SignedRequest, type SigningKeys } from './sign-request.js';
 

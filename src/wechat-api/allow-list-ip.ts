@@ -4,7 +4,7 @@ import { isIP } from 'node:net';
  * The errcodes that say "the IP this server calls from is not in an allow-list", and
  * where that list is kept.
  */
-export const ALLOW_LISTS: Readonly<Record<number, string>> = {
+const ALLOW_LISTS: Readonly<Record<number, string>> = {
   40164: "the account's IP allow-list (mp.weixin.qq.com: 设置与开发 → 基本配置 → IP白名单)",
   61004: "the open platform's IP allow-list (open.weixin.qq.com: 第三方平台 → 开发资料 → 白名单IP地址)",
 };
@@ -39,7 +39,7 @@ function withoutStrayColons(run: string): string {
  * regular expression: each run of address characters is tried once with `isIP`, so the
  * cost is linear whatever the text. An IPv4-mapped IPv6 address is given as the IPv4.
  */
-export function ipInErrmsg(errmsg: string): string | undefined {
+function ipInErrmsg(errmsg: string): string | undefined {
   const text = errmsg.slice(0, SEARCHED_CHARS);
   let start = 0;
   for (let index = 0; index <= text.length; index++) {
