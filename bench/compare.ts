@@ -1,11 +1,12 @@
 import { setTimeout as sleep } from 'node:timers/promises';
+import { writeAccountsFile } from './accounts-file.js';
 import { writeKeywordReplies } from './keyword-replies.js';
 import { runLoad } from './load.js';
 import { MessagePool } from './message-pool.js';
 import { cpuSeconds, memoryMiB } from './proc-stats.js';
 import { SampledCheck } from './sampled-check.js';
 import { startServer, summarizeLog, type LogSummary, type ServerProcess } from './server-process.js';
-import { SERVER_ARGS, SERVERS_DIR, TARGETS, type ServerName, type Target } from './targets.js';
+import { SERVER_ARGS, SERVERS_DIR, TARGETS, WEBHOOK_PATH, type ServerName, type Target } from './targets.js';
 
 export interface CompareSettings {
   readonly duration: number;
@@ -56,7 +57,14 @@ async function measure(
   const check = new SampledCheck(CHECK_EVERY);
   const cpuBefore = cpuSeconds(server.pid);
   const ownBefore = process.cpuUsage();
-  const result = await runLoad({ port: server.port, connections, seconds, source: pool, onReply: check.onReply });
+  const result = await runLoad({
+    port: server.port,
+    path: WEBHOOK_PATH[target.server],
+    connections,
+    seconds,
+    source: pool,
+    onReply: check.onReply,
+  });
   const own = process.cpuUsage(ownBefore);
   const cpuUsed = cpuSeconds(server.pid) - cpuBefore;
   return {
@@ -80,16 +88,18 @@ async function measure(
 export async function compare(settings: CompareSettings, log: (line: string) => void): Promise<TargetResult[]> {
   const servers = new Map<ServerName, ServerProcess>();
   const replies = writeKeywordReplies();
+  const accounts = writeAccountsFile();
   let results: TargetResult[];
   try {
     for (const name of Object.keys(SERVER_ARGS) as ServerName[]) {
       // Ours with `.env.example` (the default LOG_LEVEL among it), the peers with their defaults.
-      const ours = name === 'ours' || name === 'ours-keywords';
+      const ours = name === 'ours' || name === 'ours-keywords' || name === 'ours-accounts';
       const server = await startServer(name, SERVER_ARGS[name], {
         pin: settings.pin,
         cwd: SERVERS_DIR,
         shipped: ours,
         file: name,
+        accountsFile: name === 'ours-accounts' ? accounts.file : undefined,
         extraEnv: name === 'ours-keywords' ? { REPLIES_FILE: replies.file } : {},
       });
       servers.set(name, server);
@@ -145,6 +155,7 @@ export async function compare(settings: CompareSettings, log: (line: string) => 
   } finally {
     await Promise.all([...servers.values()].map((server) => server.stop()));
     replies.remove();
+    accounts.remove();
   }
   // Read once every server has stopped (and flushed what it still held).
   for (const result of results) {

@@ -8,6 +8,8 @@ export interface MessageSource {
 
 export interface LoadOptions {
   readonly port: number;
+  /** The webhook's path on the server; each message brings its own query. */
+  readonly path: string;
   readonly connections: number;
   readonly seconds: number;
   readonly source: MessageSource;
@@ -47,7 +49,7 @@ class Latencies {
   }
 }
 
-/** POSTs the source's messages to 127.0.0.1:port for `seconds` over `connections` connections. */
+/** POSTs the source's messages to 127.0.0.1:port/path for `seconds` over `connections` connections. */
 export function runLoad(options: LoadOptions): Promise<LoadResult> {
   const latencies = new Latencies();
   const started = process.hrtime.bigint();
@@ -66,7 +68,7 @@ export function runLoad(options: LoadOptions): Promise<LoadResult> {
             setupRequest(request: RequestParams, context: Context): RequestParams {
               const message = options.source.next();
               context.sent = message;
-              return { ...request, path: message.path, body: message.body };
+              return { ...request, path: `${options.path}?${message.query}`, body: message.body };
             },
             onResponse(status, body, context) {
               options.onReply(context.sent as Outgoing, status, body);

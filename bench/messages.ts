@@ -1,5 +1,5 @@
 import { createWeChatSide } from '../src/testing.js';
-import { ACCOUNT, AES_KEY, APP_ID, TOKEN, WECHAT_PATH } from './settings.js';
+import { ACCOUNT, AES_KEY, APP_ID, TOKEN } from './settings.js';
 
 /** What the server must answer to one request. */
 export interface Expectation {
@@ -11,9 +11,10 @@ export interface Expectation {
   readonly safe: boolean;
 }
 
-/** One request as the load generator sends it. */
+/** One request as the load generator sends it, to the webhook path of its target. */
 export interface Outgoing {
-  readonly path: string;
+  /** The signed query string, without `?`. */
+  readonly query: string;
   readonly body: Buffer;
   readonly expect: Expectation;
 }
@@ -70,15 +71,15 @@ function nonceOf(seq: number): string {
 }
 
 /** A plaintext POST: signature over (token, timestamp, nonce), the XML as the body. */
-export function plainRequest(xml: string, user: string, seq: number): { path: string; body: Buffer } {
+export function plainRequest(xml: string, user: string, seq: number): { query: string; body: Buffer } {
   const { query, body } = plaintext.signRequest(xml, { user, nonce: nonceOf(seq) });
-  return { path: `${WECHAT_PATH}?${query}`, body: Buffer.from(body, 'utf8') };
+  return { query, body: Buffer.from(body, 'utf8') };
 }
 
 /** A safe-mode POST: only ToUserName and Encrypt in the body, msg_signature in the query. */
-export function safeRequest(xml: string, user: string, seq: number): { path: string; body: Buffer } {
+export function safeRequest(xml: string, user: string, seq: number): { query: string; body: Buffer } {
   const { query, body } = safe.signRequest(xml, { user, nonce: nonceOf(seq) });
-  return { path: `${WECHAT_PATH}?${query}`, body: Buffer.from(body, 'utf8') };
+  return { query, body: Buffer.from(body, 'utf8') };
 }
 
 /** A text message with a fresh MsgId that expects its Content echoed. */

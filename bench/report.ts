@@ -1,8 +1,9 @@
 import os from 'node:os';
+import { ACCOUNTS } from './accounts-file.js';
 import type { CompareSettings, TargetResult } from './compare.js';
 import { shippedSummary } from './settings.js';
 import { KEYWORD_RULES } from './keyword-replies.js';
-import { KEYWORD_LABEL } from './targets.js';
+import { ACCOUNTS_LABEL, KEYWORD_LABEL } from './targets.js';
 
 /** One target's line: medians over the rounds, the peak RSS, errors summed. */
 export interface Row {
@@ -76,6 +77,8 @@ export const BUDGET = {
   safeVsCo: 2.0,
   p99VsWebot: 0.4,
   rssVsWebot: 0.9,
+  /** Against our own one-account echo: what the accounts file's other accounts may add to a message. */
+  cpuAccountsVsOne: 1.05,
 } as const;
 
 const times = (a: number, b: number): string => `${fixed(a / b, 2)}×`;
@@ -115,8 +118,9 @@ function budgets(row: (label: string) => Row): Verdict[] {
   const ours = row('ours');
   const oursAes = row('ours --aes');
   const keywords = row(KEYWORD_LABEL);
+  const accounts = row(ACCOUNTS_LABEL);
   const webotAes = row('node-webot aes');
-  const ourErrors = ours.errors + oursAes.errors + keywords.errors;
+  const ourErrors = ours.errors + oursAes.errors + keywords.errors + accounts.errors;
   return [
     ...plaintextBudget(ours, 'plaintext echo', row),
     faster(oursAes, webotAes, BUDGET.safeVsWebot, 'safe mode'),
@@ -126,7 +130,15 @@ function budgets(row: (label: string) => Row): Verdict[] {
       `safe-mode p99 ≤ ${fixed(BUDGET.p99VsWebot, 1)}× node-webot's: ${fixed(oursAes.p99, 2)} ms vs ${fixed(webotAes.p99, 2)} ms (${times(oursAes.p99, webotAes.p99)})`,
     ),
     ...plaintextBudget(keywords, 'keyword rule (100 rules)', row),
-    verdict(ourErrors === 0, `ours answered every request correctly, keyword rules included (errors: ${ourErrors})`),
+    verdict(
+      accounts.cpuMicros <= BUDGET.cpuAccountsVsOne * ours.cpuMicros,
+      `${ACCOUNTS} accounts: CPU per request ≤ ${fixed(BUDGET.cpuAccountsVsOne, 2)}× one account's: ` +
+        `${int(accounts.cpuMicros)} µs vs ${int(ours.cpuMicros)} µs (${times(accounts.cpuMicros, ours.cpuMicros)})`,
+    ),
+    verdict(
+      ourErrors === 0,
+      `ours answered every request correctly, keyword rules and ${ACCOUNTS} accounts included (errors: ${ourErrors})`,
+    ),
   ];
 }
 
@@ -140,6 +152,7 @@ function ratios(row: (label: string) => Row): string[] {
     `| ours ÷ co-wechat, req/s | ${pair(row('ours'), row('co-wechat'))} | ${pair(row('ours --aes'), row('co-wechat aes'))} | ${pair(keywords, row('co-wechat'))} |`,
     `| ours ÷ bare, CPU per request | ${times(row('ours').cpuMicros, row('bare').cpuMicros)} | — | ${times(keywords.cpuMicros, row('bare').cpuMicros)} |`,
     `| ours ÷ node-webot, p99 | ${times(row('ours').p99, row('node-webot').p99)} | ${times(row('ours --aes').p99, row('node-webot aes').p99)} | ${times(keywords.p99, row('node-webot').p99)} |`,
+    `| ${ACCOUNTS} accounts ÷ one, CPU per request | ${times(row(ACCOUNTS_LABEL).cpuMicros, row('ours').cpuMicros)} | — | — |`,
   ];
 }
 
@@ -183,6 +196,9 @@ export function renderReport(
     `- ${KEYWORD_LABEL}: our server (a second process, same settings) with REPLIES_FILE of ${KEYWORD_RULES} keyword rules (70 exact, 20 contains, 10 regex, interleaved; ` +
       'bench/keyword-replies.ts), sent text messages that only late rules match, in turn: the 100th rule (exact), the last contains rule but one, the last regex rule ($1 in its reply); ' +
       "held to the plaintext budget against the peers' echo",
+    `- ${ACCOUNTS_LABEL}: our server (a third process, same settings, WECHAT_* unset) with ACCOUNTS_FILE of ${ACCOUNTS} accounts (bench/accounts-file.ts), ` +
+      `the benchmark's account last, the ${ACCOUNTS - 1} others with names, AppIDs, tokens and keys of their own, none with a replies file; ` +
+      `sent the plaintext echo load at WECHAT_PATH/<name>; its CPU per request held to ${fixed(BUDGET.cpuAccountsVsOne, 2)}× ours with one account`,
     "- checks: every response's status; the first 20 and every 50th reply opened and checked (parties swapped, Content echoed or the rule's reply; safe mode: MsgSignature, decrypted, AppID)",
     "- medians over rounds; peak RSS is the server process's VmHWM; server CPU from /proc/<pid>/stat (utime + stime) over the window ÷ responses",
     '',

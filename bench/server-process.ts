@@ -94,13 +94,14 @@ function lastLines(logFile: string): string {
 
 /**
  * Starts `node <args>` pinned to the server core (when `pin`), with the benchmark's
- * configuration (`.env.example` too when `shipped`) and `extraEnv`, its output going to
+ * configuration (`.env.example` too when `shipped`; the accounts of `accountsFile` instead
+ * of the single account's variables when given) and `extraEnv`, its output going to
  * `LOGS_DIR/<file>.log`, and waits (at most 20 s) until it accepts connections.
  */
 export async function startServer(
   name: string,
   args: readonly string[],
-  options: { pin: boolean; cwd: string; shipped: boolean; file: string; extraEnv?: NodeJS.ProcessEnv },
+  options: { pin: boolean; cwd: string; shipped: boolean; file: string; accountsFile?: string; extraEnv?: NodeJS.ProcessEnv },
 ): Promise<ServerProcess> {
   const port = await freePort();
   const command = options.pin ? 'taskset' : process.execPath;
@@ -110,7 +111,7 @@ export async function startServer(
   const fd = openSync(logFile, 'w');
   const child = spawn(command, commandArgs, {
     cwd: options.cwd,
-    env: { ...serverEnv(port, { shipped: options.shipped }), ...options.extraEnv },
+    env: { ...serverEnv(port, { shipped: options.shipped, accountsFile: options.accountsFile }), ...options.extraEnv },
     stdio: ['ignore', fd, fd],
   });
   closeSync(fd);

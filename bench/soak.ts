@@ -8,7 +8,7 @@ import { replyProblem } from './reply-check.js';
 import { fixed, machineLine, median } from './report.js';
 import { freePort, startServer, summarizeLog } from './server-process.js';
 import { SoakMix, type SoakMessage } from './soak-messages.js';
-import { shippedSummary } from './settings.js';
+import { shippedSummary, WECHAT_PATH } from './settings.js';
 import { ROOT, SERVERS_DIR } from './targets.js';
 
 interface HandlerRuns {
@@ -105,7 +105,7 @@ export async function soak(
   let peakRss: number;
   let result: LoadResult;
   try {
-    result = await runLoad({ port: server.port, connections: options.connections, seconds, source: mix, onReply });
+    result = await runLoad({ port: server.port, path: WECHAT_PATH, connections: options.connections, seconds, source: mix, onReply });
     endRss = memoryMiB(server.pid, 'VmRSS');
     rss.push({ at: (Date.now() - started) / 1000, mib: endRss });
     peakRss = memoryMiB(server.pid, 'VmHWM');

@@ -1,10 +1,12 @@
 import { fileURLToPath } from 'node:url';
+import { ACCOUNT_NAME, WECHAT_PATH } from './settings.js';
 
 /**
  * The server processes compared; each serves plaintext and (except bare) safe mode.
- * `ours-keywords` is our server again, with a replies file of 100 keyword rules.
+ * `ours-keywords` is our server again, with a replies file of 100 keyword rules;
+ * `ours-accounts` is our server again, with an accounts file of 50 accounts.
  */
-export type ServerName = 'ours' | 'ours-keywords' | 'node-webot' | 'co-wechat' | 'bare';
+export type ServerName = 'ours' | 'ours-keywords' | 'ours-accounts' | 'node-webot' | 'co-wechat' | 'bare';
 
 export const ROOT = fileURLToPath(new URL('..', import.meta.url));
 const script = (path: string): string => fileURLToPath(new URL(path, import.meta.url));
@@ -15,9 +17,20 @@ export const SERVERS_DIR = script('./servers/');
 export const SERVER_ARGS: Readonly<Record<ServerName, readonly string[]>> = {
   ours: [fileURLToPath(new URL('../dist/server.js', import.meta.url))],
   'ours-keywords': [fileURLToPath(new URL('../dist/server.js', import.meta.url))],
+  'ours-accounts': [fileURLToPath(new URL('../dist/server.js', import.meta.url))],
   'node-webot': [script('./servers/node-webot.mjs')],
   'co-wechat': [script('./servers/co-wechat.mjs')],
   bare: [script('./servers/bare.mjs')],
+};
+
+/** Where each server answers the benchmark account: with several accounts, at `WECHAT_PATH/<name>`. */
+export const WEBHOOK_PATH: Readonly<Record<ServerName, string>> = {
+  ours: WECHAT_PATH,
+  'ours-keywords': WECHAT_PATH,
+  'ours-accounts': `${WECHAT_PATH}/${ACCOUNT_NAME}`,
+  'node-webot': WECHAT_PATH,
+  'co-wechat': WECHAT_PATH,
+  bare: WECHAT_PATH,
 };
 
 /**
@@ -35,6 +48,7 @@ export interface Target {
 }
 
 export const KEYWORD_LABEL = 'ours, 100 keyword rules';
+export const ACCOUNTS_LABEL = 'ours, 50 accounts';
 
 export const TARGETS: readonly Target[] = [
   { label: 'ours', server: 'ours', safe: false, load: 'echo' },
@@ -42,6 +56,7 @@ export const TARGETS: readonly Target[] = [
   { label: 'co-wechat', server: 'co-wechat', safe: false, load: 'echo' },
   { label: 'bare', server: 'bare', safe: false, load: 'echo' },
   { label: KEYWORD_LABEL, server: 'ours-keywords', safe: false, load: 'keyword' },
+  { label: ACCOUNTS_LABEL, server: 'ours-accounts', safe: false, load: 'echo' },
   { label: 'ours --aes', server: 'ours', safe: true, load: 'echo' },
   { label: 'node-webot aes', server: 'node-webot', safe: true, load: 'echo' },
   { label: 'co-wechat aes', server: 'co-wechat', safe: true, load: 'echo' },
