@@ -89,9 +89,11 @@ export function createAccount(settings: AccountSettings, config: Config, server:
   const sessionTtlMs = config.sessionTtlS * 1000;
   let tokenStore = options.tokenStore ?? createMemoryTokenStore();
   let ticketStore = options.ticketStore ?? createMemoryTokenStore();
-  let retryStore = options.retryStore ?? createMemoryRetryStore({ maxBytes: config.retryMemoryMb * 1024 * 1024 });
-  const localSeen = createMemorySeenSignatures();
-  let seenSignatures: SeenSignatures = localSeen;
+  // The memories of retries and signatures (about 2.5 MiB resident together) are made by
+  // the account's first message: an agency's quiet accounts cost little (BENCHMARKS.md).
+  const localRetries = (): RetryStore => options.retryStore ?? createMemoryRetryStore({ maxBytes: config.retryMemoryMb * 1024 * 1024 });
+  let retryStore = localRetries;
+  let seenSignatures = (): SeenSignatures => createMemorySeenSignatures();
   let usedStates: UsedStates = localUsedStates;
   let mediaIds: MediaIdStore = createMemoryMediaIdStore();
   let sessions: SessionStore = createMemorySessionStore({ ttlMs: sessionTtlMs, now });
@@ -103,13 +105,15 @@ export function createAccount(settings: AccountSettings, config: Config, server:
     ticketStore = tokenStoreWithFallback(redis, createRedisTokenStore(keys, 'jsapi_ticket'), ticketStore);
     // A retry on another instance waits for the first's answer, never past the deadline.
     const sharedRetries = createRedisRetryStore(keys, config.replyTimeoutMs);
-    retryStore = retryStoreWithFallback(redis, sharedRetries, retryStore);
-    seenSignatures = seenSignaturesWithFallback(redis, createRedisSeenSignatures(keys), localSeen);
+    retryStore = () => retryStoreWithFallback(redis, sharedRetries, localRetries());
+    seenSignatures = () => seenSignaturesWithFallback(redis, createRedisSeenSignatures(keys), createMemorySeenSignatures());
     usedStates = usedStatesWithFallback(redis, createRedisUsedStates(keys), localUsedStates);
     mediaIds = mediaIdStoreWithFallback(redis, createRedisMediaIdStore(keys), mediaIds);
     sessions = sessionStoreWithFallback(redis, createRedisSessionStore(keys, sessionTtlMs), sessions);
     closeShared = () => sharedRetries.close();
   }
+  let madeRetryStore: RetryStore | undefined;
+  let madeSeenSignatures: SeenSignatures | undefined;
   const api = createWeChatApi(
     { ...settings, apiBase: config.apiBase, tokenMode: config.tokenMode },
     { store: tokenStore, ticketStore, now, logger, metrics },
@@ -136,8 +140,12 @@ export function createAccount(settings: AccountSettings, config: Config, server:
     settings,
     api,
     templates: client === undefined ? undefined : createTemplateCatalog(client),
-    retryStore,
-    seenSignatures,
+    get retryStore() {
+      return (madeRetryStore ??= retryStore());
+    },
+    get seenSignatures() {
+      return (madeSeenSignatures ??= seenSignatures());
+    },
     usedStates,
     sessions,
     mediaIds,
