@@ -752,7 +752,6 @@ describe('POST /api/media with a broken multipart body (the server in its own pr
   ];
   for (const [name, body, field] of broken) {
     it(`${name}: 400 naming ${field}, and the server still answers`, async () => {
-      assert.equal(Buffer.byteLength(body) === 49, name.includes('49 bytes'));
       const response = await fetch(`${url}/api/media?type=image`, {
         method: 'POST',
         headers: { ...auth, 'Content-Type': 'multipart/form-data; boundary=B' },

@@ -107,12 +107,15 @@ describe('the IP to add, from an allow-list errmsg (40164, 61004)', () => {
     it(`${JSON.stringify(errmsg.slice(0, 60))} → ${ip ?? 'none'}`, () => assert.equal(ipOf(errmsg), ip));
   }
 
-  it('a hostile errmsg of a million address characters costs a bounded scan', () => {
+  // The 600-space case above proves the scan stops at the first 512 characters. Here, a
+  // search of the whole text that retries each start (a regex that backtracks, isIP on
+  // every substring) is 10¹² steps per errmsg: hours, which the timeout fails.
+  it('a hostile errmsg of a million address characters: no address, without hanging', { timeout: 30_000 }, () => {
     for (const errmsg of ['1.'.repeat(500_000), ':'.repeat(1_000_000), 'f'.repeat(1_000_000), '1:'.repeat(500_000)]) {
-      const started = performance.now();
       const { message } = errorResponse(new WeChatApiError(61004, errmsg, '/p'));
-      assert.ok(performance.now() - started < 50, `${errmsg.slice(0, 4)}…: ${performance.now() - started} ms`);
       assert.match(message, /did not name it\)$/);
+      // An address after the hostile run is past the searched part: not looked for, so not found.
+      assert.equal(ipOf(`${errmsg} 1.2.3.4`), undefined);
     }
   });
 

@@ -64,7 +64,9 @@ describeWithRedis('one lock helper for every lock shared through Redis', () => {
       { status: errorResponse(error).status, retryAfterS: errorResponse(error).retryAfterS },
       { status: 503, retryAfterS: 1 },
     );
-    assert.ok(waited >= options.waitMs - options.pollMs && waited < options.waitMs + 500, `waited ${waited} ms`);
+    // It waited for the lock; that it then gave up, not outwaiting the other's 10 s lock,
+    // the LockTimeoutError above and `ran` below show. How soon after is speed: not asserted.
+    assert.ok(waited >= options.waitMs - options.pollMs, `waited ${waited} ms`);
     assert.equal(ran, false);
     assert.equal(await connection.redis.get(key), 'another-instance');
   });

@@ -13,7 +13,6 @@ const LIMIT = 48;
 /** A case that has not settled by then is a hang. */
 const CASE_TIMEOUT_MS = 2_000;
 const RUNS = 4_000;
-const TIME_BUDGET_MS = 10_000;
 
 type Outcome = { readonly status: 'fulfilled' } | { readonly status: 'rejected'; readonly reason: unknown };
 
@@ -170,7 +169,8 @@ describe('readUpload under fuzzing: every body settles, with the upload or a 4xx
     }
   }
 
-  it(`${RUNS} random, cut and damaged bodies (fixed seed)`, { timeout: 30_000 }, async () => {
+  // Every run, not as many as fit in a time budget: a hang fails its case (CASE_TIMEOUT_MS) or the test's timeout.
+  it(`${RUNS} random, cut and damaged bodies (fixed seed)`, { timeout: 60_000 }, async () => {
     let next = 0;
     let runs = 0;
     const seen = { fulfilled: 0, 400: 0, 413: 0 };
@@ -187,10 +187,10 @@ describe('readUpload under fuzzing: every body settles, with the upload or a 4xx
         assert.ok(outcome.reason.status === 400 || outcome.reason.status === 413);
         seen[outcome.reason.status] += 1;
       }),
-      { seed: 27, numRuns: RUNS, endOnFailure: true, plugins: [fc.interruptAfterTimeLimit(TIME_BUDGET_MS)] },
+      { seed: 27, numRuns: RUNS, endOnFailure: true },
     );
+    assert.equal(runs, RUNS);
     // The generator reaches every outcome, or the test proves less than it says.
-    assert.ok(runs >= 500, `only ${runs} runs`);
     assert.ok(seen.fulfilled > 0 && seen[400] > 0 && seen[413] > 0, JSON.stringify(seen));
   });
 });
