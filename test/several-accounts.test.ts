@@ -284,6 +284,8 @@ describeWithRedis('several accounts on two instances sharing Redis', () => {
   const apps: WeChatApp[] = [];
   const servers: Server[] = [];
   const bases: string[] = [];
+  /** The account of each run of the application's handler, on either instance. */
+  const handled: string[] = [];
 
   before(async () => {
     redis = await PrivateRedis.start();
@@ -304,7 +306,11 @@ describeWithRedis('several accounts on two instances sharing Redis', () => {
       LOG_LEVEL: 'silent',
     });
     for (let instance = 0; instance < 2; instance += 1) {
-      const app = createApp(config, { logger: createLogger('silent'), env: () => ({ ...ENV }) });
+      const router = createReplyRouter().on('text', (_message, context) => {
+        handled.push(context.account.name);
+        return undefined;
+      });
+      const app = createApp(config, { logger: createLogger('silent'), router, env: () => ({ ...ENV }) });
       const server = app.listen(0, '127.0.0.1');
       await new Promise((resolve) => server.once('listening', resolve));
       apps.push(app);
@@ -354,12 +360,22 @@ describeWithRedis('several accounts on two instances sharing Redis', () => {
       return wechat.checkReply(response.status, await response.text()).reply?.Content;
     };
     const xml = shop.messageXml(fields);
+    handled.length = 0;
     assert.equal(await send(bases[0]!, '/wechat/shop', shop, xml), '这里是 shop');
     assert.equal(await send(bases[1]!, '/wechat/shop', shop, xml), '这里是 shop');
     assert.equal(await send(bases[1]!, '/wechat/news', news, news.messageXml(fields)), '这里是 news');
+    // The retry at the second instance was answered from Redis: the handler ran once for shop, once for news.
+    assert.deepEqual(handled, ['shop', 'news']);
     const keys = await redis.inspect((client) => client.keys('*'));
-    assert.ok(keys.length > 0);
-    for (const key of keys) assert.match(key, new RegExp(`^wechat:(${Object.values(APPIDS).join('|')}):`), key);
+    for (const name of ['shop', 'news'] as const) {
+      const prefix = `wechat:${APPIDS[name]}:retry:`;
+      assert.ok(
+        keys.some((key) => key.startsWith(prefix)),
+        `no ${prefix} key among ${keys.join(', ')}`,
+      );
+    }
+    const unowned = keys.filter((key) => !Object.values(APPIDS).some((appId) => key.startsWith(`wechat:${appId}:`)));
+    assert.deepEqual(unowned, [], 'every key carries its AppID verbatim');
   });
 });
 describe('one account configured as in part one', () => {
