@@ -7,7 +7,6 @@ import type { Server } from 'node:http';
 import { after, before, describe, it } from 'node:test';
 import { createApp, type WeChatApp } from '../src/app.js';
 import { loadConfig } from '../src/core/config.js';
-import { ConfigError } from '../src/core/errors.js';
 import { createLogger } from '../src/core/logger.js';
 import { createReplyRouter } from '../src/replies/router.js';
 import { createWeChatSide, type WeChatSide } from '../src/testing.js';
@@ -207,76 +206,6 @@ describe('several accounts on one server (ACCOUNTS_FILE)', () => {
   });
 });
 
-describe('the accounts file is checked before the server starts', () => {
-  const configFor = (text: string, env: Record<string, string> = {}) => {
-    const dir = mkdtempSync(join(tmpdir(), 'accounts-bad-'));
-    const file = join(dir, 'accounts.yaml');
-    writeFileSync(file, text);
-    return { file, config: () => loadConfig({ ACCOUNTS_FILE: file, LOG_LEVEL: 'silent', ...env }), dir };
-  };
-  const problemsOf = (text: string, env: Record<string, string> = {}): string[] => {
-    const { config, dir } = configFor(text, env);
-    try {
-      const app = createApp(config(), { logger: createLogger('silent'), env: () => env });
-      void app.shutdown();
-      return [];
-    } catch (error) {
-      assert.ok(error instanceof ConfigError, String(error));
-      return error.problems.map((problem) => problem.message);
-    } finally {
-      rmSync(dir, { recursive: true, force: true });
-    }
-  };
-
-  it('WECHAT_TOKEN (or another WECHAT_* credential) beside ACCOUNTS_FILE names both', () => {
-    const { config, dir } = configFor('accounts: []\n', { WECHAT_TOKEN: 'x', WECHAT_APPID: 'wx1' });
-    try {
-      assert.throws(config, (error: unknown) => {
-        assert.ok(error instanceof ConfigError);
-        const text = error.problems.map((problem) => problem.message).join('\n');
-        assert.match(text, /WECHAT_TOKEN and ACCOUNTS_FILE/);
-        assert.match(text, /WECHAT_APPID and ACCOUNTS_FILE/);
-        return true;
-      });
-    } finally {
-      rmSync(dir, { recursive: true, force: true });
-    }
-  });
-
-  it('a duplicate name, a name equal to another AppID, an unset ${VAR}, a short or repeated key: each one line naming the file and the entry', () => {
-    const problems = problemsOf(
-      [
-        'accounts:',
-        '  - { name: shop, appid: wx_a, token: "${A_TOKEN}", api_keys: ["0123456789abcdef"] }',
-        '  - { name: shop, appid: wx_b, token: "${MISSING}", api_keys: ["short", "0123456789abcdef"] }',
-        '  - { name: wx_a, appid: wx_c, token: t }',
-      ].join('\n'),
-      { A_TOKEN: 'tok' },
-    );
-    const text = problems.join('\n');
-    for (const expected of [
-      /accounts\.yaml:\d+: accounts\[1\]\.name: "shop" is the name of accounts\[0\] too/,
-      /accounts\[1\]\.token: \$\{MISSING\} is not set/,
-      /accounts\[1\]\.api_keys\[0\]: an API key is 5 characters long/,
-      /accounts\[1\]\.api_keys\[1\]: this API key is accounts\[0\]'s too/,
-      /accounts\[2\]\.name: "wx_a" is the AppID of accounts\[0\]/,
-    ]) {
-      assert.match(text, expected);
-    }
-    // The secret's value never appears in a problem.
-    assert.doesNotMatch(text, /0123456789abcdef/);
-  });
-
-  it('a missing file is one line naming it', () => {
-    const problems = problemsOf('', {});
-    assert.ok(problems.length >= 1);
-    assert.throws(
-      () => createApp(loadConfig({ ACCOUNTS_FILE: '/nonexistent/accounts.yaml', LOG_LEVEL: 'silent' }), { logger: createLogger('silent') }),
-      /accounts\.yaml: no such file/,
-    );
-  });
-});
-
 describeWithRedis('several accounts on two instances sharing Redis', () => {
   let redis: PrivateRedis;
   let fake: FakeWeChat;
@@ -284,6 +213,8 @@ describeWithRedis('several accounts on two instances sharing Redis', () => {
   const apps: WeChatApp[] = [];
   const servers: Server[] = [];
   const bases: string[] = [];
+  /** The account of each run of the application's handler, on either instance. */
+  const handled: string[] = [];
 
   before(async () => {
     redis = await PrivateRedis.start();
@@ -304,7 +235,11 @@ describeWithRedis('several accounts on two instances sharing Redis', () => {
       LOG_LEVEL: 'silent',
     });
     for (let instance = 0; instance < 2; instance += 1) {
-      const app = createApp(config, { logger: createLogger('silent'), env: () => ({ ...ENV }) });
+      const router = createReplyRouter().on('text', (_message, context) => {
+        handled.push(context.account.name);
+        return undefined;
+      });
+      const app = createApp(config, { logger: createLogger('silent'), router, env: () => ({ ...ENV }) });
       const server = app.listen(0, '127.0.0.1');
       await new Promise((resolve) => server.once('listening', resolve));
       apps.push(app);
@@ -354,12 +289,22 @@ describeWithRedis('several accounts on two instances sharing Redis', () => {
       return wechat.checkReply(response.status, await response.text()).reply?.Content;
     };
     const xml = shop.messageXml(fields);
+    handled.length = 0;
     assert.equal(await send(bases[0]!, '/wechat/shop', shop, xml), '这里是 shop');
     assert.equal(await send(bases[1]!, '/wechat/shop', shop, xml), '这里是 shop');
     assert.equal(await send(bases[1]!, '/wechat/news', news, news.messageXml(fields)), '这里是 news');
+    // The retry at the second instance was answered from Redis: the handler ran once for shop, once for news.
+    assert.deepEqual(handled, ['shop', 'news']);
     const keys = await redis.inspect((client) => client.keys('*'));
-    assert.ok(keys.length > 0);
-    for (const key of keys) assert.match(key, new RegExp(`^wechat:(${Object.values(APPIDS).join('|')}):`), key);
+    for (const name of ['shop', 'news'] as const) {
+      const prefix = `wechat:${APPIDS[name]}:retry:`;
+      assert.ok(
+        keys.some((key) => key.startsWith(prefix)),
+        `no ${prefix} key among ${keys.join(', ')}`,
+      );
+    }
+    const unowned = keys.filter((key) => !Object.values(APPIDS).some((appId) => key.startsWith(`wechat:${appId}:`)));
+    assert.deepEqual(unowned, [], 'every key carries its AppID verbatim');
   });
 });
 describe('one account configured as in part one', () => {
