@@ -1,3 +1,4 @@
+import type { AccountSettings } from '../accounts/account-settings.js';
 import type { OAuthScope, UserProfile } from '../wechat-api/oauth.js';
 import { readVariables, type Env } from '../core/config-variables.js';
 import { ConfigError } from '../core/errors.js';
@@ -26,6 +27,8 @@ export interface OAuthSimulation {
   readonly args: readonly string[];
   /** The environment (with .env): WECHAT_API_BASE, WECHAT_APPID and WECHAT_APPSECRET. */
   readonly env: Env;
+  /** `--account`: an account of ACCOUNTS_FILE, whose AppID and secret replace WECHAT_APPID's and whose pages are asked for. */
+  readonly account?: Pick<AccountSettings, 'name' | 'appId' | 'appSecret'> | undefined;
   /** Writes one line for the user (the caller makes it printable). */
   readonly print: (line: string) => void;
 }
@@ -81,7 +84,21 @@ function fakeBase(env: Env): URL {
   return base;
 }
 
-function credentials(env: Env): { appId: string; appSecret: string } {
+/** The AppID and secret the fake WeChat knows, and what the messages call the AppID. */
+interface Credentials {
+  readonly appId: string;
+  readonly appSecret: string;
+  /** `WECHAT_APPID`, or `shop's appid` with `--account shop`. */
+  readonly appIdName: string;
+}
+
+function credentials(env: Env, account: OAuthSimulation['account']): Credentials {
+  if (account !== undefined) {
+    if (account.appId === undefined || account.appSecret === undefined) {
+      throw new ConfigError('ACCOUNTS_FILE', `oauth --account ${account.name} needs appid and secret in its entry of ACCOUNTS_FILE`);
+    }
+    return { appId: account.appId, appSecret: account.appSecret, appIdName: `${account.name}'s appid` };
+  }
   const { WECHAT_APPID: appId, WECHAT_APPSECRET: appSecret } = readVariables(env, ['WECHAT_APPID', 'WECHAT_APPSECRET']);
   if (appId === undefined || appSecret === undefined) {
     throw new ConfigError(
@@ -89,7 +106,7 @@ function credentials(env: Env): { appId: string; appSecret: string } {
       'oauth needs WECHAT_APPID and WECHAT_APPSECRET, the same for the server and the simulator (any values will do on this machine)',
     );
   }
-  return { appId, appSecret };
+  return { appId, appSecret, appIdName: 'WECHAT_APPID' };
 }
 
 /** The browser's cookies for the server: what Set-Cookie stored, less what it expired. */
@@ -165,7 +182,13 @@ function pageText(html: string): string[] {
  * Checks where `/oauth` sent the browser as WeChat's authorize page would, returning
  * the `redirect_uri` and `state` it names.
  */
-function checkAuthorizeUrl(location: string, appId: string, scope: OAuthScope, origin: string): { redirect: URL; state: string } {
+function checkAuthorizeUrl(
+  location: string,
+  credentials: Credentials,
+  scope: OAuthScope,
+  origin: string,
+): { redirect: URL; state: string } {
+  const { appId, appIdName } = credentials;
   let url: URL;
   try {
     url = new URL(location);
@@ -178,7 +201,7 @@ function checkAuthorizeUrl(location: string, appId: string, scope: OAuthScope, o
   const query = url.searchParams;
   if (url.hash !== '#wechat_redirect') throw new RejectedResponseError('the authorize URL does not end with #wechat_redirect');
   if (query.get('appid') !== appId) {
-    throw new RejectedResponseError(`the authorize URL names appid "${query.get('appid') ?? ''}", not WECHAT_APPID "${appId}"`);
+    throw new RejectedResponseError(`the authorize URL names appid "${query.get('appid') ?? ''}", not ${appIdName} "${appId}"`);
   }
   if (query.get('response_type') !== 'code') throw new RejectedResponseError('the authorize URL does not ask for response_type=code');
   if (query.get('scope') !== scope) {
@@ -215,10 +238,11 @@ function printPage(print: (line: string) => void, status: number, what: string, 
  * promises for what the user did: the profile page or a 302 to `next` with the user
  * named by `/oauth/me`, or the 400 page when the user declined.
  */
-export async function simulateOAuth({ url, from, args, env, print }: OAuthSimulation): Promise<boolean> {
+export async function simulateOAuth({ url, from, args, env, account, print }: OAuthSimulation): Promise<boolean> {
   const play = parsePlay(args);
   const base = fakeBase(env);
-  const { appId, appSecret } = credentials(env);
+  const known = credentials(env, account);
+  const { appId, appSecret } = known;
   let origin: string;
   try {
     origin = new URL(url).origin;
@@ -236,7 +260,7 @@ export async function simulateOAuth({ url, from, args, env, print }: OAuthSimula
     );
   }
   try {
-    return await playFlow({ origin, from, play, appId, fake, print });
+    return await playFlow({ origin, from, play, credentials: known, accountName: account?.name, fake, print });
   } finally {
     await fake.close();
   }
@@ -246,14 +270,17 @@ async function playFlow({
   origin,
   from,
   play,
-  appId,
+  credentials,
+  accountName,
   fake,
   print,
 }: {
   origin: string;
   from: string;
   play: Play;
-  appId: string;
+  credentials: Credentials;
+  /** `--account`'s: the server's pages are asked for it (`?account=`). */
+  accountName: string | undefined;
   fake: FakeOAuthApi;
   print: (line: string) => void;
 }): Promise<boolean> {
@@ -261,6 +288,7 @@ async function playFlow({
 
   // 1. The browser opens /oauth: a 302 to WeChat's authorize page, and the state cookie.
   const start = new URL('/oauth', origin);
+  if (accountName !== undefined) start.searchParams.set('account', accountName);
   if (play.next !== undefined) start.searchParams.set('next', play.next);
   if (play.scope === 'snsapi_base') start.searchParams.set('scope', 'base');
   print(`GET ${start.href}`);
@@ -272,7 +300,7 @@ async function playFlow({
     return false;
   }
   await started.body?.cancel();
-  const { redirect, state } = checkAuthorizeUrl(location, appId, play.scope, origin);
+  const { redirect, state } = checkAuthorizeUrl(location, credentials, play.scope, origin);
   print(`  302 to WeChat's authorize page (${play.scope}, redirect_uri ${redirect.href})${cookieNote(cookies)}`);
 
   // 2. WeChat's page: the user agrees (silently for snsapi_base) or declines.
@@ -319,6 +347,7 @@ async function playFlow({
 
   // 4. Whom the server now names: what the account's pages get.
   const me = new URL('/oauth/me', origin);
+  if (accountName !== undefined) me.searchParams.set('account', accountName);
   print(`GET ${me.href}`);
   const answered = await browse(me, jar);
   const text = await readAnswer(answered);

@@ -31,7 +31,7 @@ function usage(): string {
     `kinds: ${[...USAGE, OAUTH_USAGE].join(' | ')}`,
     'without a kind: an interactive chat, each line sent as a text message',
     `--from: the user who sends (default ${USER}); oauth: see docs/reference.md, "The simulator"`,
-    '--account: sign as that account of ACCOUNTS_FILE, at WECHAT_PATH/<name> (not for oauth)',
+    '--account: act as that account of ACCOUNTS_FILE: sign with its token at WECHAT_PATH/<name>; oauth: its AppID, secret and pages',
   ].join('\n');
 }
 
@@ -73,7 +73,6 @@ function parseArgs(argv: string[]): Omit<Options, 'url'> & { url: string | undef
     else options.kind = arg;
   }
   if (!isOpenId(options.from)) fail(`--from "${options.from}" is not an openid: 1 to 64 letters, digits, - and _\n${usage()}`, 2);
-  if (options.account !== undefined && options.kind === 'oauth') fail(`--account is not for oauth\n${usage()}`, 2);
   return { ...options, url };
 }
 
@@ -97,12 +96,19 @@ function fail(message: string, code = 1): never {
   process.exit(code);
 }
 
+/** Where the server is, WeChat's side of the webhook (none for oauth) and, with `--account`, the account. */
+interface Settings {
+  readonly url: string;
+  readonly wechat: WeChatSide | undefined;
+  readonly account?: AccountSettings;
+}
+
 /**
  * What the simulator reads of the environment, every problem at once: where the server
  * is (without `--url`: PORT and WECHAT_PATH, on this machine) and, unless it plays OAuth
  * (which reads its own variables), the keys a message is signed with.
  */
-function readSettings(env: Env, parsed: ReturnType<typeof parseArgs>): { url: string; wechat: WeChatSide | undefined } {
+function readSettings(env: Env, parsed: ReturnType<typeof parseArgs>): Settings {
   if (parsed.account !== undefined) return accountSettings(env, parsed, commandAccount(env, parsed.account));
   const place = parsed.url === undefined ? checkVariables(env, ['PORT', 'WECHAT_PATH']) : undefined;
   const signing = parsed.kind === 'oauth' ? undefined : checkVariables(env, ['WECHAT_TOKEN', 'WECHAT_ENCODING_AES_KEY', 'WECHAT_APPID']);
@@ -116,11 +122,19 @@ function readSettings(env: Env, parsed: ReturnType<typeof parseArgs>): { url: st
 
 /**
  * With `--account`: the account's webhook (without `--url`, WECHAT_PATH/<name> on this
- * machine) and its keys, from ACCOUNTS_FILE.
+ * machine) and its keys, from ACCOUNTS_FILE; for oauth, the account alone (its AppID and
+ * secret, and its name for the server's pages).
  */
-function accountSettings(env: Env, parsed: ReturnType<typeof parseArgs>, account: AccountSettings): { url: string; wechat: WeChatSide } {
+function accountSettings(env: Env, parsed: ReturnType<typeof parseArgs>, account: AccountSettings): Settings {
   const place = parsed.url === undefined ? checkVariables(env, ['PORT', 'WECHAT_PATH']) : undefined;
   if (place !== undefined && place.problems.length > 0) throwProblems(place.problems);
+  if (parsed.kind === 'oauth') {
+    return {
+      url: place === undefined ? (parsed.url ?? '') : `http://127.0.0.1:${place.values.PORT}${place.values.WECHAT_PATH}`,
+      wechat: undefined,
+      account,
+    };
+  }
   if (parsed.aes && account.encodingAesKey === undefined)
     fail(`--aes needs encoding_aes_key in account ${account.name}'s entry of ACCOUNTS_FILE`);
   return {
@@ -221,10 +235,10 @@ async function chat(options: Options, wechat: WeChatSide): Promise<void> {
 }
 
 /** `oauth`: exit 0 when the server did what it promises for what the user did, 1 otherwise. */
-async function oauth(options: Options, env: Env): Promise<void> {
+async function oauth(options: Options, env: Env, account: AccountSettings | undefined): Promise<void> {
   try {
     const print = (line: string) => process.stdout.write(`${printable(line)}\n`);
-    const kept = await simulateOAuth({ url: options.url, from: options.from, args: options.args, env, print });
+    const kept = await simulateOAuth({ url: options.url, from: options.from, args: options.args, env, account, print });
     if (!kept) process.exitCode = 1;
   } catch (error) {
     if (error instanceof UsageError) fail(`${error.message}\n${usage()}`, 2);
@@ -237,11 +251,11 @@ async function oauth(options: Options, env: Env): Promise<void> {
 async function main(): Promise<void> {
   const env = loadDotenv();
   const parsed = parseArgs(process.argv.slice(2));
-  const { url, wechat } = readSettings(env, parsed);
+  const { url, wechat, account } = readSettings(env, parsed);
   const options: Options = { ...parsed, url };
   if (wechat === undefined) {
     // `oauth`, which signs no message.
-    await oauth(options, env);
+    await oauth(options, env, account);
     return;
   }
   if (options.kind === undefined) {

@@ -180,9 +180,13 @@ describe('npm run simulate --account, against a server with ACCOUNTS_FILE', () =
     assert.match(result.stderr, /HTTP 403/);
   });
 
-  it('--account with oauth is a usage error', async () => {
-    const result = await runProgram(cli('simulate'), ['--account', 'shop', 'oauth'], { env, cwd: dir });
-    assert.equal(result.code, 2);
-    assert.match(result.stderr, /^--account is not for oauth$/m);
+  it('oauth --account for an entry without a secret → exit 1, one line naming the account', async () => {
+    writeFileSync(join(dir, 'no-secret.yaml'), `accounts:\n  - name: news\n    appid: wx_news_account_03\n    token: news-token\n`);
+    const result = await runProgram(cli('simulate'), ['--account', 'news', 'oauth'], {
+      env: { ...env, ACCOUNTS_FILE: 'no-secret.yaml', WECHAT_API_BASE: 'http://127.0.0.1:9' },
+      cwd: dir,
+    });
+    assert.equal(result.code, 1, result.stdout + result.stderr);
+    assert.match(oneLine(result), /^oauth --account news needs appid and secret in its entry of ACCOUNTS_FILE$/);
   });
 });

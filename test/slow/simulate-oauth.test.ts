@@ -147,6 +147,70 @@ describe('npm run simulate -- oauth: the whole hand-over on one machine', { time
   });
 });
 
+/**
+ * The same on a server with ACCOUNTS_FILE: `--account shop` takes shop's AppID and
+ * secret from the same file the server reads, and asks for shop's pages (`?account=shop`).
+ */
+describe('npm run simulate -- --account shop oauth: one account of several', { timeout: 120_000 }, () => {
+  let server: ServerProcess;
+  let dir = '';
+  let origin = '';
+  const accounts = [
+    'accounts:',
+    '  - name: shop',
+    '    appid: wx_shop_oauth_appid',
+    '    secret: ${SHOP_SECRET}',
+    '    token: shop-token',
+    '  - name: blog',
+    '    appid: wx_blog_oauth_appid',
+    '    secret: blog-app-secret',
+    '    token: blog-token',
+    '',
+  ].join('\n');
+
+  before(async () => {
+    const port = await freePort();
+    origin = `http://127.0.0.1:${port}`;
+    const dotenv = [
+      'ACCOUNTS_FILE=accounts.yaml',
+      'SHOP_SECRET=shop-app-secret',
+      `PORT=${port}`,
+      'HOST=127.0.0.1',
+      `PUBLIC_URL=${origin}`,
+      `WECHAT_API_BASE=http://127.0.0.1:${await freePort()}`,
+    ].join('\n');
+    dir = mkdtempSync(join(tmpdir(), 'simulate-oauth-accounts-'));
+    writeFileSync(join(dir, '.env'), dotenv);
+    writeFileSync(join(dir, 'accounts.yaml'), accounts);
+    server = runServer({}, dotenv, { 'accounts.yaml': accounts });
+    await untilListening(server);
+  });
+
+  after(async () => {
+    server.child.kill('SIGTERM');
+    await server.exited;
+  });
+
+  it("shop's AppID on the authorize URL, shop's callback, and /oauth/me?account=shop names the user and shop", async () => {
+    const result = await runProgram(simulator, ['--account', 'shop', '--from', 'o_shop_buyer', 'oauth'], { cwd: dir });
+    assert.equal(result.code, 0, result.stdout + result.stderr);
+    assert.match(result.stdout, new RegExp(`^GET ${origin}/oauth\\?account=shop\n`));
+    assert.match(result.stdout, new RegExp(`redirect_uri ${origin}/oauth/callback\\?account=shop\\)`));
+    assert.match(result.stdout, /asked WeChat \/sns\/oauth2\/access_token: ok/);
+    assert.match(
+      result.stdout,
+      new RegExp(`\nGET ${origin}/oauth/me\\?account=shop\n {2}200 \\{"openid":"o_shop_buyer".*"account":"shop"`),
+    );
+    assert.doesNotMatch(result.stdout + result.stderr, /shop-app-secret/);
+  });
+
+  it("--account blog: blog's AppID, checked against the authorize URL", async () => {
+    const result = await runProgram(simulator, ['--account', 'blog', 'oauth'], { cwd: dir });
+    assert.equal(result.code, 0, result.stdout + result.stderr);
+    assert.match(result.stdout, /\/oauth\/callback\?account=blog/);
+  });
+});
+
 describe('npm run simulate -- oauth against servers not set up for it', () => {
   const credentials = { WECHAT_APPID: 'wx_laptop_appid', WECHAT_APPSECRET: 'laptop-app-secret' };
 
