@@ -1,0 +1,107 @@
+import { spawn, spawnSync } from 'node:child_process';
+import { mkdtempSync, readFileSync, rmSync } from 'node:fs';
+import os from 'node:os';
+import { join } from 'node:path';
+import { connect } from 'node:net';
+import { setTimeout as sleep } from 'node:timers/promises';
+import { ACCOUNTS, writeAccountsFile } from './accounts-file.js';
+import { freshTextMessage } from './messages.js';
+import { freePort } from './server-process.js';
+import { serverEnv, WECHAT_PATH, ACCOUNT_NAME } from './settings.js';
+import { SERVER_ARGS, SERVERS_DIR } from './targets.js';
+
+/**
+ * `npm run bench:instructions`: the machine instructions our server executes per message,
+ * counted by valgrind (cachegrind, no cache simulation), with one account and with the
+ * accounts file of 50 (`accounts-file.ts`), both at the shipped defaults. A count of
+ * instructions does not move with the machine's load or clock as CPU time does, so it
+ * settles the budget line "50 accounts cost at most 5 % more a message than one", which
+ * `npm run bench` also shows in CPU time but with the noise of a shared machine.
+ *
+ * Each server is run twice, once answering FEW messages and once MANY (one at a time,
+ * each checked); the difference of the two totals, divided by MANY - FEW, is what one
+ * message costs, start-up and shutdown cancelled out. The JIT stays on, as shipped.
+ */
+
+const FEW = 1000;
+const MANY = 6000;
+const BUDGET = 1.05;
+const START_TIMEOUT_MS = 120_000;
+
+function accepts(port: number): Promise<boolean> {
+  return new Promise((resolve) => {
+    const socket = connect(port, '127.0.0.1');
+    socket.once('connect', () => {
+      socket.destroy();
+      resolve(true);
+    });
+    socket.once('error', () => resolve(false));
+  });
+}
+
+/** Instructions the whole process executed while it started, answered `messages` echo messages at `path`, and stopped. */
+async function totalInstructions(path: string, messages: number, accountsFile: string | undefined): Promise<number> {
+  const dir = mkdtempSync(join(os.tmpdir(), 'wechat-instructions-'));
+  const out = join(dir, 'cachegrind.out');
+  try {
+    const port = await freePort();
+    const child = spawn(
+      'valgrind',
+      ['--tool=cachegrind', '--cache-sim=no', '--branch-sim=no', `--cachegrind-out-file=${out}`, process.execPath, ...SERVER_ARGS.ours],
+      { cwd: SERVERS_DIR, env: serverEnv(port, { shipped: true, accountsFile }), stdio: 'ignore' },
+    );
+    const exited = new Promise<number | null>((resolve) => child.once('exit', resolve));
+    const deadline = Date.now() + START_TIMEOUT_MS;
+    while (!(await accepts(port))) {
+      if (child.exitCode !== null || Date.now() > deadline)
+        throw new Error(`the server under valgrind did not listen (exit ${child.exitCode})`);
+      await sleep(200);
+    }
+    for (let i = 0; i < messages; i++) {
+      const message = freshTextMessage(false);
+      const response = await fetch(`http://127.0.0.1:${port}${path}?${message.query}`, { method: 'POST', body: message.body });
+      const reply = await response.text();
+      const echoed = message.expect.content !== undefined && reply.includes(message.expect.content);
+      if (response.status !== 200 || !echoed) throw new Error(`message ${i}: HTTP ${response.status}, ${reply}`);
+    }
+    child.kill('SIGTERM');
+    await exited;
+    const summary = /^summary: (\d+)/m.exec(readFileSync(out, 'utf8'));
+    if (summary?.[1] === undefined) throw new Error('cachegrind wrote no summary');
+    return Number(summary[1]);
+  } finally {
+    rmSync(dir, { recursive: true, force: true });
+  }
+}
+
+async function perMessage(path: string, accountsFile: string | undefined): Promise<number> {
+  const few = await totalInstructions(path, FEW, accountsFile);
+  const many = await totalInstructions(path, MANY, accountsFile);
+  return (many - few) / (MANY - FEW);
+}
+
+if (spawnSync('valgrind', ['--version']).status !== 0) {
+  process.stderr.write('bench:instructions needs valgrind (apt-get install valgrind)\n');
+  process.exit(2);
+}
+const accounts = writeAccountsFile();
+try {
+  const one = await perMessage(WECHAT_PATH, undefined);
+  const fifty = await perMessage(`${WECHAT_PATH}/${ACCOUNT_NAME}`, accounts.file);
+  const ratio = fifty / one;
+  const pass = ratio <= BUDGET;
+  process.stdout.write(
+    [
+      '| server | instructions per message |',
+      '| --- | ---: |',
+      `| ours (one account) | ${Math.round(one).toLocaleString('en')} |`,
+      `| ours, ${ACCOUNTS} accounts | ${Math.round(fifty).toLocaleString('en')} |`,
+      '',
+      `- ${pass ? 'PASS' : 'FAIL'} ${ACCOUNTS} accounts ≤ ${BUDGET}× one: ${ratio.toFixed(4)}×`,
+      '',
+    ].join('\n'),
+  );
+  process.exitCode = pass ? 0 : 1;
+} finally {
+  accounts.remove();
+}
