@@ -19,6 +19,7 @@ const MAY_IMPORT = {
   pages: ['protocol', 'wechat-api'],
   accounts: ['protocol', 'wechat-api', 'replay-memory', 'replies', 'replies-file', 'redis'],
   http: ['protocol', 'wechat-api', 'replay-memory', 'replies', 'pages', 'accounts'],
+  console: ['protocol', 'wechat-api', 'replies', 'replies-file', 'pages', 'accounts', 'http'],
   testing: ['protocol'],
   cli: ['protocol', 'menu', 'wechat-api', 'replies', 'replies-file', 'redis', 'accounts', 'testing'],
   'start-up': [],
@@ -29,8 +30,8 @@ const FOLDERS = Object.keys(MAY_IMPORT);
  * testing: package.json "exports"), which only the root may import.
  */
 const ROOT_MODULES = 'app|services|server|index|protocol|api|testing';
-/** Where HTTP is not: every folder but the routes and the commands. */
-const NO_EXPRESS = FOLDERS.filter((folder) => folder !== 'http' && folder !== 'cli');
+/** Where HTTP is not: every folder but the routes, the console and the commands. */
+const NO_EXPRESS = FOLDERS.filter((folder) => folder !== 'http' && folder !== 'console' && folder !== 'cli');
 /** The metrics are made in src/core/metrics.ts; a layer takes a MetricsRecorder. */
 const PROM_CLIENT = {
   name: 'prom-client',

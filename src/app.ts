@@ -23,6 +23,10 @@ import { webhookAccount, webhookAccountLoosely } from './http/webhook-path.js';
 import type { AccountSet } from './accounts/account-set.js';
 import type { Account } from './accounts/account.js';
 import { ConfigError } from './core/errors.js';
+import { consoleRoutes } from './console/console-routes.js';
+import { createConsoleSessions } from './console/console-sessions.js';
+import { createLiveFeed } from './console/live-feed.js';
+import { createOverview } from './console/overview.js';
 import { createServices, type ServiceOptions, type Services } from './services.js';
 
 /** What createApp and wechatMiddleware take besides the configuration: the handlers, stores, logger, clock. */
@@ -53,11 +57,12 @@ export function createApp(config: Config, options: ServiceOptions = {}): WeChatA
   const accountOf = selectAccount(accounts);
   if (config.adminToken === undefined) {
     logger.warn(
-      `ADMIN_TOKEN is not set: the admin routes (${ADMIN_ROUTES.join(', ')}) answer only clients on this machine that do not come through a proxy`,
+      `ADMIN_TOKEN is not set: the admin routes (${ADMIN_ROUTES.join(', ')}) and the console (/console, unless an account has a console key) answer only clients on this machine that do not come through a proxy`,
     );
   }
   const admin = requireAdmin(config.adminToken, logger, { trustedProxies: trustedProxies(config.trustProxy), accounts: accounts.all });
-  const webhook = createWebhook(config, logger);
+  const liveFeed = createLiveFeed(logger);
+  const webhook = createWebhook(config, logger, liveFeed);
   const notFound = (res: ServerResponse): void => {
     res.writeHead(404, { 'Content-Type': 'text/plain; charset=utf-8', 'X-Content-Type-Options': 'nosniff' }).end('not found\n');
   };
@@ -87,6 +92,22 @@ export function createApp(config: Config, options: ServiceOptions = {}): WeChatA
   app.use('/jssdk', jssdkRoutes(accountOf, logger));
   app.get('/jssdk/demo', admin, ...jssdkDemoRoute());
   app.get('/metrics', admin, metricsRoute(server.metrics, accounts));
+  app.use(
+    '/console',
+    consoleRoutes({
+      adminToken: config.adminToken,
+      publicUrl: config.publicUrl,
+      trustedProxies: trustedProxies(config.trustProxy),
+      accounts,
+      accountOf,
+      sessions: createConsoleSessions({ redis: server.redis?.redis, now: server.now }),
+      overviewOf: createOverview(server.metrics, server.redis, server.now(), server.now),
+      liveFeed,
+      fallbackReply: config.fallbackReply,
+      logger,
+      now: server.now,
+    }),
+  );
 
   app.use(function notFound(_req: Request, res: Response) {
     res.status(404).type('text/plain').send('not found\n');

@@ -75,6 +75,8 @@ export interface Account {
   readonly responder: Responder;
   /** This account's series of `/metrics`. */
   readonly metrics: MetricsRecorder;
+  /** When the access token held now expires (ms since the epoch); undefined when none is held. */
+  tokenExpiresAt(): Promise<number | undefined>;
   /** Stops watching its files, lets replies on their way go out, stops its Redis writers. */
   close(): Promise<void>;
 }
@@ -151,6 +153,7 @@ export function createAccount(settings: AccountSettings, config: Config, server:
     mediaIds,
     responder,
     metrics,
+    tokenExpiresAt: async () => (await tokenStore.read().catch(() => undefined))?.expiresAt,
     async close() {
       replies?.close();
       // Replies still on their way go out before the connections they need are closed.

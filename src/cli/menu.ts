@@ -22,7 +22,7 @@ import { canonicalMenu, menuFromGet } from '../menu/normalise.js';
 import { MAX_JSON_DEPTH, nestedDeeperThan } from './json-depth.js';
 import { openCommandApi, type CommandApi } from './open-api.js';
 import { printable } from './printable.js';
-import { writeFileAtomically } from './write-file-atomically.js';
+import { writeFileAtomically } from '../core/write-file-atomically.js';
 
 /**
  * `npm run menu -- check|push|pull|diff|delete`: the account's custom menu as a file.

@@ -72,6 +72,20 @@ export interface Metrics {
   dropAccount(name: string): void;
   /** Whether the series carry `account`, so that `/metrics?account=` can keep one account's. */
   readonly labelsAccounts: boolean;
+  /**
+   * An account's counts so far, summed over types and paths, for the console's overview;
+   * without the label, the one set every account counts in.
+   */
+  totalsOf(name: string): MetricTotals;
+}
+
+/** What an account's counters add up to, from the start of the process. */
+export interface MetricTotals {
+  /** Messages by the `outcome` label of `wechat_messages_total`. */
+  readonly messages: Readonly<Record<string, number>>;
+  /** Calls to WeChat's API by errcode (`0`, `40001`, `unreachable`, …), every path together. */
+  readonly apiCalls: Readonly<Record<string, number>>;
+  readonly tokenRefreshes: number;
 }
 
 export interface MetricsOptions {
@@ -139,6 +153,7 @@ interface Tally {
 
 /** One account's counts: plain numbers, added to on the hot path. */
 interface AccountCounts extends MetricsRecorder {
+  totals(): MetricTotals;
   messageSamples(labels: Labels): Sample[];
   replySamples(labels: Labels): Sample[];
   apiSamples(labels: Labels): Sample[];
@@ -200,6 +215,17 @@ function createAccountCounts(): AccountCounts {
     },
     countTokenRefresh() {
       tokenRefreshes += 1;
+    },
+    totals() {
+      const messages: Record<string, number> = {};
+      for (const row of byType.values()) {
+        for (const [index, outcome] of OUTCOMES.entries()) messages[outcome] = (messages[outcome] ?? 0) + (row[index] ?? 0);
+      }
+      const apiCalls: Record<string, number> = {};
+      for (const codes of byPath.values()) {
+        for (const [errcode, tally] of codes) apiCalls[errcode] = (apiCalls[errcode] ?? 0) + tally.value;
+      }
+      return { messages, apiCalls, tokenRefreshes };
     },
     messageSamples(labels) {
       const samples: Sample[] = [];
@@ -318,6 +344,10 @@ export function createMetrics(options: MetricsOptions = {}): Metrics {
     },
     dropAccount(name) {
       if (unlabelled === undefined) accounts.delete(name);
+    },
+    totalsOf(name) {
+      const counts = unlabelled ?? accounts.get(name);
+      return counts === undefined ? { messages: {}, apiCalls: {}, tokenRefreshes: 0 } : counts.totals();
     },
   };
 }

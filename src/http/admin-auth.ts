@@ -5,7 +5,7 @@ import type { Logger } from 'pino';
 import { BlockList } from 'node:net';
 import type { Account } from '../accounts/account.js';
 import { perAccount } from './account-of.js';
-import { ExpiringMap } from '../core/expiring-map.js';
+import { createFailureCounter } from './failure-counter.js';
 import { clientAddress, isLocalClient, throughUntrustedProxy } from './client-address.js';
 import { createRejectionLog } from './rejection-log.js';
 
@@ -91,9 +91,6 @@ export interface AdminGuard extends RequestHandler {
   readonly withAccountKeys: RequestHandler;
 }
 
-/** Clients whose failures are remembered at once; past this the oldest is forgotten. */
-const TRACKED_CLIENTS = 10_000;
-
 /**
  * Guards admin routes: `Authorization: Bearer <ADMIN_TOKEN>` or Basic with the token as
  * password (so a browser can open them). Without ADMIN_TOKEN, local clients only
@@ -106,19 +103,7 @@ export function requireAdmin(adminToken: string | undefined, logger: Logger, opt
   const { maxFailures = 10, windowMs = 60_000, now = Date.now, trustedProxies = new BlockList(), accounts = () => [] } = options;
   const logRejection = createRejectionLog(logger);
   let warnedOfProxy = false;
-  // Each client's failures in the window its first one opened; forgotten when it ends.
-  const failures = new ExpiringMap<string, { count: number; readonly since: number }>({ max: TRACKED_CLIENTS, now });
-
-  function lockedFor(client: string, time: number): number {
-    const record = failures.get(client);
-    return record !== undefined && record.count >= maxFailures ? record.since + windowMs - time : 0;
-  }
-
-  function countFailure(client: string, time: number): void {
-    const record = failures.get(client);
-    if (record !== undefined) record.count += 1;
-    else failures.set(client, { count: 1, since: time }, time + windowMs);
-  }
+  const failures = createFailureCounter({ maxFailures, windowMs, now });
 
   const guard = (keys: boolean) =>
     function adminAuth(req: Request, res: Response, next: NextFunction): void {
@@ -132,9 +117,8 @@ export function requireAdmin(adminToken: string | undefined, logger: Logger, opt
         res.status(403).json({ error: 'ADMIN_TOKEN is not set: admin routes answer only clients on this machine, not through a proxy' });
         return;
       }
-      const time = now();
       const client = clientAddress(req, trustedProxies);
-      const waitMs = lockedFor(client, time);
+      const waitMs = failures.waitFor(client);
       if (waitMs > 0) {
         const seconds = Math.ceil(waitMs / 1000);
         res.set('Retry-After', String(seconds));
@@ -162,7 +146,7 @@ export function requireAdmin(adminToken: string | undefined, logger: Logger, opt
             'admin requests come through a proxy that TRUST_PROXY does not name: failed logins are counted for the proxy, so one client’s wrong tries make every client behind it wait. Set TRUST_PROXY to the proxy’s address (127.0.0.1 for nginx on this machine)',
           );
         }
-        countFailure(client, time);
+        failures.count(client);
         logRejection('admin-login-failed', 401, 'an admin login failed: wrong or malformed credentials');
       }
       res.set('WWW-Authenticate', 'Basic realm="wechat-oa-server admin", charset="UTF-8"');

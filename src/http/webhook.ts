@@ -3,7 +3,9 @@ import type { Config } from '../core/config.js';
 import { ClientGoneError } from '../core/errors.js';
 import { messageLine } from '../core/logger.js';
 import { REFUSED_TYPE, UNKNOWN_TYPE, type MetricsRecorder } from '../core/metrics.js';
-import { isKnownMessage } from '../protocol/message-types.js';
+import { isKnownMessage, type InboundMessage } from '../protocol/message-types.js';
+import type { Outcome } from '../core/outcome.js';
+import { isSealedReply, unsealReply } from '../protocol/safe-mode.js';
 import { readQuery } from './read-query.js';
 import { readRawBody } from './read-raw-body.js';
 import {
@@ -31,7 +33,26 @@ function writeAnswer(req: HttpRequest, res: ServerResponse, { status, contentTyp
 }
 
 /** What the webhook needs of an account: that of `receiveMessage`, and the metrics it counts each POST in. */
-export type WebhookAdapterAccount = WebhookAccount & { readonly metrics: MetricsRecorder };
+export type WebhookAdapterAccount = WebhookAccount & { readonly metrics: MetricsRecorder; readonly name: string };
+
+/**
+ * Who watches the messages answered (the console's live stream). The webhook asks
+ * `watching` once per message and does nothing more while it is false; otherwise it
+ * calls `answered` after the answer has been written and logged.
+ */
+export interface AnswerObserver {
+  readonly watching: boolean;
+  /** `reply`: the reply's plaintext XML (opened when it was sealed), undefined for none. */
+  answered(account: WebhookAdapterAccount, message: InboundMessage, outcome: Outcome, ms: number, reply: () => string | undefined): void;
+}
+
+/** The reply's XML as WeChat reads it after opening it: the plaintext of a sealed reply. */
+function plainReply(body: string | Buffer, cipher: WebhookDeps['cipher']): string | undefined {
+  const bytes = typeof body === 'string' ? Buffer.from(body) : body;
+  if (!bytes.subarray(0, 5).equals(Buffer.from('<xml>'))) return undefined;
+  if (!isSealedReply(bytes)) return bytes.toString('utf8');
+  return cipher === undefined ? undefined : unsealReply(cipher, bytes.toString('utf8'));
+}
 
 /**
  * The webhook over plain node:http, so that the hot path needs no framework: WeChat's
@@ -39,7 +60,7 @@ export type WebhookAdapterAccount = WebhookAccount & { readonly metrics: Metrics
  * is the HTTP adapter only: the message's way from request to answer is `receiveMessage`
  * (receive-message.ts).
  */
-export function createWebhook(config: Pick<Config, 'signatureMaxAgeS'>, logger: Logger) {
+export function createWebhook(config: Pick<Config, 'signatureMaxAgeS'>, logger: Logger, observer?: AnswerObserver) {
   // Each account's deps (token, cipher, stores) are made once, and kept while the account lives.
   const deps = perAccount((account: WebhookAdapterAccount): WebhookDeps => webhookDeps(config, account, logger));
   const logAnswered = messageLine(logger);
@@ -77,6 +98,9 @@ export function createWebhook(config: Pick<Config, 'signatureMaxAgeS'>, logger: 
     const ms = performance.now() - started;
     metrics.countMessage(isKnownMessage(message) ? type : UNKNOWN_TYPE, outcome, ms / 1000);
     logAnswered(type, id, outcome, Math.round(ms * 100) / 100);
+    if (observer?.watching === true) {
+      observer.answered(account, message, outcome, ms, () => plainReply(answer.body, deps(account).cipher));
+    }
   }
 
   return { verifyServer, receiveMessage: receive };

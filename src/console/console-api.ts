@@ -1,0 +1,141 @@
+import express, { type Request, type Response, type Router } from 'express';
+import type { Logger } from 'pino';
+import type { AccountSet } from '../accounts/account-set.js';
+import type { Account } from '../accounts/account.js';
+import { InputError } from '../core/errors.js';
+import type { AccountOf } from '../http/account-of.js';
+import { loadZod, onFirstUse, readJson } from '../http/service-api/read-json.js';
+import { requireCsrf, sessionOf } from './console-access.js';
+import type { LiveFeed, LiveMessage } from './live-feed.js';
+import type { Overview } from './overview.js';
+import { checkReplies, previewReply, readReplies, saveReplies } from './replies-editor.js';
+
+/** A replies file is tens of kilobytes; the checker bounds what it parses at 4 MiB. */
+const JSON_LIMIT = '1mb';
+/** A comment line on the live stream this often, so that proxies keep an idle stream open. */
+const HEARTBEAT_MS = 25_000;
+
+export interface ConsoleApiOptions {
+  readonly accounts: AccountSet;
+  readonly accountOf: AccountOf;
+  readonly overviewOf: (account: Account, accounts: number) => Promise<Overview>;
+  readonly liveFeed: LiveFeed;
+  readonly fallbackReply: string;
+  readonly logger: Logger;
+}
+
+const schemas = onFirstUse(() => {
+  const z = loadZod();
+  const source = z.string().max(4 * 1024 * 1024);
+  return {
+    check: z.strictObject({ source }),
+    preview: z.strictObject({
+      source,
+      message: z.discriminatedUnion('type', [
+        z.strictObject({ type: z.literal('text'), content: z.string().min(1).max(2048) }),
+        z.strictObject({ type: z.literal('event'), event: z.literal('subscribe') }),
+      ]),
+    }),
+    save: z.strictObject({ source, baseHash: z.string().regex(/^[0-9a-f]{64}$/) }),
+  };
+});
+
+/** The accounts a session may see: every one for ADMIN_TOKEN, its own for an account key. */
+function visibleAccounts(res: Response, accounts: AccountSet): readonly Account[] {
+  const own = sessionOf(res).account;
+  return own === undefined ? accounts.all() : accounts.all().filter((account) => account.name === own);
+}
+
+/** The account's replies file, or a 400 saying it has none to edit. */
+function repliesFileOf(account: Account): string {
+  const file = account.settings.repliesFile;
+  if (file === undefined) throw new InputError('account', `account ${account.name} has no replies file (REPLIES_FILE or replies_file)`);
+  return file;
+}
+
+/** `/console/api/*`: the data of the console's pages, for a signed-in session (console-routes.ts checks it first). */
+export function consoleApi({ accounts, accountOf, overviewOf, liveFeed, fallbackReply, logger }: ConsoleApiOptions): Router {
+  const router = express.Router();
+  router.use(express.json({ limit: JSON_LIMIT }));
+
+  router.get('/session', (_req: Request, res: Response) => {
+    const session = sessionOf(res);
+    res.set('Cache-Control', 'no-store').json({
+      key: session.key,
+      accounts: visibleAccounts(res, accounts).map((account) => ({ name: account.name, appId: account.appId ?? null })),
+      csrfToken: session.csrf,
+    });
+  });
+
+  router.get('/overview', async (req: Request, res: Response) => {
+    res.set('Cache-Control', 'no-store').json(await overviewOf(accountOf(req), accounts.all().length));
+  });
+
+  router.get('/live', (req: Request, res: Response) => {
+    const named = typeof req.query.account === 'string' || req.headers['x-wechat-account'] !== undefined;
+    const watched = named ? [accountOf(req)] : visibleAccounts(res, accounts);
+    res.writeHead(200, {
+      'Content-Type': 'text/event-stream; charset=utf-8',
+      'Cache-Control': 'no-store',
+      'X-Accel-Buffering': 'no',
+      'X-Content-Type-Options': 'nosniff',
+    });
+    res.write(': live\n\n');
+    // A watcher that cannot take more (its socket's buffer full) misses messages until it drains.
+    let congested = false;
+    res.on('drain', () => (congested = false));
+    const send = (message: LiveMessage): void => {
+      if (congested) return;
+      congested = !res.write(`event: message\ndata: ${JSON.stringify(message)}\n\n`);
+    };
+    const stop = liveFeed.watch({ accounts: new Set(watched.map((account) => account.name)), send });
+    const heartbeat = setInterval(() => res.write(': heartbeat\n\n'), HEARTBEAT_MS);
+    heartbeat.unref();
+    res.on('close', () => {
+      clearInterval(heartbeat);
+      stop();
+    });
+  });
+
+  router.get('/replies', async (req: Request, res: Response) => {
+    const account = accountOf(req);
+    const file = account.settings.repliesFile;
+    const read = file === undefined ? { source: '', hash: '' } : await readReplies(file);
+    res.set('Cache-Control', 'no-store').json({ file: file ?? null, ...read });
+  });
+
+  router.post('/replies/check', requireCsrf, (req: Request, res: Response) => {
+    const account = accountOf(req);
+    const { source } = readJson(req, schemas().check);
+    res.json({ problems: checkReplies(source, repliesFileOf(account)) });
+  });
+
+  router.post('/replies/preview', requireCsrf, async (req: Request, res: Response) => {
+    const account = accountOf(req);
+    const { source, message } = readJson(req, schemas().preview);
+    res.json(await previewReply(source, repliesFileOf(account), message, fallbackReply));
+  });
+
+  router.put('/replies', requireCsrf, async (req: Request, res: Response) => {
+    const account = accountOf(req);
+    const file = repliesFileOf(account);
+    const { source, baseHash } = readJson(req, schemas().save);
+    const result = await saveReplies(file, source, baseHash);
+    const who = { key: sessionOf(res).key, account: account.name, file };
+    if (result.saved) {
+      logger.info({ ...who, hash: result.hash }, 'console: replies file saved');
+      res.json({ hash: result.hash });
+    } else if ('stale' in result) {
+      res
+        .status(409)
+        .json({ error: 'the replies file changed since it was loaded: reload it, then make the change again', hash: result.hash });
+    } else {
+      res.status(400).json({ error: 'the replies file does not validate: nothing was written', problems: result.problems });
+    }
+  });
+
+  router.use((_req: Request, res: Response) => {
+    res.status(404).json({ error: 'not found' });
+  });
+  return router;
+}

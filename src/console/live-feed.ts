@@ -1,0 +1,115 @@
+import type { Logger } from 'pino';
+import { maskedOpenid } from '../core/masked-openid.js';
+import type { Outcome } from '../core/outcome.js';
+import type { AnswerObserver } from '../http/webhook.js';
+import type { InboundMessage } from '../protocol/message-types.js';
+import { parseXml } from '../protocol/parse-xml.js';
+
+/** One message as the console's live stream shows it: no full openid, follower text as data. */
+export interface LiveMessage {
+  readonly account: string;
+  /** When it was answered (ISO 8601). */
+  readonly time: string;
+  /** `text`, `image`, `event.subscribe`, … */
+  readonly type: string;
+  /** The sender, masked (first 4 and last 4 characters). */
+  readonly openid: string;
+  readonly outcome: Outcome;
+  /** Time to answer, in milliseconds. */
+  readonly ms: number;
+  /** The follower's text, for a text message. */
+  readonly content: string | null;
+  /** What went back: the reply's type and its text (a text reply's content, an article's title). */
+  readonly reply: { readonly type: string; readonly text: string } | null;
+}
+
+/** A watcher of the stream: the accounts it may see, and where each message goes. */
+export interface LiveWatcher {
+  readonly accounts: ReadonlySet<string>;
+  send(message: LiveMessage): void;
+}
+
+/** Messages waiting to be formatted, at most: past it, the newest are dropped (a watcher that cannot keep up loses some). */
+const MAX_PENDING = 256;
+/** Characters of a follower's text or a reply's kept in the stream. */
+const MAX_TEXT = 600;
+
+export interface LiveFeed extends AnswerObserver {
+  /** Starts sending `watcher` the messages of its accounts; the returned function stops it. */
+  watch(watcher: LiveWatcher): () => void;
+}
+
+const clip = (text: string): string => (text.length > MAX_TEXT ? `${text.slice(0, MAX_TEXT)}…` : text);
+
+function typeOf(message: InboundMessage): string {
+  const { MsgType: msgType } = message;
+  return msgType === 'event' && typeof message.raw.Event === 'string' ? `event.${message.raw.Event}` : msgType;
+}
+
+function replyOf(xml: string | undefined): LiveMessage['reply'] {
+  if (xml === undefined) return null;
+  const fields = parseXml(xml);
+  const type = typeof fields.MsgType === 'string' ? fields.MsgType : 'unknown';
+  if (type === 'text' && typeof fields.Content === 'string') return { type, text: clip(fields.Content) };
+  const articles: unknown = fields.Articles;
+  const item: unknown = typeof articles === 'object' && articles !== null ? (articles as Record<string, unknown>).item : undefined;
+  const first: unknown = Array.isArray(item) ? (item as unknown[])[0] : item;
+  const title = typeof first === 'object' && first !== null ? (first as Record<string, unknown>).Title : undefined;
+  return { type, text: typeof title === 'string' ? clip(title) : type };
+}
+
+/**
+ * The console's live stream of answered messages, off the webhook's hot path: while no
+ * one watches, the webhook asks `watching` and nothing else happens; while someone
+ * does, each message is queued as it was answered (bounded: past MAX_PENDING the newest
+ * are dropped) and formatted on a later turn of the event loop, after the answer has
+ * gone out.
+ */
+export function createLiveFeed(logger: Logger): LiveFeed {
+  const watchers = new Set<LiveWatcher>();
+  const pending: (() => LiveMessage)[] = [];
+  let scheduled = false;
+
+  function flush(): void {
+    scheduled = false;
+    const batch = pending.splice(0, pending.length);
+    for (const make of batch) {
+      let message: LiveMessage;
+      try {
+        message = make();
+      } catch (error) {
+        logger.debug({ err: error }, 'a message could not be shown on the live stream');
+        continue;
+      }
+      for (const watcher of watchers) if (watcher.accounts.has(message.account)) watcher.send(message);
+    }
+  }
+
+  return {
+    get watching() {
+      return watchers.size > 0;
+    },
+    answered(account, message, outcome, ms, reply) {
+      if (pending.length >= MAX_PENDING) return;
+      const time = new Date().toISOString();
+      pending.push(() => ({
+        account: account.name,
+        time,
+        type: typeOf(message),
+        openid: maskedOpenid(message.FromUserName),
+        outcome,
+        ms: Math.round(ms * 100) / 100,
+        content: message.MsgType === 'text' && typeof message.raw.Content === 'string' ? clip(message.raw.Content) : null,
+        reply: replyOf(reply()),
+      }));
+      if (!scheduled) {
+        scheduled = true;
+        setImmediate(flush);
+      }
+    },
+    watch(watcher) {
+      watchers.add(watcher);
+      return () => watchers.delete(watcher);
+    },
+  };
+}

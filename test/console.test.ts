@@ -1,0 +1,357 @@
+import assert from 'node:assert/strict';
+import { createHash } from 'node:crypto';
+import { existsSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { after, before, describe, it } from 'node:test';
+import { startApp, type RunningApp } from './helpers/start-app.js';
+import { until } from './helpers/until.js';
+import { exchange, postToWebhook, readReply, textXml, USER } from './helpers/wechat.js';
+
+// The console's sign-in, sessions, CSRF, CSP and data routes, through real HTTP
+// (test/slow/console-browser.test.ts drives the pages in Chromium).
+
+const ADMIN = 'console-admin-token-0001';
+const REPLIES = 'keywords:\n  - exact: 价格\n    reply: 九十九元\nmessage: 收到\n';
+
+/** A fetch that never follows redirects, as a test of a 303 needs. */
+function request(url: string, init: RequestInit = {}): Promise<Response> {
+  return fetch(url, { redirect: 'manual', ...init });
+}
+
+function form(fields: Record<string, string>, headers: Record<string, string> = {}): RequestInit {
+  return {
+    method: 'POST',
+    headers: { 'Content-Type': 'application/x-www-form-urlencoded', ...headers },
+    body: new URLSearchParams(fields).toString(),
+  };
+}
+
+/** Signs in with `token`; the session cookie (name=value) and the CSRF token. */
+async function signIn(app: RunningApp, token: string, headers: Record<string, string> = {}): Promise<{ cookie: string; csrf: string }> {
+  const response = await request(`${app.url}/console/login`, form({ token }, headers));
+  assert.equal(response.status, 303, await response.text());
+  const cookie = (response.headers.get('set-cookie') ?? '').split(';')[0] ?? '';
+  const session = await fetch(`${app.url}/console/api/session`, { headers: { Cookie: cookie } });
+  assert.equal(session.status, 200);
+  const { csrfToken } = (await session.json()) as { csrfToken: string };
+  return { cookie, csrf: csrfToken };
+}
+
+function cspOf(response: Response): string {
+  return response.headers.get('content-security-policy') ?? '';
+}
+
+describe('the console: sign-in, sessions and CSRF', () => {
+  let app: RunningApp;
+  let dir: string;
+  before(async () => {
+    dir = mkdtempSync(join(tmpdir(), 'console-'));
+    writeFileSync(join(dir, 'replies.yaml'), REPLIES);
+    app = await startApp({ ADMIN_TOKEN: ADMIN, REPLIES_FILE: join(dir, 'replies.yaml'), TRUST_PROXY: '127.0.0.1' });
+  });
+  after(async () => {
+    await app.close();
+    rmSync(dir, { recursive: true, force: true });
+  });
+
+  it('GET /console without a session: the sign-in page, a form posting token to /console/login, a CSP without inline script', async () => {
+    const response = await request(`${app.url}/console`);
+    assert.equal(response.status, 200);
+    assert.match(response.headers.get('content-type') ?? '', /^text\/html/);
+    const html = await response.text();
+    assert.match(html, /<form method="post" action="\/console\/login">/);
+    assert.match(html, /name="token"/);
+    const csp = cspOf(response);
+    assert.match(csp, /script-src 'self'/);
+    assert.doesNotMatch(csp, /unsafe-inline|unsafe-eval/);
+    assert.doesNotMatch(html, /<script>|<script [^>]*>[^<]/, 'no inline script');
+  });
+
+  it('without a session: data → 401, any other path → 303 to /console', async () => {
+    assert.equal((await request(`${app.url}/console/api/session`)).status, 401);
+    assert.equal((await request(`${app.url}/console/api/overview`)).status, 401);
+    const other = await request(`${app.url}/console/replies`);
+    assert.equal(other.status, 303);
+    assert.equal(other.headers.get('location'), '/console');
+  });
+
+  it('a wrong token → 401 on the sign-in page, no cookie', async () => {
+    const response = await request(`${app.url}/console/login`, form({ token: 'wrong' }, { 'X-Forwarded-For': '203.0.113.50' }));
+    assert.equal(response.status, 401);
+    assert.equal(response.headers.get('set-cookie'), null);
+    assert.match(await response.text(), /Wrong token/);
+  });
+
+  it('ADMIN_TOKEN → 303 to /console with an HttpOnly, SameSite=Strict cookie that does not carry the token', async () => {
+    const response = await request(`${app.url}/console/login`, form({ token: ADMIN }));
+    assert.equal(response.status, 303);
+    assert.equal(response.headers.get('location'), '/console');
+    const cookie = response.headers.get('set-cookie') ?? '';
+    assert.match(cookie, /HttpOnly/i);
+    assert.match(cookie, /SameSite=Strict/i);
+    assert.doesNotMatch(cookie, /Secure/i, 'PUBLIC_URL is not https here');
+    const value = cookie.split(';')[0]?.split('=')[1] ?? '';
+    for (const encoding of ['utf8', 'base64', 'base64url', 'hex'] as const) {
+      assert.ok(!decodeURIComponent(value).includes(Buffer.from(ADMIN).toString(encoding)), `token in ${encoding}`);
+    }
+    const shell = await request(`${app.url}/console`, { headers: { Cookie: cookie.split(';')[0] ?? '' } });
+    assert.equal(shell.status, 200);
+    const html = await shell.text();
+    assert.match(html, /<script type="module" src="\/console\/assets\/console\.js"><\/script>/);
+    assert.doesNotMatch(cspOf(shell), /unsafe-inline|unsafe-eval/);
+  });
+
+  it('an Origin that is neither PUBLIC_URL’s nor the request’s own → 403', async () => {
+    const response = await request(`${app.url}/console/login`, form({ token: ADMIN }, { Origin: 'https://evil.example' }));
+    assert.equal(response.status, 403);
+    assert.equal(response.headers.get('set-cookie'), null);
+    const own = await request(`${app.url}/console/login`, form({ token: ADMIN }, { Origin: app.url }));
+    assert.equal(own.status, 303);
+  });
+
+  it('five failures from one address: the sixth attempt → 429 with Retry-After, even with the right token; another address signs in at once', async () => {
+    const from = { 'X-Forwarded-For': '198.51.100.7' };
+    for (let i = 0; i < 5; i++) assert.equal((await request(`${app.url}/console/login`, form({ token: `wrong-${i}` }, from))).status, 401);
+    const locked = await request(`${app.url}/console/login`, form({ token: ADMIN }, from));
+    assert.equal(locked.status, 429);
+    assert.ok(Number(locked.headers.get('retry-after')) > 0);
+    assert.equal(locked.headers.get('set-cookie'), null);
+    const other = await request(`${app.url}/console/login`, form({ token: ADMIN }, { 'X-Forwarded-For': '198.51.100.8' }));
+    assert.equal(other.status, 303);
+  });
+
+  it('sign-out without the CSRF token → 403 and the session kept; with it → 303, and the old cookie opens nothing', async () => {
+    const { cookie, csrf } = await signIn(app, ADMIN);
+    const refused = await request(`${app.url}/console/logout`, { method: 'POST', headers: { Cookie: cookie } });
+    assert.equal(refused.status, 403);
+    assert.equal((await fetch(`${app.url}/console/api/session`, { headers: { Cookie: cookie } })).status, 200);
+    const wrong = await request(`${app.url}/console/logout`, form({ _csrf: 'not-the-token' }, { Cookie: cookie }));
+    assert.equal(wrong.status, 403);
+    const done = await request(`${app.url}/console/logout`, form({ _csrf: csrf }, { Cookie: cookie }));
+    assert.equal(done.status, 303);
+    assert.equal((await fetch(`${app.url}/console/api/session`, { headers: { Cookie: cookie } })).status, 401);
+  });
+
+  it('a new sign-in rotates the session: the cookie it came with ends', async () => {
+    const first = await signIn(app, ADMIN);
+    const second = await signIn(app, ADMIN, { Cookie: first.cookie });
+    assert.notEqual(first.cookie, second.cookie);
+    assert.equal((await fetch(`${app.url}/console/api/session`, { headers: { Cookie: first.cookie } })).status, 401);
+    assert.equal((await fetch(`${app.url}/console/api/session`, { headers: { Cookie: second.cookie } })).status, 200);
+  });
+
+  it('the replies editor: the file and its hash; problems at their line; a preview answers as the server would', async () => {
+    const { cookie, csrf } = await signIn(app, ADMIN);
+    const headers = { Cookie: cookie, 'X-CSRF-Token': csrf, 'Content-Type': 'application/json' };
+    const loaded = (await (await fetch(`${app.url}/console/api/replies`, { headers: { Cookie: cookie } })).json()) as {
+      source: string;
+      hash: string;
+    };
+    assert.equal(loaded.source, REPLIES);
+    assert.equal(loaded.hash, createHash('sha256').update(REPLIES).digest('hex'));
+
+    const broken = 'keywords:\n  - exact: 价格\n    reply: 九十九元\n  - exact: x\n    replyy: y\n';
+    const checked = await fetch(`${app.url}/console/api/replies/check`, {
+      method: 'POST',
+      headers,
+      body: JSON.stringify({ source: broken }),
+    });
+    const { problems } = (await checked.json()) as { problems: { line: number | null; message: string }[] };
+    assert.ok(problems.length > 0);
+    assert.ok(
+      problems.some((problem) => problem.line === 5 || problem.line === 4),
+      JSON.stringify(problems),
+    );
+
+    const preview = async (source: string, content: string) =>
+      (await (
+        await fetch(`${app.url}/console/api/replies/preview`, {
+          method: 'POST',
+          headers,
+          body: JSON.stringify({ source, message: { type: 'text', content } }),
+        })
+      ).json()) as { reply: { type: string; text: string } | null };
+    assert.deepEqual((await preview(REPLIES, '价格')).reply, { type: 'text', text: '九十九元' });
+    assert.deepEqual((await preview(REPLIES, '别的')).reply, { type: 'text', text: '收到' });
+    assert.deepEqual((await preview('', '你好')).reply, { type: 'text', text: '你好' }, 'no file: the default rules echo');
+  });
+
+  it('a write without the CSRF token → 403, nothing written', async () => {
+    const { cookie } = await signIn(app, ADMIN);
+    const file = join(dir, 'replies.yaml');
+    const before = readFileSync(file, 'utf8');
+    const response = await fetch(`${app.url}/console/api/replies`, {
+      method: 'PUT',
+      headers: { Cookie: cookie, 'Content-Type': 'application/json' },
+      body: JSON.stringify({ source: 'message: hacked\n', baseHash: createHash('sha256').update(before).digest('hex') }),
+    });
+    assert.equal(response.status, 403);
+    assert.equal(readFileSync(file, 'utf8'), before);
+  });
+
+  it('save: an invalid file → 400, nothing written; a stale hash → 409; a good one is written, the previous kept, and the webhook answers with it', async () => {
+    const { cookie, csrf } = await signIn(app, ADMIN);
+    const file = join(dir, 'replies.yaml');
+    const headers = { Cookie: cookie, 'X-CSRF-Token': csrf, 'Content-Type': 'application/json' };
+    const current = readFileSync(file, 'utf8');
+    const hash = createHash('sha256').update(current).digest('hex');
+    const put = (source: string, baseHash: string) =>
+      fetch(`${app.url}/console/api/replies`, { method: 'PUT', headers, body: JSON.stringify({ source, baseHash }) });
+
+    const invalid = await put('keywords: 5\n', hash);
+    assert.equal(invalid.status, 400);
+    assert.ok(((await invalid.json()) as { problems: unknown[] }).problems.length > 0);
+    assert.equal(readFileSync(file, 'utf8'), current);
+
+    const stale = await put('message: 新的\n', '0'.repeat(64));
+    assert.equal(stale.status, 409);
+    assert.equal(readFileSync(file, 'utf8'), current);
+
+    const next = 'keywords:\n  - exact: 价格\n    reply: 八十八元\nmessage: 收到\n';
+    const saved = await put(next, hash);
+    assert.equal(saved.status, 200, await saved.clone().text());
+    assert.equal(((await saved.json()) as { hash: string }).hash, createHash('sha256').update(next).digest('hex'));
+    assert.equal(readFileSync(file, 'utf8'), next);
+    assert.equal(readFileSync(`${file}.previous`, 'utf8'), current);
+    await until(async () => (await exchange(app.url, textXml('价格'))).Content === '八十八元', 'the saved file answers');
+    assert.ok(
+      app.logs.some((line) => line.msg === 'console: replies file saved' && line.key === 'admin'),
+      'the write is logged with who made it',
+    );
+    assert.equal((await put('message: again\n', hash)).status, 409, 'the old hash is stale now');
+  });
+
+  it('the live stream: each message answered, its openid masked, never whole', async () => {
+    const { cookie } = await signIn(app, ADMIN);
+    const controller = new AbortController();
+    const response = await fetch(`${app.url}/console/api/live`, { headers: { Cookie: cookie }, signal: controller.signal });
+    assert.equal(response.status, 200);
+    assert.match(response.headers.get('content-type') ?? '', /^text\/event-stream/);
+    const reader = response.body!.getReader();
+    let received = '';
+    await reader.read();
+    const sent = await postToWebhook(app.url, textXml('实时消息'));
+    assert.equal(sent.status, 200);
+    assert.equal(readReply(await sent.text()).Content !== undefined, true);
+    while (!received.includes('\n\n') || !received.includes('实时消息')) {
+      const { value, done } = await reader.read();
+      if (done) break;
+      received += Buffer.from(value).toString('utf8');
+    }
+    controller.abort();
+    const data = received.split('\n').find((line) => line.startsWith('data: ')) ?? '';
+    const event = JSON.parse(data.slice('data: '.length)) as Record<string, unknown>;
+    assert.equal(event.type, 'text');
+    assert.equal(event.content, '实时消息');
+    assert.equal(event.openid, 'o_us…enid');
+    assert.equal(event.outcome, 'reply');
+    assert.ok(!received.includes(USER), 'the full openid is never sent');
+  });
+
+  it('a console asset is served without a session; its absence is a 404, not a 500', async () => {
+    const missing = await request(`${app.url}/console/assets/nothing-here.js`);
+    assert.equal(missing.status, 404);
+    if (existsSync(join(process.cwd(), 'dist', 'console-ui', 'console.js'))) {
+      assert.equal((await request(`${app.url}/console/assets/console.js`)).status, 200);
+    }
+  });
+});
+
+describe('the console without ADMIN_TOKEN or console keys: this machine only', () => {
+  let app: RunningApp;
+  before(async () => {
+    app = await startApp({});
+  });
+  after(() => app.close());
+
+  it('a client on this machine signs in with the field empty', async () => {
+    const response = await request(`${app.url}/console/login`, form({ token: '' }));
+    assert.equal(response.status, 303);
+  });
+
+  it('a client through a proxy is not this machine: 403 everywhere', async () => {
+    const page = await request(`${app.url}/console`, { headers: { 'X-Forwarded-For': '203.0.113.9' } });
+    assert.equal(page.status, 403);
+    const login = await request(`${app.url}/console/login`, form({ token: '' }, { 'X-Forwarded-For': '203.0.113.9' }));
+    assert.equal(login.status, 403);
+  });
+
+  it('start-up warns that the console answers only this machine', () => {
+    assert.ok(app.logs.some((line) => typeof line.msg === 'string' && line.msg.includes('/console')));
+  });
+});
+
+describe('the console with several accounts: an account key with console: true', () => {
+  let app: RunningApp;
+  let dir: string;
+  const SHOP_KEY = 'shop-console-key-000000001';
+  const SHOP_API_ONLY = 'shop-api-only-key-00000002';
+  before(async () => {
+    dir = mkdtempSync(join(tmpdir(), 'console-accounts-'));
+    writeFileSync(join(dir, 'shop.yaml'), 'message: 小店收到\n');
+    writeFileSync(join(dir, 'news.yaml'), 'message: 新闻收到\n');
+    writeFileSync(
+      join(dir, 'accounts.yaml'),
+      [
+        'accounts:',
+        '  - name: shop',
+        '    appid: wx_console_shop_01',
+        '    token: shoptoken',
+        '    replies_file: shop.yaml',
+        `    api_keys: [{ name: shop-operator, key: ${SHOP_KEY}, console: true }, { name: shop-service, key: ${SHOP_API_ONLY} }]`,
+        '  - name: news',
+        '    appid: wx_console_news_02',
+        '    token: newstoken',
+        '    replies_file: news.yaml',
+        '',
+      ].join('\n'),
+    );
+    app = await startApp({ WECHAT_TOKEN: '', ADMIN_TOKEN: ADMIN, ACCOUNTS_FILE: join(dir, 'accounts.yaml') });
+  });
+  after(async () => {
+    await app.close();
+    rmSync(dir, { recursive: true, force: true });
+  });
+
+  it('the key signs in; its session sees its account only and gets 403 naming another', async () => {
+    const { cookie } = await signIn(app, SHOP_KEY);
+    const session = (await (await fetch(`${app.url}/console/api/session`, { headers: { Cookie: cookie } })).json()) as {
+      key: string;
+      accounts: { name: string }[];
+    };
+    assert.equal(session.key, 'shop-operator');
+    assert.deepEqual(
+      session.accounts.map((account) => account.name),
+      ['shop'],
+    );
+    const own = await fetch(`${app.url}/console/api/replies`, { headers: { Cookie: cookie } });
+    assert.equal(own.status, 200);
+    assert.equal(((await own.json()) as { source: string }).source, 'message: 小店收到\n');
+    const other = await fetch(`${app.url}/console/api/replies?account=news`, { headers: { Cookie: cookie } });
+    assert.equal(other.status, 403);
+    assert.equal((await fetch(`${app.url}/console/api/overview?account=news`, { headers: { Cookie: cookie } })).status, 403);
+  });
+
+  it('a key without console: true does not sign in', async () => {
+    const response = await request(`${app.url}/console/login`, form({ token: SHOP_API_ONLY }));
+    assert.equal(response.status, 401);
+  });
+
+  it('ADMIN_TOKEN sees every account; without ?account= a data path names the problem (400)', async () => {
+    const { cookie } = await signIn(app, ADMIN);
+    const session = (await (await fetch(`${app.url}/console/api/session`, { headers: { Cookie: cookie } })).json()) as {
+      accounts: { name: string }[];
+    };
+    assert.deepEqual(
+      session.accounts.map((account) => account.name),
+      ['shop', 'news'],
+    );
+    assert.equal((await fetch(`${app.url}/console/api/replies`, { headers: { Cookie: cookie } })).status, 400);
+    const overview = await fetch(`${app.url}/console/api/overview?account=news`, { headers: { Cookie: cookie } });
+    assert.equal(overview.status, 200);
+    const body = (await overview.json()) as { account: string; health: { redis: string } };
+    assert.equal(body.account, 'news');
+    assert.equal(body.health.redis, 'none');
+  });
+});
