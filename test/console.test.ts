@@ -4,7 +4,7 @@ import { existsSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'no
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { after, before, describe, it } from 'node:test';
-import { startApp, type RunningApp } from './helpers/start-app.js';
+import { startApp, withFakeWeChat, type RunningApp } from './helpers/start-app.js';
 import { until } from './helpers/until.js';
 import { exchange, postToWebhook, readReply, textXml, USER } from './helpers/wechat.js';
 
@@ -353,5 +353,64 @@ describe('the console with several accounts: an account key with console: true',
     const body = (await overview.json()) as { account: string; health: { redis: string } };
     assert.equal(body.account, 'news');
     assert.equal(body.health.redis, 'none');
+  });
+});
+
+describe('the console’s menu editor, against the fake WeChat', () => {
+  const MENU = { button: [{ type: 'click', name: '今日歌曲', key: 'V1001_TODAY_MUSIC' }] };
+
+  it('loads MENU_FILE, checks a change live, shows the difference from WeChat’s, saves it (previous kept) and pushes it after confirmation', async () => {
+    const dir = mkdtempSync(join(tmpdir(), 'console-menu-'));
+    const file = join(dir, 'menu.json');
+    writeFileSync(file, `${JSON.stringify(MENU, null, 2)}\n`);
+    try {
+      await withFakeWeChat({ ADMIN_TOKEN: ADMIN, MENU_FILE: file }, async (app, fake) => {
+        const { cookie, csrf } = await signIn(app, ADMIN);
+        const headers = { Cookie: cookie, 'X-CSRF-Token': csrf, 'Content-Type': 'application/json' };
+        const call = async (method: string, path: string, body?: unknown) => {
+          const response = await fetch(`${app.url}/console/api${path}`, {
+            method,
+            headers,
+            ...(body === undefined ? {} : { body: JSON.stringify(body) }),
+          });
+          return { status: response.status, body: (await response.json()) as Record<string, unknown> };
+        };
+        const loaded = await call('GET', '/menu');
+        assert.equal(loaded.status, 200);
+        assert.deepEqual(loaded.body.menu, MENU);
+        assert.deepEqual(loaded.body.problems, []);
+
+        const tooMany = { button: [1, 2, 3, 4].map((i) => ({ type: 'click', name: `b${i}`, key: `k${i}` })) };
+        const checked = await call('POST', '/menu/check', { menu: tooMany });
+        assert.ok(
+          (checked.body.problems as { path: string }[]).some((problem) => problem.path === 'button'),
+          JSON.stringify(checked.body),
+        );
+
+        const changed = { button: [{ type: 'click', name: '新歌', key: 'V1001_TODAY_MUSIC' }] };
+        const before = await call('POST', '/menu/diff', { menu: changed });
+        assert.equal(before.body.wechat, null, 'WeChat has no menu yet');
+        assert.ok((before.body.differences as unknown[]).length > 0);
+
+        const refused = await call('PUT', '/menu', { menu: tooMany, baseHash: loaded.body.hash });
+        assert.equal(refused.status, 400);
+        const saved = await call('PUT', '/menu', { menu: changed, baseHash: loaded.body.hash });
+        assert.equal(saved.status, 200, JSON.stringify(saved.body));
+        assert.deepEqual(JSON.parse(readFileSync(file, 'utf8')), changed);
+        assert.deepEqual(JSON.parse(readFileSync(`${file}.previous`, 'utf8')), MENU);
+
+        const stale = await call('POST', '/menu/push', { hash: loaded.body.hash });
+        assert.equal(stale.status, 409, 'a push names the version confirmed: the old one is gone');
+        assert.equal(fake.menus.menu, undefined);
+        const pushed = await call('POST', '/menu/push', { hash: saved.body.hash });
+        assert.equal(pushed.status, 200, JSON.stringify(pushed.body));
+        assert.equal((fake.menus.menu as Record<string, unknown>[] | undefined)?.[0]?.name, '新歌');
+        const after = await call('POST', '/menu/diff', { menu: changed });
+        assert.deepEqual(after.body.differences, []);
+        assert.ok(app.logs.some((line) => line.msg === 'console: menu pushed to WeChat' && line.key === 'admin'));
+      });
+    } finally {
+      rmSync(dir, { recursive: true, force: true });
+    }
   });
 });

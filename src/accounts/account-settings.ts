@@ -45,7 +45,7 @@ export function defaultAccountSettings(config: Config): AccountSettings | undefi
     encodingAesKey: config.encodingAesKey,
     requireAes: config.requireAes,
     repliesFile: config.repliesFile,
-    menuFile: undefined,
+    menuFile: config.menuFile,
     jssdkDomains: config.jssdkDomains,
     apiKeys: [],
   };

@@ -1,14 +1,5 @@
 import { readFile } from 'node:fs/promises';
-import {
-  addConditionalMenu,
-  conditionalMenuIds,
-  createMenu,
-  deleteConditionalMenu,
-  deleteMenu,
-  getMenu,
-  NO_MENU,
-  type MenuGetAnswer,
-} from '../wechat-api/menu.js';
+import { deleteMenu, getMenu, NO_MENU, pushMenu, type MenuGetAnswer } from '../wechat-api/menu.js';
 import { loadApiConfig, type ApiConfig } from '../core/config.js';
 import { readVariables } from '../core/config-variables.js';
 import { loadDotenv } from '../core/dotenv.js';
@@ -19,7 +10,7 @@ import { checkMenu, formatProblems, type MenuCheck, type MenuProblem } from '../
 import { diffMenus, formatDifferences } from '../menu/diff.js';
 import { MENU_ERRCODES } from '../menu/errcodes.js';
 import { canonicalMenu, menuFromGet } from '../menu/normalise.js';
-import { MAX_JSON_DEPTH, nestedDeeperThan } from './json-depth.js';
+import { MAX_JSON_DEPTH, nestedDeeperThan } from '../core/json-depth.js';
 import { openCommandApi, type CommandApi } from './open-api.js';
 import { printable } from './printable.js';
 import { writeFileAtomically } from '../core/write-file-atomically.js';
@@ -146,19 +137,14 @@ function check(file: string, result: MenuCheck): number {
 
 async function push(api: CommandApi, result: MenuCheck & { ok: true }): Promise<number> {
   const { menu } = result;
-  await createMenu(api.client, menu);
-  out(`menu/create: the menu, ${menu.button.length} top-level button${menu.button.length === 1 ? '' : 's'}`);
   const onWeChat = await menuOnWeChat(api);
   if (onWeChat === undefined) return 1;
-  for (const menuid of conditionalMenuIds(onWeChat.answer)) {
-    await deleteConditionalMenu(api.client, menuid);
-    out(`menu/delconditional: personalised menu ${printable(menuid)}`);
-  }
+  await pushMenu(api.client, menu, onWeChat.answer, (step) => {
+    if (step.step === 'create') out(`menu/create: the menu, ${step.buttons} top-level button${step.buttons === 1 ? '' : 's'}`);
+    else if (step.step === 'delconditional') out(`menu/delconditional: personalised menu ${printable(step.menuid)}`);
+    else out(`menu/addconditional: conditional[${step.index}] is menuid ${printable(step.menuid)}`);
+  });
   const conditional = menu.conditional ?? [];
-  for (const [index, personalised] of conditional.entries()) {
-    const menuid = await addConditionalMenu(api.client, personalised);
-    out(`menu/addconditional: conditional[${index}] is menuid ${printable(menuid)}`);
-  }
   out(`pushed the menu and ${conditional.length} personalised menu${conditional.length === 1 ? '' : 's'}`);
   return 0;
 }

@@ -2,7 +2,9 @@ import express, { type Request, type Response, type Router } from 'express';
 import type { Logger } from 'pino';
 import type { AccountSet } from '../accounts/account-set.js';
 import type { Account } from '../accounts/account.js';
-import { InputError } from '../core/errors.js';
+import { ApiNotConfiguredError, InputError } from '../core/errors.js';
+import type { ApiClient } from '../wechat-api/client.js';
+import { checkMenuValue, compareWithWeChat, pushMenuFile, readMenuFile, saveMenuFile } from './menu-editor.js';
 import type { AccountOf } from '../http/account-of.js';
 import { loadZod, onFirstUse, readJson } from '../http/service-api/read-json.js';
 import { requireCsrf, sessionOf } from './console-access.js';
@@ -37,6 +39,10 @@ const schemas = onFirstUse(() => {
       ]),
     }),
     save: z.strictObject({ source, baseHash: z.string().regex(/^[0-9a-f]{64}$/) }),
+    // The menu as JSON; its rules are the menu checker's (menu/check.ts), which names every problem.
+    menu: z.strictObject({ menu: z.unknown() }),
+    saveMenu: z.strictObject({ menu: z.unknown(), baseHash: z.string().regex(/^[0-9a-f]{64}$/) }),
+    push: z.strictObject({ hash: z.string().regex(/^[0-9a-f]{64}$/) }),
   };
 });
 
@@ -44,6 +50,20 @@ const schemas = onFirstUse(() => {
 function visibleAccounts(res: Response, accounts: AccountSet): readonly Account[] {
   const own = sessionOf(res).account;
   return own === undefined ? accounts.all() : accounts.all().filter((account) => account.name === own);
+}
+
+/** The account's menu file, or a 400 saying it has none to edit. */
+function menuFileOf(account: Account): string {
+  const file = account.settings.menuFile;
+  if (file === undefined) throw new InputError('account', `account ${account.name} has no menu file (menu_file in ACCOUNTS_FILE)`);
+  return file;
+}
+
+/** The account's API client, or a 503 saying it needs an AppID and AppSecret. */
+function clientOf(account: Account): ApiClient {
+  const client = account.api?.client;
+  if (client === undefined) throw new ApiNotConfiguredError(`account ${account.name} needs an AppID and AppSecret to reach WeChat`);
+  return client;
 }
 
 /** The account's replies file, or a 400 saying it has none to edit. */
@@ -132,6 +152,60 @@ export function consoleApi({ accounts, accountOf, overviewOf, liveFeed, fallback
     } else {
       res.status(400).json({ error: 'the replies file does not validate: nothing was written', problems: result.problems });
     }
+  });
+
+  router.get('/menu', async (req: Request, res: Response) => {
+    const account = accountOf(req);
+    const file = account.settings.menuFile;
+    const read = file === undefined ? undefined : await readMenuFile(file);
+    res.set('Cache-Control', 'no-store').json({ file: file ?? null, ...(read ?? { source: '', hash: '', menu: null, problems: [] }) });
+  });
+
+  router.post('/menu/check', requireCsrf, async (req: Request, res: Response) => {
+    accountOf(req);
+    const { menu } = readJson(req, schemas().menu);
+    res.json({ problems: await checkMenuValue(menu) });
+  });
+
+  router.post('/menu/diff', requireCsrf, async (req: Request, res: Response) => {
+    const account = accountOf(req);
+    const { menu } = readJson(req, schemas().menu);
+    res.json(await compareWithWeChat(clientOf(account), menu));
+  });
+
+  router.put('/menu', requireCsrf, async (req: Request, res: Response) => {
+    const account = accountOf(req);
+    const file = menuFileOf(account);
+    const { menu, baseHash } = readJson(req, schemas().saveMenu);
+    const result = await saveMenuFile(file, menu, baseHash);
+    if (result.saved) {
+      logger.info({ key: sessionOf(res).key, account: account.name, file, hash: result.hash }, 'console: menu file saved');
+      res.json({ hash: result.hash });
+    } else if ('stale' in result) {
+      res
+        .status(409)
+        .json({ error: 'the menu file changed since it was loaded: reload it, then make the change again', hash: result.hash });
+    } else {
+      res.status(400).json({ error: 'the menu does not pass the checks: nothing was written', problems: result.problems });
+    }
+  });
+
+  router.post('/menu/push', requireCsrf, async (req: Request, res: Response) => {
+    const account = accountOf(req);
+    const file = menuFileOf(account);
+    const { hash } = readJson(req, schemas().push);
+    const client = clientOf(account);
+    const result = await pushMenuFile(client, file, hash);
+    if (!result.pushed) {
+      const error =
+        result.reason === 'stale'
+          ? 'the menu file changed since you confirmed it: look at it again before pushing'
+          : 'the menu file does not pass the checks: fix and save it first';
+      res.status(409).json({ error });
+      return;
+    }
+    logger.info({ key: sessionOf(res).key, account: account.name, file, hash }, 'console: menu pushed to WeChat');
+    res.json({ pushed: true, steps: result.steps });
   });
 
   router.use((_req: Request, res: Response) => {

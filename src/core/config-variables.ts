@@ -217,7 +217,7 @@ export const VARIABLES = {
   // The menu command.
   MENU_FILE: variable({
     section: 'menu',
-    description: 'the file `npm run menu` reads when none is named',
+    description: 'the file `npm run menu` reads when none is named, and the console’s menu editor edits',
     parse: text,
     fallback: 'menu.json',
   }),

@@ -47,6 +47,8 @@ export interface Config {
    * of; `npm start` passes `replies.yaml` as the default (see `LoadConfigOptions`).
    */
   readonly repliesFile: string | undefined;
+  /** The menu file (MENU_FILE, default `menu.json`) the console's menu editor edits; none with ACCOUNTS_FILE. */
+  readonly menuFile: string | undefined;
   /**
    * The reverse proxies whose `X-Forwarded-For` names the client (TRUST_PROXY: addresses
    * or CIDRs, comma-separated); empty by default, when every client behind a proxy is
@@ -101,8 +103,8 @@ export interface LoadConfigOptions {
 /** Part one's account: none of these may be set beside ACCOUNTS_FILE, where each account has its own. */
 const SINGLE_ACCOUNT_VARIABLES = ['WECHAT_TOKEN', 'WECHAT_APPID', 'WECHAT_APPSECRET', 'WECHAT_ENCODING_AES_KEY'] as const;
 
-/** What the server reads: every variable of the table but the commands' own. */
-const SERVER_VARIABLES = VARIABLE_NAMES.filter((name): name is Exclude<VariableName, 'MENU_FILE'> => name !== 'MENU_FILE');
+/** What the server reads: every variable of the table (MENU_FILE for the console's menu editor). */
+const SERVER_VARIABLES = VARIABLE_NAMES;
 
 /**
  * Reads and validates the configuration through the table of variables
@@ -164,6 +166,7 @@ export function loadConfig(env: Env, options: LoadConfigOptions = {}): Config {
     // Set but empty (null) says "no replies file", even where the default exists.
     // With ACCOUNTS_FILE each account names its own: npm start's default does not apply.
     repliesFile: repliesFile === null || accountsFile !== undefined ? undefined : (repliesFile ?? options.defaultRepliesFile),
+    menuFile: accountsFile === undefined ? values.MENU_FILE : undefined,
     trustProxy: values.TRUST_PROXY,
     accountsFile,
     metricsAccountLabel: values.METRICS_ACCOUNT_LABEL,

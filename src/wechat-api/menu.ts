@@ -1,5 +1,5 @@
 import { WeChatApiError } from '../core/errors.js';
-import type { ConditionalMenu, MenuButton } from '../menu/schema.js';
+import type { ConditionalMenu, MenuButton, MenuFile } from '../menu/schema.js';
 import type { ApiClient } from './client.js';
 
 /** WeChat's answer to `menu/get` when the account has no menu. */
@@ -58,4 +58,33 @@ export function conditionalMenuIds(answer: MenuGetAnswer | undefined): string[] 
   return (answer?.conditionalmenu ?? []).flatMap((menu) =>
     typeof menu.menuid === 'string' || typeof menu.menuid === 'number' ? [String(menu.menuid)] : [],
   );
+}
+
+/** One step of a push, as `pushMenu` reports it. */
+export type MenuPushStep =
+  | { readonly step: 'create'; readonly buttons: number }
+  | { readonly step: 'delconditional'; readonly menuid: string }
+  | { readonly step: 'addconditional'; readonly index: number; readonly menuid: string };
+
+/**
+ * Makes a checked menu file what the account has: the default menu replaced, then the
+ * personalised menus of `current` (what `menu/get` answered just before) deleted and the
+ * file's added, in order. `report` hears each step as it is done; a refusal stops the
+ * push there (WeChat's errcode thrown).
+ */
+export async function pushMenu(
+  client: ApiClient,
+  menu: MenuFile,
+  current: MenuGetAnswer | undefined,
+  report: (step: MenuPushStep) => void = () => undefined,
+): Promise<void> {
+  await createMenu(client, menu);
+  report({ step: 'create', buttons: menu.button.length });
+  for (const menuid of conditionalMenuIds(current)) {
+    await deleteConditionalMenu(client, menuid);
+    report({ step: 'delconditional', menuid });
+  }
+  for (const [index, personalised] of (menu.conditional ?? []).entries()) {
+    report({ step: 'addconditional', index, menuid: await addConditionalMenu(client, personalised) });
+  }
 }
