@@ -159,6 +159,33 @@ describe('several accounts on one server (ACCOUNTS_FILE)', () => {
     assert.equal((await admin('/metrics', SHOP_KEY)).status, 401);
   });
 
+  it("a send with an account's API key is logged with the key's name, or <account>#<index> for a key without one; never the key", async () => {
+    const sentBy = async (key: string, touser: string): Promise<Record<string, unknown>[]> => {
+      const response = await fetch(`${base}/api/messages/custom`, {
+        method: 'POST',
+        headers: { Authorization: `Bearer ${key}`, 'Content-Type': 'application/json' },
+        body: JSON.stringify({ touser, reply: { type: 'text', content: '发货了' } }),
+      });
+      assert.equal(response.status, 200, await response.text());
+      return logs
+        .map((line) => JSON.parse(line) as Record<string, unknown>)
+        .filter((line) => line.msg === 'message sent' && line.to === `${touser.slice(0, 4)}…${touser.slice(-4)}`);
+    };
+    // shop's key is named orders-service; news's is given without a name, the first of its list.
+    const byShop = await sentBy(SHOP_KEY, 'oShopBuyer_0001');
+    assert.deepEqual(
+      byShop.map((line) => [line.route, line.caller]),
+      [['POST /api/messages/custom', 'orders-service']],
+    );
+    const byNews = await sentBy(NEWS_KEY, 'oNewsReader_0002');
+    assert.deepEqual(
+      byNews.map((line) => [line.route, line.caller]),
+      [['POST /api/messages/custom', 'news#0']],
+    );
+    const text = logs.join('\n');
+    assert.ok(!text.includes(SHOP_KEY) && !text.includes(NEWS_KEY), 'an API key was logged');
+  });
+
   it('/metrics labels each account’s series, and ?account= keeps one account’s', async () => {
     const all = await (await admin('/metrics')).text();
     assert.match(all, /^wechat_messages_total\{account="shop",type="text",outcome="replied"\} \d+$/m);
