@@ -231,6 +231,55 @@ describe('several accounts on one server (ACCOUNTS_FILE)', () => {
     assert.ok(sent > 5, `only ${sent} messages were sent during the edits`);
     assert.equal(failures, 0, `${failures} of ${sent} messages to shop failed during the edits`);
   });
+  it('the accounts file deleted, then replaced by one that does not parse: each logged, the last good accounts keep answering; a valid file then applies', async () => {
+    const linesSince = (mark: number): Record<string, unknown>[] =>
+      logs.slice(mark).map((line) => JSON.parse(line) as Record<string, unknown>);
+    const notApplied = (mark: number, problem: RegExp): boolean =>
+      linesSince(mark).some(
+        (line) =>
+          line.level === 50 &&
+          String(line.msg).startsWith('accounts file not applied') &&
+          Array.isArray(line.problems) &&
+          line.problems.some((text) => problem.test(String(text))),
+      );
+    let failures = 0;
+    let sent = 0;
+    let running = true;
+    const load = (async () => {
+      while (running) {
+        const reply = await ask('/wechat/shop', side('shop'), '店名').catch(() => undefined);
+        sent += 1;
+        if (reply !== '这里是 shop') failures += 1;
+      }
+    })();
+    try {
+      let mark = logs.length;
+      rmSync(file);
+      await until(() => notApplied(mark, /no such file/), 'the deleted file logged', 5000);
+      assert.equal(await ask('/wechat/news', side('news'), '店名'), '这里是 news');
+
+      mark = logs.length;
+      writeAccounts(`accounts:\n  - name: shop\n    appid: [${APPIDS.shop}\n    token: \${SHOP_TOKEN}\n`);
+      await until(() => notApplied(mark, /accounts\.yaml:\d+: /), 'the file that does not parse logged', 5000);
+      assert.equal(await ask('/wechat/news', side('news'), '店名'), '这里是 news');
+
+      // Valid again: shop, news and third, whatever the accounts were before (third may have been removed by an edit).
+      mark = logs.length;
+      writeAccounts(`accounts:\n${entry('shop', 'SHOP')}\n${entry('news', 'NEWS')}\n${entry('third', 'THIRD')}\n`);
+      await until(() => linesSince(mark).some((line) => line.msg === 'accounts file applied'), 'the valid file applied', 5000);
+      assert.equal(await ask('/wechat/third', side('third'), '店名'), '这里是 third');
+      assert.equal(await ask('/wechat/news', side('news'), '店名'), '这里是 news');
+      assert.equal(
+        (await post('/wechat/fourth', side('fourth'), side('fourth').messageXml({ MsgType: 'text', Content: 'x' }))).status,
+        404,
+      );
+    } finally {
+      running = false;
+      await load;
+    }
+    assert.ok(sent > 5, `only ${sent} messages were sent during the edits`);
+    assert.equal(failures, 0, `${failures} of ${sent} messages to shop failed while the file was missing or broken`);
+  });
 });
 
 describeWithRedis('several accounts on two instances sharing Redis', () => {
