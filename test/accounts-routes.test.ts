@@ -293,3 +293,56 @@ describe('OAuth and the JS-SDK per account', () => {
     assert.equal(((await own.json()) as { appId: string }).appId, ACCOUNTS.news.appId);
   });
 });
+
+describe('require_aes in an accounts-file entry', () => {
+  const SHOP_AES_KEY = 'abcdefghijklmnopqrstuvwxyz0123456789ABCDEFG';
+  const NEWS_AES_KEY = 'ZYXWVUTSRQPONMLKJIHGFEDCBA9876543210zyxwvut';
+  let fake: FakeWeChat;
+  let app: RunningApp;
+  let accounts: ReturnType<typeof accountsDirectory>;
+  before(async () => {
+    // shop requires safe mode; news has a key too, but not require_aes (WECHAT_REQUIRE_AES is unset).
+    accounts = accountsDirectory(
+      entry('shop', `encoding_aes_key: ${SHOP_AES_KEY}`, 'require_aes: true'),
+      entry('news', `encoding_aes_key: ${NEWS_AES_KEY}`),
+    );
+    fake = await new FakeWeChat().start();
+    app = await startAccounts(accounts.file, fake);
+  });
+  after(async () => {
+    await app.close();
+    await fake.stop();
+    accounts.remove();
+  });
+
+  /** The same text as WeChat sends it in safe mode for `name`: the status and the reply's content (the reply checked as WeChat checks it). */
+  async function sendEncrypted(name: Name, key: string): Promise<{ status: number; content: unknown }> {
+    const wechat = createWeChatSide({
+      token: ACCOUNTS[name].token,
+      encodingAesKey: key,
+      appId: ACCOUNTS[name].appId,
+      account: `gh_${name}`,
+    });
+    const signed = wechat.signRequest(wechat.messageXml({ MsgType: 'text', Content: '你好' }));
+    assert.match(signed.query, /encrypt_type=aes/);
+    const response = await fetch(`${app.url}/wechat/${name}?${signed.query}`, { method: 'POST', body: signed.body });
+    const body = await response.text();
+    return { status: response.status, content: response.status === 200 ? wechat.checkReply(response.status, body).reply?.Content : body };
+  }
+
+  it('a plaintext message to that account is refused with 403, as WECHAT_REQUIRE_AES=true would; in safe mode it is answered', async () => {
+    const refused = await sendText(app, '/wechat/shop', 'shop');
+    assert.equal(refused.status, 403);
+    // Refused for being plaintext (its signature is shop's own), not for anything else.
+    assert.ok(
+      app.logs.some((line) => line.reason === 'plaintext-refused' && line.status === 403),
+      app.logText(),
+    );
+    assert.deepEqual(await sendEncrypted('shop', SHOP_AES_KEY), { status: 200, content: '您好' });
+  });
+
+  it('another account of the file, without require_aes, still answers plaintext (and safe mode)', async () => {
+    assert.deepEqual(await sendText(app, '/wechat/news', 'news'), { status: 200, content: '您好' });
+    assert.deepEqual(await sendEncrypted('news', NEWS_AES_KEY), { status: 200, content: '您好' });
+  });
+});

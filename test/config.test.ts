@@ -1,6 +1,7 @@
 import assert from 'node:assert/strict';
 import { createServer } from 'node:net';
 import type { AddressInfo } from 'node:net';
+import { fileURLToPath } from 'node:url';
 import { describe, it } from 'node:test';
 import { loadApiConfig, loadConfig } from '../src/core/config.js';
 import { VARIABLE_NAMES, VARIABLES, type Variable } from '../src/core/config-variables.js';
@@ -132,6 +133,31 @@ describe('configuration', () => {
       error.problems.map((problem) => problem.variable),
       ['WECHAT_ENCODING_AES_KEY'],
     );
+  });
+
+  it('MENU_FILE or REPLIES_FILE beside ACCOUNTS_FILE: a problem each, one line naming both variables and the entry field to use', () => {
+    // Files that exist (REPLIES_FILE is checked for that too): the pair is the only problem.
+    const files = {
+      MENU_FILE: fileURLToPath(new URL('../menu.example.json', import.meta.url)),
+      REPLIES_FILE: fileURLToPath(new URL('../replies.example.yaml', import.meta.url)),
+    };
+    for (const [name, field] of [
+      ['MENU_FILE', 'menu_file'],
+      ['REPLIES_FILE', 'replies_file'],
+    ] as const) {
+      const error = problemWith({ ACCOUNTS_FILE: 'accounts.yaml', [name]: files[name] });
+      assert.deepEqual(
+        error.problems.map((problem) => problem.variable),
+        [name],
+      );
+      assert.match(error.message, new RegExp(`^${name} and ACCOUNTS_FILE are both set: .*\\(${field}\\); unset ${name}$`));
+    }
+    const both = problemWith({ ACCOUNTS_FILE: 'accounts.yaml', ...files });
+    assert.deepEqual(both.problems.map((problem) => problem.variable).sort(), ['MENU_FILE', 'REPLIES_FILE']);
+    assert.equal(both.message.split('\n').length, 2);
+    // ACCOUNTS_FILE alone is accepted, and so are the two without it: the refusal is of the pair.
+    assert.equal(loadConfig({ ACCOUNTS_FILE: 'accounts.yaml' }).accountsFile, 'accounts.yaml');
+    assert.equal(loadConfig({ WECHAT_TOKEN: 't', ...files }).repliesFile, files.REPLIES_FILE);
   });
 
   it('the commands’ API configuration reads only its own variables, and reports all of their problems', () => {

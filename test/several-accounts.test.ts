@@ -159,6 +159,33 @@ describe('several accounts on one server (ACCOUNTS_FILE)', () => {
     assert.equal((await admin('/metrics', SHOP_KEY)).status, 401);
   });
 
+  it("a send with an account's API key is logged with the key's name, or <account>#<index> for a key without one; never the key", async () => {
+    const sentBy = async (key: string, touser: string): Promise<Record<string, unknown>[]> => {
+      const response = await fetch(`${base}/api/messages/custom`, {
+        method: 'POST',
+        headers: { Authorization: `Bearer ${key}`, 'Content-Type': 'application/json' },
+        body: JSON.stringify({ touser, reply: { type: 'text', content: '发货了' } }),
+      });
+      assert.equal(response.status, 200, await response.text());
+      return logs
+        .map((line) => JSON.parse(line) as Record<string, unknown>)
+        .filter((line) => line.msg === 'message sent' && line.to === `${touser.slice(0, 4)}…${touser.slice(-4)}`);
+    };
+    // shop's key is named orders-service; news's is given without a name, the first of its list.
+    const byShop = await sentBy(SHOP_KEY, 'oShopBuyer_0001');
+    assert.deepEqual(
+      byShop.map((line) => [line.route, line.caller]),
+      [['POST /api/messages/custom', 'orders-service']],
+    );
+    const byNews = await sentBy(NEWS_KEY, 'oNewsReader_0002');
+    assert.deepEqual(
+      byNews.map((line) => [line.route, line.caller]),
+      [['POST /api/messages/custom', 'news#0']],
+    );
+    const text = logs.join('\n');
+    assert.ok(!text.includes(SHOP_KEY) && !text.includes(NEWS_KEY), 'an API key was logged');
+  });
+
   it('/metrics labels each account’s series, and ?account= keeps one account’s', async () => {
     const all = await (await admin('/metrics')).text();
     assert.match(all, /^wechat_messages_total\{account="shop",type="text",outcome="replied"\} \d+$/m);
@@ -203,6 +230,55 @@ describe('several accounts on one server (ACCOUNTS_FILE)', () => {
     }
     assert.ok(sent > 5, `only ${sent} messages were sent during the edits`);
     assert.equal(failures, 0, `${failures} of ${sent} messages to shop failed during the edits`);
+  });
+  it('the accounts file deleted, then replaced by one that does not parse: each logged, the last good accounts keep answering; a valid file then applies', async () => {
+    const linesSince = (mark: number): Record<string, unknown>[] =>
+      logs.slice(mark).map((line) => JSON.parse(line) as Record<string, unknown>);
+    const notApplied = (mark: number, problem: RegExp): boolean =>
+      linesSince(mark).some(
+        (line) =>
+          line.level === 50 &&
+          String(line.msg).startsWith('accounts file not applied') &&
+          Array.isArray(line.problems) &&
+          line.problems.some((text) => problem.test(String(text))),
+      );
+    let failures = 0;
+    let sent = 0;
+    let running = true;
+    const load = (async () => {
+      while (running) {
+        const reply = await ask('/wechat/shop', side('shop'), '店名').catch(() => undefined);
+        sent += 1;
+        if (reply !== '这里是 shop') failures += 1;
+      }
+    })();
+    try {
+      let mark = logs.length;
+      rmSync(file);
+      await until(() => notApplied(mark, /no such file/), 'the deleted file logged', 5000);
+      assert.equal(await ask('/wechat/news', side('news'), '店名'), '这里是 news');
+
+      mark = logs.length;
+      writeAccounts(`accounts:\n  - name: shop\n    appid: [${APPIDS.shop}\n    token: \${SHOP_TOKEN}\n`);
+      await until(() => notApplied(mark, /accounts\.yaml:\d+: /), 'the file that does not parse logged', 5000);
+      assert.equal(await ask('/wechat/news', side('news'), '店名'), '这里是 news');
+
+      // Valid again: shop, news and third, whatever the accounts were before (third may have been removed by an edit).
+      mark = logs.length;
+      writeAccounts(`accounts:\n${entry('shop', 'SHOP')}\n${entry('news', 'NEWS')}\n${entry('third', 'THIRD')}\n`);
+      await until(() => linesSince(mark).some((line) => line.msg === 'accounts file applied'), 'the valid file applied', 5000);
+      assert.equal(await ask('/wechat/third', side('third'), '店名'), '这里是 third');
+      assert.equal(await ask('/wechat/news', side('news'), '店名'), '这里是 news');
+      assert.equal(
+        (await post('/wechat/fourth', side('fourth'), side('fourth').messageXml({ MsgType: 'text', Content: 'x' }))).status,
+        404,
+      );
+    } finally {
+      running = false;
+      await load;
+    }
+    assert.ok(sent > 5, `only ${sent} messages were sent during the edits`);
+    assert.equal(failures, 0, `${failures} of ${sent} messages to shop failed while the file was missing or broken`);
   });
 });
 

@@ -80,6 +80,14 @@ describe('npm start with an accounts file that does not validate: exit 1 before 
     assertRefused(result, [/REPLIES_FILE and ACCOUNTS_FILE/]);
   });
 
+  it('MENU_FILE beside ACCOUNTS_FILE: one line naming both', async () => {
+    const result = await refusedStart(
+      { ACCOUNTS_FILE: 'accounts.yaml', MENU_FILE: 'menu.json', ...SECRETS },
+      { 'accounts.yaml': VALID, 'menu.json': '{ "button": [] }\n' },
+    );
+    assertRefused(result, [/MENU_FILE and ACCOUNTS_FILE/]);
+  });
+
   it('a duplicate name: one line naming the file and accounts[1].name', async () => {
     const result = await refusedStart(
       { ACCOUNTS_FILE: 'accounts.yaml', ...SECRETS },
