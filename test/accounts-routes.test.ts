@@ -9,7 +9,7 @@ import { USER_COOKIE } from '../src/http/user-cookie.js';
 import { createWeChatSide, type WeChatSide } from '../src/testing.js';
 import { TICKET_PATH } from './helpers/fake-jsapi-ticket.js';
 import { FakeWeChat, type UserProfile } from './helpers/fake-wechat.js';
-import { startApp, type RunningApp } from './helpers/start-app.js';
+import { closeAll, startApp, type RunningApp } from './helpers/start-app.js';
 
 // Routes beside the webhook, with ACCOUNTS_FILE: verification files, metrics without the
 // account label, a file entry named `default`, OAuth and the JS-SDK per account.
@@ -89,11 +89,13 @@ describe('GET /MP_verify_<code>.txt with ACCOUNTS_FILE', () => {
     fake = await new FakeWeChat().start();
     app = await startAccounts(accounts.file, fake, { VERIFY_FILES_DIR: verify });
   });
-  after(async () => {
-    await app.close();
-    await fake.stop();
-    accounts.remove();
-  });
+  after(() =>
+    closeAll(
+      () => app.close(),
+      () => fake.stop(),
+      () => accounts.remove(),
+    ),
+  );
 
   it('serves the file from VERIFY_FILES_DIR as text/plain', async () => {
     const response = await fetch(`${app.url}/MP_verify_abc123.txt`);
@@ -134,11 +136,13 @@ describe('METRICS_ACCOUNT_LABEL=none with two accounts', () => {
     fake = await new FakeWeChat().start();
     app = await startAccounts(accounts.file, fake, { METRICS_ACCOUNT_LABEL: 'none' });
   });
-  after(async () => {
-    await app.close();
-    await fake.stop();
-    accounts.remove();
-  });
+  after(() =>
+    closeAll(
+      () => app.close(),
+      () => fake.stop(),
+      () => accounts.remove(),
+    ),
+  );
 
   it('every account counts in one unlabelled series; ?account= is refused', async () => {
     assert.deepEqual(await sendText(app, '/wechat/shop', 'shop'), { status: 200, content: '您好' });
@@ -162,11 +166,13 @@ describe('a file entry named default, beside another account', () => {
     fake = await new FakeWeChat().start();
     app = await startAccounts(accounts.file, fake);
   });
-  after(async () => {
-    await app.close();
-    await fake.stop();
-    accounts.remove();
-  });
+  after(() =>
+    closeAll(
+      () => app.close(),
+      () => fake.stop(),
+      () => accounts.remove(),
+    ),
+  );
 
   it('plain WECHAT_PATH is the default account: its token opens it, shop’s does not', async () => {
     assert.deepEqual(await sendText(app, '/wechat', 'default'), { status: 200, content: '您好' });
@@ -203,11 +209,13 @@ describe('OAuth and the JS-SDK per account', () => {
     fake = await new FakeWeChat().start();
     app = await startAccounts(accounts.file, fake, { PUBLIC_URL });
   });
-  after(async () => {
-    await app.close();
-    await fake.stop();
-    accounts.remove();
-  });
+  after(() =>
+    closeAll(
+      () => app.close(),
+      () => fake.stop(),
+      () => accounts.remove(),
+    ),
+  );
 
   const cookieNamed = (response: Response, name: string): string | undefined =>
     response.headers
@@ -309,11 +317,13 @@ describe('require_aes in an accounts-file entry', () => {
     fake = await new FakeWeChat().start();
     app = await startAccounts(accounts.file, fake);
   });
-  after(async () => {
-    await app.close();
-    await fake.stop();
-    accounts.remove();
-  });
+  after(() =>
+    closeAll(
+      () => app.close(),
+      () => fake.stop(),
+      () => accounts.remove(),
+    ),
+  );
 
   /** The same text as WeChat sends it in safe mode for `name`: the status and the reply's content (the reply checked as WeChat checks it). */
   async function sendEncrypted(name: Name, key: string): Promise<{ status: number; content: unknown }> {

@@ -73,3 +73,14 @@ export async function untilRedisReady(...apps: readonly { readonly url: string }
   const healthy = async (app: { readonly url: string }): Promise<boolean> => (await fetch(`${app.url}/healthz`)).status === 200;
   await until(async () => (await Promise.all(apps.map(healthy))).every(Boolean), 'Redis ready');
 }
+
+/**
+ * Runs every clean-up step, each even when an earlier one throws (a setup that failed
+ * leaves some undefined), then throws the first failure: a fake left listening would
+ * keep the test file from ever ending.
+ */
+export async function closeAll(...steps: readonly (() => unknown)[]): Promise<void> {
+  const results = await Promise.allSettled(steps.map(async (step) => step()));
+  const failed = results.find((result): result is PromiseRejectedResult => result.status === 'rejected');
+  if (failed !== undefined) throw failed.reason;
+}
