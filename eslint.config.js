@@ -1,5 +1,6 @@
 // @ts-check
 import js from '@eslint/js';
+import globals from 'globals';
 import tseslint from 'typescript-eslint';
 
 /**
@@ -63,6 +64,71 @@ function layerRule(folder) {
   };
 }
 
+/**
+ * web/console/ is the console's browser bundle (scripts/build-console.ts): it may import
+ * preact and its own modules, nothing else. Not src/ (server code must not reach the
+ * browser), not the package itself, not Node's modules, no other library. Its files sit
+ * at several depths, so the import that climbs out of web/console/ is counted per depth.
+ */
+const WEB_CONSOLE_DEPTHS = [0, 1, 2, 3];
+const WEB_CONSOLE_MESSAGE =
+  'web/console/ (the browser bundle) may import only preact and its own modules: nothing from src/, no other package.';
+
+/** @param {number} depth how many folders below web/console/ */
+function webConsoleImportRule(depth) {
+  return {
+    files: [`web/console/${'*/'.repeat(depth)}*.{ts,tsx}`],
+    rules: {
+      'no-restricted-imports': [
+        'error',
+        {
+          patterns: [
+            // A package other than preact (a bare name, a scope, node:…).
+            { regex: '^(?!preact(/|$))[^./]', message: WEB_CONSOLE_MESSAGE },
+            // A relative path out of web/console/, such as ../../src/….
+            { regex: `^(\\./)*(\\.\\./){${depth + 1}}`, message: WEB_CONSOLE_MESSAGE },
+            { regex: '^/', message: WEB_CONSOLE_MESSAGE },
+          ],
+        },
+      ],
+    },
+  };
+}
+
+/**
+ * What the console's page may not do under its Content-Security-Policy (script-src
+ * 'self', no 'unsafe-eval', no 'unsafe-inline'), and what would render a follower's text
+ * as HTML: every such text is rendered as text.
+ */
+const WEB_CONSOLE_SAFETY = {
+  files: ['web/console/**/*.{ts,tsx}'],
+  languageOptions: { globals: globals.browser },
+  rules: {
+    'no-eval': 'error',
+    'no-implied-eval': 'error',
+    'no-new-func': 'error',
+    'no-script-url': 'error',
+    'no-restricted-properties': [
+      'error',
+      ...['innerHTML', 'outerHTML', 'insertAdjacentHTML', 'write', 'writeln', 'createContextualFragment'].map((property) => ({
+        property,
+        message: 'Render text through Preact (as text), never as HTML.',
+      })),
+    ],
+    'no-restricted-syntax': [
+      'error',
+      {
+        selector: "JSXAttribute[name.name='dangerouslySetInnerHTML']",
+        message: 'Render text through Preact (as text), never as HTML.',
+      },
+      {
+        selector: "CallExpression[callee.property.name='setAttribute'][arguments.0.value=/^(style|on)/]",
+        message: 'An inline style or handler attribute breaks under the CSP: use a class, or a Preact prop.',
+      },
+    ],
+  },
+};
+
 export default tseslint.config(
   { ignores: ['dist/', 'node_modules/', 'coverage/', 'test-artifacts/'] },
   js.configs.recommended,
@@ -78,7 +144,7 @@ export default tseslint.config(
     // Rules that read the types: a promise nobody awaits (its rejection would go
     // unhandled), a promise where a callback's result is ignored (an Express handler
     // before version 5, an event listener), a switch over a union that misses a member.
-    files: ['**/*.ts'],
+    files: ['**/*.ts', '**/*.tsx'],
     languageOptions: { parserOptions: { projectService: true, tsconfigRootDir: import.meta.dirname } },
     rules: {
       '@typescript-eslint/no-floating-promises': [
@@ -99,4 +165,6 @@ export default tseslint.config(
     },
   },
   ...FOLDERS.map(layerRule),
+  ...WEB_CONSOLE_DEPTHS.map(webConsoleImportRule),
+  WEB_CONSOLE_SAFETY,
 );

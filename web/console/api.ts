@@ -1,0 +1,226 @@
+/**
+ * The console's JSON API (/console/api/…), same-origin: the session cookie goes along by
+ * itself; every request that changes something carries the CSRF token of the session.
+ * A 401 (the session ended) reloads /console, which asks to sign in again; a 400 with
+ * problems and a 409 come back to the caller as values; anything else throws ApiError.
+ */
+
+export interface Account {
+  name: string;
+  appId: string;
+}
+
+export interface Session {
+  key: string;
+  accounts: Account[];
+  csrfToken: string;
+}
+
+export interface Overview {
+  account: string;
+  health: { status: 'ok' | 'degraded'; redis: 'up' | 'down' | 'none' };
+  token: { ageSeconds: number | null; refreshes: number };
+  messages: { outcome: string; perMinute: number }[];
+  errcodes: { errcode: number; count: number }[];
+}
+
+export interface Reply {
+  /** `text`, or another type (`image`, `news`, …) whose `text` is a summary. */
+  type: string;
+  text: string;
+}
+
+export interface LiveMessage {
+  account: string;
+  time: string;
+  type: string;
+  /** Masked by the server. */
+  openid: string;
+  outcome: string;
+  ms: number;
+  reply: Reply | null;
+  /** The follower's text, for text messages. */
+  content: string | null;
+}
+
+export interface Problem {
+  line: number | null;
+  message: string;
+}
+
+export interface RepliesSource {
+  /** null: the account has no replies file. */
+  file: string | null;
+  source: string;
+  hash: string;
+}
+
+export type PreviewMessage = { type: 'text'; content: string } | { type: 'event'; event: 'subscribe' };
+
+export interface Preview {
+  reply: Reply | null;
+  problems: Problem[];
+}
+
+/** What a request that may be refused gives back: its data, its problems (400) or a conflict (409). */
+export type Result<T> = { kind: 'ok'; data: T } | { kind: 'invalid'; problems: Problem[] } | { kind: 'conflict'; error: string };
+
+/** A failure nobody planned for: the network, a 5xx, an answer that is not JSON. */
+export class ApiError extends Error {
+  constructor(
+    message: string,
+    /** The HTTP status; 0 when no answer came. */
+    readonly status: number,
+  ) {
+    super(message);
+    this.name = 'ApiError';
+  }
+}
+
+let csrfToken = '';
+
+/** Kept in memory only (never in storage): sent as X-CSRF-Token with every POST and PUT. */
+export function setCsrfToken(token: string): void {
+  csrfToken = token;
+}
+
+/** `/console/api/<path>?account=<name>`; without an account (a single one), no parameter. */
+export function apiUrl(path: string, account: string | null): string {
+  const url = `/console/api/${path}`;
+  return account === null ? url : `${url}?${new URLSearchParams({ account }).toString()}`;
+}
+
+const RELOADED_KEY = 'wechat-console.reloaded-for-401';
+/** A 401 this soon after reloading for one is not followed by another reload: no loop. */
+const RELOAD_GUARD_MS = 10_000;
+
+/**
+ * The session ended: /console again, which asks to sign in (the promise never settles).
+ * If the page was reloaded for a 401 moments ago and the API still says 401, it throws
+ * instead, so that a server serving the page without the API never makes a reload loop.
+ */
+function signInAgain(): Promise<never> {
+  let reloadedAt = 0;
+  try {
+    reloadedAt = Number(sessionStorage.getItem(RELOADED_KEY) ?? 0);
+    sessionStorage.setItem(RELOADED_KEY, String(Date.now()));
+  } catch {
+    // No storage: reload all the same.
+  }
+  if (Date.now() - reloadedAt < RELOAD_GUARD_MS) throw new ApiError('HTTP 401', 401);
+  window.location.assign('/console');
+  return new Promise<never>(() => undefined);
+}
+
+async function readJson(response: Response): Promise<unknown> {
+  try {
+    return (await response.json()) as unknown;
+  } catch {
+    throw new ApiError(`HTTP ${response.status}: not JSON`, response.status);
+  }
+}
+
+function problemsOf(body: unknown): Problem[] {
+  const problems = (body as { problems?: unknown } | null)?.problems;
+  return Array.isArray(problems) ? (problems as Problem[]) : [];
+}
+
+function errorOf(body: unknown, status: number): string {
+  const error = (body as { error?: unknown } | null)?.error;
+  return typeof error === 'string' ? error : `HTTP ${status}`;
+}
+
+async function request<T>(method: 'GET' | 'POST' | 'PUT', url: string, body?: unknown): Promise<Result<T>> {
+  const headers: Record<string, string> = { Accept: 'application/json' };
+  if (method !== 'GET') {
+    headers['X-CSRF-Token'] = csrfToken;
+    headers['Content-Type'] = 'application/json';
+  }
+  let response: Response;
+  try {
+    response = await fetch(url, {
+      method,
+      headers,
+      credentials: 'same-origin',
+      cache: 'no-store',
+      ...(body === undefined ? {} : { body: JSON.stringify(body) }),
+    });
+  } catch (error) {
+    throw new ApiError(error instanceof Error ? error.message : String(error), 0);
+  }
+  if (response.status === 401) return signInAgain();
+  if (response.status === 400) {
+    const json = await readJson(response);
+    const problems = problemsOf(json);
+    // A 400 without problems (a malformed request) is a failure, not a finding about the rules.
+    if (problems.length > 0) return { kind: 'invalid', problems };
+    throw new ApiError(errorOf(json, 400), 400);
+  }
+  if (response.status === 409) return { kind: 'conflict', error: errorOf(await readJson(response), 409) };
+  if (!response.ok) {
+    const json = await readJson(response).catch(() => null);
+    throw new ApiError(errorOf(json, response.status), response.status);
+  }
+  return { kind: 'ok', data: (await readJson(response)) as T };
+}
+
+/** A request whose 400 or 409 is unexpected too: its data, or an ApiError. */
+async function requestData<T>(method: 'GET' | 'POST', url: string, body?: unknown): Promise<T> {
+  const result = await request<T>(method, url, body);
+  switch (result.kind) {
+    case 'ok':
+      return result.data;
+    case 'invalid':
+      throw new ApiError(result.problems.map((problem) => problem.message).join('; '), 400);
+    case 'conflict':
+      throw new ApiError(result.error, 409);
+  }
+}
+
+export function getSession(): Promise<Session> {
+  return requestData<Session>('GET', '/console/api/session');
+}
+
+export function getOverview(account: string | null): Promise<Overview> {
+  return requestData<Overview>('GET', apiUrl('overview', account));
+}
+
+export function getReplies(account: string | null): Promise<RepliesSource> {
+  return requestData<RepliesSource>('GET', apiUrl('replies', account));
+}
+
+/** The problems of the rules in `source` (none: they would load). A 400 with problems says the same. */
+export async function checkReplies(account: string | null, source: string): Promise<Problem[]> {
+  const result = await request<{ problems?: Problem[] }>('POST', apiUrl('replies/check', account), { source });
+  switch (result.kind) {
+    case 'ok':
+      return result.data.problems ?? [];
+    case 'invalid':
+      return result.problems;
+    case 'conflict':
+      throw new ApiError(result.error, 409);
+  }
+}
+
+/** What the rules in `source` would answer to `message` (not saved rules: these). */
+export async function previewReply(account: string | null, source: string, message: PreviewMessage): Promise<Preview> {
+  const result = await request<Partial<Preview>>('POST', apiUrl('replies/preview', account), { source, message });
+  switch (result.kind) {
+    case 'ok':
+      return { reply: result.data.reply ?? null, problems: result.data.problems ?? [] };
+    case 'invalid':
+      return { reply: null, problems: result.problems };
+    case 'conflict':
+      throw new ApiError(result.error, 409);
+  }
+}
+
+/** Saves the rules if the file is still the one loaded with `baseHash`: the new hash, its problems, or a conflict. */
+export function saveReplies(account: string | null, source: string, baseHash: string): Promise<Result<{ hash: string }>> {
+  return request<{ hash: string }>('PUT', apiUrl('replies', account), { source, baseHash });
+}
+
+/** The URL of the live stream (server-sent events) for EventSource. */
+export function liveUrl(account: string | null): string {
+  return apiUrl('live', account);
+}

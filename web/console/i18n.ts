@@ -1,0 +1,297 @@
+import { createContext } from 'preact';
+import { useContext } from 'preact/hooks';
+
+/**
+ * Every string the console shows, Chinese first, English beside it. A text takes
+ * parameters as `{name}`; `t` fills them in (as text: nothing here is ever HTML).
+ */
+const zh = {
+  appTitle: '公众号控制台',
+  loading: '加载中…',
+  loadFailed: '加载失败：{error}',
+  retry: '重试',
+  signedOut: '登录已失效。',
+  signIn: '重新登录',
+  requestFailed: '请求失败（HTTP {status}）',
+  networkError: '网络错误，请检查连接',
+  navLabel: '页面',
+  navOverview: '概览',
+  navLive: '实时消息',
+  navReplies: '自动回复',
+  accountLabel: '公众号',
+  noAccounts: '（无）',
+  signedInAs: '当前身份：{key}',
+  signOut: '退出登录',
+  langSwitch: 'English',
+  langSwitchLabel: 'Switch to English',
+  unsavedSwitchAccount: '自动回复有未保存的修改，切换公众号会丢弃它们。继续吗？',
+
+  overviewTitle: '概览',
+  updatedAt: '更新于 {time}，每 10 秒刷新',
+  refresh: '立即刷新',
+  health: '健康状态',
+  healthStatus: '状态',
+  statusOk: '正常',
+  statusDegraded: '降级',
+  redis: 'Redis',
+  redisUp: '在线',
+  redisDown: '离线',
+  redisNone: '未使用',
+  token: '接口凭证（access_token）',
+  tokenAge: '已获取',
+  tokenNone: '尚未获取',
+  tokenRefreshes: '刷新次数',
+  messages: '消息（每分钟）',
+  noMessages: '最近没有消息',
+  errcodes: '微信错误码',
+  noErrcodes: '没有错误',
+  errcode: '错误码',
+  count: '次数',
+  seconds: '{s} 秒',
+  minutes: '{m} 分 {s} 秒',
+  hours: '{h} 小时 {m} 分',
+
+  outcome_reply: '已回复',
+  'outcome_no-reply': '不回复',
+  'outcome_long-text': '长文本（稍后发送）',
+  outcome_deadline: '超时',
+  'outcome_handler-error': '处理出错',
+  outcome_retry: '微信重试（按原样回答）',
+  outcome_repeated: '重复消息',
+  'outcome_store-error': '存储出错',
+  outcome_refused: '已拒绝',
+  'outcome_internal-error': '内部错误',
+
+  liveTitle: '实时消息',
+  liveConnecting: '正在连接…',
+  liveConnected: '已连接，新消息显示在最上面（最多 200 条）',
+  liveDisconnected: '连接已断开',
+  reconnect: '重新连接',
+  clear: '清空列表',
+  liveEmpty: '还没有消息',
+  liveListLabel: '最近的消息',
+  from: '来自 {openid}',
+  took: '{ms} 毫秒',
+  received: '收到',
+  replied: '回复',
+  noReply: '（不回复）',
+  replay: '重放',
+  replayLabel: '在模拟器中重放：{content}',
+
+  repliesTitle: '自动回复',
+  repliesFile: '规则文件：{file}',
+  repliesNoFile: '这个公众号没有自动回复文件，这里没有可以编辑的规则。',
+  editorLabel: '规则（YAML）',
+  editorHint: 'Tab 插入两个空格；先按 Esc 再按 Tab 可以离开编辑器。',
+  checking: '检查中…',
+  noProblems: '没有问题',
+  problemsCount: '{n} 个问题',
+  problemLine: '第 {line} 行',
+  problemGoTo: '跳到第 {line} 行',
+  checkFailed: '检查失败：{error}',
+  save: '保存',
+  saving: '保存中…',
+  saved: '已保存（{time}）',
+  notSavedInvalid: '未保存：规则有问题，见编辑器下方。',
+  conflict: '未保存：在你加载之后，有人保存了这个文件。{error}',
+  reloadDiscard: '重新加载（丢弃我的修改）',
+  reloadConfirm: '重新加载会丢弃你的修改。继续吗？',
+  saveFailed: '保存失败：{error}',
+  unsaved: '有未保存的修改',
+
+  phoneTitle: '回复预览',
+  phoneHint: '按编辑器里的规则（不论是否已保存）回答。',
+  phoneConversation: '对话',
+  phoneEmpty: '发一条消息，看看公众号怎么回答。',
+  phoneInputLabel: '粉丝发的消息',
+  phonePlaceholder: '输入消息…',
+  send: '发送',
+  follow: '关注',
+  followed: '（关注了公众号）',
+  follower: '粉丝：',
+  account: '公众号：',
+  waiting: '等待回答…',
+  previewFailed: '预览失败：{error}',
+};
+
+export type MessageKey = keyof typeof zh;
+
+const en: Record<MessageKey, string> = {
+  appTitle: 'Official Account console',
+  loading: 'Loading…',
+  loadFailed: 'Could not load: {error}',
+  retry: 'Retry',
+  signedOut: 'You are signed out.',
+  signIn: 'Sign in again',
+  requestFailed: 'Request failed (HTTP {status})',
+  networkError: 'Network error: check the connection',
+  navLabel: 'Pages',
+  navOverview: 'Overview',
+  navLive: 'Live messages',
+  navReplies: 'Auto-replies',
+  accountLabel: 'Account',
+  noAccounts: '(none)',
+  signedInAs: 'Signed in as {key}',
+  signOut: 'Sign out',
+  langSwitch: '中文',
+  langSwitchLabel: '切换到中文',
+  unsavedSwitchAccount: 'The auto-replies have unsaved changes; switching accounts discards them. Continue?',
+
+  overviewTitle: 'Overview',
+  updatedAt: 'Updated {time}; refreshes every 10 s',
+  refresh: 'Refresh now',
+  health: 'Health',
+  healthStatus: 'Status',
+  statusOk: 'OK',
+  statusDegraded: 'Degraded',
+  redis: 'Redis',
+  redisUp: 'up',
+  redisDown: 'down',
+  redisNone: 'not used',
+  token: 'Access token',
+  tokenAge: 'Age',
+  tokenNone: 'not fetched yet',
+  tokenRefreshes: 'Refreshes',
+  messages: 'Messages per minute',
+  noMessages: 'No recent messages',
+  errcodes: 'WeChat error codes',
+  noErrcodes: 'None',
+  errcode: 'errcode',
+  count: 'Count',
+  seconds: '{s} s',
+  minutes: '{m} min {s} s',
+  hours: '{h} h {m} min',
+
+  outcome_reply: 'replied',
+  'outcome_no-reply': 'no reply',
+  'outcome_long-text': 'long text (sent later)',
+  outcome_deadline: 'deadline',
+  'outcome_handler-error': 'handler error',
+  outcome_retry: 'WeChat retry (answered as before)',
+  outcome_repeated: 'repeated',
+  'outcome_store-error': 'store error',
+  outcome_refused: 'refused',
+  'outcome_internal-error': 'internal error',
+
+  liveTitle: 'Live messages',
+  liveConnecting: 'Connecting…',
+  liveConnected: 'Connected; the newest message is on top (at most 200)',
+  liveDisconnected: 'Disconnected',
+  reconnect: 'Reconnect',
+  clear: 'Clear the list',
+  liveEmpty: 'No messages yet',
+  liveListLabel: 'Recent messages',
+  from: 'from {openid}',
+  took: '{ms} ms',
+  received: 'Received',
+  replied: 'Reply',
+  noReply: '(no reply)',
+  replay: 'Replay in simulator',
+  replayLabel: 'Replay in simulator: {content}',
+
+  repliesTitle: 'Auto-replies',
+  repliesFile: 'Rules file: {file}',
+  repliesNoFile: 'This account has no replies file: there are no rules to edit here.',
+  editorLabel: 'Rules (YAML)',
+  editorHint: 'Tab inserts two spaces; press Esc, then Tab, to leave the editor.',
+  checking: 'Checking…',
+  noProblems: 'No problems',
+  problemsCount: '{n} problem(s)',
+  problemLine: 'Line {line}',
+  problemGoTo: 'Go to line {line}',
+  checkFailed: 'Could not check: {error}',
+  save: 'Save',
+  saving: 'Saving…',
+  saved: 'Saved ({time})',
+  notSavedInvalid: 'Not saved: the rules have problems (listed below the editor).',
+  conflict: 'Not saved: someone saved this file after you loaded it. {error}',
+  reloadDiscard: 'Reload (discard my changes)',
+  reloadConfirm: 'Reloading discards your changes. Continue?',
+  saveFailed: 'Could not save: {error}',
+  unsaved: 'Unsaved changes',
+
+  phoneTitle: 'Reply preview',
+  phoneHint: 'Answers with the rules in the editor, saved or not.',
+  phoneConversation: 'Conversation',
+  phoneEmpty: 'Send a message to see how the account answers.',
+  phoneInputLabel: "The follower's message",
+  phonePlaceholder: 'Type a message…',
+  send: 'Send',
+  follow: 'Follow',
+  followed: '(followed the account)',
+  follower: 'Follower: ',
+  account: 'Account: ',
+  waiting: 'Waiting for the answer…',
+  previewFailed: 'Preview failed: {error}',
+};
+
+export type Lang = 'zh' | 'en';
+
+const MESSAGES: Record<Lang, Record<MessageKey, string>> = { zh, en };
+
+/** The value of `<html lang>` for each language. */
+export const HTML_LANG: Record<Lang, string> = { zh: 'zh-CN', en: 'en' };
+
+export type Params = Record<string, string | number>;
+
+export function translate(lang: Lang, key: MessageKey, params?: Params): string {
+  const text = MESSAGES[lang][key];
+  if (!params) return text;
+  return text.replace(/\{(\w+)\}/g, (whole, name: string) => {
+    const value = params[name];
+    return value === undefined ? whole : String(value);
+  });
+}
+
+const STORAGE_KEY = 'wechat-console.lang';
+
+/** The language chosen earlier in this browser; Chinese when none (or storage is off). */
+export function storedLang(): Lang {
+  try {
+    return localStorage.getItem(STORAGE_KEY) === 'en' ? 'en' : 'zh';
+  } catch {
+    return 'zh';
+  }
+}
+
+export function storeLang(lang: Lang): void {
+  try {
+    localStorage.setItem(STORAGE_KEY, lang);
+  } catch {
+    // Storage off (private mode, a policy): the choice lasts until the page reloads.
+  }
+}
+
+export interface I18n {
+  lang: Lang;
+  t: (key: MessageKey, params?: Params) => string;
+}
+
+export function i18nFor(lang: Lang): I18n {
+  return { lang, t: (key, params) => translate(lang, key, params) };
+}
+
+export const I18nContext = createContext<I18n>(i18nFor('zh'));
+
+export function useI18n(): I18n {
+  return useContext(I18nContext);
+}
+
+/** The label of an outcome: known ones translated, an unknown one as the server wrote it. */
+export function outcomeLabel(i18n: I18n, outcome: string): string {
+  const key = `outcome_${outcome}`;
+  return key in zh ? i18n.t(key as MessageKey) : outcome;
+}
+
+/** A clock time in the language's convention. */
+export function formatTime(lang: Lang, date: Date): string {
+  return date.toLocaleTimeString(HTML_LANG[lang], { hour12: false });
+}
+
+/** How long ago, roughly: "42 秒", "3 分 5 秒", "2 小时 10 分". */
+export function formatDuration(i18n: I18n, totalSeconds: number): string {
+  const seconds = Math.max(0, Math.floor(totalSeconds));
+  if (seconds < 60) return i18n.t('seconds', { s: seconds });
+  if (seconds < 3600) return i18n.t('minutes', { m: Math.floor(seconds / 60), s: seconds % 60 });
+  return i18n.t('hours', { h: Math.floor(seconds / 3600), m: Math.floor((seconds % 3600) / 60) });
+}
