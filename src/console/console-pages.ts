@@ -7,6 +7,7 @@ function document(title: string, body: string): string {
   return (
     '<!doctype html><html lang="zh-CN"><head><meta charset="utf-8">' +
     '<meta name="viewport" content="width=device-width,initial-scale=1">' +
+    '<link rel="icon" href="data:,">' +
     `<title>${escapeHtml(title)}</title><link rel="stylesheet" href="${ASSETS_PATH}/console.css"></head>` +
     `<body>${body}</body></html>`
   );

@@ -42,7 +42,8 @@ const consoleSecurity = helmet({
       frameAncestors: ["'none'"],
     },
   },
-  referrerPolicy: { policy: 'no-referrer' },
+  // Not no-referrer: under it a browser posts forms with `Origin: null`, which the origin check must refuse.
+  referrerPolicy: { policy: 'same-origin' },
 });
 
 export interface ConsoleOptions {

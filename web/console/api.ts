@@ -7,7 +7,8 @@
 
 export interface Account {
   name: string;
-  appId: string;
+  /** null for an account configured without an AppID. */
+  appId: string | null;
 }
 
 export interface Session {
@@ -19,9 +20,14 @@ export interface Session {
 export interface Overview {
   account: string;
   health: { status: 'ok' | 'degraded'; redis: 'up' | 'down' | 'none' };
-  token: { ageSeconds: number | null; refreshes: number };
+  /** Seconds until the access token held now expires; null when none is held. */
+  token: { expiresInSeconds: number | null; refreshes: number };
   messages: { outcome: string; perMinute: number }[];
-  errcodes: { errcode: number; count: number }[];
+  errcodes: { errcode: string; count: number }[];
+  /** Where the figures are counted from (ISO 8601). */
+  since: string;
+  /** True when several accounts count in one set of series (METRICS_ACCOUNT_LABEL=none). */
+  sharedCounts: boolean;
 }
 
 export interface Reply {

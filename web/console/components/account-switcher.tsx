@@ -28,8 +28,8 @@ export function AccountSwitcher({ accounts, value, onChange }: AccountSwitcherPr
       >
         {accounts.length === 0 && <option value="">{t('noAccounts')}</option>}
         {accounts.map((account) => (
-          <option key={account.name} value={account.name} title={account.appId}>
-            {account.name} ({account.appId})
+          <option key={account.name} value={account.name} title={account.appId ?? undefined}>
+            {account.appId === null ? account.name : `${account.name} (${account.appId})`}
           </option>
         ))}
       </select>

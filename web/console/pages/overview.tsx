@@ -71,7 +71,7 @@ export function OverviewPage({ account, active }: OverviewPageProps) {
             <h3>{t('token')}</h3>
             <dl>
               <dt>{t('tokenAge')}</dt>
-              <dd>{overview.token.ageSeconds === null ? t('tokenNone') : formatDuration(i18n, overview.token.ageSeconds)}</dd>
+              <dd>{overview.token.expiresInSeconds === null ? t('tokenNone') : formatDuration(i18n, overview.token.expiresInSeconds)}</dd>
               <dt>{t('tokenRefreshes')}</dt>
               <dd>{overview.token.refreshes}</dd>
             </dl>
