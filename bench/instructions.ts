@@ -40,7 +40,32 @@ function accepts(port: number): Promise<boolean> {
 }
 
 /** Instructions the whole process executed while it started, answered `messages` echo messages at `path`, and stopped. */
-async function totalInstructions(path: string, messages: number, accountsFile: string | undefined): Promise<number> {
+/** The console's token in the run that keeps a live stream open. */
+const CONSOLE_TOKEN = 'bench-console-admin-token-0001';
+
+/** Signs in to the console and opens its live stream, read (and dropped) until `signal` aborts. */
+async function watchLiveStream(port: number, signal: AbortSignal): Promise<void> {
+  const login = await fetch(`http://127.0.0.1:${port}/console/login`, {
+    method: 'POST',
+    redirect: 'manual',
+    headers: { 'Content-Type': 'application/x-www-form-urlencoded' },
+    body: new URLSearchParams({ token: CONSOLE_TOKEN }).toString(),
+  });
+  const cookie = (login.headers.get('set-cookie') ?? '').split(';')[0] ?? '';
+  if (login.status !== 303 || cookie === '') throw new Error(`console sign-in: HTTP ${login.status}`);
+  const stream = await fetch(`http://127.0.0.1:${port}/console/api/live`, { headers: { Cookie: cookie }, signal });
+  if (stream.status !== 200 || stream.body === null) throw new Error(`live stream: HTTP ${stream.status}`);
+  const reader = stream.body.getReader();
+  void (async () => {
+    try {
+      while (!(await reader.read()).done);
+    } catch {
+      // aborted at the end of the run
+    }
+  })();
+}
+
+async function totalInstructions(path: string, messages: number, accountsFile: string | undefined, watched = false): Promise<number> {
   const dir = mkdtempSync(join(os.tmpdir(), 'wechat-instructions-'));
   const out = join(dir, 'cachegrind.out');
   try {
@@ -48,7 +73,11 @@ async function totalInstructions(path: string, messages: number, accountsFile: s
     const child = spawn(
       'valgrind',
       ['--tool=cachegrind', '--cache-sim=no', '--branch-sim=no', `--cachegrind-out-file=${out}`, process.execPath, ...SERVER_ARGS.ours],
-      { cwd: SERVERS_DIR, env: serverEnv(port, { shipped: true, accountsFile }), stdio: 'ignore' },
+      {
+        cwd: SERVERS_DIR,
+        env: { ...serverEnv(port, { shipped: true, accountsFile }), ...(watched ? { ADMIN_TOKEN: CONSOLE_TOKEN } : {}) },
+        stdio: 'ignore',
+      },
     );
     const exited = new Promise<number | null>((resolve) => child.once('exit', resolve));
     const deadline = Date.now() + START_TIMEOUT_MS;
@@ -57,6 +86,8 @@ async function totalInstructions(path: string, messages: number, accountsFile: s
         throw new Error(`the server under valgrind did not listen (exit ${child.exitCode})`);
       await sleep(200);
     }
+    const watching = new AbortController();
+    if (watched) await watchLiveStream(port, watching.signal);
     for (let i = 0; i < messages; i++) {
       const message = freshTextMessage(false);
       const response = await fetch(`http://127.0.0.1:${port}${path}?${message.query}`, { method: 'POST', body: message.body });
@@ -64,6 +95,7 @@ async function totalInstructions(path: string, messages: number, accountsFile: s
       const echoed = message.expect.content !== undefined && reply.includes(message.expect.content);
       if (response.status !== 200 || !echoed) throw new Error(`message ${i}: HTTP ${response.status}, ${reply}`);
     }
+    watching.abort();
     child.kill('SIGTERM');
     await exited;
     const summary = /^summary: (\d+)/m.exec(readFileSync(out, 'utf8'));
@@ -74,9 +106,9 @@ async function totalInstructions(path: string, messages: number, accountsFile: s
   }
 }
 
-async function perMessage(path: string, accountsFile: string | undefined): Promise<number> {
-  const few = await totalInstructions(path, FEW, accountsFile);
-  const many = await totalInstructions(path, MANY, accountsFile);
+async function perMessage(path: string, accountsFile: string | undefined, watched = false): Promise<number> {
+  const few = await totalInstructions(path, FEW, accountsFile, watched);
+  const many = await totalInstructions(path, MANY, accountsFile, watched);
   return (many - few) / (MANY - FEW);
 }
 
@@ -88,6 +120,7 @@ const accounts = writeAccountsFile();
 try {
   const one = await perMessage(WECHAT_PATH, undefined);
   const fifty = await perMessage(`${WECHAT_PATH}/${ACCOUNT_NAME}`, accounts.file);
+  const streamed = await perMessage(WECHAT_PATH, undefined, true);
   const ratio = fifty / one;
   const pass = ratio <= BUDGET;
   process.stdout.write(
@@ -96,8 +129,10 @@ try {
       '| --- | ---: |',
       `| ours (one account) | ${Math.round(one).toLocaleString('en')} |`,
       `| ours, ${ACCOUNTS} accounts | ${Math.round(fifty).toLocaleString('en')} |`,
+      `| ours, a console watching the live stream | ${Math.round(streamed).toLocaleString('en')} |`,
       '',
       `- ${pass ? 'PASS' : 'FAIL'} ${ACCOUNTS} accounts ≤ ${BUDGET}× one: ${ratio.toFixed(4)}×`,
+      `- a console watching costs ${(streamed / one).toFixed(4)}× one account's instructions a message (the stream's formatting and sending included)`,
       '',
     ].join('\n'),
   );
