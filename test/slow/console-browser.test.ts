@@ -6,6 +6,7 @@ import { fileURLToPath } from 'node:url';
 import { after, before, it } from 'node:test';
 import type { Browser, Page } from 'playwright-core';
 import { describeInBrowser, launchBrowser } from '../helpers/browser.js';
+import { FakeWeChat } from '../helpers/fake-wechat.js';
 import { closeAll, startApp, type RunningApp } from '../helpers/start-app.js';
 import { until } from '../helpers/until.js';
 import { exchange, postToWebhook, textXml } from '../helpers/wechat.js';
@@ -124,5 +125,109 @@ describeInBrowser('the console in a real browser (headless Chromium)', () => {
     await page.waitForSelector('input[name="token"]');
     const status = await page.evaluate(async () => (await fetch('/console/api/session')).status);
     assert.equal(status, 401);
+  });
+});
+
+const MENU = { button: [{ type: 'click', name: '今日歌曲', key: 'V1001_TODAY_MUSIC' }] };
+
+describeInBrowser('the console’s menu page in a real browser (headless Chromium)', () => {
+  let fake: FakeWeChat;
+  let app: RunningApp;
+  let browser: Browser;
+  let page: Page;
+  let dir: string;
+  let menuFile: string;
+  const problems: string[] = [];
+
+  before(async () => {
+    assert.ok(existsSync(BUNDLE), `${BUNDLE} is missing: npm run build writes it`);
+    mkdirSync(SHOTS, { recursive: true });
+    dir = mkdtempSync(join(tmpdir(), 'console-menu-browser-'));
+    menuFile = join(dir, 'menu.json');
+    writeFileSync(menuFile, `${JSON.stringify(MENU, null, 2)}\n`);
+    fake = await new FakeWeChat().start();
+    app = await startApp({ ...fake.env(), ADMIN_TOKEN: ADMIN, MENU_FILE: menuFile });
+    browser = await launchBrowser();
+    const context = await browser.newContext({ viewport: { width: 1100, height: 900 }, locale: 'zh-CN' });
+    page = await context.newPage();
+    page.on('console', (message) => {
+      if (message.type() === 'error') problems.push(message.text());
+    });
+    page.on('pageerror', (error) => problems.push(error.message));
+  });
+  after(() =>
+    closeAll(
+      () => browser.close(),
+      () => app.close(),
+      () => fake.stop(),
+      () => rmSync(dir, { recursive: true, force: true }),
+    ),
+  );
+
+  it('edits the menu (preview and limits live), saves it, compares it with WeChat and pushes it after a confirmation', async () => {
+    await page.goto(`${app.url}/console`);
+    await page.fill('input[name="token"]', ADMIN);
+    await page.click('button[type="submit"]');
+    await page.waitForSelector('[data-testid="overview"]');
+
+    await page.click('[data-testid="nav-menu"]');
+    await page.locator('[data-testid="menu-editor"]').waitFor();
+    const names = page.locator('[data-testid="menu-button-name"]');
+    await until(async () => (await names.count()) === 1 && (await names.first().inputValue()) === '今日歌曲', 'the file in the editor');
+    const preview = page.locator('[data-testid="menu-preview"]');
+    assert.match(await preview.innerText(), /今日歌曲/);
+
+    await names.first().fill('新歌推荐');
+    await until(async () => /新歌推荐/.test(await preview.innerText()), 'the preview shows the new name');
+
+    // A 4th top-level button: over WeChat's 3, shown at once, and no save.
+    const save = page.locator('[data-testid="menu-save"]');
+    for (let n = 0; n < 3; n += 1) await page.click('[data-testid="menu-add-button"]');
+    await until(async () => (await names.count()) === 4, 'four buttons');
+    await until(async () => /button/.test(await page.locator('[data-testid="menu-problems"]').innerText()), 'a problem shown');
+    assert.equal(await save.isDisabled(), true);
+    await page.screenshot({ path: join(SHOTS, 'menu-problems.png'), fullPage: true });
+
+    // Remove the three new ones: named and keyed buttons only are left.
+    for (let n = 0; n < 3; n += 1)
+      await page.locator('[data-testid="menu-editor"] > li').last().getByRole('button', { name: /删除/ }).click();
+    await until(async () => (await names.count()) === 1, 'one button again');
+    await until(
+      async () => (await page.locator('[data-testid="menu-problems"] li').count()) === 0 && !(await save.isDisabled()),
+      'no problem left',
+    );
+    assert.equal(await page.locator('[data-testid="menu-push"]').isDisabled(), true, 'no push with unsaved changes');
+
+    const before = readFileSync(menuFile, 'utf8');
+    await save.click();
+    await until(async () => /已保存|Saved/.test(await page.locator('[data-testid="menu-status"]').innerText()), 'saved');
+    const saved = JSON.parse(readFileSync(menuFile, 'utf8')) as typeof MENU;
+    assert.equal(saved.button[0]?.name, '新歌推荐');
+    assert.equal(saved.button[0]?.key, 'V1001_TODAY_MUSIC');
+    assert.equal(readFileSync(`${menuFile}.previous`, 'utf8'), before);
+
+    // WeChat has no menu yet: the file differs from it.
+    await page.click('[data-testid="menu-compare"]');
+    const differences = page.locator('[data-testid="menu-differences"]');
+    await until(async () => /button\[0\]/.test(await differences.innerText()), 'the differences listed');
+    assert.doesNotMatch(await differences.innerText(), /与微信一致/);
+
+    // The push asks first, showing the saved version.
+    const push = page.locator('[data-testid="menu-push"]');
+    await until(async () => !(await push.isDisabled()), 'the push enabled');
+    await push.click();
+    const confirm = page.locator('[data-testid="menu-push-confirm"]');
+    await confirm.waitFor();
+    assert.match(await page.locator('dialog.menu-confirm').innerText(), /新歌推荐/);
+    assert.equal(fake.count('/cgi-bin/menu/create'), 0, 'nothing pushed before the confirmation');
+    await page.screenshot({ path: join(SHOTS, 'menu-push.png') });
+    await confirm.click();
+    await until(async () => /已发布|Pushed/.test(await page.locator('[data-testid="menu-status"]').innerText()), 'pushed');
+    assert.equal(fake.menus.menu?.[0]?.name, '新歌推荐');
+
+    await page.click('[data-testid="menu-compare"]');
+    await until(async () => /与微信一致/.test(await differences.innerText()), 'the same as WeChat after the push');
+    await page.screenshot({ path: join(SHOTS, 'menu.png'), fullPage: true });
+    assert.deepEqual(problems, []);
   });
 });

@@ -69,7 +69,7 @@ export interface Preview {
 }
 
 /** What a request that may be refused gives back: its data, its problems (400) or a conflict (409). */
-export type Result<T> = { kind: 'ok'; data: T } | { kind: 'invalid'; problems: Problem[] } | { kind: 'conflict'; error: string };
+export type Result<T, P = Problem> = { kind: 'ok'; data: T } | { kind: 'invalid'; problems: P[] } | { kind: 'conflict'; error: string };
 
 /** A failure nobody planned for: the network, a 5xx, an answer that is not JSON. */
 export class ApiError extends Error {
@@ -126,9 +126,9 @@ async function readJson(response: Response): Promise<unknown> {
   }
 }
 
-function problemsOf(body: unknown): Problem[] {
+function problemsOf<P>(body: unknown): P[] {
   const problems = (body as { problems?: unknown } | null)?.problems;
-  return Array.isArray(problems) ? (problems as Problem[]) : [];
+  return Array.isArray(problems) ? (problems as P[]) : [];
 }
 
 function errorOf(body: unknown, status: number): string {
@@ -136,7 +136,7 @@ function errorOf(body: unknown, status: number): string {
   return typeof error === 'string' ? error : `HTTP ${status}`;
 }
 
-async function request<T>(method: 'GET' | 'POST' | 'PUT', url: string, body?: unknown): Promise<Result<T>> {
+async function request<T, P = Problem>(method: 'GET' | 'POST' | 'PUT', url: string, body?: unknown): Promise<Result<T, P>> {
   const headers: Record<string, string> = { Accept: 'application/json' };
   if (method !== 'GET') {
     headers['X-CSRF-Token'] = csrfToken;
@@ -157,7 +157,7 @@ async function request<T>(method: 'GET' | 'POST' | 'PUT', url: string, body?: un
   if (response.status === 401) return signInAgain();
   if (response.status === 400) {
     const json = await readJson(response);
-    const problems = problemsOf(json);
+    const problems = problemsOf<P>(json);
     // A 400 without problems (a malformed request) is a failure, not a finding about the rules.
     if (problems.length > 0) return { kind: 'invalid', problems };
     throw new ApiError(errorOf(json, 400), 400);
@@ -172,7 +172,7 @@ async function request<T>(method: 'GET' | 'POST' | 'PUT', url: string, body?: un
 
 /** A request whose 400 or 409 is unexpected too: its data, or an ApiError. */
 async function requestData<T>(method: 'GET' | 'POST', url: string, body?: unknown): Promise<T> {
-  const result = await request<T>(method, url, body);
+  const result = await request<T, { message: string }>(method, url, body);
   switch (result.kind) {
     case 'ok':
       return result.data;
@@ -229,4 +229,84 @@ export function saveReplies(account: string | null, source: string, baseHash: st
 /** The URL of the live stream (server-sent events) for EventSource. */
 export function liveUrl(account: string | null): string {
   return apiUrl('live', account);
+}
+
+/** One thing wrong with a menu, at its JSON path (`button[1].sub_button[5].name`). */
+export interface MenuProblem {
+  path: string;
+  message: string;
+}
+
+/** A menu button as the file has it: a leaf with a type, or a top-level button with a sub-menu. */
+export interface MenuButton {
+  name: string;
+  type?: string;
+  key?: string;
+  url?: string;
+  appid?: string;
+  pagepath?: string;
+  media_id?: string;
+  article_id?: string;
+  sub_button?: MenuButton[];
+}
+
+/** The menu file: the default menu, and the personalised ones (kept as they are). */
+export interface Menu {
+  button: MenuButton[];
+  conditional?: unknown[];
+}
+
+export interface MenuSource {
+  /** null: the account has no menu file. */
+  file: string | null;
+  source: string;
+  hash: string;
+  /** null when the file is not JSON. */
+  menu: unknown;
+  problems: MenuProblem[];
+}
+
+export interface MenuDifference {
+  path: string;
+  /** Absent when only WeChat has it. */
+  file?: unknown;
+  /** Absent when only the file has it. */
+  wechat?: unknown;
+}
+
+export interface MenuComparison {
+  wechat: unknown;
+  differences: MenuDifference[];
+}
+
+export function getMenu(account: string | null): Promise<MenuSource> {
+  return requestData<MenuSource>('GET', apiUrl('menu', account));
+}
+
+/** The problems the server's checker finds in `menu` (WeChat's limits). */
+export async function checkMenu(account: string | null, menu: Menu): Promise<MenuProblem[]> {
+  const result = await request<{ problems?: MenuProblem[] }, MenuProblem>('POST', apiUrl('menu/check', account), { menu });
+  switch (result.kind) {
+    case 'ok':
+      return result.data.problems ?? [];
+    case 'invalid':
+      return result.problems;
+    case 'conflict':
+      throw new ApiError(result.error, 409);
+  }
+}
+
+/** How `menu` differs from the menu WeChat has now (503 without an AppID: an ApiError). */
+export function diffMenu(account: string | null, menu: Menu): Promise<MenuComparison> {
+  return requestData<MenuComparison>('POST', apiUrl('menu/diff', account), { menu });
+}
+
+/** Saves the menu if the file is still the one loaded with `baseHash`. */
+export function saveMenu(account: string | null, menu: Menu, baseHash: string): Promise<Result<{ hash: string }, MenuProblem>> {
+  return request<{ hash: string }, MenuProblem>('PUT', apiUrl('menu', account), { menu, baseHash });
+}
+
+/** Pushes the saved file to WeChat, if it is still the version `hash` names. */
+export function pushMenu(account: string | null, hash: string): Promise<Result<{ pushed: true; steps: number }, MenuProblem>> {
+  return request<{ pushed: true; steps: number }, MenuProblem>('POST', apiUrl('menu/push', account), { hash });
 }

@@ -4,14 +4,15 @@ import { AccountSwitcher } from './components/account-switcher.js';
 import type { Prefill } from './components/phone.js';
 import { HTML_LANG, I18nContext, i18nFor, storedLang, storeLang, useI18n, type Lang, type MessageKey } from './i18n.js';
 import { LivePage } from './pages/live.js';
+import { MenuPage } from './pages/menu.js';
 import { OverviewPage } from './pages/overview.js';
 import { RepliesPage } from './pages/replies.js';
 
-const ROUTES = ['overview', 'live', 'replies'] as const;
+const ROUTES = ['overview', 'live', 'replies', 'menu'] as const;
 type Route = (typeof ROUTES)[number];
 
-const NAV_LABELS: Record<Route, MessageKey> = { overview: 'navOverview', live: 'navLive', replies: 'navReplies' };
-const TITLES: Record<Route, MessageKey> = { overview: 'overviewTitle', live: 'liveTitle', replies: 'repliesTitle' };
+const NAV_LABELS: Record<Route, MessageKey> = { overview: 'navOverview', live: 'navLive', replies: 'navReplies', menu: 'navMenu' };
+const TITLES: Record<Route, MessageKey> = { overview: 'overviewTitle', live: 'liveTitle', replies: 'repliesTitle', menu: 'menuTitle' };
 
 /** `#/live` → live; anything unknown → overview. */
 function routeOf(hash: string): Route {
@@ -122,6 +123,7 @@ function Console({ session, onSwitchLang }: { session: Session; onSwitchLang: ()
   const [visited, setVisited] = useState<ReadonlySet<Route>>(() => new Set([route]));
   const [prefill, setPrefill] = useState<Prefill | null>(null);
   const repliesDirty = useRef(false);
+  const menuDirty = useRef(false);
 
   const show = useCallback((next: Route, focus: boolean) => {
     if (next !== routeRef.current) focusHeading.current = focus;
@@ -146,12 +148,14 @@ function Console({ session, onSwitchLang }: { session: Session; onSwitchLang: ()
   function chooseAccount(name: string): boolean {
     if (name === account) return true;
     if (repliesDirty.current && !window.confirm(t('unsavedSwitchAccount'))) return false;
+    if (menuDirty.current && !window.confirm(t('menuUnsavedSwitchAccount'))) return false;
     try {
       localStorage.setItem(ACCOUNT_KEY, name);
     } catch {
       // Storage off: the choice lasts until the page reloads.
     }
     repliesDirty.current = false;
+    menuDirty.current = false;
     setPrefill(null);
     setAccount(name);
     return true;
@@ -169,6 +173,10 @@ function Console({ session, onSwitchLang }: { session: Session; onSwitchLang: ()
 
   const onDirtyChange = useCallback((dirty: boolean) => {
     repliesDirty.current = dirty;
+  }, []);
+
+  const onMenuDirtyChange = useCallback((dirty: boolean) => {
+    menuDirty.current = dirty;
   }, []);
 
   return (
@@ -216,6 +224,7 @@ function Console({ session, onSwitchLang }: { session: Session; onSwitchLang: ()
             {name === 'overview' && <OverviewPage account={account} active={route === 'overview'} />}
             {name === 'live' && <LivePage account={account} onReplay={onReplay} />}
             {name === 'replies' && <RepliesPage account={account} prefill={prefill} onDirtyChange={onDirtyChange} />}
+            {name === 'menu' && <MenuPage account={account} onDirtyChange={onMenuDirtyChange} />}
           </section>
         ))}
       </main>
