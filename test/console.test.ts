@@ -258,6 +258,27 @@ describe('the console: sign-in, sessions and CSRF', () => {
   });
 });
 
+describe('the console behind https (PUBLIC_URL): every console cookie is Secure', () => {
+  it('the session cookie and its end carry Secure', async () => {
+    const app = await startApp({ ADMIN_TOKEN: ADMIN, PUBLIC_URL: 'https://wx.example.com' });
+    try {
+      const response = await request(`${app.url}/console/login`, form({ token: ADMIN }));
+      assert.equal(response.status, 303);
+      assert.match(response.headers.get('set-cookie') ?? '', /;\s*Secure/i);
+      const { cookie, csrf } = await signIn(app, ADMIN);
+      const out = await request(`${app.url}/console/logout`, form({ _csrf: csrf }, { Cookie: cookie }));
+      assert.equal(out.status, 303);
+      assert.match(out.headers.get('set-cookie') ?? '', /;\s*Secure/i);
+      const foreign = await request(`${app.url}/console/login`, form({ token: ADMIN }, { Origin: 'https://other.example.com' }));
+      assert.equal(foreign.status, 403);
+      const own = await request(`${app.url}/console/login`, form({ token: ADMIN }, { Origin: 'https://wx.example.com' }));
+      assert.equal(own.status, 303, 'PUBLIC_URL’s origin is the console’s own');
+    } finally {
+      await app.close();
+    }
+  });
+});
+
 describe('the console without ADMIN_TOKEN or console keys: this machine only', () => {
   let app: RunningApp;
   before(async () => {
@@ -331,6 +352,27 @@ describe('the console with several accounts: an account key with console: true',
     const other = await fetch(`${app.url}/console/api/replies?account=news`, { headers: { Cookie: cookie } });
     assert.equal(other.status, 403);
     assert.equal((await fetch(`${app.url}/console/api/overview?account=news`, { headers: { Cookie: cookie } })).status, 403);
+  });
+
+  it('a key removed from the accounts file while the server runs: its session opens nothing', async () => {
+    const { cookie } = await signIn(app, SHOP_KEY);
+    assert.equal((await fetch(`${app.url}/console/api/session`, { headers: { Cookie: cookie } })).status, 200);
+    const file = join(dir, 'accounts.yaml');
+    const before = readFileSync(file, 'utf8');
+    try {
+      writeFileSync(file, before.replace(`{ name: shop-operator, key: ${SHOP_KEY}, console: true }, `, ''));
+      await until(
+        async () => (await fetch(`${app.url}/console/api/session`, { headers: { Cookie: cookie } })).status === 401,
+        'the session ended with its key',
+      );
+      assert.equal((await request(`${app.url}/console/login`, form({ token: SHOP_KEY }))).status, 401);
+    } finally {
+      // Waited for in the log: sign-ins with a refused key would count as failures of this client.
+      const applied = () => app.logs.filter((line) => line.msg === 'accounts file applied').length;
+      const appliedBefore = applied();
+      writeFileSync(file, before);
+      await until(() => applied() > appliedBefore, 'the key back');
+    }
   });
 
   it('a key without console: true does not sign in', async () => {
