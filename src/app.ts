@@ -25,6 +25,7 @@ import type { Account } from './accounts/account.js';
 import { ConfigError } from './core/errors.js';
 import { consoleRoutes } from './console/console-routes.js';
 import { createConsoleSessions } from './console/console-sessions.js';
+import { createInstanceRegistry } from './console/instances.js';
 import { createLiveFeed } from './console/live-feed.js';
 import { createOverview } from './console/overview.js';
 import { createServices, type ServiceOptions, type Services } from './services.js';
@@ -62,6 +63,7 @@ export function createApp(config: Config, options: ServiceOptions = {}): WeChatA
   }
   const admin = requireAdmin(config.adminToken, logger, { trustedProxies: trustedProxies(config.trustProxy), accounts: accounts.all });
   const liveFeed = createLiveFeed(logger);
+  const instances = createInstanceRegistry({ redis: server.redis?.redis, accounts: accounts.all, logger });
   const webhook = createWebhook(config, logger, liveFeed);
   const notFound = (res: ServerResponse): void => {
     res.writeHead(404, { 'Content-Type': 'text/plain; charset=utf-8', 'X-Content-Type-Options': 'nosniff' }).end('not found\n');
@@ -103,6 +105,7 @@ export function createApp(config: Config, options: ServiceOptions = {}): WeChatA
       sessions: createConsoleSessions({ redis: server.redis?.redis, now: server.now }),
       overviewOf: createOverview(server.metrics, server.redis, server.now(), server.now),
       liveFeed,
+      instances,
       fallbackReply: config.fallbackReply,
       logger,
       now: server.now,
@@ -139,7 +142,10 @@ export function createApp(config: Config, options: ServiceOptions = {}): WeChatA
     Object.assign(listener, {
       express: app,
       listen: (port?: number, host?: string, callback?: () => void) => createLimitedServer(listener).listen(port, host, callback),
-      shutdown: services.shutdown,
+      shutdown: async () => {
+        instances.close();
+        await services.shutdown();
+      },
     }),
     services,
   );

@@ -75,6 +75,8 @@ export interface Account {
   readonly responder: Responder;
   /** This account's series of `/metrics`. */
   readonly metrics: MetricsRecorder;
+  /** The SHA-256 (hex) of the replies file's version this process serves; undefined without one. */
+  repliesVersion(): string | undefined;
   /** When the access token held now expires (ms since the epoch); undefined when none is held. */
   tokenExpiresAt(): Promise<number | undefined>;
   /** Stops watching its files, lets replies on their way go out, stops its Redis writers. */
@@ -153,6 +155,7 @@ export function createAccount(settings: AccountSettings, config: Config, server:
     mediaIds,
     responder,
     metrics,
+    repliesVersion: () => replies?.version(),
     tokenExpiresAt: async () => (await tokenStore.read().catch(() => undefined))?.expiresAt,
     async close() {
       replies?.close();

@@ -8,6 +8,7 @@ import { checkMenuValue, compareWithWeChat, pushMenuFile, readMenuFile, saveMenu
 import type { AccountOf } from '../http/account-of.js';
 import { loadZod, onFirstUse, readJson } from '../http/service-api/read-json.js';
 import { requireCsrf, sessionOf } from './console-access.js';
+import type { InstanceRegistry } from './instances.js';
 import type { LiveFeed, LiveMessage } from './live-feed.js';
 import type { Overview } from './overview.js';
 import { checkReplies, previewReply, readReplies, saveReplies } from './replies-editor.js';
@@ -22,6 +23,7 @@ export interface ConsoleApiOptions {
   readonly accountOf: AccountOf;
   readonly overviewOf: (account: Account, accounts: number) => Promise<Overview>;
   readonly liveFeed: LiveFeed;
+  readonly instances: InstanceRegistry;
   readonly fallbackReply: string;
   readonly logger: Logger;
 }
@@ -74,7 +76,7 @@ function repliesFileOf(account: Account): string {
 }
 
 /** `/console/api/*`: the data of the console's pages, for a signed-in session (console-routes.ts checks it first). */
-export function consoleApi({ accounts, accountOf, overviewOf, liveFeed, fallbackReply, logger }: ConsoleApiOptions): Router {
+export function consoleApi({ accounts, accountOf, overviewOf, liveFeed, instances, fallbackReply, logger }: ConsoleApiOptions): Router {
   const router = express.Router();
   router.use(express.json({ limit: JSON_LIMIT }));
 
@@ -122,6 +124,19 @@ export function consoleApi({ accounts, accountOf, overviewOf, liveFeed, fallback
     const file = account.settings.repliesFile;
     const read = file === undefined ? { source: '', hash: '' } : await readReplies(file);
     res.set('Cache-Control', 'no-store').json({ file: file ?? null, ...read });
+  });
+
+  // Which version of the replies file each instance serves, against the file on disk.
+  router.get('/instances', async (req: Request, res: Response) => {
+    const account = accountOf(req);
+    const file = account.settings.repliesFile;
+    const onDisk = file === undefined ? null : (await readReplies(file)).hash;
+    const reports = await instances.list();
+    res.set('Cache-Control', 'no-store').json({
+      file: file ?? null,
+      onDisk,
+      instances: reports.map(({ id, host, pid, seenAt, replies }) => ({ id, host, pid, seenAt, replies: replies[account.name] ?? null })),
+    });
   });
 
   router.post('/replies/check', requireCsrf, (req: Request, res: Response) => {

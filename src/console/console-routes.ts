@@ -13,6 +13,7 @@ import { consoleApi } from './console-api.js';
 import { requireCsrf, requireSession, sameOrigin, sessionCookie, sessionIdOf, signInKeys, type SignInKeys } from './console-access.js';
 import { consoleShell, localOnlyPage, signInPage, type SignInNotice } from './console-pages.js';
 import type { ConsoleSessions } from './console-sessions.js';
+import type { InstanceRegistry } from './instances.js';
 import type { LiveFeed } from './live-feed.js';
 import type { Overview } from './overview.js';
 import type { Account } from '../accounts/account.js';
@@ -55,6 +56,7 @@ export interface ConsoleOptions {
   readonly sessions: ConsoleSessions;
   readonly overviewOf: (account: Account, accounts: number) => Promise<Overview>;
   readonly liveFeed: LiveFeed;
+  readonly instances: InstanceRegistry;
   readonly fallbackReply: string;
   readonly logger: Logger;
   readonly now?: () => number;

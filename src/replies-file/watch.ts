@@ -1,3 +1,4 @@
+import { createHash } from 'node:crypto';
 import { readFileSync } from 'node:fs';
 import { resolve } from 'node:path';
 import { watchFileChanges, type WatchOptions } from '../core/watch-file.js';
@@ -14,9 +15,13 @@ export interface LiveReplies {
   replyTo(message: InboundMessage, media?: MediaIds): HandlerResult | Promise<HandlerResult>;
   /** The local files the version in force uploads (see CompiledReplies). */
   mediaFiles(): readonly string[];
+  /** The SHA-256 (hex) of the version in force; undefined while the file is missing. */
+  version(): string | undefined;
   /** Stops watching the file. */
   close(): void;
 }
+
+const sha256 = (text: string): string => createHash('sha256').update(text).digest('hex');
 
 type Read = { readonly source: string } | { readonly missing: true };
 
@@ -50,6 +55,8 @@ export function watchRepliesFile(file: string, logger: Logger, options: WatchOpt
   const first = read(path);
   let current: CompiledReplies | undefined = 'source' in first ? loadAtStart(file, first.source) : undefined;
   let lastSource: string | undefined = 'source' in first ? first.source : undefined;
+  // The version in force: the last source that validated (one that did not leaves it).
+  let applied: string | undefined = lastSource === undefined ? undefined : sha256(lastSource);
   if (current !== undefined) logger.info({ file, replies: current.summary }, 'replies file loaded');
 
   let closed = false;
@@ -67,6 +74,7 @@ export function watchRepliesFile(file: string, logger: Logger, options: WatchOpt
       if (lastSource === undefined) return;
       lastSource = undefined;
       current = undefined;
+      applied = undefined;
       logger.info({ file }, 'replies file deleted: the default rules answer');
       return;
     }
@@ -90,6 +98,7 @@ export function watchRepliesFile(file: string, logger: Logger, options: WatchOpt
       return;
     }
     current = next;
+    applied = sha256(now.source);
     logger.info({ file, replies: current.summary }, 'replies file reloaded');
   }
 
@@ -98,6 +107,7 @@ export function watchRepliesFile(file: string, logger: Logger, options: WatchOpt
   return {
     replyTo: (message, media) => current?.replyTo(message, media),
     mediaFiles: () => current?.mediaFiles ?? [],
+    version: () => applied,
     close() {
       closed = true;
       watcher.close();

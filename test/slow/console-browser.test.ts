@@ -117,6 +117,11 @@ describeInBrowser('the console in a real browser (headless Chromium)', () => {
     await until(async () => /已保存|Saved/.test(await page.locator('[data-testid="replies-status"]').innerText()), 'saved');
     assert.equal(readFileSync(join(dir, 'replies.yaml'), 'utf8'), next);
     await until(async () => (await exchange(app.url, textXml('价格'))).Content === '八十八元', 'the webhook answers as the preview did');
+    await until(
+      async () => /与文件一致/.test(await page.locator('[data-testid="instance-versions"]').innerText()),
+      'the instance shown serving the saved version',
+      15_000,
+    );
     assert.deepEqual(problems, []);
   });
 

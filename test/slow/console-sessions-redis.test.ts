@@ -1,5 +1,10 @@
 import assert from 'node:assert/strict';
+import { createHash } from 'node:crypto';
+import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
 import { after, before, it } from 'node:test';
+import { until } from '../helpers/until.js';
 import { PrivateRedis, describeWithRedis } from '../helpers/redis-server.js';
 import { startApp, untilRedisReady, type RunningApp } from '../helpers/start-app.js';
 
@@ -12,15 +17,19 @@ describeWithRedis('console sessions across instances (Redis)', () => {
   let redis: PrivateRedis;
   let a: RunningApp;
   let b: RunningApp;
+  let dir: string;
   before(async () => {
     redis = await PrivateRedis.start();
-    const env = { REDIS_URL: redis.url, ADMIN_TOKEN: ADMIN };
+    dir = mkdtempSync(join(tmpdir(), 'console-instances-'));
+    writeFileSync(join(dir, 'replies.yaml'), 'message: 第一版\n');
+    const env = { REDIS_URL: redis.url, ADMIN_TOKEN: ADMIN, REPLIES_FILE: join(dir, 'replies.yaml') };
     [a, b] = await Promise.all([startApp(env), startApp(env)]);
     await untilRedisReady(a, b);
   });
   after(async () => {
     await Promise.all([a.close(), b.close()]);
     await redis.stop();
+    rmSync(dir, { recursive: true, force: true });
   });
 
   it('a session opened on one instance works on the other, and sign-out there ends it on both', async () => {
@@ -57,5 +66,44 @@ describeWithRedis('console sessions across instances (Redis)', () => {
     });
     assert.equal(logout.status, 303);
     assert.equal((await fetch(`${a.url}/console/api/session`, { headers: { Cookie: cookie } })).status, 401);
+  });
+
+  it('the console shows which version of the replies file each instance serves, and both move to a version saved on one', async () => {
+    const login = await fetch(`${a.url}/console/login`, {
+      method: 'POST',
+      redirect: 'manual',
+      headers: { 'Content-Type': 'application/x-www-form-urlencoded' },
+      body: new URLSearchParams({ token: ADMIN }).toString(),
+    });
+    const cookie = (login.headers.get('set-cookie') ?? '').split(';')[0] ?? '';
+    const session = (await (await fetch(`${a.url}/console/api/session`, { headers: { Cookie: cookie } })).json()) as { csrfToken: string };
+    type Listing = { onDisk: string; instances: { id: string; pid: number; replies: string | null }[] };
+    const listing = async (): Promise<Listing> =>
+      (await (await fetch(`${a.url}/console/api/instances`, { headers: { Cookie: cookie } })).json()) as Listing;
+    const first = createHash('sha256').update('message: 第一版\n').digest('hex');
+    await until(async () => (await listing()).instances.length === 2, 'both instances reported', 15_000);
+    const before = await listing();
+    assert.equal(before.onDisk, first);
+    assert.deepEqual(
+      before.instances.map((instance) => instance.replies),
+      [first, first],
+    );
+
+    const next = 'message: 第二版\n';
+    const saved = await fetch(`${a.url}/console/api/replies`, {
+      method: 'PUT',
+      headers: { Cookie: cookie, 'X-CSRF-Token': session.csrfToken, 'Content-Type': 'application/json' },
+      body: JSON.stringify({ source: next, baseHash: first }),
+    });
+    assert.equal(saved.status, 200);
+    const second = createHash('sha256').update(next).digest('hex');
+    await until(
+      async () => {
+        const now = await listing();
+        return now.onDisk === second && now.instances.length === 2 && now.instances.every((instance) => instance.replies === second);
+      },
+      'both instances serve the saved version',
+      20_000,
+    );
   });
 });

@@ -195,6 +195,17 @@ export function getReplies(account: string | null): Promise<RepliesSource> {
   return requestData<RepliesSource>('GET', apiUrl('replies', account));
 }
 
+/** Which version of the replies file each instance serves (`replies`: its SHA-256, null for none). */
+export interface InstanceVersions {
+  file: string | null;
+  onDisk: string | null;
+  instances: { id: string; host: string; pid: number; seenAt: string; replies: string | null }[];
+}
+
+export function getInstances(account: string | null): Promise<InstanceVersions> {
+  return requestData<InstanceVersions>('GET', apiUrl('instances', account));
+}
+
 /** The problems of the rules in `source` (none: they would load). A 400 with problems says the same. */
 export async function checkReplies(account: string | null, source: string): Promise<Problem[]> {
   const result = await request<{ problems?: Problem[] }>('POST', apiUrl('replies/check', account), { source });

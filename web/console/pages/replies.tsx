@@ -2,6 +2,7 @@ import { useCallback, useEffect, useMemo, useRef, useState } from 'preact/hooks'
 import { checkReplies, getReplies, saveReplies, type Problem } from '../api.js';
 import { CodeEditor } from '../components/code-editor.js';
 import { Phone, type Prefill } from '../components/phone.js';
+import { InstanceVersions } from '../components/instance-versions.js';
 import { formatTime, useI18n } from '../i18n.js';
 
 /** How long typing pauses before the rules are checked. */
@@ -239,6 +240,7 @@ export function RepliesPage({ account, prefill, onDirtyChange }: RepliesPageProp
             </button>
           )}
         </div>
+        <InstanceVersions account={account} savedAt={status.kind === 'saved' ? status.at.getTime() : 0} />
       </div>
       <Phone account={account} source={source} prefill={prefill} />
     </div>
