@@ -456,3 +456,72 @@ describe('the console’s menu editor, against the fake WeChat', () => {
     }
   });
 });
+
+describe('the console’s send and users routes, against the fake WeChat', () => {
+  const DATA = { thing1: '智能手表', character_string2: 'SF1234567890', time3: '2024年5月1日 10:00' };
+
+  it('a template message: checked first (nothing sent, the exact body shown), a wrong placeholder refused, then sent and logged with the key', async () => {
+    await withFakeWeChat({ ADMIN_TOKEN: ADMIN }, async (app, fake) => {
+      const { cookie, csrf } = await signIn(app, ADMIN);
+      const headers = { Cookie: cookie, 'X-CSRF-Token': csrf, 'Content-Type': 'application/json' };
+      const post = async (path: string, body: unknown) => {
+        const response = await fetch(`${app.url}/console/api${path}`, { method: 'POST', headers, body: JSON.stringify(body) });
+        return { status: response.status, body: (await response.json()) as Record<string, unknown> };
+      };
+      const templates = (await (await fetch(`${app.url}/console/api/templates`, { headers: { Cookie: cookie } })).json()) as {
+        templates: { template_id: string; placeholders: string[] }[];
+      };
+      assert.deepEqual(templates.templates[0]?.placeholders, ['thing1', 'character_string2', 'time3']);
+
+      const message = { touser: 'oFollower_0001', template_id: 'TPL_ORDER_SHIPPED', data: DATA };
+      const checked = await post('/send/template/check', message);
+      assert.equal(checked.status, 200, JSON.stringify(checked.body));
+      assert.deepEqual((checked.body.message as { data: unknown }).data, {
+        thing1: { value: '智能手表' },
+        character_string2: { value: 'SF1234567890' },
+        time3: { value: '2024年5月1日 10:00' },
+      });
+      assert.equal(fake.count('/cgi-bin/message/template/send'), 0, 'a check sends nothing');
+
+      const wrong = await post('/send/template/check', { ...message, data: { thing1: 'x' } });
+      assert.equal(wrong.status, 400);
+      assert.equal(wrong.body.field, 'data');
+
+      const unsafe = await fetch(`${app.url}/console/api/send/template`, {
+        method: 'POST',
+        headers: { Cookie: cookie, 'Content-Type': 'application/json' },
+        body: JSON.stringify(message),
+      });
+      assert.equal(unsafe.status, 403, 'no CSRF token, no send');
+      assert.equal(fake.count('/cgi-bin/message/template/send'), 0);
+
+      const sent = await post('/send/template', message);
+      assert.equal(sent.status, 200, JSON.stringify(sent.body));
+      assert.equal(typeof sent.body.msgid, 'number');
+      assert.deepEqual(fake.callsTo('/cgi-bin/message/template/send').at(-1)?.body, checked.body.message);
+      assert.ok(
+        app.logs.some((line) => line.msg === 'message sent' && line.route === 'POST /console/api/send/template' && line.caller === 'admin'),
+      );
+    });
+  });
+
+  it('a customer-service message: checked (its pieces counted), then sent; a profile looked up; an unknown openid → 404', async () => {
+    await withFakeWeChat({ ADMIN_TOKEN: ADMIN }, async (app, fake) => {
+      const { cookie, csrf } = await signIn(app, ADMIN);
+      const headers = { Cookie: cookie, 'X-CSRF-Token': csrf, 'Content-Type': 'application/json' };
+      const message = { touser: 'oFollower_0002', reply: { type: 'text', content: '您好，订单已发货' } };
+      const checked = await fetch(`${app.url}/console/api/send/custom/check`, { method: 'POST', headers, body: JSON.stringify(message) });
+      assert.equal(checked.status, 200);
+      assert.equal(((await checked.json()) as { pieces: number }).pieces, 1);
+      assert.equal(fake.count('/cgi-bin/message/custom/send'), 0);
+      const sent = await fetch(`${app.url}/console/api/send/custom`, { method: 'POST', headers, body: JSON.stringify(message) });
+      assert.equal(sent.status, 200);
+      assert.equal(fake.count('/cgi-bin/message/custom/send'), 1);
+
+      const profile = await fetch(`${app.url}/console/api/users/oFollower_0002`, { headers: { Cookie: cookie } });
+      assert.equal(profile.status, 200);
+      assert.equal(((await profile.json()) as { openid: string }).openid, 'oFollower_0002');
+      assert.equal((await fetch(`${app.url}/console/api/users/oNobody_0009`, { headers: { Cookie: cookie } })).status, 404);
+    });
+  });
+});

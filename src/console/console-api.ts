@@ -6,7 +6,10 @@ import { ApiNotConfiguredError, InputError } from '../core/errors.js';
 import type { ApiClient } from '../wechat-api/client.js';
 import { checkMenuValue, compareWithWeChat, pushMenuFile, readMenuFile, saveMenuFile } from './menu-editor.js';
 import type { AccountOf } from '../http/account-of.js';
+import { messageRoutes } from '../http/service-api/messages.js';
 import { loadZod, onFirstUse, readJson } from '../http/service-api/read-json.js';
+import { templatesRoute } from '../http/service-api/templates.js';
+import { userRoutes } from '../http/service-api/users.js';
 import { requireCsrf, sessionOf } from './console-access.js';
 import type { InstanceRegistry } from './instances.js';
 import type { LiveFeed, LiveMessage } from './live-feed.js';
@@ -168,6 +171,27 @@ export function consoleApi({ accounts, accountOf, overviewOf, liveFeed, instance
       res.status(400).json({ error: 'the replies file does not validate: nothing was written', problems: result.problems });
     }
   });
+
+  // Send (template or customer-service message), each checked first without sending, and the users' profiles:
+  // the routes of /api, acting as the session's key (its account only for an account key).
+  const apiOf = (req: Request) => {
+    const account = accountOf(req);
+    if (account.api === undefined) throw new ApiNotConfiguredError(`account ${account.name} needs an AppID and AppSecret to reach WeChat`);
+    return account.api;
+  };
+  const templatesOf = (req: Request) => {
+    const account = accountOf(req);
+    if (account.templates === undefined)
+      throw new ApiNotConfiguredError(`account ${account.name} needs an AppID and AppSecret to reach WeChat`);
+    return account.templates;
+  };
+  const messages = messageRoutes(apiOf, templatesOf, logger);
+  router.get('/templates', templatesRoute(templatesOf));
+  router.get('/users/:openid', userRoutes(apiOf).one);
+  router.post('/send/template/check', requireCsrf, messages.checkTemplate);
+  router.post('/send/template', requireCsrf, messages.template);
+  router.post('/send/custom/check', requireCsrf, messages.checkCustom);
+  router.post('/send/custom', requireCsrf, messages.custom);
 
   router.get('/menu', async (req: Request, res: Response) => {
     const account = accountOf(req);

@@ -151,6 +151,6 @@ export function consoleRoutes(options: ConsoleOptions): Router {
   router.use(pages, (_req: Request, res: Response) => {
     res.status(404).type('text/plain').send('not found\n');
   });
-  router.use(errorMiddleware({ logger, what: 'console request failed' }));
+  router.use(errorMiddleware({ logger, what: 'console request failed', context: { callerInputToWeChat: true } }));
   return router;
 }

@@ -70,48 +70,77 @@ const customSchema = onFirstUse(() => {
   return z.strictObject({ touser: openid(), reply });
 });
 
-/** POST /api/messages/template and /api/messages/custom; each send is logged (`logSent`). */
+/** A template message checked against its template, as it will go out. */
+type CheckedTemplate = Parameters<typeof sendTemplateMessage>[1];
+
+/**
+ * POST /api/messages/template and /api/messages/custom; each send is logged (`logSent`).
+ * `checkTemplate` and `checkCustom` run every check of a send and answer what it would
+ * send, sending nothing (the console shows it before the operator confirms).
+ */
 export function messageRoutes(api: (req: Request) => WeChatApi, catalog: (req: Request) => TemplateCatalog, logger: Logger) {
+  /** The body checked against the schema and the template's placeholders: the message as it will be sent. */
+  async function checkedTemplate(req: Request): Promise<CheckedTemplate> {
+    const body = readJson(req, templateSchema());
+    const placeholders = await catalog(req).placeholders(body.template_id);
+    if (placeholders === undefined) {
+      throw new InputError('template_id', `template_id: the account has no template ${body.template_id}`);
+    }
+    const values = Object.fromEntries(
+      Object.entries(body.data).map(([key, given]) => [key, typeof given === 'string' ? given : given.value]),
+    );
+    const problems = checkTemplateData(placeholders, values);
+    if (problems.length > 0) throw new InputError('data', problems.join('; '));
+    return {
+      touser: body.touser,
+      template_id: body.template_id,
+      data: Object.fromEntries(Object.entries(values).map(([key, value]) => [key, { value }])),
+      ...(body.url === undefined ? {} : { url: body.url }),
+      ...(body.miniprogram === undefined ? {} : { miniprogram: body.miniprogram }),
+      ...(body.client_msg_id === undefined ? {} : { client_msg_id: body.client_msg_id }),
+    };
+  }
+
+  /** The body checked: the recipient, the reply, and the customer-service messages it makes. */
+  function checkedCustom(req: Request): { touser: string; reply: Reply; pieces: number } {
+    const body = readJson(req, customSchema());
+    const reply = body.reply as Reply;
+    const pieces = reply.type === 'text' ? splitText(reply.content).length : 1;
+    // The webhook drops what is past the cap; a caller of its own is told instead.
+    if (pieces > MAX_TEXT_PIECES) {
+      throw new InputError(
+        'reply.content',
+        `reply.content: longer than ${MAX_TEXT_PIECES} customer-service messages of ${TEXT_LIMIT_BYTES} bytes`,
+      );
+    }
+    return { touser: body.touser, reply, pieces };
+  }
+
   return {
     /** Checks the data against the template's placeholders, then sends: `{ msgid }`. */
     async template(req: Request, res: Response): Promise<void> {
-      const body = readJson(req, templateSchema());
-      const { client } = api(req);
-      const placeholders = await catalog(req).placeholders(body.template_id);
-      if (placeholders === undefined) {
-        throw new InputError('template_id', `template_id: the account has no template ${body.template_id}`);
-      }
-      const values = Object.fromEntries(
-        Object.entries(body.data).map(([key, given]) => [key, typeof given === 'string' ? given : given.value]),
-      );
-      const problems = checkTemplateData(placeholders, values);
-      if (problems.length > 0) throw new InputError('data', problems.join('; '));
-      const { msgid } = await sendTemplateMessage(client, {
-        touser: body.touser,
-        template_id: body.template_id,
-        data: Object.fromEntries(Object.entries(values).map(([key, value]) => [key, { value }])),
-        ...(body.url === undefined ? {} : { url: body.url }),
-        ...(body.miniprogram === undefined ? {} : { miniprogram: body.miniprogram }),
-        ...(body.client_msg_id === undefined ? {} : { client_msg_id: body.client_msg_id }),
-      });
-      logSent(logger, res, 'POST /api/messages/template', body.touser, { msgid });
+      const message = await checkedTemplate(req);
+      const { msgid } = await sendTemplateMessage(api(req).client, message);
+      logSent(logger, res, `POST ${req.baseUrl}${req.path}`, message.touser, { msgid });
       res.json({ msgid });
     },
 
     /** Sends a reply as customer-service message(s), a long text in pieces: `{ sent }`. */
     async custom(req: Request, res: Response): Promise<void> {
-      const body = readJson(req, customSchema());
-      const reply = body.reply as Reply;
-      // The webhook drops what is past the cap; a caller of its own is told instead.
-      if (reply.type === 'text' && splitText(reply.content).length > MAX_TEXT_PIECES) {
-        throw new InputError(
-          'reply.content',
-          `reply.content: longer than ${MAX_TEXT_PIECES} customer-service messages of ${TEXT_LIMIT_BYTES} bytes`,
-        );
-      }
-      const { sent } = await sendCustomMessage(api(req).client, body.touser, reply);
-      logSent(logger, res, 'POST /api/messages/custom', body.touser, { sent });
+      const { touser, reply } = checkedCustom(req);
+      const { sent } = await sendCustomMessage(api(req).client, touser, reply);
+      logSent(logger, res, `POST ${req.baseUrl}${req.path}`, touser, { sent });
       res.json({ sent });
+    },
+
+    /** Every check of `template`, nothing sent: `{ message }`, what WeChat would be sent. */
+    async checkTemplate(req: Request, res: Response): Promise<void> {
+      res.json({ message: await checkedTemplate(req) });
+    },
+
+    /** Every check of `custom`, nothing sent: `{ touser, reply, pieces }`. */
+    checkCustom(req: Request, res: Response): void {
+      res.json(checkedCustom(req));
     },
   };
 }
