@@ -5,6 +5,7 @@ import { runLoad } from './load.js';
 import { MessagePool } from './message-pool.js';
 import { cpuSeconds, memoryMiB } from './proc-stats.js';
 import { SampledCheck } from './sampled-check.js';
+import { CONSOLE_TOKEN, watchLiveStream } from './console-watch.js';
 import { startServer, summarizeLog, type LogSummary, type ServerProcess } from './server-process.js';
 import { SERVER_ARGS, SERVERS_DIR, TARGETS, WEBHOOK_PATH, type ServerName, type Target } from './targets.js';
 
@@ -89,20 +90,23 @@ export async function compare(settings: CompareSettings, log: (line: string) => 
   const servers = new Map<ServerName, ServerProcess>();
   const replies = writeKeywordReplies();
   const accounts = writeAccountsFile();
+  // The console of `ours-console`, watching from start to end.
+  const watching = new AbortController();
   let results: TargetResult[];
   try {
     for (const name of Object.keys(SERVER_ARGS) as ServerName[]) {
       // Ours with `.env.example` (the default LOG_LEVEL among it), the peers with their defaults.
-      const ours = name === 'ours' || name === 'ours-keywords' || name === 'ours-accounts';
+      const ours = name === 'ours' || name === 'ours-keywords' || name === 'ours-accounts' || name === 'ours-console';
       const server = await startServer(name, SERVER_ARGS[name], {
         pin: settings.pin,
         cwd: SERVERS_DIR,
         shipped: ours,
         file: name,
         accountsFile: name === 'ours-accounts' ? accounts.file : undefined,
-        extraEnv: name === 'ours-keywords' ? { REPLIES_FILE: replies.file } : {},
+        extraEnv: name === 'ours-keywords' ? { REPLIES_FILE: replies.file } : name === 'ours-console' ? { ADMIN_TOKEN: CONSOLE_TOKEN } : {},
       });
       servers.set(name, server);
+      if (name === 'ours-console') await watchLiveStream(server.port, watching.signal);
       log(`started ${name} (pid ${server.pid}, port ${server.port})`);
     }
     const serverOf = (target: Target): ServerProcess => {
@@ -153,6 +157,7 @@ export async function compare(settings: CompareSettings, log: (line: string) => 
     for (const result of byTarget.values()) result.peakRssMiB = memoryMiB(serverOf(result.target).pid, 'VmHWM');
     results = [...byTarget.values()];
   } finally {
+    watching.abort();
     await Promise.all([...servers.values()].map((server) => server.stop()));
     replies.remove();
     accounts.remove();

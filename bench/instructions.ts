@@ -5,6 +5,7 @@ import { join } from 'node:path';
 import { connect } from 'node:net';
 import { setTimeout as sleep } from 'node:timers/promises';
 import { ACCOUNTS, writeAccountsFile } from './accounts-file.js';
+import { CONSOLE_TOKEN, watchLiveStream } from './console-watch.js';
 import { freshTextMessage } from './messages.js';
 import { freePort } from './server-process.js';
 import { serverEnv, WECHAT_PATH, ACCOUNT_NAME } from './settings.js';
@@ -40,31 +41,6 @@ function accepts(port: number): Promise<boolean> {
 }
 
 /** Instructions the whole process executed while it started, answered `messages` echo messages at `path`, and stopped. */
-/** The console's token in the run that keeps a live stream open. */
-const CONSOLE_TOKEN = 'bench-console-admin-token-0001';
-
-/** Signs in to the console and opens its live stream, read (and dropped) until `signal` aborts. */
-async function watchLiveStream(port: number, signal: AbortSignal): Promise<void> {
-  const login = await fetch(`http://127.0.0.1:${port}/console/login`, {
-    method: 'POST',
-    redirect: 'manual',
-    headers: { 'Content-Type': 'application/x-www-form-urlencoded' },
-    body: new URLSearchParams({ token: CONSOLE_TOKEN }).toString(),
-  });
-  const cookie = (login.headers.get('set-cookie') ?? '').split(';')[0] ?? '';
-  if (login.status !== 303 || cookie === '') throw new Error(`console sign-in: HTTP ${login.status}`);
-  const stream = await fetch(`http://127.0.0.1:${port}/console/api/live`, { headers: { Cookie: cookie }, signal });
-  if (stream.status !== 200 || stream.body === null) throw new Error(`live stream: HTTP ${stream.status}`);
-  const reader = stream.body.getReader();
-  void (async () => {
-    try {
-      while (!(await reader.read()).done);
-    } catch {
-      // aborted at the end of the run
-    }
-  })();
-}
-
 async function totalInstructions(path: string, messages: number, accountsFile: string | undefined, watched = false): Promise<number> {
   const dir = mkdtempSync(join(os.tmpdir(), 'wechat-instructions-'));
   const out = join(dir, 'cachegrind.out');

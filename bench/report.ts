@@ -3,7 +3,7 @@ import { ACCOUNTS } from './accounts-file.js';
 import type { CompareSettings, TargetResult } from './compare.js';
 import { shippedSummary } from './settings.js';
 import { KEYWORD_RULES } from './keyword-replies.js';
-import { ACCOUNTS_LABEL, KEYWORD_LABEL } from './targets.js';
+import { ACCOUNTS_LABEL, CONSOLE_LABEL, KEYWORD_LABEL } from './targets.js';
 
 /** One target's line: medians over the rounds, the peak RSS, errors summed. */
 export interface Row {
@@ -119,8 +119,9 @@ function budgets(row: (label: string) => Row): Verdict[] {
   const oursAes = row('ours --aes');
   const keywords = row(KEYWORD_LABEL);
   const accounts = row(ACCOUNTS_LABEL);
+  const watched = row(CONSOLE_LABEL);
   const webotAes = row('node-webot aes');
-  const ourErrors = ours.errors + oursAes.errors + keywords.errors + accounts.errors;
+  const ourErrors = ours.errors + oursAes.errors + keywords.errors + accounts.errors + watched.errors;
   return [
     ...plaintextBudget(ours, 'plaintext echo', row),
     faster(oursAes, webotAes, BUDGET.safeVsWebot, 'safe mode'),
@@ -130,6 +131,7 @@ function budgets(row: (label: string) => Row): Verdict[] {
       `safe-mode p99 ≤ ${fixed(BUDGET.p99VsWebot, 1)}× node-webot's: ${fixed(oursAes.p99, 2)} ms vs ${fixed(webotAes.p99, 2)} ms (${times(oursAes.p99, webotAes.p99)})`,
     ),
     ...plaintextBudget(keywords, 'keyword rule (100 rules)', row),
+    ...plaintextBudget(watched, 'a console watching', row),
     verdict(
       accounts.cpuMicros <= BUDGET.cpuAccountsVsOne * ours.cpuMicros,
       `${ACCOUNTS} accounts: CPU per request ≤ ${fixed(BUDGET.cpuAccountsVsOne, 2)}× one account's: ` +
@@ -137,7 +139,7 @@ function budgets(row: (label: string) => Row): Verdict[] {
     ),
     verdict(
       ourErrors === 0,
-      `ours answered every request correctly, keyword rules and ${ACCOUNTS} accounts included (errors: ${ourErrors})`,
+      `ours answered every request correctly, keyword rules, ${ACCOUNTS} accounts and a console watching included (errors: ${ourErrors})`,
     ),
   ];
 }
@@ -199,6 +201,8 @@ export function renderReport(
     `- ${ACCOUNTS_LABEL}: our server (a third process, same settings, WECHAT_* unset) with ACCOUNTS_FILE of ${ACCOUNTS} accounts (bench/accounts-file.ts), ` +
       `the benchmark's account last, the ${ACCOUNTS - 1} others with names, AppIDs, tokens and keys of their own, none with a replies file; ` +
       `sent the plaintext echo load at WECHAT_PATH/<name>; its CPU per request held to ${fixed(BUDGET.cpuAccountsVsOne, 2)}× ours with one account`,
+    `- ${CONSOLE_LABEL}: our server (a fourth process, same settings, ADMIN_TOKEN set) with a console signed in and reading the live stream ` +
+      '(bench/console-watch.ts) throughout; sent the plaintext echo load; held to the plaintext budget',
     "- checks: every response's status; the first 20 and every 50th reply opened and checked (parties swapped, Content echoed or the rule's reply; safe mode: MsgSignature, decrypted, AppID)",
     "- medians over rounds; peak RSS is the server process's VmHWM; server CPU from /proc/<pid>/stat (utime + stime) over the window ÷ responses",
     '',

@@ -4,9 +4,10 @@ import { ACCOUNT_NAME, WECHAT_PATH } from './settings.js';
 /**
  * The server processes compared; each serves plaintext and (except bare) safe mode.
  * `ours-keywords` is our server again, with a replies file of 100 keyword rules;
- * `ours-accounts` is our server again, with an accounts file of 50 accounts.
+ * `ours-accounts` is our server again, with an accounts file of 50 accounts;
+ * `ours-console` is our server again, with a console signed in and reading the live stream.
  */
-export type ServerName = 'ours' | 'ours-keywords' | 'ours-accounts' | 'node-webot' | 'co-wechat' | 'bare';
+export type ServerName = 'ours' | 'ours-keywords' | 'ours-accounts' | 'ours-console' | 'node-webot' | 'co-wechat' | 'bare';
 
 export const ROOT = fileURLToPath(new URL('..', import.meta.url));
 const script = (path: string): string => fileURLToPath(new URL(path, import.meta.url));
@@ -18,6 +19,7 @@ export const SERVER_ARGS: Readonly<Record<ServerName, readonly string[]>> = {
   ours: [fileURLToPath(new URL('../dist/server.js', import.meta.url))],
   'ours-keywords': [fileURLToPath(new URL('../dist/server.js', import.meta.url))],
   'ours-accounts': [fileURLToPath(new URL('../dist/server.js', import.meta.url))],
+  'ours-console': [fileURLToPath(new URL('../dist/server.js', import.meta.url))],
   'node-webot': [script('./servers/node-webot.mjs')],
   'co-wechat': [script('./servers/co-wechat.mjs')],
   bare: [script('./servers/bare.mjs')],
@@ -28,6 +30,7 @@ export const WEBHOOK_PATH: Readonly<Record<ServerName, string>> = {
   ours: WECHAT_PATH,
   'ours-keywords': WECHAT_PATH,
   'ours-accounts': `${WECHAT_PATH}/${ACCOUNT_NAME}`,
+  'ours-console': WECHAT_PATH,
   'node-webot': WECHAT_PATH,
   'co-wechat': WECHAT_PATH,
   bare: WECHAT_PATH,
@@ -49,6 +52,7 @@ export interface Target {
 
 export const KEYWORD_LABEL = 'ours, 100 keyword rules';
 export const ACCOUNTS_LABEL = 'ours, 50 accounts';
+export const CONSOLE_LABEL = 'ours, a console watching';
 
 export const TARGETS: readonly Target[] = [
   { label: 'ours', server: 'ours', safe: false, load: 'echo' },
@@ -57,6 +61,7 @@ export const TARGETS: readonly Target[] = [
   { label: 'bare', server: 'bare', safe: false, load: 'echo' },
   { label: KEYWORD_LABEL, server: 'ours-keywords', safe: false, load: 'keyword' },
   { label: ACCOUNTS_LABEL, server: 'ours-accounts', safe: false, load: 'echo' },
+  { label: CONSOLE_LABEL, server: 'ours-console', safe: false, load: 'echo' },
   { label: 'ours --aes', server: 'ours', safe: true, load: 'echo' },
   { label: 'node-webot aes', server: 'node-webot', safe: true, load: 'echo' },
   { label: 'co-wechat aes', server: 'co-wechat', safe: true, load: 'echo' },
