@@ -236,3 +236,121 @@ describeInBrowser('the console’s menu page in a real browser (headless Chromiu
     assert.deepEqual(problems, []);
   });
 });
+
+describeInBrowser('the console’s send and users pages in a real browser (headless Chromium)', () => {
+  let fake: FakeWeChat;
+  let app: RunningApp;
+  let browser: Browser;
+  let page: Page;
+  const problems: string[] = [];
+  const TEMPLATE_SEND = '/cgi-bin/message/template/send';
+
+  before(async () => {
+    assert.ok(existsSync(BUNDLE), `${BUNDLE} is missing: npm run build writes it`);
+    mkdirSync(SHOTS, { recursive: true });
+    fake = await new FakeWeChat().start();
+    app = await startApp({ ...fake.env(), ADMIN_TOKEN: ADMIN });
+    browser = await launchBrowser();
+    const context = await browser.newContext({ viewport: { width: 1100, height: 900 }, locale: 'zh-CN' });
+    page = await context.newPage();
+    page.on('console', (message) => {
+      if (message.type() === 'error') problems.push(message.text());
+    });
+    page.on('pageerror', (error) => problems.push(error.message));
+  });
+  after(() =>
+    closeAll(
+      () => browser.close(),
+      () => app.close(),
+      () => fake.stop(),
+    ),
+  );
+
+  it('checks a template message (nothing sent), sends exactly what the check showed, and refuses a missing placeholder', async () => {
+    await page.goto(`${app.url}/console`);
+    await page.fill('input[name="token"]', ADMIN);
+    await page.click('button[type="submit"]');
+    await page.waitForSelector('[data-testid="overview"]');
+
+    await page.click('[data-testid="nav-send"]');
+    const select = page.locator('[data-testid="send-template"]');
+    await select.waitFor();
+    await select.selectOption('TPL_ORDER_SHIPPED');
+    const values = { thing1: '智能手表', character_string2: 'SF1234567890', time3: '2024年5月1日 10:00' };
+    for (const [key, value] of Object.entries(values)) await page.fill(`[data-testid="send-field-${key}"]`, value);
+    await page.fill('[data-testid="send-openid"]', 'oFollower_0001');
+    const submit = page.locator('[data-testid="send-submit"]');
+    assert.equal(await submit.isDisabled(), true, 'no send before a check');
+
+    await page.click('[data-testid="send-check"]');
+    const preview = page.locator('[data-testid="send-preview"]');
+    await preview.waitFor();
+    const shown = await preview.innerText();
+    for (const value of Object.values(values)) assert.ok(shown.includes(value), `the preview shows ${value}`);
+    assert.equal(fake.count(TEMPLATE_SEND), 0, 'a check sends nothing');
+    await until(async () => !(await submit.isDisabled()), 'send enabled after the check');
+
+    // An edit after the check disables Send until the next check.
+    await page.fill('[data-testid="send-field-thing1"]', '智能手环');
+    assert.equal(await submit.isDisabled(), true, 'an edit disables send');
+    await page.fill('[data-testid="send-field-thing1"]', values.thing1);
+    await page.click('[data-testid="send-check"]');
+    await until(async () => !(await submit.isDisabled()), 'send enabled after checking again');
+    const checked = JSON.parse(await preview.innerText()) as unknown;
+
+    await submit.click();
+    const status = page.locator('[data-testid="send-status"]');
+    await until(async () => /已发送/.test(await status.innerText()), 'sent');
+    assert.match(await status.innerText(), /msgid \S+/);
+    assert.equal(fake.count(TEMPLATE_SEND), 1);
+    assert.deepEqual(fake.callsTo(TEMPLATE_SEND)[0]?.body, checked, 'WeChat got what the preview showed');
+    await page.screenshot({ path: join(SHOTS, 'send.png'), fullPage: true });
+
+    // A placeholder left out: the check names it, and Send stays disabled.
+    await page.fill('[data-testid="send-field-time3"]', '');
+    await page.click('[data-testid="send-check"]');
+    const error = page.locator('[data-testid="send-error"]');
+    await error.waitFor();
+    assert.match(await error.innerText(), /time3/);
+    assert.equal(await submit.isDisabled(), true);
+    assert.equal(await page.locator('[data-testid="send-preview"]').count(), 0);
+    assert.equal(fake.count(TEMPLATE_SEND), 1);
+
+    // A customer-service text: the check shows the reply, sending nothing.
+    await page.click('[data-testid="send-kind-custom"]');
+    assert.equal(await submit.isDisabled(), true);
+    await page.fill('[data-testid="send-content"]', '您的订单已发货');
+    await page.click('[data-testid="send-check"]');
+    await until(async () => /您的订单已发货/.test(await page.locator('[data-testid="send-preview"]').innerText()), 'the text previewed');
+    assert.equal(fake.count('/cgi-bin/message/custom/send'), 0);
+    // The 400 of the check shows on the browser's console as a failed resource: expected here.
+    problems.splice(0, problems.length, ...problems.filter((problem) => !/Failed to load resource: .*status of 400/.test(problem)));
+    assert.deepEqual(problems, []);
+  });
+
+  it('looks up a follower’s profile, and says so for an openid that is not one', async () => {
+    await page.click('[data-testid="nav-users"]');
+    await page.locator('[data-testid="user-openid"]').waitFor();
+    await page.fill('[data-testid="user-openid"]', 'oFollower_0002');
+    await page.click('[data-testid="user-lookup"]');
+    const profile = page.locator('[data-testid="user-profile"]');
+    await profile.waitFor();
+    const text = await profile.innerText();
+    assert.match(text, /oFollower_0002/);
+    assert.match(text, /2024/, 'subscribe_time shown as a date');
+    assert.match(await page.locator('.page-users').innerText(), /后续版本/);
+    await page.screenshot({ path: join(SHOTS, 'users.png'), fullPage: true });
+
+    await page.fill('[data-testid="user-openid"]', 'oNobody_0009');
+    await page.click('[data-testid="user-lookup"]');
+    const error = page.locator('[data-testid="user-error"]');
+    await error.waitFor();
+    assert.match(await error.innerText(), /未找到该用户/);
+    assert.equal(await profile.count(), 0);
+    // The 404 shows on the browser's console as a failed resource: expected here, nothing else.
+    assert.deepEqual(
+      problems.filter((problem) => !/Failed to load resource: .*status of 404/.test(problem)),
+      [],
+    );
+  });
+});

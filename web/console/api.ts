@@ -77,6 +77,8 @@ export class ApiError extends Error {
     message: string,
     /** The HTTP status; 0 when no answer came. */
     readonly status: number,
+    /** The field at fault, when the server named one (a 400 `{ error, field }`). */
+    readonly field?: string,
   ) {
     super(message);
     this.name = 'ApiError';
@@ -136,6 +138,11 @@ function errorOf(body: unknown, status: number): string {
   return typeof error === 'string' ? error : `HTTP ${status}`;
 }
 
+function fieldOf(body: unknown): string | undefined {
+  const field = (body as { field?: unknown } | null)?.field;
+  return typeof field === 'string' ? field : undefined;
+}
+
 async function request<T, P = Problem>(method: 'GET' | 'POST' | 'PUT', url: string, body?: unknown): Promise<Result<T, P>> {
   const headers: Record<string, string> = { Accept: 'application/json' };
   if (method !== 'GET') {
@@ -160,7 +167,7 @@ async function request<T, P = Problem>(method: 'GET' | 'POST' | 'PUT', url: stri
     const problems = problemsOf<P>(json);
     // A 400 without problems (a malformed request) is a failure, not a finding about the rules.
     if (problems.length > 0) return { kind: 'invalid', problems };
-    throw new ApiError(errorOf(json, 400), 400);
+    throw new ApiError(errorOf(json, 400), 400, fieldOf(json));
   }
   if (response.status === 409) return { kind: 'conflict', error: errorOf(await readJson(response), 409) };
   if (!response.ok) {
@@ -320,4 +327,54 @@ export function saveMenu(account: string | null, menu: Menu, baseHash: string): 
 /** Pushes the saved file to WeChat, if it is still the version `hash` names. */
 export function pushMenu(account: string | null, hash: string): Promise<Result<{ pushed: true; steps: number }, MenuProblem>> {
   return request<{ pushed: true; steps: number }, MenuProblem>('POST', apiUrl('menu/push', account), { hash });
+}
+
+/** A template message of the account: its placeholders (`thing1`, …) in the order of its content. */
+export interface Template {
+  template_id: string;
+  title: string;
+  placeholders: string[];
+}
+
+/** The account's templates (503 without an AppID and AppSecret: an ApiError saying so). */
+export async function getTemplates(account: string | null): Promise<Template[]> {
+  return (await requestData<{ templates: Template[] }>('GET', apiUrl('templates', account))).templates;
+}
+
+export interface TemplateSend {
+  touser: string;
+  template_id: string;
+  data: Record<string, string>;
+  url?: string;
+}
+
+export interface CustomSend {
+  touser: string;
+  reply: { type: 'text'; content: string };
+}
+
+/** A template message as it will go out; the customer-service text and how many messages it makes. */
+export type CheckedSend = { message: unknown } | { touser: string; reply: unknown; pieces: number };
+
+/**
+ * Runs every check of the send, sending nothing: what would go out. A refusal (400
+ * `{ error, field }`) is an ApiError whose `field` names the field at fault.
+ */
+export function checkSend(account: string | null, kind: 'template' | 'custom', body: TemplateSend | CustomSend): Promise<CheckedSend> {
+  return requestData<CheckedSend>('POST', apiUrl(`send/${kind}/check`, account), body);
+}
+
+/** Sends: `{ msgid }` for a template message, `{ sent }` (the number of messages) for a customer-service one. */
+export function send(
+  account: string | null,
+  kind: 'template' | 'custom',
+  body: TemplateSend | CustomSend,
+): Promise<{ msgid?: number | string; sent?: number }> {
+  return requestData<{ msgid?: number | string; sent?: number }>('POST', apiUrl(`send/${kind}`, account), body);
+}
+
+/** WeChat's profile of a follower, as WeChat answers it (404 for no such follower: an ApiError). */
+export function getUser(account: string | null, openid: string): Promise<Record<string, unknown>> {
+  const url = `/console/api/users/${encodeURIComponent(openid)}`;
+  return requestData<Record<string, unknown>>('GET', account === null ? url : `${url}?${new URLSearchParams({ account }).toString()}`);
 }

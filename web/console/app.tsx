@@ -7,12 +7,28 @@ import { LivePage } from './pages/live.js';
 import { MenuPage } from './pages/menu.js';
 import { OverviewPage } from './pages/overview.js';
 import { RepliesPage } from './pages/replies.js';
+import { SendPage } from './pages/send.js';
+import { UsersPage } from './pages/users.js';
 
-const ROUTES = ['overview', 'live', 'replies', 'menu'] as const;
+const ROUTES = ['overview', 'live', 'replies', 'menu', 'send', 'users'] as const;
 type Route = (typeof ROUTES)[number];
 
-const NAV_LABELS: Record<Route, MessageKey> = { overview: 'navOverview', live: 'navLive', replies: 'navReplies', menu: 'navMenu' };
-const TITLES: Record<Route, MessageKey> = { overview: 'overviewTitle', live: 'liveTitle', replies: 'repliesTitle', menu: 'menuTitle' };
+const NAV_LABELS: Record<Route, MessageKey> = {
+  overview: 'navOverview',
+  live: 'navLive',
+  replies: 'navReplies',
+  menu: 'navMenu',
+  send: 'navSend',
+  users: 'navUsers',
+};
+const TITLES: Record<Route, MessageKey> = {
+  overview: 'overviewTitle',
+  live: 'liveTitle',
+  replies: 'repliesTitle',
+  menu: 'menuTitle',
+  send: 'sendTitle',
+  users: 'usersTitle',
+};
 
 /** `#/live` → live; anything unknown → overview. */
 function routeOf(hash: string): Route {
@@ -225,6 +241,8 @@ function Console({ session, onSwitchLang }: { session: Session; onSwitchLang: ()
             {name === 'live' && <LivePage account={account} onReplay={onReplay} />}
             {name === 'replies' && <RepliesPage account={account} prefill={prefill} onDirtyChange={onDirtyChange} />}
             {name === 'menu' && <MenuPage account={account} onDirtyChange={onMenuDirtyChange} />}
+            {name === 'send' && <SendPage account={account} />}
+            {name === 'users' && <UsersPage account={account} />}
           </section>
         ))}
       </main>
