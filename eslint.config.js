@@ -20,7 +20,7 @@ const MAY_IMPORT = {
   pages: ['protocol', 'wechat-api'],
   accounts: ['protocol', 'wechat-api', 'replay-memory', 'replies', 'replies-file', 'redis'],
   http: ['protocol', 'wechat-api', 'replay-memory', 'replies', 'pages', 'accounts'],
-  console: ['protocol', 'menu', 'wechat-api', 'replies', 'replies-file', 'pages', 'accounts', 'http'],
+  console: ['protocol', 'menu', 'wechat-api', 'replies', 'replies-file', 'redis', 'pages', 'accounts', 'http'],
   testing: ['protocol'],
   cli: ['protocol', 'menu', 'wechat-api', 'replies', 'replies-file', 'redis', 'accounts', 'testing'],
   'start-up': [],

@@ -63,7 +63,7 @@ export function createApp(config: Config, options: ServiceOptions = {}): WeChatA
   }
   const admin = requireAdmin(config.adminToken, logger, { trustedProxies: trustedProxies(config.trustProxy), accounts: accounts.all });
   const liveFeed = createLiveFeed(logger);
-  const instances = createInstanceRegistry({ redis: server.redis?.redis, accounts: accounts.all, logger });
+  const instances = createInstanceRegistry({ redis: server.redis, accounts: accounts.all, logger });
   const webhook = createWebhook(config, logger, liveFeed);
   const notFound = (res: ServerResponse): void => {
     res.writeHead(404, { 'Content-Type': 'text/plain; charset=utf-8', 'X-Content-Type-Options': 'nosniff' }).end('not found\n');

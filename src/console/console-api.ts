@@ -134,12 +134,7 @@ export function consoleApi({ accounts, accountOf, overviewOf, liveFeed, instance
     const account = accountOf(req);
     const file = account.settings.repliesFile;
     const onDisk = file === undefined ? null : (await readReplies(file)).hash;
-    const reports = await instances.list();
-    res.set('Cache-Control', 'no-store').json({
-      file: file ?? null,
-      onDisk,
-      instances: reports.map(({ id, host, pid, seenAt, replies }) => ({ id, host, pid, seenAt, replies: replies[account.name] ?? null })),
-    });
+    res.set('Cache-Control', 'no-store').json({ file: file ?? null, onDisk, instances: await instances.list(account) });
   });
 
   router.post('/replies/check', requireCsrf, (req: Request, res: Response) => {
