@@ -125,6 +125,24 @@ describeInBrowser('the console in a real browser (headless Chromium)', () => {
     assert.deepEqual(problems, []);
   });
 
+  it('in English, and on a phone-sized screen with nothing wider than it', async () => {
+    await page.click('[data-testid="lang-switch"]');
+    await until(async () => (await page.locator('[data-testid="nav-overview"]').innerText()).trim() === 'Overview', 'English');
+    await page.reload();
+    await page.waitForSelector('[data-testid="nav-overview"]');
+    assert.equal((await page.locator('[data-testid="nav-overview"]').innerText()).trim(), 'Overview', 'the choice is kept');
+    await page.setViewportSize({ width: 375, height: 740 });
+    for (const tab of ['overview', 'live', 'replies']) {
+      await page.click(`[data-testid="nav-${tab}"]`);
+      const width = await page.evaluate(() => document.documentElement.scrollWidth);
+      assert.ok(width <= 376, `#/${tab} is ${width} px wide on a 375 px screen`);
+    }
+    await page.screenshot({ path: join(SHOTS, 'phone-replies.png'), fullPage: true });
+    await page.click('[data-testid="lang-switch"]');
+    await page.setViewportSize({ width: 1100, height: 800 });
+    assert.deepEqual(problems, []);
+  });
+
   it('signs out: back to the sign-in page, and the session opens nothing', async () => {
     await page.click('[data-testid="sign-out"]');
     await page.waitForSelector('input[name="token"]');
