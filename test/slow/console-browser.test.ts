@@ -134,7 +134,7 @@ describeInBrowser('the console in a real browser (headless Chromium)', () => {
     await page.setViewportSize({ width: 375, height: 740 });
     for (const tab of ['overview', 'live', 'replies']) {
       await page.click(`[data-testid="nav-${tab}"]`);
-      const width = await page.evaluate(() => document.documentElement.scrollWidth);
+      const width = Number(await page.evaluate('document.documentElement.scrollWidth'));
       assert.ok(width <= 376, `#/${tab} is ${width} px wide on a 375 px screen`);
     }
     await page.screenshot({ path: join(SHOTS, 'phone-replies.png'), fullPage: true });
