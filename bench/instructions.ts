@@ -2,12 +2,11 @@ import { spawn, spawnSync } from 'node:child_process';
 import { mkdtempSync, readFileSync, rmSync } from 'node:fs';
 import os from 'node:os';
 import { join } from 'node:path';
-import { connect } from 'node:net';
 import { setTimeout as sleep } from 'node:timers/promises';
 import { ACCOUNTS, writeAccountsFile } from './accounts-file.js';
 import { CONSOLE_TOKEN, watchLiveStream } from './console-watch.js';
 import { freshTextMessage } from './messages.js';
-import { freePort } from './server-process.js';
+import { accepts, freePort } from './server-process.js';
 import { serverEnv, WECHAT_PATH, ACCOUNT_NAME } from './settings.js';
 import { SERVER_ARGS, SERVERS_DIR } from './targets.js';
 
@@ -28,17 +27,6 @@ const FEW = 1000;
 const MANY = 6000;
 const BUDGET = 1.05;
 const START_TIMEOUT_MS = 120_000;
-
-function accepts(port: number): Promise<boolean> {
-  return new Promise((resolve) => {
-    const socket = connect(port, '127.0.0.1');
-    socket.once('connect', () => {
-      socket.destroy();
-      resolve(true);
-    });
-    socket.once('error', () => resolve(false));
-  });
-}
 
 /** Instructions the whole process executed while it started, answered `messages` echo messages at `path`, and stopped. */
 async function totalInstructions(path: string, messages: number, accountsFile: string | undefined, watched = false): Promise<number> {

@@ -1,26 +1,15 @@
 import assert from 'node:assert/strict';
 import { describe, it } from 'node:test';
 import { ESLint } from 'eslint';
+import { lintSnippet } from './helpers/lint-snippet.js';
 
 // The layering of docs/architecture.md is enforced by `npm run lint`; these cases
-// check that the rule bites, so that it cannot be switched off by accident.
-// The files linted here do not exist, so no TypeScript project holds them: the rules
-// that read types are off for them (the import rules read no type).
-const eslint = new ESLint({
-  cwd: new URL('..', import.meta.url).pathname,
-  overrideConfig: {
-    languageOptions: { parserOptions: { projectService: false } },
-    rules: {
-      '@typescript-eslint/no-floating-promises': 'off',
-      '@typescript-eslint/no-misused-promises': 'off',
-      '@typescript-eslint/switch-exhaustiveness-check': 'off',
-    },
-  },
-});
+// check that the rule bites, so that it cannot be switched off by accident
+// (test/helpers/lint-snippet.ts).
 
 async function problems(filePath: string, code: string): Promise<string[]> {
-  const [result] = await eslint.lintText(`${code}\nexport type Used = unknown;\n`, { filePath });
-  return (result?.messages ?? []).filter((message) => message.ruleId === 'no-restricted-imports').map((message) => message.message);
+  const messages = await lintSnippet(filePath, `${code}\nexport type Used = unknown;\n`);
+  return messages.filter((message) => message.ruleId === 'no-restricted-imports').map((message) => message.message);
 }
 
 describe('the import rule of the layers (npm run lint)', () => {

@@ -1,26 +1,14 @@
 import assert from 'node:assert/strict';
 import { describe, it } from 'node:test';
-import { ESLint } from 'eslint';
+import { lintSnippet } from './helpers/lint-snippet.js';
 
 // The console's browser bundle (web/console/) imports preact and its own modules only,
 // and renders nothing as HTML: `npm run lint` enforces both; these cases check that the
-// rules bite. The files linted here do not exist, so the rules that read types are off.
-const eslint = new ESLint({
-  cwd: new URL('..', import.meta.url).pathname,
-  overrideConfig: {
-    languageOptions: { parserOptions: { projectService: false } },
-    rules: {
-      '@typescript-eslint/no-floating-promises': 'off',
-      '@typescript-eslint/no-misused-promises': 'off',
-      '@typescript-eslint/switch-exhaustiveness-check': 'off',
-    },
-  },
-});
+// rules bite (test/helpers/lint-snippet.ts).
 
 /** The rules a snippet breaks, but for the imports it leaves unused. */
 async function findings(filePath: string, code: string): Promise<string[]> {
-  const [result] = await eslint.lintText(`${code}\n`, { filePath });
-  return (result?.messages ?? [])
+  return (await lintSnippet(filePath, `${code}\n`))
     .map((message) => message.ruleId ?? message.message)
     .filter((rule) => rule !== '@typescript-eslint/no-unused-vars');
 }

@@ -3,7 +3,8 @@ import type { Logger } from 'pino';
 import type { AccountSet } from '../accounts/account-set.js';
 import type { Account } from '../accounts/account.js';
 import { ApiNotConfiguredError, InputError } from '../core/errors.js';
-import type { ApiClient } from '../wechat-api/client.js';
+import type { WeChatApi } from '../wechat-api/create-api.js';
+import type { TemplateCatalog } from '../wechat-api/template-catalog.js';
 import { checkMenuValue, compareWithWeChat, pushMenuFile, readMenuFile, saveMenuFile } from './menu-editor.js';
 import type { AccountOf } from '../http/account-of.js';
 import { messageRoutes } from '../http/service-api/messages.js';
@@ -14,7 +15,8 @@ import { requireCsrf, sessionOf } from './console-access.js';
 import type { InstanceRegistry } from './instances.js';
 import type { LiveFeed, LiveMessage } from './live-feed.js';
 import type { Overview } from './overview.js';
-import { checkReplies, previewReply, readReplies, saveReplies } from './replies-editor.js';
+import { checkReplies, previewReply, saveReplies } from './replies-editor.js';
+import { readVersion } from './versioned-file.js';
 
 /** A replies file is tens of kilobytes; the checker bounds what it parses at 4 MiB. */
 const JSON_LIMIT = '1mb';
@@ -64,11 +66,13 @@ function menuFileOf(account: Account): string {
   return file;
 }
 
-/** The account's API client, or a 503 saying it needs an AppID and AppSecret. */
-function clientOf(account: Account): ApiClient {
-  const client = account.api?.client;
-  if (client === undefined) throw new ApiNotConfiguredError(`account ${account.name} needs an AppID and AppSecret to reach WeChat`);
-  return client;
+/** The 503 of an account without AppID and AppSecret, which cannot reach WeChat. */
+const notConfigured = (account: Account): ApiNotConfiguredError =>
+  new ApiNotConfiguredError(`account ${account.name} needs an AppID and AppSecret to reach WeChat`);
+
+function apiOf(account: Account): WeChatApi {
+  if (account.api === undefined) throw notConfigured(account);
+  return account.api;
 }
 
 /** The account's replies file, or a 400 saying it has none to edit. */
@@ -125,7 +129,7 @@ export function consoleApi({ accounts, accountOf, overviewOf, liveFeed, instance
   router.get('/replies', async (req: Request, res: Response) => {
     const account = accountOf(req);
     const file = account.settings.repliesFile;
-    const read = file === undefined ? { source: '', hash: '' } : await readReplies(file);
+    const read = file === undefined ? { source: '', hash: '' } : await readVersion(file);
     res.set('Cache-Control', 'no-store').json({ file: file ?? null, ...read });
   });
 
@@ -133,7 +137,7 @@ export function consoleApi({ accounts, accountOf, overviewOf, liveFeed, instance
   router.get('/instances', async (req: Request, res: Response) => {
     const account = accountOf(req);
     const file = account.settings.repliesFile;
-    const onDisk = file === undefined ? null : (await readReplies(file)).hash;
+    const onDisk = file === undefined ? null : (await readVersion(file)).hash;
     res.set('Cache-Control', 'no-store').json({ file: file ?? null, onDisk, instances: await instances.list(account) });
   });
 
@@ -169,20 +173,14 @@ export function consoleApi({ accounts, accountOf, overviewOf, liveFeed, instance
 
   // Send (template or customer-service message), each checked first without sending, and the users' profiles:
   // the routes of /api, acting as the session's key (its account only for an account key).
-  const apiOf = (req: Request) => {
+  const templatesOf = (req: Request): TemplateCatalog => {
     const account = accountOf(req);
-    if (account.api === undefined) throw new ApiNotConfiguredError(`account ${account.name} needs an AppID and AppSecret to reach WeChat`);
-    return account.api;
-  };
-  const templatesOf = (req: Request) => {
-    const account = accountOf(req);
-    if (account.templates === undefined)
-      throw new ApiNotConfiguredError(`account ${account.name} needs an AppID and AppSecret to reach WeChat`);
+    if (account.templates === undefined) throw notConfigured(account);
     return account.templates;
   };
-  const messages = messageRoutes(apiOf, templatesOf, logger);
+  const messages = messageRoutes((req) => apiOf(accountOf(req)), templatesOf, logger);
   router.get('/templates', templatesRoute(templatesOf));
-  router.get('/users/:openid', userRoutes(apiOf).one);
+  router.get('/users/:openid', userRoutes((req) => apiOf(accountOf(req))).one);
   router.post('/send/template/check', requireCsrf, messages.checkTemplate);
   router.post('/send/template', requireCsrf, messages.template);
   router.post('/send/custom/check', requireCsrf, messages.checkCustom);
@@ -204,7 +202,7 @@ export function consoleApi({ accounts, accountOf, overviewOf, liveFeed, instance
   router.post('/menu/diff', requireCsrf, async (req: Request, res: Response) => {
     const account = accountOf(req);
     const { menu } = readJson(req, schemas().menu);
-    res.json(await compareWithWeChat(clientOf(account), menu));
+    res.json(await compareWithWeChat(apiOf(account).client, menu));
   });
 
   router.put('/menu', requireCsrf, async (req: Request, res: Response) => {
@@ -228,7 +226,7 @@ export function consoleApi({ accounts, accountOf, overviewOf, liveFeed, instance
     const account = accountOf(req);
     const file = menuFileOf(account);
     const { hash } = readJson(req, schemas().push);
-    const client = clientOf(account);
+    const client = apiOf(account).client;
     const result = await pushMenuFile(client, file, hash);
     if (!result.pushed) {
       const error =

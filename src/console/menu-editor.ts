@@ -1,10 +1,8 @@
-import { readFile } from 'node:fs/promises';
 import { MAX_JSON_DEPTH, nestedDeeperThan } from '../core/json-depth.js';
-import { writeFileAtomically } from '../core/write-file-atomically.js';
 import type { MenuDifference } from '../menu/diff.js';
 import type { MenuProblem } from '../menu/check.js';
 import type { ApiClient } from '../wechat-api/client.js';
-import { hashOf, previousVersionOf } from './replies-editor.js';
+import { readVersion, saveVersion } from './versioned-file.js';
 
 // The menu checker and its schema load zod (about 12 MB resident): imported on the
 // console's first menu request, not at start.
@@ -34,37 +32,23 @@ export async function checkMenuValue(menu: unknown): Promise<readonly MenuProble
 
 /** The file, parsed and checked; a file not there yet is an empty menu to start from. */
 export async function readMenuFile(file: string): Promise<MenuSource> {
-  let source: string;
-  try {
-    source = await readFile(file, 'utf8');
-  } catch (error) {
-    if ((error as NodeJS.ErrnoException).code !== 'ENOENT') throw error;
-    return { source: '', hash: hashOf(''), menu: { button: [] }, problems: [] };
-  }
+  const { source, hash } = await readVersion(file);
+  if (source === '') return { source, hash, menu: { button: [] }, problems: [] };
   let menu: unknown;
   try {
     menu = JSON.parse(source);
   } catch (error) {
-    return {
-      source,
-      hash: hashOf(source),
-      menu: null,
-      problems: [{ path: '(file)', message: `is not JSON: ${(error as Error).message}` }],
-    };
+    return { source, hash, menu: null, problems: [{ path: '(file)', message: `is not JSON: ${(error as Error).message}` }] };
   }
-  return { source, hash: hashOf(source), menu, problems: await checkMenuValue(menu) };
+  return { source, hash, menu, problems: await checkMenuValue(menu) };
 }
 
-/** Writes a checked menu as the file (2-space JSON), when the file is still the version `baseHash` names; the version replaced is kept. */
+/** Writes a checked menu as the file (2-space JSON) when the file is still the version `baseHash` names (versioned-file.ts). */
 export async function saveMenuFile(file: string, menu: unknown, baseHash: string): Promise<MenuSaveResult> {
   const problems = await checkMenuValue(menu);
   if (problems.length > 0) return { saved: false, problems };
-  const current = await readMenuFile(file);
-  if (current.hash !== baseHash) return { saved: false, stale: true, hash: current.hash };
-  const source = `${JSON.stringify(menu, null, 2)}\n`;
-  if (current.source !== '') await writeFileAtomically(previousVersionOf(file), current.source);
-  await writeFileAtomically(file, source);
-  return { saved: true, hash: hashOf(source) };
+  const { hash, stale } = await saveVersion(file, `${JSON.stringify(menu, null, 2)}\n`, baseHash);
+  return stale ? { saved: false, stale: true, hash } : { saved: true, hash };
 }
 
 /** What WeChat has now, in the file's shape (null: no menu), and how `menu` differs from it. */

@@ -1,23 +1,15 @@
-import { createHash } from 'node:crypto';
-import { readFile } from 'node:fs/promises';
-import { writeFileAtomically } from '../core/write-file-atomically.js';
 import type { InboundMessage } from '../protocol/message-types.js';
 import type { Reply } from '../protocol/reply-types.js';
 import { toMessage } from '../protocol/to-message.js';
 import { defaultReply } from '../replies/default-rules.js';
 import { compileReplies } from '../replies-file/compile.js';
 import { parseReplies } from '../replies-file/load.js';
+import { saveVersion } from './versioned-file.js';
 
 /** One problem of the text being edited, at its line when the checker places it. */
 export interface EditorProblem {
   readonly line: number | null;
   readonly message: string;
-}
-
-/** The replies file as the editor gets it: its text and the hash a save must name. */
-export interface RepliesSource {
-  readonly source: string;
-  readonly hash: string;
 }
 
 /** A test message typed in the preview. */
@@ -34,20 +26,6 @@ export type SaveResult =
   | { readonly saved: true; readonly hash: string }
   | { readonly saved: false; readonly problems: readonly EditorProblem[] }
   | { readonly saved: false; readonly stale: true; readonly hash: string };
-
-export const hashOf = (source: string): string => createHash('sha256').update(source).digest('hex');
-
-/** The file's text (empty when it does not exist yet: the default rules answer until it does). */
-export async function readReplies(file: string): Promise<RepliesSource> {
-  let source: string;
-  try {
-    source = await readFile(file, 'utf8');
-  } catch (error) {
-    if ((error as NodeJS.ErrnoException).code !== 'ENOENT') throw error;
-    source = '';
-  }
-  return { source, hash: hashOf(source) };
-}
 
 /** `replies.yaml:7: keywords[2]: …` → line 7 and the rest; a problem of the whole file has no line. */
 function placed(line: string, file: string): EditorProblem {
@@ -107,37 +85,13 @@ export async function previewReply(
   return { reply: reply === null ? null : shown(reply), problems: [] };
 }
 
-/** Where a save keeps the version it replaced: beside the file, one version back. */
-export const previousVersionOf = (file: string): string => `${file}.previous`;
-
 /**
  * Saves `source` as the replies file when it validates and the file is still the version
- * `baseHash` names; the live reload then serves it. Written atomically: the watcher, and
- * every other reader, sees the old file or the new one whole. The version replaced is
- * kept as `<file>.previous`.
+ * `baseHash` names (versioned-file.ts); the live reload then serves it.
  */
-export function saveReplies(file: string, source: string, baseHash: string): Promise<SaveResult> {
-  // One save of a file at a time in this process, so that two based on one version cannot both pass.
-  const run = (saving.get(file) ?? Promise.resolve()).then(() => saveNow(file, source, baseHash));
-  const settled = run.then(
-    () => undefined,
-    () => undefined,
-  );
-  saving.set(file, settled);
-  void settled.then(() => {
-    if (saving.get(file) === settled) saving.delete(file);
-  });
-  return run;
-}
-
-const saving = new Map<string, Promise<void>>();
-
-async function saveNow(file: string, source: string, baseHash: string): Promise<SaveResult> {
+export async function saveReplies(file: string, source: string, baseHash: string): Promise<SaveResult> {
   const problems = checkReplies(source, file);
   if (problems.length > 0) return { saved: false, problems };
-  const current = await readReplies(file);
-  if (current.hash !== baseHash) return { saved: false, stale: true, hash: current.hash };
-  if (current.source !== '') await writeFileAtomically(previousVersionOf(file), current.source);
-  await writeFileAtomically(file, source);
-  return { saved: true, hash: hashOf(source) };
+  const { hash, stale } = await saveVersion(file, source, baseHash);
+  return stale ? { saved: false, stale: true, hash } : { saved: true, hash };
 }

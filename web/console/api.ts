@@ -214,8 +214,13 @@ export function getInstances(account: string | null): Promise<InstanceVersions> 
 }
 
 /** The problems of the rules in `source` (none: they would load). A 400 with problems says the same. */
-export async function checkReplies(account: string | null, source: string): Promise<Problem[]> {
-  const result = await request<{ problems?: Problem[] }>('POST', apiUrl('replies/check', account), { source });
+export function checkReplies(account: string | null, source: string): Promise<Problem[]> {
+  return problemsFrom<Problem>(apiUrl('replies/check', account), { source });
+}
+
+/** The problems a check route answers: in a 200, or in a 400 (either says the same). */
+async function problemsFrom<P>(url: string, body: unknown): Promise<P[]> {
+  const result = await request<{ problems?: P[] }, P>('POST', url, body);
   switch (result.kind) {
     case 'ok':
       return result.data.problems ?? [];
@@ -302,19 +307,10 @@ export function getMenu(account: string | null): Promise<MenuSource> {
 }
 
 /** The problems the server's checker finds in `menu` (WeChat's limits). */
-export async function checkMenu(account: string | null, menu: Menu): Promise<MenuProblem[]> {
-  const result = await request<{ problems?: MenuProblem[] }, MenuProblem>('POST', apiUrl('menu/check', account), { menu });
-  switch (result.kind) {
-    case 'ok':
-      return result.data.problems ?? [];
-    case 'invalid':
-      return result.problems;
-    case 'conflict':
-      throw new ApiError(result.error, 409);
-  }
+export function checkMenu(account: string | null, menu: Menu): Promise<MenuProblem[]> {
+  return problemsFrom<MenuProblem>(apiUrl('menu/check', account), { menu });
 }
 
-/** How `menu` differs from the menu WeChat has now (503 without an AppID: an ApiError). */
 export function diffMenu(account: string | null, menu: Menu): Promise<MenuComparison> {
   return requestData<MenuComparison>('POST', apiUrl('menu/diff', account), { menu });
 }
