@@ -14,8 +14,35 @@ export type * from './protocol/reply-types.js';
 export { createQrCode, type QrCode, type QrCodeRequest } from './wechat-api/qrcode.js';
 export { sendTemplateMessage, type TemplateMessage } from './wechat-api/template-message.js';
 export { getAllPrivateTemplates, templatePlaceholders, type PrivateTemplate, type Placeholder } from './wechat-api/templates.js';
-export { createTemplateCatalog, TEMPLATE_CACHE_MS, type CatalogTemplate, type TemplateCatalog } from './wechat-api/template-catalog.js';
-export { checkTemplateData, THING_MAX_CHARS } from './wechat-api/check-template-data.js';
+export {
+  createTemplateCatalog,
+  createNoticeCatalog,
+  TEMPLATE_CACHE_MS,
+  type Catalog,
+  type CatalogTemplate,
+  type NoticeCatalog,
+  type NoticeCatalogTemplate,
+  type TemplateCatalog,
+} from './wechat-api/template-catalog.js';
+export {
+  checkTemplateData,
+  NOTICE_RULES,
+  TEMPLATE_MESSAGE_RULES,
+  THING_MAX_CHARS,
+  type ValueRule,
+} from './wechat-api/check-template-data.js';
+export {
+  addNoticeTemplate,
+  deleteNoticeTemplate,
+  getNoticeCategories,
+  getNoticeTemplates,
+  grantKindOf,
+  sendNotice,
+  type GrantKind,
+  type NoticeCategory,
+  type NoticeMessage,
+  type NoticeTemplate,
+} from './wechat-api/notices.js';
 export { uploadMedia, MEDIA_LIMIT_BYTES, MEDIA_TYPES, type MediaType, type MediaFile, type UploadedMedia } from './wechat-api/media.js';
 export { getUser, getFollowerPage, listUsers, type UserInfo, type FollowerPage } from './wechat-api/users.js';
 export type { UserProfile, WebAccessToken, WebAuthorization } from './wechat-api/oauth.js';

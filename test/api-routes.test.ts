@@ -374,8 +374,9 @@ describe('/api', () => {
     for (const [errcode, errmsg, error] of windowClosed) {
       it(`WeChat refuses (${errcode}, ${errmsg}): 409 naming touser and the window`, async () => {
         fake.on('/cgi-bin/message/custom/send', { errcode, errmsg });
+        // A user of its own: after a refusal the server knows the window closed, and answers the next send itself.
         const { status, body } = await postJson('/api/messages/custom', {
-          touser: 'oFollower_0001',
+          touser: `oWindowClosed_${errcode}`,
           reply: { type: 'text', content: 'hi' },
         });
         assert.equal(status, 409);

@@ -9,6 +9,7 @@ import { createRedisTokenStore } from '../redis/redis-token-store.js';
 import { createRedisUsedStates } from '../redis/redis-used-states.js';
 import {
   mediaIdStoreWithFallback,
+  reachStoreWithFallback,
   retryStoreWithFallback,
   seenSignaturesWithFallback,
   sessionStoreWithFallback,
@@ -27,7 +28,11 @@ import { withRepliesFile } from '../replies-file/router.js';
 import { watchRepliesFile } from '../replies-file/watch.js';
 import { createWeChatApi, type WeChatApi } from '../wechat-api/create-api.js';
 import { uploadMedia, type MediaFile, type MediaType } from '../wechat-api/media.js';
-import { createTemplateCatalog, type TemplateCatalog } from '../wechat-api/template-catalog.js';
+import { createNoticeCatalog, createTemplateCatalog, type NoticeCatalog, type TemplateCatalog } from '../wechat-api/template-catalog.js';
+import { createReach, type Reach } from '../reach/reach.js';
+import { createTyping } from '../wechat-api/typing.js';
+import { createMemoryReachStore, type ReachStore } from '../reach/reach-store.js';
+import { createRedisReachStore } from '../redis/redis-reach-store.js';
 import { createMemoryTokenStore, type TokenStore } from '../wechat-api/token-store.js';
 import type { AccountSettings } from './account-settings.js';
 import type { ServerResources } from './server-resources.js';
@@ -62,6 +67,10 @@ export interface Account {
   readonly api: WeChatApi | undefined;
   /** The templates of this account, cached (made with the API). */
   readonly templates: TemplateCatalog | undefined;
+  /** The subscription-notice templates of this account, cached (made with the API). */
+  readonly notices: NoticeCatalog | undefined;
+  /** The customer-service window and notice grants of each user (made with the API: without it nothing is sent). */
+  readonly reach: Reach | undefined;
   readonly retryStore: RetryStore;
   /** The signatures of recent POSTs, against replays. */
   readonly seenSignatures: SeenSignatures;
@@ -101,6 +110,7 @@ export function createAccount(settings: AccountSettings, config: Config, server:
   let usedStates: UsedStates = localUsedStates;
   let mediaIds: MediaIdStore = createMemoryMediaIdStore();
   let sessions: SessionStore = createMemorySessionStore({ ttlMs: sessionTtlMs, now });
+  let reachStore: ReachStore = createMemoryReachStore();
   let closeShared = (): void => undefined;
   if (redis !== undefined) {
     // Many instances, one token, one ticket and one retry memory; the process's own while Redis is down.
@@ -114,6 +124,7 @@ export function createAccount(settings: AccountSettings, config: Config, server:
     usedStates = usedStatesWithFallback(redis, createRedisUsedStates(keys), localUsedStates);
     mediaIds = mediaIdStoreWithFallback(redis, createRedisMediaIdStore(keys), mediaIds);
     sessions = sessionStoreWithFallback(redis, createRedisSessionStore(keys, sessionTtlMs), sessions);
+    reachStore = reachStoreWithFallback(redis, createRedisReachStore(keys), reachStore);
     closeShared = () => sharedRetries.close();
   }
   let madeRetryStore: RetryStore | undefined;
@@ -128,6 +139,8 @@ export function createAccount(settings: AccountSettings, config: Config, server:
   const client = api?.client;
   const upload = client === undefined ? undefined : (type: MediaType, file: MediaFile) => uploadMedia(client, type, file);
   const media = createMediaCache({ upload, store: mediaIds, logger, now });
+  const notices = client === undefined ? undefined : createNoticeCatalog(client);
+  const reach = client === undefined || notices === undefined ? undefined : createReach({ store: reachStore, client, notices, now });
   const router = options.router ?? createReplyRouter();
   const responder = createResponder({
     router: replies === undefined ? router : withRepliesFile(router, replies, media),
@@ -137,6 +150,8 @@ export function createAccount(settings: AccountSettings, config: Config, server:
     timeoutMs: config.replyTimeoutMs,
     api: client,
     account: { name: settings.name, appId: settings.appId },
+    ...(client === undefined ? {} : { typing: createTyping(client, logger), typingAfterMs: config.typingAfterMs }),
+    ...(reach === undefined ? {} : { customSent: (openid: string, count: number) => reach.countSent(openid, count) }),
   });
   return {
     name: settings.name,
@@ -144,6 +159,8 @@ export function createAccount(settings: AccountSettings, config: Config, server:
     settings,
     api,
     templates: client === undefined ? undefined : createTemplateCatalog(client),
+    notices,
+    reach,
     get retryStore() {
       return (madeRetryStore ??= retryStore());
     },

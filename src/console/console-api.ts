@@ -2,15 +2,14 @@ import express, { type Request, type Response, type Router } from 'express';
 import type { Logger } from 'pino';
 import type { AccountSet } from '../accounts/account-set.js';
 import type { Account } from '../accounts/account.js';
-import { ApiNotConfiguredError, InputError } from '../core/errors.js';
-import type { WeChatApi } from '../wechat-api/create-api.js';
-import type { TemplateCatalog } from '../wechat-api/template-catalog.js';
+import { InputError } from '../core/errors.js';
 import { checkMenuValue, compareWithWeChat, pushMenuFile, readMenuFile, saveMenuFile } from './menu-editor.js';
 import type { AccountOf } from '../http/account-of.js';
 import { messageRoutes } from '../http/service-api/messages.js';
 import { loadZod, onFirstUse, readJson } from '../http/service-api/read-json.js';
 import { templatesRoute } from '../http/service-api/templates.js';
 import { userRoutes } from '../http/service-api/users.js';
+import { sendingAccount, type SendingAccount } from '../http/service-api/sending-account.js';
 import { requireCsrf, sessionOf } from './console-access.js';
 import type { InstanceRegistry } from './instances.js';
 import type { LiveFeed, LiveMessage } from './live-feed.js';
@@ -64,15 +63,6 @@ function menuFileOf(account: Account): string {
   const file = account.settings.menuFile;
   if (file === undefined) throw new InputError('account', `account ${account.name} has no menu file (menu_file in ACCOUNTS_FILE)`);
   return file;
-}
-
-/** The 503 of an account without AppID and AppSecret, which cannot reach WeChat. */
-const notConfigured = (account: Account): ApiNotConfiguredError =>
-  new ApiNotConfiguredError(`account ${account.name} needs an AppID and AppSecret to reach WeChat`);
-
-function apiOf(account: Account): WeChatApi {
-  if (account.api === undefined) throw notConfigured(account);
-  return account.api;
 }
 
 /** The account's replies file, or a 400 saying it has none to edit. */
@@ -173,14 +163,15 @@ export function consoleApi({ accounts, accountOf, overviewOf, liveFeed, instance
 
   // Send (template or customer-service message), each checked first without sending, and the users' profiles:
   // the routes of /api, acting as the session's key (its account only for an account key).
-  const templatesOf = (req: Request): TemplateCatalog => {
-    const account = accountOf(req);
-    if (account.templates === undefined) throw notConfigured(account);
-    return account.templates;
-  };
-  const messages = messageRoutes((req) => apiOf(accountOf(req)), templatesOf, logger);
-  router.get('/templates', templatesRoute(templatesOf));
-  router.get('/users/:openid', userRoutes((req) => apiOf(accountOf(req))).one);
+  const sending = (req: Request): SendingAccount => sendingAccount(accountOf(req));
+  const messages = messageRoutes(sending, logger);
+  const users = userRoutes(sending);
+  router.get(
+    '/templates',
+    templatesRoute((req) => sending(req).templates),
+  );
+  router.get('/users/:openid', users.one);
+  router.get('/users/:openid/reach', users.reach);
   router.post('/send/template/check', requireCsrf, messages.checkTemplate);
   router.post('/send/template', requireCsrf, messages.template);
   router.post('/send/custom/check', requireCsrf, messages.checkCustom);
@@ -202,7 +193,7 @@ export function consoleApi({ accounts, accountOf, overviewOf, liveFeed, instance
   router.post('/menu/diff', requireCsrf, async (req: Request, res: Response) => {
     const account = accountOf(req);
     const { menu } = readJson(req, schemas().menu);
-    res.json(await compareWithWeChat(apiOf(account).client, menu));
+    res.json(await compareWithWeChat(sendingAccount(account).api.client, menu));
   });
 
   router.put('/menu', requireCsrf, async (req: Request, res: Response) => {
@@ -226,7 +217,7 @@ export function consoleApi({ accounts, accountOf, overviewOf, liveFeed, instance
     const account = accountOf(req);
     const file = menuFileOf(account);
     const { hash } = readJson(req, schemas().push);
-    const client = apiOf(account).client;
+    const client = sendingAccount(account).api.client;
     const result = await pushMenuFile(client, file, hash);
     if (!result.pushed) {
       const error =

@@ -213,6 +213,13 @@ export const VARIABLES = {
     parse: wholeNumber(1, 60_000),
     fallback: 4500,
   }),
+  TYPING_AFTER_MS: variable({
+    section: 'replies',
+    description:
+      'after how long (ms) a handler still working shows the user “对方正在输入…” (customer-service typing, sent once); 0: never',
+    parse: wholeNumber(0, 60_000),
+    fallback: 1000,
+  }),
 
   // The menu command.
   MENU_FILE: variable({

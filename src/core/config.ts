@@ -33,6 +33,8 @@ export interface Config {
   readonly redisUrl: string | undefined;
   readonly fallbackReply: string;
   readonly replyTimeoutMs: number;
+  /** TYPING_AFTER_MS: a handler slower than this shows the user typing (0: never). */
+  readonly typingAfterMs: number;
   /** MiB of answers the in-process retry memory keeps (RETRY_MEMORY_MB). */
   readonly retryMemoryMb: number;
   /** How far a POST's `timestamp` may be from the server's clock, in seconds; 0: unchecked. */
@@ -158,6 +160,7 @@ export function loadConfig(env: Env, options: LoadConfigOptions = {}): Config {
     jssdkDomains: values.JSSDK_DOMAINS ?? defaultJssdkDomains(publicUrl),
     fallbackReply: values.FALLBACK_REPLY,
     replyTimeoutMs: values.REPLY_TIMEOUT_MS,
+    typingAfterMs: values.TYPING_AFTER_MS,
     retryMemoryMb: values.RETRY_MEMORY_MB,
     signatureMaxAgeS: values.SIGNATURE_MAX_AGE_S,
     sessionTtlS: values.SESSION_TTL_S,

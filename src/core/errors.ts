@@ -21,7 +21,8 @@ export type ErrorCode =
   | 'oauth_states_full'
   | 'qr_code_too_long'
   | 'account_unknown'
-  | 'account_forbidden';
+  | 'account_forbidden'
+  | 'reach_closed';
 
 /** An error this server raised on purpose: `code` says which. */
 export abstract class CodedError extends Error {
@@ -151,6 +152,8 @@ export class WeChatUnreachableError extends CodedError {
   constructor(
     readonly path: string,
     readonly reason: string,
+    /** No answer came in time: the request may have been carried out. */
+    readonly timedOut = false,
   ) {
     super(`WeChat could not be reached at ${path}: ${reason}`);
   }
@@ -225,6 +228,22 @@ export class AccountForbiddenError extends CodedError {
   }
 }
 
+/**
+ * What the server knows says a channel cannot reach the user now: the customer-service
+ * window is closed, or the notice's grant is used up or rejected. WeChat is not called;
+ * `force` sends anyway.
+ */
+export class ReachClosedError extends CodedError {
+  override readonly name = 'ReachClosedError';
+  readonly code = 'reach_closed';
+  constructor(
+    readonly channel: 'custom' | 'subscribe',
+    message: string,
+  ) {
+    super(message);
+  }
+}
+
 /** Every coded error: a `switch (error.code)` over it must handle each one. */
 export type KnownError =
   | ConfigError
@@ -243,4 +262,5 @@ export type KnownError =
   | UsedStatesFullError
   | QrCodeTooLongError
   | UnknownAccountError
-  | AccountForbiddenError;
+  | AccountForbiddenError
+  | ReachClosedError;

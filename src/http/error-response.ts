@@ -48,6 +48,11 @@ const CALLER_MISTAKES: Readonly<Record<number, { status: 400 | 404 | 409; field:
     field: () => 'touser',
     says: 'outside the customer-service window: the user has not written to the account within 48 hours',
   },
+  43101: {
+    status: 409,
+    field: () => 'touser',
+    says: 'the user has not accepted this notice template, or turned it off (no grant)',
+  },
   45047: {
     status: 409,
     field: () => 'touser',
@@ -118,6 +123,8 @@ export function errorResponse(error: unknown, context: ErrorContext = {}): Error
         return { status: 404, code: error.code, message: error.message, field: 'account' };
       case 'account_forbidden':
         return { status: 403, code: error.code, message: error.message, field: 'account' };
+      case 'reach_closed':
+        return { status: 409, code: error.code, message: error.message, field: 'touser' };
       case 'config_invalid':
       case 'session_unavailable':
         return INTERNAL;

@@ -19,6 +19,7 @@ import { NO_REPLY, type RecordedReply } from '../replay-memory/recorded-reply.js
 import { RETRY_WINDOW_MS, type RetryStore } from '../replay-memory/retry-store.js';
 import { DIGEST_BYTES, type SeenSignatures } from '../replay-memory/seen-signatures.js';
 import type { Responder } from '../replies/respond.js';
+import type { Reach } from '../reach/reach.js';
 import { errorResponse } from './error-response.js';
 import type { Query } from './read-query.js';
 import { createRejectionLog, type RejectionLog } from './rejection-log.js';
@@ -53,17 +54,19 @@ export interface WebhookDeps {
   readonly responder: Responder;
   readonly retryStore: RetryStore;
   readonly seenSignatures: SeenSignatures;
+  /** Told of each message's first delivery: the customer-service window and notice grants (undefined without the API). */
+  readonly reach: Pick<Reach, 'note'> | undefined;
   readonly logger: Logger;
   /** Refusals, logged once per reason per interval. */
   readonly logRejection: RejectionLog;
 }
 
 /** The parts of an account the webhook uses. */
-export type WebhookAccount = Pick<Account, 'settings' | 'responder' | 'retryStore' | 'seenSignatures'>;
+export type WebhookAccount = Pick<Account, 'settings' | 'responder' | 'retryStore' | 'seenSignatures' | 'reach'>;
 
 /** What `receiveMessage` needs for one account: its token, key and stores, and the server's signature window. */
 export function webhookDeps(config: Pick<Config, 'signatureMaxAgeS'>, account: WebhookAccount, logger: Logger): WebhookDeps {
-  const { settings, responder, retryStore, seenSignatures } = account;
+  const { settings, responder, retryStore, seenSignatures, reach } = account;
   return {
     token: settings.token,
     appId: settings.appId,
@@ -73,6 +76,7 @@ export function webhookDeps(config: Pick<Config, 'signatureMaxAgeS'>, account: W
     responder,
     retryStore,
     seenSignatures,
+    reach,
     logger,
     logRejection: createRejectionLog(logger),
   };
@@ -273,6 +277,7 @@ export async function receiveMessage(request: WebhookRequest, deps: WebhookDeps)
       claim.settle(NO_REPLY);
       result = { reply: NO_REPLY, outcome: 'repeated' };
     } else if (claim.first) {
+      deps.reach?.note(message);
       result = await firstReply(message, seal, logs, deps.responder);
       claim.settle(result.reply);
     } else {

@@ -8,6 +8,7 @@ import type { MemoryUsedStates, UsedStates } from '../replay-memory/used-states.
 import type { SharedRetryStore } from './redis-retry-store.js';
 import type { MediaIdStore } from '../replies-file/media-cache.js';
 import { isPromiseLike } from '../core/promise-like.js';
+import type { ReachStore } from '../reach/reach-store.js';
 
 /**
  * Calls `shared` while it is healthy, and `local` while it is not or when a call to it
@@ -204,5 +205,33 @@ export function sessionStoreWithFallback(health: HealthCheck, shared: SessionSto
         },
       };
     },
+  };
+}
+
+/**
+ * Reach in Redis while it is up, and always in the process too: what an instance saw
+ * while Redis was down still counts, as far as this instance knows. Reads come from
+ * Redis while it answers, from the process otherwise.
+ */
+export function reachStoreWithFallback(health: HealthCheck, shared: ReachStore, local: ReachStore): ReachStore {
+  const read = fallback(health, shared, local);
+  const both = async (write: (store: ReachStore) => Promise<void>): Promise<void> => {
+    await write(local);
+    if (health.healthy()) await write(shared).catch(() => undefined);
+  };
+  return {
+    interacted(openid, kind, at) {
+      local.interacted(openid, kind, at);
+      if (health.healthy()) shared.interacted(openid, kind, at);
+    },
+    answered(openid, templateId, answer) {
+      local.answered(openid, templateId, answer);
+      if (health.healthy()) shared.answered(openid, templateId, answer);
+    },
+    sent: (openid, at, count) => both((store) => store.sent(openid, at, count)),
+    refused: (openid, at) => both((store) => store.refused(openid, at)),
+    usedGrant: (openid, templateId) => both((store) => store.usedGrant(openid, templateId)),
+    window: (openid) => read((store) => store.window(openid)),
+    grants: (openid) => read((store) => store.grants(openid)),
   };
 }

@@ -30,6 +30,12 @@ export interface ResponderOptions {
   readonly api: ApiClient | undefined;
   /** The account whose messages this responder answers (`context.account`). */
   readonly account: AccountRef;
+  /** Shows the user "对方正在输入…" (customer-service typing), when the account can. */
+  readonly typing?: (openid: string) => void;
+  /** TYPING_AFTER_MS: a handler still working after this long shows typing, once (0: never). */
+  readonly typingAfterMs?: number;
+  /** Told of each customer-service message the responder sent (a late or long reply): the window counts them. */
+  readonly customSent?: (openid: string, count: number) => void;
 }
 
 /** What the responder decided for one message: the passive reply, and the outcome for the log. */
@@ -72,7 +78,7 @@ class Context implements HandlerContext {
 }
 
 export function createResponder(options: ResponderOptions) {
-  const { router, defaultRules, fallbackReply, timeoutMs, api, account } = options;
+  const { router, defaultRules, fallbackReply, timeoutMs, api, account, typing, typingAfterMs = 0, customSent } = options;
   // A late handler keeps its user's conversation as long again as the deadline, at most:
   // then the user's next message goes ahead, and the late handler's session calls fail.
   const conversations = createConversations(options.sessions, options.turnLimitMs ?? 2 * timeoutMs);
@@ -154,6 +160,7 @@ export function createResponder(options: ResponderOptions) {
     }
     try {
       const { sent, dropped } = await sendCustomMessage(api, message.FromUserName, reply);
+      customSent?.(message.FromUserName, sent);
       logs.log.info({ reply: reply.type, sent }, 'reply sent as a customer-service message');
       if (dropped > 0) {
         logs.log.warn({ dropped, maxPieces: MAX_TEXT_PIECES }, 'a long text was cut: only its first pieces were sent');
@@ -185,6 +192,11 @@ export function createResponder(options: ResponderOptions) {
     const work = run(message, logs);
     // A handler that answered synchronously cannot be late: no timer needed.
     if (!isPromiseLike(work)) return onTime(message, logs, work);
+    if (typing !== undefined && typingAfterMs > 0) {
+      const timer = setTimeout(() => typing(message.FromUserName), typingAfterMs);
+      const stop = (): void => clearTimeout(timer);
+      work.then(stop, stop);
+    }
     return raceDeadline(work, timeoutMs).then((raced) => {
       if (!raced.late) return onTime(message, logs, raced.value);
       logs.log.warn(

@@ -55,9 +55,9 @@ export function createApiTransport(apiBase: string, timeoutMs = API_TIMEOUT_MS, 
     } catch (error) {
       const code = (error as { code?: string }).code;
       const waited = request.timeoutMs ?? timeoutMs;
-      const reason = code === 'ECONNABORTED' || code === 'ETIMEDOUT' ? `no answer within ${waited} ms` : (code ?? 'network error');
+      const timedOut = code === 'ECONNABORTED' || code === 'ETIMEDOUT';
       metrics?.countApiCall(request.path, UNREACHABLE);
-      throw new WeChatUnreachableError(request.path, reason);
+      throw new WeChatUnreachableError(request.path, timedOut ? `no answer within ${waited} ms` : (code ?? 'network error'), timedOut);
     }
     const data: unknown = response.data;
     if (typeof data !== 'object' || data === null || Array.isArray(data)) {

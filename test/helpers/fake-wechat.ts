@@ -3,6 +3,7 @@ import type { AddressInfo, Socket } from 'node:net';
 import type { UserProfile } from '../../src/wechat-api/oauth.js';
 import { FakeAccount, parseMultipart } from './fake-wechat-account.js';
 import { FakeMenus } from './fake-wechat-menu.js';
+import { FakeNotices } from './fake-wechat-notices.js';
 import { FakeJsapiTickets, TICKET_PATH } from './fake-jsapi-ticket.js';
 
 /** One call the fake received. */
@@ -43,6 +44,10 @@ export class FakeWeChat {
   readonly menus = new FakeMenus();
   /** The JS-SDK's jsapi tickets (test/helpers/fake-jsapi-ticket.ts). */
   readonly jsapi = new FakeJsapiTickets();
+  /** Subscription notices: `/wxaapi/newtmpl/*` and `bizsend` (test/helpers/fake-wechat-notices.ts). */
+  readonly notices = new FakeNotices();
+  /** When set, `custom/send` answers this errcode for every user in it (45015 outside the window, 45047 past its sends). */
+  readonly customRefusals = new Map<string, number>();
   readonly #valid = new Map<string, number>();
   /** The AppSecret of each account the fake knows: its own first, then those `addAccount` adds. */
   readonly #secrets = new Map<string, string>([[this.appId, this.appSecret]]);
@@ -200,6 +205,8 @@ export class FakeWeChat {
 
     // The custom menus: menu/create, get, delete, addconditional, delconditional.
     if (path.startsWith('/cgi-bin/menu/')) return needsToken() ?? this.menus.answer(path, body);
+    if (path.startsWith('/wxaapi/newtmpl/') || path === '/cgi-bin/message/subscribe/bizsend')
+      return needsToken() ?? this.notices.answer(path, body, query);
 
     switch (path) {
       case '/cgi-bin/token':
@@ -231,8 +238,18 @@ export class FakeWeChat {
           url: `http://weixin.qq.com/q/kZgfwMTm72WWPkovabbI${this.#serial}`,
         };
       }
-      case '/cgi-bin/message/custom/send':
+      case '/cgi-bin/message/custom/send': {
+        const refused = this.customRefusals.get(String(body?.touser));
+        if (refused !== undefined) return needsToken() ?? { errcode: refused, errmsg: `fake refusal ${refused}` };
         return needsToken() ?? { errcode: 0, errmsg: 'ok' };
+      }
+      case '/cgi-bin/message/custom/typing':
+        return (
+          needsToken() ??
+          (body?.command === 'Typing' || body?.command === 'CancelTyping'
+            ? { errcode: 0, errmsg: 'ok' }
+            : { errcode: 47001, errmsg: 'data format error' })
+        );
       case '/sns/oauth2/access_token': {
         const problem = credentials(query.appid, query.secret);
         if (problem) return problem;

@@ -1,13 +1,12 @@
 import express, { Router, type Request, type RequestHandler, type Response } from 'express';
 import type { Logger } from 'pino';
-import type { WeChatApi } from '../../wechat-api/create-api.js';
-import type { TemplateCatalog } from '../../wechat-api/template-catalog.js';
 import type { AccountOf } from '../account-of.js';
 import { accessTokenRoute } from './access-token.js';
-import { ApiNotConfiguredError } from '../../core/errors.js';
 import { errorMiddleware } from '../error-middleware.js';
 import { mediaRoute } from './media.js';
 import { messageRoutes } from './messages.js';
+import { notifyRoute } from './notify.js';
+import { sendingAccount, type SendingAccount } from './sending-account.js';
 import { templatesRoute } from './templates.js';
 import { userRoutes } from './users.js';
 
@@ -20,32 +19,39 @@ export const API_JSON_LIMIT = '64kb';
  * errcodes about the caller's own values as the caller's mistake.
  */
 export function apiRoutes(accountOf: AccountOf, admin: RequestHandler, logger: Logger): Router {
-  const configured = (req: Request): WeChatApi => {
-    const { api } = accountOf(req);
-    if (api === undefined) throw new ApiNotConfiguredError('WECHAT_APPID and WECHAT_APPSECRET must be set to call WeChat');
-    return api;
-  };
+  const sending = (req: Request): SendingAccount => sendingAccount(accountOf(req));
   /** Before each route: nothing is read or checked without AppID and AppSecret (503). */
   const ready: RequestHandler = function apiConfigured(req, _res, next) {
-    configured(req);
+    sending(req);
     next();
   };
-  const templates = (req: Request): TemplateCatalog => {
-    const { templates: catalog } = accountOf(req);
-    if (catalog === undefined) throw new ApiNotConfiguredError('WECHAT_APPID and WECHAT_APPSECRET must be set to call WeChat');
-    return catalog;
-  };
-  const messages = messageRoutes(configured, templates, logger);
-  const users = userRoutes(configured);
+  const messages = messageRoutes(sending, logger);
+  const users = userRoutes(sending);
 
   const router = Router();
   router.use(admin);
   router.use(express.json({ limit: API_JSON_LIMIT }));
-  router.get('/access-token', ready, accessTokenRoute(configured));
-  router.get('/templates', ready, templatesRoute(templates));
+  router.get(
+    '/access-token',
+    ready,
+    accessTokenRoute((req) => sending(req).api),
+  );
+  router.get(
+    '/templates',
+    ready,
+    templatesRoute((req) => sending(req).templates),
+  );
   router.post('/messages/template', ready, messages.template);
   router.post('/messages/custom', ready, messages.custom);
-  router.post('/media', ready, mediaRoute(configured));
+  router.post('/messages/subscribe', ready, messages.subscribe);
+  router.post('/notify', ready, notifyRoute(sending, logger));
+  router.post(
+    '/media',
+    ready,
+    mediaRoute((req) => sending(req).api),
+  );
+  router.get('/users/:openid/grants', ready, users.grants);
+  router.get('/users/:openid/reach', ready, users.reach);
   router.get('/users/:openid', ready, users.one);
   router.get('/users', ready, users.page);
   router.use(function apiNotFound(req: Request, res: Response) {

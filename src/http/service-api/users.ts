@@ -1,24 +1,29 @@
 import type { Request, Response } from 'express';
-import type { WeChatApi } from '../../wechat-api/create-api.js';
 import { getFollowerPage, getUser } from '../../wechat-api/users.js';
 import { InputError } from '../../core/errors.js';
 import { queryParam } from '../query-param.js';
+import type { SendingAccount } from './sending-account.js';
 
 const OPENID = /^[A-Za-z0-9_-]{1,64}$/;
 const LANGS = ['zh_CN', 'zh_TW', 'en'] as const;
 
-/** GET /api/users/:openid and GET /api/users. */
-export function userRoutes(api: (req: Request) => WeChatApi) {
+function openidOf(req: Request): string {
+  const openid = String(req.params.openid);
+  if (!OPENID.test(openid)) throw new InputError('openid', 'openid: 1 to 64 letters, digits, _ or -');
+  return openid;
+}
+
+/** GET /api/users/:openid, /api/users, and what the server knows of reaching a user (`/grants`, `/reach`). */
+export function userRoutes(accountOf: (req: Request) => SendingAccount) {
   return {
     /** WeChat's profile of one follower, as WeChat answers it. */
     async one(req: Request, res: Response): Promise<void> {
-      const openid = String(req.params.openid);
-      if (!OPENID.test(openid)) throw new InputError('openid', 'openid: 1 to 64 letters, digits, _ or -');
+      const openid = openidOf(req);
       const lang = queryParam(req, 'lang');
       if (lang !== undefined && !(LANGS as readonly string[]).includes(lang)) {
         throw new InputError('lang', `lang: one of ${LANGS.join(', ')}`);
       }
-      res.json(await getUser(api(req).client, openid, lang as (typeof LANGS)[number] | undefined));
+      res.json(await getUser(accountOf(req).api.client, openid, lang as (typeof LANGS)[number] | undefined));
     },
 
     /** One page of followers from `next_openid` on. */
@@ -27,7 +32,27 @@ export function userRoutes(api: (req: Request) => WeChatApi) {
       if (next !== undefined && next !== '' && !OPENID.test(next)) {
         throw new InputError('next_openid', 'next_openid: an openid (1 to 64 letters, digits, _ or -)');
       }
-      res.json(await getFollowerPage(api(req).client, next));
+      res.json(await getFollowerPage(accountOf(req).api.client, next));
+    },
+
+    /** The notice grants the server knows of: `{ openid, grants }`. */
+    async grants(req: Request, res: Response): Promise<void> {
+      const openid = openidOf(req);
+      res.set('Cache-Control', 'no-store').json({ openid, grants: await accountOf(req).reach.grants(openid) });
+    },
+
+    /** The customer-service window and the grants: whether, and how, the user can be reached now. */
+    async reach(req: Request, res: Response): Promise<void> {
+      const openid = openidOf(req);
+      const { reach } = accountOf(req);
+      const [window, grants] = await Promise.all([reach.window(openid), reach.grants(openid)]);
+      res.set('Cache-Control', 'no-store').json({
+        window: window.window,
+        window_until: window.until === null ? null : new Date(window.until).toISOString(),
+        custom_sent_in_window: window.sentSinceLatest,
+        sends_left: window.sendsLeft,
+        grants,
+      });
     },
   };
 }
