@@ -4,10 +4,13 @@ import type { WeChatApi } from '../../wechat-api/create-api.js';
 import type { TemplateCatalog } from '../../wechat-api/template-catalog.js';
 import type { AccountOf } from '../account-of.js';
 import { accessTokenRoute } from './access-token.js';
+import { blacklistRoutes } from './blacklist.js';
 import { ApiNotConfiguredError } from '../../core/errors.js';
 import { errorMiddleware } from '../error-middleware.js';
 import { mediaRoute } from './media.js';
 import { messageRoutes } from './messages.js';
+import { remarkRoute } from './remark.js';
+import { tagRoutes } from './tags.js';
 import { templatesRoute } from './templates.js';
 import { userRoutes } from './users.js';
 
@@ -37,6 +40,8 @@ export function apiRoutes(accountOf: AccountOf, admin: RequestHandler, logger: L
   };
   const messages = messageRoutes(configured, templates, logger);
   const users = userRoutes(configured);
+  const tags = tagRoutes(configured, logger);
+  const blacklist = blacklistRoutes(configured, logger);
 
   const router = Router();
   router.use(admin);
@@ -48,6 +53,18 @@ export function apiRoutes(accountOf: AccountOf, admin: RequestHandler, logger: L
   router.post('/media', ready, mediaRoute(configured));
   router.get('/users/:openid', ready, users.one);
   router.get('/users', ready, users.page);
+  router.get('/users/:openid/tags', ready, tags.userTags);
+  router.put('/users/:openid/remark', ready, remarkRoute(configured, logger));
+  router.get('/tags', ready, tags.list);
+  router.post('/tags', ready, tags.create);
+  router.patch('/tags/:id', ready, tags.rename);
+  router.delete('/tags/:id', ready, tags.remove);
+  router.get('/tags/:id/users', ready, tags.users);
+  router.post('/tags/:id/users', ready, tags.tag);
+  router.post('/tags/:id/users/remove', ready, tags.untag);
+  router.get('/blacklist', ready, blacklist.page);
+  router.post('/blacklist', ready, blacklist.add);
+  router.post('/blacklist/remove', ready, blacklist.remove);
   router.use(function apiNotFound(req: Request, res: Response) {
     res.status(404).json({ error: `path: no ${req.method} /api${req.path}` });
   });
