@@ -44,5 +44,37 @@ export {
   type NoticeTemplate,
 } from './wechat-api/notices.js';
 export { uploadMedia, MEDIA_LIMIT_BYTES, MEDIA_TYPES, type MediaType, type MediaFile, type UploadedMedia } from './wechat-api/media.js';
-export { getUser, getFollowerPage, listUsers, type UserInfo, type FollowerPage } from './wechat-api/users.js';
+export {
+  getUser,
+  getFollowerPage,
+  listUsers,
+  updateRemark,
+  REMARK_MAX_CHARS,
+  type UserInfo,
+  type FollowerPage,
+} from './wechat-api/users.js';
+export {
+  getTags,
+  createTag,
+  renameTag,
+  deleteTag,
+  tagUsers,
+  untagUsers,
+  getUserTagIds,
+  getTagFollowerPage,
+  MAX_TAGS,
+  TAG_NAME_MAX_BYTES,
+  MAX_OPENIDS_PER_TAGGING,
+  MAX_TAGS_PER_USER,
+  SYSTEM_TAG_IDS,
+  type Tag,
+  type TagFollowerPage,
+} from './wechat-api/tags.js';
+export {
+  getBlacklistPage,
+  blacklistUsers,
+  unblacklistUsers,
+  MAX_OPENIDS_PER_BLACKLISTING,
+  type BlacklistPage,
+} from './wechat-api/blacklist.js';
 export type { UserProfile, WebAccessToken, WebAuthorization } from './wechat-api/oauth.js';

@@ -32,7 +32,23 @@ const TOUSER_PATHS = new Set([
   '/cgi-bin/message/subscribe/bizsend',
 ]);
 
-const userField = (path: string): string => (TOUSER_PATHS.has(path) ? 'touser' : path === '/cgi-bin/user/get' ? 'next_openid' : 'openid');
+/** WeChat's paths that take a list of users (`openid_list`), which the routes call `openids`. */
+const OPENID_LIST_PATHS = new Set([
+  '/cgi-bin/tags/members/batchtagging',
+  '/cgi-bin/tags/members/batchuntagging',
+  '/cgi-bin/tags/members/batchblacklist',
+  '/cgi-bin/tags/members/batchunblacklist',
+]);
+
+/** WeChat's paths whose openid is where a page starts, with the route's name for it. */
+const PAGE_START_FIELDS: Readonly<Record<string, string>> = {
+  '/cgi-bin/user/get': 'next_openid',
+  '/cgi-bin/user/tag/get': 'next_openid',
+  '/cgi-bin/tags/members/getblacklist': 'begin_openid',
+};
+
+const userField = (path: string): string =>
+  TOUSER_PATHS.has(path) ? 'touser' : OPENID_LIST_PATHS.has(path) ? 'openids' : (PAGE_START_FIELDS[path] ?? 'openid');
 
 /**
  * WeChat's errcodes that are the caller's mistake, not WeChat's nor this server's: the
@@ -58,6 +74,16 @@ const CALLER_MISTAKES: Readonly<Record<number, { status: 400 | 404 | 409; field:
     field: () => 'touser',
     says: 'the customer-service window has no sends left: wait until the user writes again',
   },
+  49003: { status: 404, field: userField, says: 'the openid is not of this account' },
+  40032: { status: 400, field: () => 'openids', says: 'too many openids for one call (WeChat takes 50 to tag, 20 to blacklist)' },
+  40092: { status: 400, field: () => 'remark', says: 'WeChat refused the remark (it is seen to take at most 30 bytes of UTF-8)' },
+  45056: { status: 409, field: () => 'name', says: 'the account has 100 tags, the most WeChat allows: delete one first' },
+  45057: { status: 409, field: () => 'id', says: 'more than 100,000 followers carry the tag: WeChat will not delete it' },
+  45058: { status: 400, field: () => 'id', says: "tags 0, 1 and 2 are WeChat's own and cannot be changed" },
+  45059: { status: 409, field: () => 'openids', says: 'a follower already carries 20 tags, the most WeChat allows' },
+  45157: { status: 409, field: () => 'name', says: 'the account already has a tag of that name' },
+  45158: { status: 400, field: () => 'name', says: 'a tag name is at most 30 bytes of UTF-8' },
+  45159: { status: 404, field: () => 'id', says: 'WeChat knows no such tag of this account' },
 };
 
 /** WeChat's refusal: the caller's mistake (4xx naming the field), or a 502 (with the allow-list to fix when it is that). */

@@ -1,5 +1,12 @@
 import { WeChatApiError } from '../core/errors.js';
 import type { ApiClient } from './client.js';
+import { nextOpenidOf, openidsOf } from './openid-page.js';
+
+/**
+ * A follower's remark (备注名), in characters, as WeChat's documentation long said. WeChat
+ * has since been seen to refuse a remark over 30 bytes of UTF-8 (errcode 40092).
+ */
+export const REMARK_MAX_CHARS = 30;
 
 /** A follower's profile as `/cgi-bin/user/info` answers it (`subscribe: 0`: not following). */
 export interface UserInfo {
@@ -48,11 +55,18 @@ export async function getUser(client: ApiClient, openid: string, lang?: 'zh_CN' 
 export async function getFollowerPage(client: ApiClient, nextOpenid?: string): Promise<FollowerPage> {
   const path = '/cgi-bin/user/get';
   const body = await client.call({ method: 'GET', path, query: nextOpenid ? { next_openid: nextOpenid } : {} });
-  const data = body.data as { openid?: unknown } | undefined;
-  const openids = Array.isArray(data?.openid) ? data.openid.filter((openid): openid is string => typeof openid === 'string') : [];
+  const openids = openidsOf(body);
   const total = Number(body.total);
   if (!Number.isFinite(total)) throw new WeChatApiError(-1, 'the answer has no total', path);
-  return { total, count: openids.length, openids, next_openid: typeof body.next_openid === 'string' ? body.next_openid : '' };
+  return { total, count: openids.length, openids, next_openid: nextOpenidOf(body) };
+}
+
+/**
+ * Sets a follower's remark (备注名).
+ * https://developers.weixin.qq.com/doc/offiaccount/User_Management/Configuring_user_notes.html
+ */
+export async function updateRemark(client: ApiClient, openid: string, remark: string): Promise<void> {
+  await client.call({ method: 'POST', path: '/cgi-bin/user/info/updateremark', body: { openid, remark } });
 }
 
 /** Every follower's openid, fetched page by page as the iteration goes. */

@@ -4,6 +4,7 @@ import type { UserProfile } from '../../src/wechat-api/oauth.js';
 import { FakeAccount, parseMultipart } from './fake-wechat-account.js';
 import { FakeMenus } from './fake-wechat-menu.js';
 import { FakeNotices } from './fake-wechat-notices.js';
+import { FakeTags } from './fake-wechat-tags.js';
 import { FakeJsapiTickets, TICKET_PATH } from './fake-jsapi-ticket.js';
 
 /** One call the fake received. */
@@ -64,6 +65,8 @@ export class FakeWeChat {
   url = '';
   /** Templates, followers and media (fake-wechat-account.ts). */
   readonly account = new FakeAccount();
+  /** The user tags, remarks and blacklist of the account's followers (fake-wechat-tags.ts). */
+  readonly tags = new FakeTags(() => this.account.followers);
 
   async start(): Promise<this> {
     this.#server.on('connection', (socket) => {
@@ -207,6 +210,7 @@ export class FakeWeChat {
     if (path.startsWith('/cgi-bin/menu/')) return needsToken() ?? this.menus.answer(path, body);
     if (path.startsWith('/wxaapi/newtmpl/') || path === '/cgi-bin/message/subscribe/bizsend')
       return needsToken() ?? this.notices.answer(path, body, query);
+    if (FakeTags.serves(path)) return needsToken() ?? this.tags.answer(path, body);
 
     switch (path) {
       case '/cgi-bin/token':

@@ -2,11 +2,14 @@ import express, { Router, type Request, type RequestHandler, type Response } fro
 import type { Logger } from 'pino';
 import type { AccountOf } from '../account-of.js';
 import { accessTokenRoute } from './access-token.js';
+import { blacklistRoutes } from './blacklist.js';
 import { errorMiddleware } from '../error-middleware.js';
 import { mediaRoute } from './media.js';
 import { messageRoutes } from './messages.js';
 import { notifyRoute } from './notify.js';
+import { remarkRoute } from './remark.js';
 import { sendingAccount, type SendingAccount } from './sending-account.js';
+import { tagRoutes } from './tags.js';
 import { templatesRoute } from './templates.js';
 import { userRoutes } from './users.js';
 
@@ -27,15 +30,14 @@ export function apiRoutes(accountOf: AccountOf, admin: RequestHandler, logger: L
   };
   const messages = messageRoutes(sending, logger);
   const users = userRoutes(sending);
+  const wechatApi = (req: Request) => sending(req).api;
+  const tags = tagRoutes(wechatApi, logger);
+  const blacklist = blacklistRoutes(wechatApi, logger);
 
   const router = Router();
   router.use(admin);
   router.use(express.json({ limit: API_JSON_LIMIT }));
-  router.get(
-    '/access-token',
-    ready,
-    accessTokenRoute((req) => sending(req).api),
-  );
+  router.get('/access-token', ready, accessTokenRoute(wechatApi));
   router.get(
     '/templates',
     ready,
@@ -45,15 +47,23 @@ export function apiRoutes(accountOf: AccountOf, admin: RequestHandler, logger: L
   router.post('/messages/custom', ready, messages.custom);
   router.post('/messages/subscribe', ready, messages.subscribe);
   router.post('/notify', ready, notifyRoute(sending, logger));
-  router.post(
-    '/media',
-    ready,
-    mediaRoute((req) => sending(req).api),
-  );
+  router.post('/media', ready, mediaRoute(wechatApi));
   router.get('/users/:openid/grants', ready, users.grants);
   router.get('/users/:openid/reach', ready, users.reach);
   router.get('/users/:openid', ready, users.one);
   router.get('/users', ready, users.page);
+  router.get('/users/:openid/tags', ready, tags.userTags);
+  router.put('/users/:openid/remark', ready, remarkRoute(wechatApi, logger));
+  router.get('/tags', ready, tags.list);
+  router.post('/tags', ready, tags.create);
+  router.patch('/tags/:id', ready, tags.rename);
+  router.delete('/tags/:id', ready, tags.remove);
+  router.get('/tags/:id/users', ready, tags.users);
+  router.post('/tags/:id/users', ready, tags.tag);
+  router.post('/tags/:id/users/remove', ready, tags.untag);
+  router.get('/blacklist', ready, blacklist.page);
+  router.post('/blacklist', ready, blacklist.add);
+  router.post('/blacklist/remove', ready, blacklist.remove);
   router.use(function apiNotFound(req: Request, res: Response) {
     res.status(404).json({ error: `path: no ${req.method} /api${req.path}` });
   });
