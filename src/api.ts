@@ -49,7 +49,7 @@ export {
   getFollowerPage,
   listUsers,
   updateRemark,
-  REMARK_MAX_CHARS,
+  REMARK_MAX_BYTES,
   type UserInfo,
   type FollowerPage,
 } from './wechat-api/users.js';

@@ -238,8 +238,9 @@ describe('/api tags, remarks and the blacklist', () => {
       assert.deepEqual(fake.tags.members.get(id) ?? [], []);
     });
 
-    it('40092, a remark WeChat finds too long (over 30 bytes): 400 naming remark', async () => {
-      const answer = await call('PUT', '/api/users/oFollower_0001/remark', { remark: '很'.repeat(11) });
+    it('40092, a remark WeChat refuses: 400 naming remark', async () => {
+      fake.on(REMARK, { errcode: 40092, errmsg: 'invalid remark name' });
+      const answer = await call('PUT', '/api/users/oFollower_0001/remark', { remark: '很'.repeat(10) });
       assert.equal(answer.status, 400, JSON.stringify(answer.body));
       assert.equal(answer.body.field, 'remark');
       assert.equal(answer.body.errcode, 40092);
@@ -331,7 +332,8 @@ describe('/api tags, remarks and the blacklist', () => {
       assert.equal(fake.tags.remarks.get('oFollower_0001'), '老客户');
     });
 
-    it('takes a remark of 30 characters, refuses one of 31 (or none) before WeChat', async () => {
+    it('takes a remark of 30 bytes, refuses one of 31 (or 11 Chinese characters, or none) before WeChat', async () => {
+      refusedBeforeWeChat(await call('PUT', '/api/users/oFollower_0001/remark', { remark: '很'.repeat(11) }), 'remark', REMARK);
       assert.equal((await call('PUT', '/api/users/oFollower_0001/remark', { remark: 'r'.repeat(30) })).status, 200);
       fake.calls.length = 0;
       refusedBeforeWeChat(await call('PUT', '/api/users/oFollower_0001/remark', { remark: 'r'.repeat(31) }), 'remark', REMARK);

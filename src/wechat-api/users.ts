@@ -3,10 +3,10 @@ import type { ApiClient } from './client.js';
 import { nextOpenidOf, openidsOf } from './openid-page.js';
 
 /**
- * A follower's remark (备注名), in characters, as WeChat's documentation long said. WeChat
- * has since been seen to refuse a remark over 30 bytes of UTF-8 (errcode 40092).
+ * A follower's remark (备注名), in bytes of UTF-8: WeChat's documentation says under 30
+ * bytes, and WeChat refuses a longer one (errcode 40092) — 10 Chinese characters, not 30.
  */
-export const REMARK_MAX_CHARS = 30;
+export const REMARK_MAX_BYTES = 30;
 
 /** A follower's profile as `/cgi-bin/user/info` answers it (`subscribe: 0`: not following). */
 export interface UserInfo {

@@ -1,15 +1,15 @@
 import type { Request, Response } from 'express';
 import type { Logger } from 'pino';
 import type { WeChatApi } from '../../wechat-api/create-api.js';
-import { REMARK_MAX_CHARS, updateRemark } from '../../wechat-api/users.js';
+import { REMARK_MAX_BYTES, updateRemark } from '../../wechat-api/users.js';
 import { openidParam } from './openid-rules.js';
 import { loadZod, onFirstUse, readJson } from './read-json.js';
 import { logWrite } from './write-log.js';
 
 const remarkSchema = onFirstUse(() => {
   const z = loadZod();
-  const rule = `at most ${REMARK_MAX_CHARS} characters`;
-  return z.strictObject({ remark: z.string().refine((value) => Array.from(value).length <= REMARK_MAX_CHARS, rule) });
+  const rule = `at most ${REMARK_MAX_BYTES} bytes of UTF-8 (10 Chinese characters)`;
+  return z.strictObject({ remark: z.string().refine((value) => Buffer.byteLength(value) <= REMARK_MAX_BYTES, rule) });
 });
 
 /** PUT /api/users/:openid/remark `{ remark }`: `{ openid, remark }`; logged without the remark. */
