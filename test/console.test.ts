@@ -524,4 +524,46 @@ describe('the console’s send and users routes, against the fake WeChat', () =>
       assert.equal((await fetch(`${app.url}/console/api/users/oNobody_0009`, { headers: { Cookie: cookie } })).status, 404);
     });
   });
+
+  it('a subscription notice: the templates with their kind, a check showing the grant, the send using it; a user’s reach', async () => {
+    await withFakeWeChat({ ADMIN_TOKEN: ADMIN, TYPING_AFTER_MS: '0' }, async (app, fake) => {
+      const { cookie, csrf } = await signIn(app, ADMIN);
+      const headers = { Cookie: cookie, 'X-CSRF-Token': csrf, 'Content-Type': 'application/json' };
+      const post = async (path: string, body: unknown) => {
+        const response = await fetch(`${app.url}/console/api${path}`, { method: 'POST', headers, body: JSON.stringify(body) });
+        return { status: response.status, body: (await response.json()) as Record<string, unknown> };
+      };
+      const get = async (path: string) =>
+        (await (await fetch(`${app.url}/console/api${path}`, { headers: { Cookie: cookie } })).json()) as Record<string, unknown>;
+      const notices = (await get('/notices')).templates as { template_id: string; kind: string; placeholders: string[] }[];
+      assert.deepEqual(
+        notices.map((notice) => [notice.template_id, notice.kind, notice.placeholders.join(',')]),
+        [
+          ['NOTICE_ONE_TIME', 'one-time', 'thing1,time2,phone_number3'],
+          ['NOTICE_LONG_TERM', 'long-term', 'amount1,date2'],
+        ],
+      );
+
+      const notice = { touser: 'oConsoleUser_01', template_id: 'NOTICE_LONG_TERM', data: { amount1: '¥12.50', date2: '2026年5月1日' } };
+      const checked = await post('/send/subscribe/check', notice);
+      assert.equal(checked.status, 200, JSON.stringify(checked.body));
+      assert.equal(checked.body.kind, 'long-term');
+      assert.equal(checked.body.grant, null, 'no grant on record');
+      assert.equal(fake.count('/cgi-bin/message/subscribe/bizsend'), 0, 'a check sends nothing');
+      assert.equal((await post('/send/subscribe', notice)).status, 200);
+      assert.deepEqual(fake.callsTo('/cgi-bin/message/subscribe/bizsend').at(-1)?.body, checked.body.message);
+
+      const custom = await post('/send/custom/check', { touser: 'oConsoleUser_01', reply: { type: 'text', content: '好' } });
+      assert.equal((custom.body.window as { window: string }).window, 'unknown');
+      const reach = await get('/users/oConsoleUser_01/reach');
+      assert.deepEqual(reach, {
+        window: 'unknown',
+        window_until: null,
+        custom_sent_in_window: 0,
+        sends_left: null,
+        grants: [],
+        last_interaction: null,
+      });
+    });
+  });
 });

@@ -42,6 +42,8 @@ describe('typing while a handler is slow (TYPING_AFTER_MS)', () => {
   it('a handler slower than TYPING_AFTER_MS shows the user typing, once', async () => {
     const answer = await say('oTypingUser_0001', 'slow 400');
     assert.match(answer, /after a while/);
+    // The typing call may still be on its way (the first one fetches the access token first).
+    await until(() => fake.count(TYPING) > 0, 'the typing call');
     assert.deepEqual(
       fake.callsTo(TYPING).map((call) => call.body),
       [{ touser: 'oTypingUser_0001', command: 'Typing' }],
@@ -58,7 +60,7 @@ describe('typing while a handler is slow (TYPING_AFTER_MS)', () => {
   it('45080 and 45081 are ignored quietly; 48001 turns typing off for the account, logged once', async () => {
     fake.on(TYPING, { errcode: 45080, errmsg: 'has sent typing too frequently' });
     await say('oTypingUser_0003', 'slow 250');
-    assert.equal(fake.count(TYPING), 1);
+    await until(() => fake.count(TYPING) === 1, 'the typing call');
     assert.equal(app.logs.filter((line) => String(line.msg).includes('typing')).length, 0, 'nothing logged for 45080');
 
     fake.on(TYPING, { errcode: 48001, errmsg: 'api unauthorized' });

@@ -7,7 +7,7 @@ import { checkMenuValue, compareWithWeChat, pushMenuFile, readMenuFile, saveMenu
 import type { AccountOf } from '../http/account-of.js';
 import { messageRoutes } from '../http/service-api/messages.js';
 import { loadZod, onFirstUse, readJson } from '../http/service-api/read-json.js';
-import { templatesRoute } from '../http/service-api/templates.js';
+import { noticeTemplatesRoute, templatesRoute } from '../http/service-api/templates.js';
 import { userRoutes } from '../http/service-api/users.js';
 import { sendingAccount, type SendingAccount } from '../http/service-api/sending-account.js';
 import { requireCsrf, sessionOf } from './console-access.js';
@@ -171,11 +171,17 @@ export function consoleApi({ accounts, accountOf, overviewOf, liveFeed, instance
     templatesRoute((req) => sending(req).templates),
   );
   router.get('/users/:openid', users.one);
-  router.get('/users/:openid/reach', users.reach);
+  router.get('/users/:openid/reach', users.reachInDetail);
   router.post('/send/template/check', requireCsrf, messages.checkTemplate);
   router.post('/send/template', requireCsrf, messages.template);
   router.post('/send/custom/check', requireCsrf, messages.checkCustom);
   router.post('/send/custom', requireCsrf, messages.custom);
+  router.get(
+    '/notices',
+    noticeTemplatesRoute((req) => sending(req).notices),
+  );
+  router.post('/send/subscribe/check', requireCsrf, messages.checkSubscribe);
+  router.post('/send/subscribe', requireCsrf, messages.subscribe);
 
   router.get('/menu', async (req: Request, res: Response) => {
     const account = accountOf(req);

@@ -39,6 +39,8 @@ export interface WindowState {
   readonly sentSinceLatest: number;
   /** Sends left in the most generous allowance in force: 0 when closed, null when unknown. */
   readonly sendsLeft: number | null;
+  /** When the user's latest message, follow, scan or menu click was received; null when none is on record. */
+  readonly latest: number | null;
 }
 
 /**
@@ -49,7 +51,7 @@ export interface WindowState {
  */
 export function windowOf(record: WindowRecord | undefined, now: number): WindowState {
   if (record === undefined || (record.message === undefined && record.event === undefined && record.refused === undefined)) {
-    return { window: 'unknown', until: null, sentSinceLatest: record?.sends.length ?? 0, sendsLeft: null };
+    return { window: 'unknown', until: null, sentSinceLatest: record?.sends.length ?? 0, sendsLeft: null, latest: null };
   }
   const latest = Math.max(record.message ?? -Infinity, record.event ?? -Infinity);
   const since = (from: number): number => record.sends.filter((at) => at >= from).length;
@@ -74,6 +76,7 @@ export function windowOf(record: WindowRecord | undefined, now: number): WindowS
     until,
     sentSinceLatest: Number.isFinite(latest) ? since(latest) : record.sends.length,
     sendsLeft,
+    latest: Number.isFinite(latest) ? latest : null,
   };
 }
 

@@ -7,9 +7,10 @@ import { after, before, it } from 'node:test';
 import type { Browser, Page } from 'playwright-core';
 import { describeInBrowser, launchBrowser } from '../helpers/browser.js';
 import { FakeWeChat } from '../helpers/fake-wechat.js';
-import { closeAll, startApp, type RunningApp } from '../helpers/start-app.js';
+import { closeAll, startApp, TEST_TOKEN, type RunningApp } from '../helpers/start-app.js';
 import { until } from '../helpers/until.js';
 import { exchange, postToWebhook, textXml } from '../helpers/wechat.js';
+import { createWeChatSide } from '../../src/testing.js';
 
 // The console in headless Chromium, as an operator uses it: sign in, watch a message on
 // the live stream, change a keyword reply with the preview, see the webhook answer the
@@ -341,12 +342,43 @@ describeInBrowser('the console’s send and users pages in a real browser (headl
     await page.click('[data-testid="send-check"]');
     await until(async () => /您的订单已发货/.test(await page.locator('[data-testid="send-preview"]').innerText()), 'the text previewed');
     assert.equal(fake.count('/cgi-bin/message/custom/send'), 0);
+    assert.match(await page.locator('[data-testid="send-reach"]').innerText(), /没有该用户的交互记录/);
+
+    // A subscription notice: its template's keywords, the grant the server knows of, then sent.
+    await page.click('[data-testid="send-kind-subscribe"]');
+    await page.locator('[data-testid="send-template"]').selectOption('NOTICE_ONE_TIME');
+    const notice = { thing1: '体检', time2: '2026年5月1日 10:00', phone_number3: '13800000000' };
+    for (const [key, value] of Object.entries(notice)) await page.fill(`[data-testid="send-field-${key}"]`, value);
+    await page.click('[data-testid="send-check"]');
+    await until(async () => (await page.locator('[data-testid="send-reach"]').count()) === 1, 'the grant shown');
+    assert.match(await page.locator('[data-testid="send-reach"]').innerText(), /一次性模板，没有该用户的授权记录/);
+    assert.equal(fake.count('/cgi-bin/message/subscribe/bizsend'), 0, 'a check sends nothing');
+    await until(async () => !(await submit.isDisabled()), 'send enabled after the notice check');
+    await submit.click();
+    await until(async () => /已发送/.test(await status.innerText()), 'the notice sent');
+    assert.deepEqual(fake.callsTo('/cgi-bin/message/subscribe/bizsend')[0]?.body, {
+      touser: 'oFollower_0001',
+      template_id: 'NOTICE_ONE_TIME',
+      data: { thing1: { value: '体检' }, time2: { value: '2026年5月1日 10:00' }, phone_number3: { value: '13800000000' } },
+    });
     // The 400 of the check shows on the browser's console as a failed resource: expected here.
     problems.splice(0, problems.length, ...problems.filter((problem) => !/Failed to load resource: .*status of 400/.test(problem)));
     assert.deepEqual(problems, []);
   });
 
-  it('looks up a follower’s profile, and says so for an openid that is not one', async () => {
+  it('looks up a follower: the window and grants the server knows of, the profile; an openid that is not one', async () => {
+    // The follower writes, and accepts a notice template in a popup.
+    const wechat = createWeChatSide({ token: TEST_TOKEN, account: 'gh_console' });
+    const popup =
+      `<xml><ToUserName><![CDATA[gh_console]]></ToUserName><FromUserName><![CDATA[oFollower_0002]]></FromUserName>` +
+      `<CreateTime>${Math.floor(Date.now() / 1000) - 5}</CreateTime><MsgType><![CDATA[event]]></MsgType>` +
+      `<Event><![CDATA[subscribe_msg_popup_event]]></Event><SubscribeMsgPopupEvent><List><TemplateId><![CDATA[NOTICE_ONE_TIME]]></TemplateId>` +
+      `<SubscribeStatusString><![CDATA[accept]]></SubscribeStatusString><PopupScene>0</PopupScene></List></SubscribeMsgPopupEvent></xml>`;
+    for (const xml of [wechat.messageXml({ MsgType: 'text', Content: '你好' }, { user: 'oFollower_0002' }), popup]) {
+      const signed = wechat.signRequest(xml);
+      assert.equal((await postToWebhook(app.url, signed.body, signed.query)).status, 200);
+    }
+
     await page.click('[data-testid="nav-users"]');
     await page.locator('[data-testid="user-openid"]').waitFor();
     await page.fill('[data-testid="user-openid"]', 'oFollower_0002');
@@ -356,7 +388,13 @@ describeInBrowser('the console’s send and users pages in a real browser (headl
     const text = await profile.innerText();
     assert.match(text, /oFollower_0002/);
     assert.match(text, /2024/, 'subscribe_time shown as a date');
-    assert.match(await page.locator('.page-users').innerText(), /后续版本/);
+    const window = page.locator('[data-testid="user-window"]');
+    await window.waitFor();
+    assert.equal(await window.getAttribute('data-window'), 'open');
+    assert.equal(await page.locator('[data-testid="user-sends-left"]').innerText(), '5');
+    assert.match(await page.locator('[data-testid="user-last-interaction"]').innerText(), new RegExp(String(new Date().getFullYear())));
+    const grants = await page.locator('[data-testid="user-grants"]').innerText();
+    assert.match(grants, /NOTICE_ONE_TIME\s+一次性\s+1\s+已同意/);
     await page.screenshot({ path: join(SHOTS, 'users.png'), fullPage: true });
 
     await page.fill('[data-testid="user-openid"]', 'oNobody_0009');

@@ -349,28 +349,87 @@ export interface CustomSend {
   reply: { type: 'text'; content: string };
 }
 
-/** A template message as it will go out; the customer-service text and how many messages it makes. */
-export type CheckedSend = { message: unknown } | { touser: string; reply: unknown; pieces: number };
+export interface SubscribeSend {
+  touser: string;
+  template_id: string;
+  data: Record<string, string>;
+  page?: string;
+}
+
+/** A subscription-notice template of the account: its grant kind and keywords. */
+export interface NoticeTemplate extends Template {
+  kind: 'one-time' | 'long-term';
+}
+
+/** What the server knows of a user's grant of one notice template. */
+export interface Grant {
+  template_id: string;
+  kind: 'one-time' | 'long-term';
+  remaining: number | null;
+  status: 'accept' | 'reject' | 'used';
+}
+
+/** The customer-service window as the server knows it (`until` in ms since the epoch). */
+export interface Window {
+  window: 'open' | 'closed' | 'unknown';
+  until: number | null;
+  sentSinceLatest: number;
+  sendsLeft: number | null;
+  latest: number | null;
+}
+
+/** Whether, and how, a user can be reached now. */
+export interface Reach {
+  window: Window['window'];
+  window_until: string | null;
+  custom_sent_in_window: number;
+  sends_left: number | null;
+  grants: Grant[];
+  /** When the user last wrote, followed, scanned or clicked the menu (the console's only). */
+  last_interaction: string | null;
+}
+
+export type SendKind = 'template' | 'custom' | 'subscribe';
+
+/**
+ * What a check answered: a template message as it will go out; the customer-service text,
+ * how many messages it makes and the window; a notice, its kind and the user's grant.
+ */
+export type CheckedSend =
+  | { message: unknown; kind?: undefined }
+  | { touser: string; reply: unknown; pieces: number; window: Window }
+  | { message: unknown; kind: NoticeTemplate['kind']; grant: Grant | null };
+
+/** The account's subscription-notice templates (503 without an AppID and AppSecret: an ApiError saying so). */
+export async function getNotices(account: string | null): Promise<NoticeTemplate[]> {
+  return (await requestData<{ templates: NoticeTemplate[] }>('GET', apiUrl('notices', account))).templates;
+}
 
 /**
  * Runs every check of the send, sending nothing: what would go out. A refusal (400
  * `{ error, field }`) is an ApiError whose `field` names the field at fault.
  */
-export function checkSend(account: string | null, kind: 'template' | 'custom', body: TemplateSend | CustomSend): Promise<CheckedSend> {
+export function checkSend(account: string | null, kind: SendKind, body: TemplateSend | CustomSend | SubscribeSend): Promise<CheckedSend> {
   return requestData<CheckedSend>('POST', apiUrl(`send/${kind}/check`, account), body);
 }
 
 /** Sends: `{ msgid }` for a template message, `{ sent }` (the number of messages) for a customer-service one. */
 export function send(
   account: string | null,
-  kind: 'template' | 'custom',
-  body: TemplateSend | CustomSend,
-): Promise<{ msgid?: number | string; sent?: number }> {
-  return requestData<{ msgid?: number | string; sent?: number }>('POST', apiUrl(`send/${kind}`, account), body);
+  kind: SendKind,
+  body: TemplateSend | CustomSend | SubscribeSend,
+): Promise<{ msgid?: number | string; sent?: number | true }> {
+  return requestData<{ msgid?: number | string; sent?: number | true }>('POST', apiUrl(`send/${kind}`, account), body);
 }
 
 /** WeChat's profile of a follower, as WeChat answers it (404 for no such follower: an ApiError). */
 export function getUser(account: string | null, openid: string): Promise<Record<string, unknown>> {
   const url = `/console/api/users/${encodeURIComponent(openid)}`;
   return requestData<Record<string, unknown>>('GET', account === null ? url : `${url}?${new URLSearchParams({ account }).toString()}`);
+}
+
+/** The customer-service window and the notice grants the server knows of. */
+export function getReach(account: string | null, openid: string): Promise<Reach> {
+  const url = `/console/api/users/${encodeURIComponent(openid)}/reach`;
+  return requestData<Reach>('GET', account === null ? url : `${url}?${new URLSearchParams({ account }).toString()}`);
 }

@@ -51,10 +51,12 @@ export function messageRoutes(accountOf: (req: Request) => SendingAccount, logge
       res.json({ touser, reply, pieces, window: await accountOf(req).reach.window(touser) });
     },
 
-    /** Every check of `subscribe` but the grant, nothing sent: `{ message, kind }`. */
+    /** Every check of `subscribe`, nothing sent: `{ message, kind, grant }` (the grant the server knows of, or null). */
     async checkSubscribe(req: Request, res: Response): Promise<void> {
-      const { message, template } = await checkedNotice(readJson(req, noticeSchema()), accountOf(req));
-      res.json({ message, kind: template.kind });
+      const account = accountOf(req);
+      const { message, template } = await checkedNotice(readJson(req, noticeSchema()), account);
+      const grant = (await account.reach.grants(message.touser)).find((known) => known.template_id === template.templateId);
+      res.json({ message, kind: template.kind, grant: grant ?? null });
     },
   };
 }

@@ -2,6 +2,8 @@ import type { Request, Response } from 'express';
 import { getFollowerPage, getUser } from '../../wechat-api/users.js';
 import { InputError } from '../../core/errors.js';
 import { queryParam } from '../query-param.js';
+import type { Reach } from '../../reach/reach.js';
+import type { WindowState } from '../../reach/customer-service-window.js';
 import type { SendingAccount } from './sending-account.js';
 
 const OPENID = /^[A-Za-z0-9_-]{1,64}$/;
@@ -11,6 +13,21 @@ function openidOf(req: Request): string {
   const openid = String(req.params.openid);
   if (!OPENID.test(openid)) throw new InputError('openid', 'openid: 1 to 64 letters, digits, _ or -');
   return openid;
+}
+
+const isoOrNull = (ms: number | null): string | null => (ms === null ? null : new Date(ms).toISOString());
+
+/** `GET /api/users/:openid/reach`'s body, and the window it was made from. */
+async function reachOf(reach: Reach, openid: string): Promise<{ body: Record<string, unknown>; window: WindowState }> {
+  const [window, grants] = await Promise.all([reach.window(openid), reach.grants(openid)]);
+  const body = {
+    window: window.window,
+    window_until: isoOrNull(window.until),
+    custom_sent_in_window: window.sentSinceLatest,
+    sends_left: window.sendsLeft,
+    grants,
+  };
+  return { body, window };
 }
 
 /** GET /api/users/:openid, /api/users, and what the server knows of reaching a user (`/grants`, `/reach`). */
@@ -43,16 +60,13 @@ export function userRoutes(accountOf: (req: Request) => SendingAccount) {
 
     /** The customer-service window and the grants: whether, and how, the user can be reached now. */
     async reach(req: Request, res: Response): Promise<void> {
-      const openid = openidOf(req);
-      const { reach } = accountOf(req);
-      const [window, grants] = await Promise.all([reach.window(openid), reach.grants(openid)]);
-      res.set('Cache-Control', 'no-store').json({
-        window: window.window,
-        window_until: window.until === null ? null : new Date(window.until).toISOString(),
-        custom_sent_in_window: window.sentSinceLatest,
-        sends_left: window.sendsLeft,
-        grants,
-      });
+      res.set('Cache-Control', 'no-store').json((await reachOf(accountOf(req).reach, openidOf(req))).body);
+    },
+
+    /** `reach`, and when the user last interacted (`last_interaction`, ISO 8601 or null): for the console's users page. */
+    async reachInDetail(req: Request, res: Response): Promise<void> {
+      const found = await reachOf(accountOf(req).reach, openidOf(req));
+      res.set('Cache-Control', 'no-store').json({ ...found.body, last_interaction: isoOrNull(found.window.latest) });
     },
   };
 }

@@ -1,21 +1,32 @@
 import { useEffect, useRef, useState } from 'preact/hooks';
-import { checkSend, getTemplates, send, type CheckedSend, type CustomSend, type Template, type TemplateSend } from '../api.js';
-import { useI18n } from '../i18n.js';
+import {
+  checkSend,
+  getNotices,
+  getTemplates,
+  send,
+  type CheckedSend,
+  type CustomSend,
+  type SendKind,
+  type SubscribeSend,
+  type Template,
+  type TemplateSend,
+} from '../api.js';
+import { HTML_LANG, useI18n, type I18n } from '../i18n.js';
 
 interface SendPageProps {
   account: string | null;
 }
 
-type Kind = 'template' | 'custom';
-
 type Templates = { state: 'loading' } | { state: 'failed'; error: string } | { state: 'ready'; templates: Template[] };
+
+type Body = TemplateSend | CustomSend | SubscribeSend;
 
 /** What the last check answered, for the body it checked: Send posts that body, nothing else. */
 type Check =
   | { kind: 'none' }
   | { kind: 'checking' }
   | { kind: 'invalid'; error: string }
-  | { kind: 'ok'; body: TemplateSend | CustomSend; answer: CheckedSend };
+  | { kind: 'ok'; sendKind: SendKind; body: Body; answer: CheckedSend };
 
 type Status = { kind: 'idle' } | { kind: 'sending' } | { kind: 'sent'; text: string } | { kind: 'failed'; error: string };
 
@@ -23,19 +34,41 @@ function messageOf(error: unknown): string {
   return error instanceof Error ? error.message : String(error);
 }
 
-/** What goes out, as the server answered it: the template message, or the customer-service text. */
+/** What goes out, as the server answered it: the template message or notice, or the customer-service text. */
 function previewOf(answer: CheckedSend): unknown {
-  return 'message' in answer ? answer.message : answer;
+  if ('message' in answer) return answer.message;
+  const { touser, reply } = answer;
+  return { touser, reply };
+}
+
+/** What the server knows of reaching the user on this channel: the window, or the grant. */
+function reachNote({ t, lang }: I18n, answer: CheckedSend): string | undefined {
+  if ('window' in answer) {
+    const { window, until, sendsLeft } = answer.window;
+    if (window === 'unknown') return t('sendWindowUnknown');
+    if (window === 'closed') return t('sendWindowClosed');
+    const time = until === null ? '' : new Date(until).toLocaleString(HTML_LANG[lang], { hour12: false });
+    return t('sendWindowOpen', { n: sendsLeft ?? 0, until: time });
+  }
+  if (answer.kind === undefined) return undefined;
+  const kind = t(answer.kind === 'one-time' ? 'grantOneTime' : 'grantLongTerm');
+  const { grant } = answer;
+  if (grant === null) return t('sendGrantUnknown', { kind });
+  if (grant.status === 'accept') return t('sendGrantAccepted', { kind, n: grant.remaining ?? '∞' });
+  return t(grant.status === 'used' ? 'sendGrantUsed' : 'sendGrantRejected', { kind });
 }
 
 /**
- * A template message or a customer-service text to one openid: checked first (what will go
- * out is shown, nothing is sent), then sent, the body checked and no other.
+ * A template message, a subscription notice or a customer-service text to one openid:
+ * checked first (what will go out is shown, with the window or the grant the server knows
+ * of; nothing is sent), then sent, the body checked and no other.
  */
 export function SendPage({ account }: SendPageProps) {
-  const { t } = useI18n();
-  const [kind, setKind] = useState<Kind>('template');
+  const i18n = useI18n();
+  const { t } = i18n;
+  const [kind, setKind] = useState<SendKind>('template');
   const [templates, setTemplates] = useState<Templates>({ state: 'loading' });
+  const [notices, setNotices] = useState<Templates>({ state: 'loading' });
   const [templateId, setTemplateId] = useState('');
   const [values, setValues] = useState<Record<string, string>>({});
   const [openid, setOpenid] = useState('');
@@ -48,21 +81,27 @@ export function SendPage({ account }: SendPageProps) {
 
   useEffect(() => {
     let cancelled = false;
-    setTemplates({ state: 'loading' });
-    getTemplates(account).then(
-      (list) => {
-        if (!cancelled) setTemplates({ state: 'ready', templates: list });
-      },
-      (error: unknown) => {
-        if (!cancelled) setTemplates({ state: 'failed', error: messageOf(error) });
-      },
-    );
+    const load = (fetch: () => Promise<Template[]>, set: (templates: Templates) => void): void => {
+      set({ state: 'loading' });
+      fetch().then(
+        (list) => {
+          if (!cancelled) set({ state: 'ready', templates: list });
+        },
+        (error: unknown) => {
+          if (!cancelled) set({ state: 'failed', error: messageOf(error) });
+        },
+      );
+    };
+    load(() => getTemplates(account), setTemplates);
+    load(() => getNotices(account), setNotices);
     return () => {
       cancelled = true;
     };
   }, [account]);
 
-  const template = templates.state === 'ready' ? templates.templates.find((item) => item.template_id === templateId) : undefined;
+  /** The list the chosen kind picks from: template messages, or notice templates. */
+  const choices = kind === 'subscribe' ? notices : templates;
+  const template = choices.state === 'ready' ? choices.templates.find((item) => item.template_id === templateId) : undefined;
 
   /** Any edit: the last check no longer says what would go out. */
   function edited(): void {
@@ -71,7 +110,7 @@ export function SendPage({ account }: SendPageProps) {
     setStatus((previous) => (previous.kind === 'sending' ? previous : { kind: 'idle' }));
   }
 
-  function bodyOf(): TemplateSend | CustomSend {
+  function bodyOf(): Body {
     if (kind === 'custom') return { touser: openid.trim(), reply: { type: 'text', content } };
     const data: Record<string, string> = {};
     // Only the filled placeholders: the server names the ones left out.
@@ -80,17 +119,19 @@ export function SendPage({ account }: SendPageProps) {
       if (value !== '') data[key] = value;
     }
     const trimmedUrl = url.trim();
-    return { touser: openid.trim(), template_id: templateId, data, ...(trimmedUrl === '' ? {} : { url: trimmedUrl }) };
+    const link = trimmedUrl === '' ? {} : kind === 'subscribe' ? { page: trimmedUrl } : { url: trimmedUrl };
+    return { touser: openid.trim(), template_id: templateId, data, ...link };
   }
 
   function runCheck(): void {
     const body = bodyOf();
+    const sendKind = kind;
     const seq = ++checkSeq.current;
     setCheck({ kind: 'checking' });
     setStatus({ kind: 'idle' });
     checkSend(account, kind, body).then(
       (answer) => {
-        if (seq === checkSeq.current) setCheck({ kind: 'ok', body, answer });
+        if (seq === checkSeq.current) setCheck({ kind: 'ok', sendKind, body, answer });
       },
       (error: unknown) => {
         if (seq === checkSeq.current) setCheck({ kind: 'invalid', error: messageOf(error) });
@@ -100,13 +141,17 @@ export function SendPage({ account }: SendPageProps) {
 
   function runSend(): void {
     if (check.kind !== 'ok') return;
-    const sentKind = 'message' in check.answer ? 'template' : 'custom';
     setStatus({ kind: 'sending' });
-    send(account, sentKind, check.body).then(
+    send(account, check.sendKind, check.body).then(
       (result) =>
         setStatus({
           kind: 'sent',
-          text: result.msgid !== undefined ? t('sendSent', { msgid: String(result.msgid) }) : t('sendSentPieces', { n: result.sent ?? 1 }),
+          text:
+            result.msgid !== undefined
+              ? t('sendSent', { msgid: String(result.msgid) })
+              : result.sent === true
+                ? t('sendSentNotice')
+                : t('sendSentPieces', { n: result.sent ?? 1 }),
         }),
       (error: unknown) => setStatus({ kind: 'failed', error: messageOf(error) }),
     );
@@ -114,13 +159,14 @@ export function SendPage({ account }: SendPageProps) {
 
   const pieces = check.kind === 'ok' && 'pieces' in check.answer ? check.answer.pieces : 1;
   const canCheck = check.kind !== 'checking' && status.kind !== 'sending' && (kind === 'custom' || template !== undefined);
+  const reach = check.kind === 'ok' ? reachNote(i18n, check.answer) : undefined;
   const canSend = check.kind === 'ok' && status.kind !== 'sending' && status.kind !== 'sent';
 
   return (
     <div class="send" data-testid="send">
       <fieldset class="send-kind">
         <legend>{t('sendKind')}</legend>
-        {(['template', 'custom'] as const).map((option) => (
+        {(['template', 'subscribe', 'custom'] as const).map((option) => (
           <label key={option} for={`send-kind-${option}`}>
             <input
               id={`send-kind-${option}`}
@@ -131,27 +177,29 @@ export function SendPage({ account }: SendPageProps) {
               checked={kind === option}
               onChange={() => {
                 setKind(option);
+                setTemplateId('');
+                setValues({});
                 edited();
               }}
             />{' '}
-            {t(option === 'template' ? 'sendKindTemplate' : 'sendKindCustom')}
+            {t(option === 'template' ? 'sendKindTemplate' : option === 'subscribe' ? 'sendKindSubscribe' : 'sendKindCustom')}
           </label>
         ))}
       </fieldset>
 
       <div class="send-fields">
-        {kind === 'template' &&
-          (templates.state === 'loading' ? (
+        {kind !== 'custom' &&
+          (choices.state === 'loading' ? (
             <p class="muted" role="status">
               {t('loading')}
             </p>
-          ) : templates.state === 'failed' ? (
+          ) : choices.state === 'failed' ? (
             <p class="error" role="alert" data-testid="send-templates-error">
-              {t('sendTemplatesFailed', { error: templates.error })}
+              {t('sendTemplatesFailed', { error: choices.error })}
             </p>
-          ) : templates.templates.length === 0 ? (
+          ) : choices.templates.length === 0 ? (
             <p class="note" role="note">
-              {t('sendTemplateNone')}
+              {t(kind === 'subscribe' ? 'sendNoticeNone' : 'sendTemplateNone')}
             </p>
           ) : (
             <>
@@ -168,7 +216,7 @@ export function SendPage({ account }: SendPageProps) {
                   }}
                 >
                   <option value="">{t('sendTemplateChoose')}</option>
-                  {templates.templates.map((item) => (
+                  {choices.templates.map((item) => (
                     <option key={item.template_id} value={item.template_id}>
                       {item.title} ({item.template_id})
                     </option>
@@ -210,9 +258,9 @@ export function SendPage({ account }: SendPageProps) {
           />
         </label>
 
-        {kind === 'template' ? (
+        {kind !== 'custom' ? (
           <label for="send-url">
-            {t('sendUrl')}
+            {t(kind === 'subscribe' ? 'sendPage' : 'sendUrl')}
             <input
               id="send-url"
               type="url"
@@ -279,6 +327,11 @@ export function SendPage({ account }: SendPageProps) {
           {pieces > 1 && (
             <p class="note" data-testid="send-pieces">
               {t('sendPieces', { n: pieces })}
+            </p>
+          )}
+          {reach !== undefined && (
+            <p class="note" data-testid="send-reach">
+              {reach}
             </p>
           )}
           <pre data-testid="send-preview">{JSON.stringify(previewOf(check.answer), null, 2)}</pre>
