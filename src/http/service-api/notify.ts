@@ -1,6 +1,8 @@
 import type { Request, Response } from 'express';
 import type { Logger } from 'pino';
-import { isCodedError, WeChatApiError, WeChatUnreachableError } from '../../core/errors.js';
+import { InputError, isCodedError, WeChatApiError, WeChatUnreachableError } from '../../core/errors.js';
+import { TEXT_LIMIT_BYTES } from '../../protocol/reply-limits.js';
+import { MAX_TEXT_PIECES, splitText } from '../../wechat-api/custom-message.js';
 import { NO_GRANT_ERRCODE, WINDOW_CLOSED_ERRCODES } from '../../reach/reach.js';
 import { sendTemplateMessage } from '../../wechat-api/template-message.js';
 import { checkedNotice, checkedTemplate, customSchema, noticeSchema, openid, templateSchema } from './message-bodies.js';
@@ -49,6 +51,9 @@ export function notifyRoute(accountOf: (req: Request) => SendingAccount, logger:
     const account = accountOf(req);
     const body = readJson(req, notifySchema());
     const { touser, text } = body;
+    if (splitText(text).length > MAX_TEXT_PIECES) {
+      throw new InputError('text', `text: longer than ${MAX_TEXT_PIECES} customer-service messages of ${TEXT_LIMIT_BYTES} bytes`);
+    }
     // Checked first, all of them: a bad body is a 400 before anything is sent.
     const notice = body.subscribe && (await checkedNotice({ ...body.subscribe, touser }, account, 'subscribe.'));
     const template = body.template && (await checkedTemplate({ ...body.template, touser }, account, 'template.'));
