@@ -49,6 +49,20 @@ describe('reply XML, in the shape of WeChat’s passive-reply docs', () => {
     });
   }
 
+  it('transfer_customer_service: the header alone, or with TransInfo naming the agent', () => {
+    const header =
+      '<xml><ToUserName><![CDATA[o_user]]></ToUserName><FromUserName><![CDATA[gh_account]]></FromUserName><CreateTime>1704164645</CreateTime><MsgType><![CDATA[transfer_customer_service]]></MsgType>';
+    assert.equal(buildReplyXml({ type: 'transfer_customer_service' }, parties, now), `${header}</xml>`);
+    assert.equal(buildReplyXml({ type: 'transfer_customer_service', kfAccount: '' }, parties, now), `${header}</xml>`, 'empty: any agent');
+    assert.equal(
+      buildReplyXml({ type: 'transfer_customer_service', kfAccount: 'test1@test' }, parties, now),
+      `${header}<TransInfo><KfAccount><![CDATA[test1@test]]></KfAccount></TransInfo></xml>`,
+    );
+    assert.deepEqual(readReply(buildReplyXml({ type: 'transfer_customer_service', kfAccount: 'a]]>b' }, parties, now)).TransInfo, {
+      KfAccount: 'a]]>b',
+    });
+  });
+
   it('wraps every string in CDATA and leaves numbers bare', () => {
     const xml = buildReplyXml({ type: 'news', articles: [{ title: 't' }] }, parties, now);
     assert.match(xml, /<CreateTime>1704164645<\/CreateTime>/);

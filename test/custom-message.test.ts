@@ -1,6 +1,8 @@
 import assert from 'node:assert/strict';
 import { describe, it } from 'node:test';
-import { customMessageBody, splitText } from '../src/wechat-api/custom-message.js';
+import type { CustomMessageReply } from '../src/protocol/reply-types.js';
+import { customMessageBody, sendCustomMessage, splitText } from '../src/wechat-api/custom-message.js';
+import type { ApiClient } from '../src/wechat-api/client.js';
 
 describe('customer-service messages (api/custom-message)', () => {
   it('splits text between code points into pieces of at most 2048 bytes', () => {
@@ -29,5 +31,20 @@ describe('customer-service messages (api/custom-message)', () => {
       msgtype: 'news',
       news: { articles: [{ title: 't', description: '', url: 'u', picurl: 'p' }] },
     });
+  });
+
+  it('a hand-over has no customer-service form: a TypeError, and WeChat is not called', async () => {
+    // Only JavaScript (or a cast) can hand one over: the types take every kind but this.
+    const handover = { type: 'transfer_customer_service' } as unknown as CustomMessageReply;
+    assert.throws(() => customMessageBody('o', handover), { name: 'TypeError', message: /transfer_customer_service reply cannot be sent/ });
+    let calls = 0;
+    const client = {
+      call: () => {
+        calls++;
+        return Promise.resolve({});
+      },
+    } as unknown as ApiClient;
+    await assert.rejects(sendCustomMessage(client, 'o', handover), TypeError);
+    assert.equal(calls, 0);
   });
 });

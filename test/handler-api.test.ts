@@ -25,6 +25,10 @@ describe('the handler API: applications replace or extend the rules', () => {
         if (message.Content === 'a number') return { type: 'text', content: 42 } as unknown as Reply;
         if (message.Content === 'unknown type') return { type: 'gif', url: 'x' } as unknown as Reply;
         if (message.Content === 'no articles') return { type: 'news', articles: [] };
+        if (message.Content === 'a numbered agent') return { type: 'transfer_customer_service', kfAccount: 7 } as unknown as Reply;
+        // Hand-overs to the human agents: to any, or to one.
+        if (message.Content === '人工') return { type: 'transfer_customer_service' };
+        if (message.Content === '找小王') return { type: 'transfer_customer_service', kfAccount: 'xiaowang@coffee_shop' };
         // Well-formed, but WeChat refuses a passive reply whose required field is empty.
         if (message.Content === 'empty image') return { type: 'image', mediaId: '' };
         if (message.Content === 'empty voice') return { type: 'voice', mediaId: '' };
@@ -116,7 +120,19 @@ describe('the handler API: applications replace or extend the rules', () => {
     assert.match(JSON.stringify(line.err), /handler failed/);
   });
 
-  for (const content of ['a string', 'no content', 'a number', 'unknown type', 'no articles']) {
+  it('a hand-over answers transfer_customer_service, to any agent or (TransInfo) to the one named', async () => {
+    const header =
+      '<xml><ToUserName><![CDATA[o_user_openid]]></ToUserName><FromUserName><![CDATA[gh_account]]></FromUserName><CreateTime>T</CreateTime><MsgType><![CDATA[transfer_customer_service]]></MsgType>';
+    const answer = async (content: string) => {
+      const response = await postToWebhook(app.url, textXml(content));
+      assert.equal(response.status, 200);
+      return (await response.text()).replace(/<CreateTime>\d+<\/CreateTime>/, '<CreateTime>T</CreateTime>');
+    };
+    assert.equal(await answer('人工'), `${header}</xml>`);
+    assert.equal(await answer('找小王'), `${header}<TransInfo><KfAccount><![CDATA[xiaowang@coffee_shop]]></KfAccount></TransInfo></xml>`);
+  });
+
+  for (const content of ['a string', 'no content', 'a number', 'unknown type', 'no articles', 'a numbered agent']) {
     it(`a handler returning something that is not a reply (${content}) → success, logged, and its retry answered too`, async () => {
       const xml = textXml(content);
       const response = await postToWebhook(app.url, xml);

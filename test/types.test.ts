@@ -1,7 +1,14 @@
 import assert from 'node:assert/strict';
 import { readFileSync } from 'node:fs';
 import { describe, it } from 'node:test';
-import { createReplyRouter, isKnownMessage, type AppOptions, type InboundMessage, type Session } from '../src/index.js';
+import {
+  createReplyRouter,
+  isKnownMessage,
+  type AppOptions,
+  type CustomMessageReply,
+  type InboundMessage,
+  type Session,
+} from '../src/index.js';
 import { parseXml } from '../src/protocol/parse-xml.js';
 import { toMessage } from '../src/protocol/to-message.js';
 
@@ -59,6 +66,18 @@ describe('the handler API’s types', () => {
       .on('event.CLICK', (event) => ({ type: 'text', content: event.ScanCodeInfo.ScanResult }))
       // @ts-expect-error events are keyed event.<Event>
       .on('CLICK', () => null);
+  });
+
+  it('take a hand-over to the human agents as a reply, but not as a customer-service message', () => {
+    createReplyRouter()
+      .on('text', () => ({ type: 'transfer_customer_service' }))
+      .on('voice', () => ({ type: 'transfer_customer_service', kfAccount: 'test1@test' }))
+      // @ts-expect-error kfAccount is text
+      .on('image', () => ({ type: 'transfer_customer_service', kfAccount: 1 }));
+    const sendable: CustomMessageReply = { type: 'text', content: 'hi' };
+    // @ts-expect-error a hand-over is a passive reply only
+    const handover: CustomMessageReply = { type: 'transfer_customer_service' };
+    assert.deepEqual([sendable.type, handover.type], ['text', 'transfer_customer_service']);
   });
 });
 

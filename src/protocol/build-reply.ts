@@ -48,6 +48,11 @@ function body(reply: Reply): string {
       );
     case 'news':
       return `<ArticleCount>${reply.articles.length}</ArticleCount><Articles>${reply.articles.map(article).join('')}</Articles>`;
+    case 'transfer_customer_service':
+      // To one agent, or (no TransInfo at all) to whichever WeChat assigns.
+      return reply.kfAccount === undefined || reply.kfAccount === ''
+        ? ''
+        : `<TransInfo>${element('KfAccount', reply.kfAccount)}</TransInfo>`;
   }
 }
 

@@ -1,6 +1,9 @@
 import type { Reply } from './reply-types.js';
 
-/** The fields WeChat requires of each passive reply (news: its articles, checked apart). */
+/**
+ * The fields WeChat requires of each passive reply (news: its articles, and a hand-over's
+ * optional kfAccount, checked apart).
+ */
 const REQUIRED: Readonly<Record<Reply['type'], readonly string[]>> = {
   text: ['content'],
   image: ['mediaId'],
@@ -8,6 +11,7 @@ const REQUIRED: Readonly<Record<Reply['type'], readonly string[]>> = {
   video: ['mediaId'],
   music: ['thumbMediaId'],
   news: [],
+  transfer_customer_service: [],
 };
 
 /**
@@ -23,6 +27,9 @@ export function replyProblem(value: unknown): string | undefined {
   if (required === undefined) return `unknown reply type ${JSON.stringify(reply.type)}`;
   for (const field of required) {
     if (typeof reply[field] !== 'string') return `a ${String(reply.type)} reply needs a string ${field}`;
+  }
+  if (reply.type === 'transfer_customer_service' && reply.kfAccount !== undefined && typeof reply.kfAccount !== 'string') {
+    return 'a transfer_customer_service reply’s kfAccount, when given, is a string (name@account-id)';
   }
   if (reply.type === 'news') {
     const articles = reply.articles;

@@ -41,4 +41,21 @@ export interface NewsReply {
   readonly articles: readonly NewsArticle[];
 }
 
-export type Reply = TextReply | ImageReply | VoiceReply | VideoReply | MusicReply | NewsReply;
+/**
+ * Hands the user's message over to the account's human agents (多客服): WeChat forwards
+ * it, and the user's next messages while an agent keeps the session, to the
+ * customer-service system instead of answering. WeChat asks that only a user's messages
+ * be handed over, not events. It is a passive reply only: it cannot be sent later as a
+ * customer-service message.
+ * https://developers.weixin.qq.com/doc/offiaccount/Customer_Service/Forwarding_of_messages_to_service_center.html
+ */
+export interface TransferCustomerServiceReply {
+  readonly type: 'transfer_customer_service';
+  /** The one agent to hand over to (`test1@test`); none, or empty, for any. */
+  readonly kfAccount?: string;
+}
+
+export type Reply = TextReply | ImageReply | VoiceReply | VideoReply | MusicReply | NewsReply | TransferCustomerServiceReply;
+
+/** A reply that can also go out as a customer-service message (客服消息): every kind but a hand-over. */
+export type CustomMessageReply = Exclude<Reply, TransferCustomerServiceReply>;

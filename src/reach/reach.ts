@@ -1,6 +1,6 @@
 import { ReachClosedError, WeChatApiError } from '../core/errors.js';
 import { isKnownMessage, type InboundMessage, type WeChatMessage } from '../protocol/message-types.js';
-import type { Reply } from '../protocol/reply-types.js';
+import type { CustomMessageReply } from '../protocol/reply-types.js';
 import type { ApiClient } from '../wechat-api/client.js';
 import { sendCustomMessage } from '../wechat-api/custom-message.js';
 import { sendNotice, type NoticeMessage } from '../wechat-api/notices.js';
@@ -17,7 +17,7 @@ export const NO_GRANT_ERRCODE = 43101;
 /** A customer-service send: `force` sends even when the window is known closed. */
 export interface CustomSend {
   readonly touser: string;
-  readonly reply: Reply;
+  readonly reply: CustomMessageReply;
   readonly force?: boolean;
 }
 

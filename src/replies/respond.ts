@@ -149,8 +149,19 @@ export function createResponder(options: ResponderOptions) {
     return finish(message, logs, result);
   }
 
-  /** Sends a reply as customer-service message(s); failures are logged, never thrown. */
+  /**
+   * Sends a reply as customer-service message(s); failures are logged, never thrown. A
+   * hand-over has no customer-service form: past the deadline WeChat has had `success`
+   * and will not forward the message, so nothing is sent and the loss is logged.
+   */
   async function sendLater(message: InboundMessage, reply: Reply, logs: LazyChildLogger): Promise<void> {
+    if (reply.type === 'transfer_customer_service') {
+      logs.log.error(
+        { reply: reply.type },
+        'a hand-over to customer service came after the deadline: WeChat already had "success" and a hand-over cannot be sent as a customer-service message, so the message was not handed over',
+      );
+      return;
+    }
     if (api === undefined) {
       logs.log.error(
         { reply: reply.type },

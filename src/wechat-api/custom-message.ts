@@ -1,4 +1,4 @@
-import type { Reply } from '../protocol/reply-types.js';
+import type { CustomMessageReply, Reply } from '../protocol/reply-types.js';
 import { TEXT_LIMIT_BYTES } from '../protocol/reply-limits.js';
 import type { ApiClient } from './client.js';
 
@@ -31,8 +31,11 @@ export function splitText(text: string, limit = TEXT_LIMIT_BYTES): string[] {
   return pieces;
 }
 
-/** The customer-service message body for a reply, in WeChat's JSON shape. */
-export function customMessageBody(toUser: string, reply: Reply): Record<string, unknown> {
+/**
+ * The customer-service message body for a reply, in WeChat's JSON shape. A hand-over
+ * (`transfer_customer_service`) has none: it is a passive reply only.
+ */
+export function customMessageBody(toUser: string, reply: CustomMessageReply): Record<string, unknown> {
   const base = { touser: toUser, msgtype: reply.type };
   switch (reply.type) {
     case 'text':
@@ -66,17 +69,26 @@ export function customMessageBody(toUser: string, reply: Reply): Record<string, 
           })),
         },
       };
+    default:
+      // Only a caller outside the types (JavaScript, a cast) gets here: a hand-over, or no reply at all.
+      throw new TypeError(`a ${String((reply as Reply).type)} reply cannot be sent as a customer-service message`);
   }
 }
 
 /**
  * Sends a reply to a user through the customer-service API (客服消息), which works
  * within 48 hours of the user's last message. A text longer than 2048 bytes goes out
- * in pieces, in order, MAX_TEXT_PIECES at most. https://developers.weixin.qq.com/doc/offiaccount/Message_Management/Service_Center_messages.html
+ * in pieces, in order, MAX_TEXT_PIECES at most. A hand-over cannot be sent: a
+ * TypeError, before WeChat is called. https://developers.weixin.qq.com/doc/offiaccount/Message_Management/Service_Center_messages.html
  */
-export async function sendCustomMessage(client: ApiClient, toUser: string, reply: Reply): Promise<{ sent: number; dropped: number }> {
+export async function sendCustomMessage(
+  client: ApiClient,
+  toUser: string,
+  reply: CustomMessageReply,
+): Promise<{ sent: number; dropped: number }> {
   const pieces = reply.type === 'text' ? splitText(reply.content) : [];
-  const replies: Reply[] = reply.type === 'text' ? pieces.slice(0, MAX_TEXT_PIECES).map((content) => ({ type: 'text', content })) : [reply];
+  const replies: CustomMessageReply[] =
+    reply.type === 'text' ? pieces.slice(0, MAX_TEXT_PIECES).map((content) => ({ type: 'text', content })) : [reply];
   for (const part of replies) {
     await client.call({ method: 'POST', path: '/cgi-bin/message/custom/send', body: customMessageBody(toUser, part) });
   }

@@ -37,6 +37,10 @@ describe('WeChat’s retries and the 5-second deadline', () => {
           await sleep(DEADLINE_MS + 200);
           return { type: 'image', mediaId: 'late-media' };
         }
+        if (message.Content.startsWith('slow-handover:')) {
+          await sleep(DEADLINE_MS + 200);
+          return { type: 'transfer_customer_service', kfAccount: 'test1@test' };
+        }
         if (message.Content === 'never') return new Promise<Reply>(() => undefined);
         if (message.Content.startsWith('wait:')) await sleep(150);
         return undefined; // the default echo
@@ -117,6 +121,21 @@ describe('WeChat’s retries and the 5-second deadline', () => {
       msgtype: 'image',
       image: { media_id: 'late-media' },
     });
+  });
+
+  it('a late hand-over to customer service: success at the deadline, nothing sent, the loss logged', async () => {
+    const xml = textXml('slow-handover: an agent please');
+    assert.equal(await (await postToWebhook(app.url, xml)).text(), 'success');
+    const dropped = 'a hand-over to customer service came after the deadline';
+    await until(() => app.logs.some((line) => String(line.msg).startsWith(dropped)), 'the dropped hand-over in the log');
+    const line = app.logs.find((entry) => String(entry.msg).startsWith(dropped));
+    assert.equal(line?.level, 50);
+    assert.equal(line?.reply, 'transfer_customer_service');
+    // Its retry gets the same success, and runs nothing again.
+    assert.equal(await (await postToWebhook(app.url, xml)).text(), 'success');
+    await sleep(100);
+    assert.equal(runs.get('slow-handover: an agent please'), 1);
+    assert.equal(sent().length, 0, 'a hand-over has no customer-service message');
   });
 
   it('a retry of a message past its deadline gets success and sends nothing twice', async () => {

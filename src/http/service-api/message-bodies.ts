@@ -1,6 +1,6 @@
 import { InputError } from '../../core/errors.js';
 import { TEXT_LIMIT_BYTES } from '../../protocol/reply-limits.js';
-import type { Reply } from '../../protocol/reply-types.js';
+import type { CustomMessageReply } from '../../protocol/reply-types.js';
 import { checkTemplateData, NOTICE_RULES } from '../../wechat-api/check-template-data.js';
 import { MAX_TEXT_PIECES, splitText } from '../../wechat-api/custom-message.js';
 import type { NoticeMessage } from '../../wechat-api/notices.js';
@@ -138,8 +138,8 @@ export async function checkedNotice(
 }
 
 /** A customer-service message checked: the recipient, the reply, the messages it makes. */
-export function checkedCustom(body: CustomBody): { touser: string; reply: Reply; pieces: number; force: boolean } {
-  const reply = body.reply as Reply;
+export function checkedCustom(body: CustomBody): { touser: string; reply: CustomMessageReply; pieces: number; force: boolean } {
+  const reply = body.reply as CustomMessageReply;
   const pieces = reply.type === 'text' ? splitText(reply.content).length : 1;
   // The webhook drops what is past the cap; a caller of its own is told instead.
   if (pieces > MAX_TEXT_PIECES) {
