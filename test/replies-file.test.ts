@@ -4,8 +4,9 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { after, before, describe, it } from 'node:test';
 import { createReplyRouter } from '../src/replies/router.js';
-import { startApp, type RunningApp } from './helpers/start-app.js';
-import { eventXml, exchange, messageXml, postToWebhook, textXml } from './helpers/wechat.js';
+import { createWeChatSide } from '../src/testing.js';
+import { startApp, TEST_TOKEN, type RunningApp } from './helpers/start-app.js';
+import { ACCOUNT, eventXml, exchange, messageXml, postToWebhook, textXml, USER } from './helpers/wechat.js';
 
 /** Writes `text` as a replies file in a fresh directory and returns its path. */
 export function repliesFile(text: string, name = 'replies.yaml'): string {
@@ -181,6 +182,47 @@ describe('a replies file that says little leaves the rest to the default rules',
       assert.equal((await exchange(json.url, eventXml('CLICK', { EventKey: 'K' }))).Content, '点了');
     } finally {
       await json.close();
+    }
+  });
+});
+
+describe('a hand-over to the human agents from the replies file (transfer_customer_service)', () => {
+  const AES_KEY = 'abcdefghijklmnopqrstuvwxyz0123456789ABCDEFG';
+  const APPID = 'wx_handover_test';
+  let app: RunningApp;
+  before(async () => {
+    const file = repliesFile(`
+keywords:
+  - exact: 人工
+    reply: { type: transfer_customer_service }
+  - exact: 找小王
+    reply: { type: transfer_customer_service, kfAccount: xiaowang@coffee_shop }
+`);
+    app = await startApp({ REPLIES_FILE: file, WECHAT_ENCODING_AES_KEY: AES_KEY, WECHAT_APPID: APPID });
+  });
+  after(() => app.close());
+
+  const HEADER =
+    '<xml><ToUserName><![CDATA[o_user_openid]]></ToUserName><FromUserName><![CDATA[gh_account]]></FromUserName><CreateTime>T</CreateTime><MsgType><![CDATA[transfer_customer_service]]></MsgType>';
+  const ANY = `${HEADER}</xml>`;
+  const XIAOWANG = `${HEADER}<TransInfo><KfAccount><![CDATA[xiaowang@coffee_shop]]></KfAccount></TransInfo></xml>`;
+  const stamped = (xml: string) => xml.replace(/<CreateTime>\d+<\/CreateTime>/, '<CreateTime>T</CreateTime>');
+
+  it('answers exactly WeChat’s hand-over XML, without and with the agent (plaintext)', async () => {
+    assert.equal(stamped(await (await postToWebhook(app.url, textXml('人工'))).text()), ANY);
+    assert.equal(stamped(await (await postToWebhook(app.url, textXml('找小王'))).text()), XIAOWANG);
+  });
+
+  it('the same XML, encrypted, in safe mode', async () => {
+    const wechat = createWeChatSide({ token: TEST_TOKEN, encodingAesKey: AES_KEY, appId: APPID, account: ACCOUNT, user: USER });
+    for (const [content, expected] of [
+      ['人工', ANY],
+      ['找小王', XIAOWANG],
+    ] as const) {
+      const { query, body } = wechat.signRequest(wechat.messageXml({ MsgType: 'text', Content: content }));
+      const response = await postToWebhook(app.url, body, query);
+      const { xml } = wechat.checkReply(response.status, await response.text());
+      assert.equal(stamped(xml), expected);
     }
   });
 });

@@ -1,13 +1,22 @@
 import type * as Zod from 'zod';
 import type { z } from 'zod';
 import { lazyRequire } from '../core/lazy-require.js';
+import { KF_ACCOUNT } from '../protocol/reply-limits.js';
 import type { Reply } from '../protocol/reply-types.js';
 import { compileRuleRegex, replyUsesGroups } from './rule-regex.js';
 
 /** zod: about 14 MiB resident, loaded only when a replies file is read. */
 const loadZod = lazyRequire<typeof Zod>('zod');
 
-export const REPLY_TYPES = ['text', 'image', 'voice', 'video', 'music', 'news'] as const satisfies readonly Reply['type'][];
+export const REPLY_TYPES = [
+  'text',
+  'image',
+  'voice',
+  'video',
+  'music',
+  'news',
+  'transfer_customer_service',
+] as const satisfies readonly Reply['type'][];
 
 /**
  * The replies file's schema: the console's auto-replies as data. A reply object has the
@@ -71,7 +80,18 @@ function buildSchemas(z: typeof Zod.z) {
     }),
   });
 
-  const REPLY_OBJECT = z.discriminatedUnion('type', [TEXT, IMAGE, VOICE, VIDEO, MUSIC, NEWS], {
+  /** A hand-over to the human agents: any of them, or the one `kfAccount` names. */
+  const TRANSFER = z.strictObject({
+    type: z.literal('transfer_customer_service'),
+    kfAccount: text('kfAccount')
+      .regex(KF_ACCOUNT, {
+        error:
+          'kfAccount is an agent’s full account, name@account-id: a name of at most 10 letters, digits or _, then @ and the account’s WeChat ID',
+      })
+      .optional(),
+  });
+
+  const REPLY_OBJECT = z.discriminatedUnion('type', [TEXT, IMAGE, VOICE, VIDEO, MUSIC, NEWS, TRANSFER], {
     error: `type must be one of ${REPLY_TYPES.join(', ')}`,
   });
 

@@ -66,13 +66,49 @@ describe('npm run replies -- check', () => {
       ':6: keywords[1]: a rule has exactly one of exact, contains or regex, not exact and contains',
       ':9: keywords[2]: a rule needs one of exact, contains or regex',
       ':10: keywords[3].regex: does not compile: missing closing ): `^订单(\\d+`',
-      ':13: keywords[4].reply.type: type must be one of text, image, voice, video, music, news',
+      ':13: keywords[4].reply.type: type must be one of text, image, voice, video, music, news, transfer_customer_service',
       ':16: keywords[5].reply.mediaId: is missing (or give a file to upload)',
       ':19: keywords[6].reply.articles[0].title: is missing',
       ':20: keywords[7].exact: keywords are text or a list of text (put numbers in quotes)',
       `:23: keywords[8].reply.file: media/logo.png: no such file (looked for ${join(dirname(file), 'media', 'logo.png')})`,
       ':25: click.K: a reply is text, null (no reply), or an object with a type',
     ]);
+  });
+
+  it('a hand-over (transfer_customer_service) passes with or without kfAccount; a malformed kfAccount is refused with its place', async () => {
+    const directory = mkdtempSync(join(tmpdir(), 'replies-handover-'));
+    const good = join(directory, 'good.yaml');
+    writeFileSync(
+      good,
+      'keywords:\n  - exact: 人工\n    reply: { type: transfer_customer_service }\n' +
+        '  - exact: 找小王\n    reply: { type: transfer_customer_service, kfAccount: xiaowang@coffee_shop }\n' +
+        'message: { type: transfer_customer_service }\n',
+    );
+    const accepted = await replies(['check', good]);
+    assert.equal(accepted.stderr, '');
+    assert.equal(accepted.code, 0);
+    assert.match(accepted.stdout, /good\.yaml: 2 keyword rules/);
+
+    const bad = join(directory, 'bad.yaml');
+    writeFileSync(
+      bad,
+      'keywords:\n  - exact: 找小王\n    reply: { type: transfer_customer_service, kfAccount: xiaowang }\n' +
+        '  - exact: 找老板\n    reply: { type: transfer_customer_service, kfAccount: boss@coffee_shop, content: 稍等 }\n' +
+        'message: { type: transfer_customer_service, kfAccount: 7 }\n',
+    );
+    const refused = await replies(['check', bad]);
+    assert.equal(refused.code, 1);
+    assert.deepEqual(
+      refused.stderr
+        .trimEnd()
+        .split('\n')
+        .map((line) => line.slice(bad.length)),
+      [
+        ':3: keywords[0].reply.kfAccount: kfAccount is an agent’s full account, name@account-id: a name of at most 10 letters, digits or _, then @ and the account’s WeChat ID',
+        ':5: keywords[1].reply.content: unknown key',
+        ':6: message.kfAccount: kfAccount must be text (put numbers in quotes)',
+      ],
+    );
   });
 
   it('a key with control characters (C1, DEL) is printed escaped', async () => {
