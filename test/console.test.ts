@@ -4,6 +4,7 @@ import { existsSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'no
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { after, before, describe, it } from 'node:test';
+import { createReplyRouter } from '../src/replies/router.js';
 import { startApp, withFakeWeChat, type RunningApp } from './helpers/start-app.js';
 import { until } from './helpers/until.js';
 import { exchange, postToWebhook, readReply, textXml, USER } from './helpers/wechat.js';
@@ -48,7 +49,11 @@ describe('the console: sign-in, sessions and CSRF', () => {
   before(async () => {
     dir = mkdtempSync(join(tmpdir(), 'console-'));
     writeFileSync(join(dir, 'replies.yaml'), REPLIES);
-    app = await startApp({ ADMIN_TOKEN: ADMIN, REPLIES_FILE: join(dir, 'replies.yaml'), TRUST_PROXY: '127.0.0.1' });
+    // A hand-over from code, for the live stream.
+    const router = createReplyRouter().on('text', (message) =>
+      message.Content === '转人工' ? { type: 'transfer_customer_service', kfAccount: 'test1@test' } : undefined,
+    );
+    app = await startApp({ ADMIN_TOKEN: ADMIN, REPLIES_FILE: join(dir, 'replies.yaml'), TRUST_PROXY: '127.0.0.1' }, { router });
   });
   after(async () => {
     await app.close();
@@ -175,6 +180,11 @@ describe('the console: sign-in, sessions and CSRF', () => {
     assert.deepEqual((await preview(REPLIES, '价格')).reply, { type: 'text', text: '九十九元' });
     assert.deepEqual((await preview(REPLIES, '别的')).reply, { type: 'text', text: '收到' });
     assert.deepEqual((await preview('', '你好')).reply, { type: 'text', text: '你好' }, 'no file: the default rules echo');
+    const handover =
+      'keywords:\n  - exact: 人工\n    reply: { type: transfer_customer_service }\n' +
+      '  - exact: 找小王\n    reply: { type: transfer_customer_service, kfAccount: xiaowang@coffee_shop }\n';
+    assert.deepEqual((await preview(handover, '人工')).reply, { type: 'transfer_customer_service', text: '' }, 'to any agent');
+    assert.deepEqual((await preview(handover, '找小王')).reply, { type: 'transfer_customer_service', text: 'xiaowang@coffee_shop' });
   });
 
   it('a write without the CSRF token → 403, nothing written', async () => {
@@ -247,6 +257,26 @@ describe('the console: sign-in, sessions and CSRF', () => {
     assert.equal(event.openid, 'o_us…enid');
     assert.equal(event.outcome, 'reply');
     assert.ok(!received.includes(USER), 'the full openid is never sent');
+  });
+
+  it('the live stream shows a hand-over to customer service with its agent', async () => {
+    const { cookie } = await signIn(app, ADMIN);
+    const controller = new AbortController();
+    const response = await fetch(`${app.url}/console/api/live`, { headers: { Cookie: cookie }, signal: controller.signal });
+    const reader = response.body!.getReader();
+    let received = '';
+    await reader.read();
+    assert.equal((await postToWebhook(app.url, textXml('转人工'))).status, 200);
+    while (!received.includes('转人工') || !received.endsWith('\n\n')) {
+      const { value, done } = await reader.read();
+      if (done) break;
+      received += Buffer.from(value).toString('utf8');
+    }
+    controller.abort();
+    const data = received.split('\n').find((line) => line.startsWith('data: ') && line.includes('转人工')) ?? '';
+    const event = JSON.parse(data.slice('data: '.length)) as Record<string, unknown>;
+    assert.deepEqual(event.reply, { type: 'transfer_customer_service', text: 'test1@test' });
+    assert.equal(event.outcome, 'reply');
   });
 
   it('a console asset is served without a session; its absence is a 404, not a 500', async () => {

@@ -19,7 +19,7 @@ export interface LiveMessage {
   readonly ms: number;
   /** The follower's text, for a text message. */
   readonly content: string | null;
-  /** What went back: the reply's type and its text (a text reply's content, an article's title). */
+  /** What went back: the reply's type and its text (a text reply's content, an article's title, a hand-over's agent). */
   readonly reply: { readonly type: string; readonly text: string } | null;
 }
 
@@ -51,6 +51,12 @@ function replyOf(xml: string | undefined): LiveMessage['reply'] {
   const fields = parseXml(xml);
   const type = typeof fields.MsgType === 'string' ? fields.MsgType : 'unknown';
   if (type === 'text' && typeof fields.Content === 'string') return { type, text: clip(fields.Content) };
+  if (type === 'transfer_customer_service') {
+    // The agent chosen, or nothing: the console names the hand-over itself.
+    const info: unknown = fields.TransInfo;
+    const agent = typeof info === 'object' && info !== null ? (info as Record<string, unknown>).KfAccount : undefined;
+    return { type, text: typeof agent === 'string' ? clip(agent) : '' };
+  }
   const articles: unknown = fields.Articles;
   const item: unknown = typeof articles === 'object' && articles !== null ? (articles as Record<string, unknown>).item : undefined;
   const first: unknown = Array.isArray(item) ? (item as unknown[])[0] : item;

@@ -15,7 +15,10 @@ export interface EditorProblem {
 /** A test message typed in the preview. */
 export type PreviewMessage = { readonly type: 'text'; readonly content: string } | { readonly type: 'event'; readonly event: 'subscribe' };
 
-/** What the preview shows of a reply: its type and its text (a text's content, an article's title, a file's name). */
+/**
+ * What the preview shows of a reply: its type and its text (a text's content, an
+ * article's title, a hand-over's agent).
+ */
 export interface PreviewReply {
   readonly type: string;
   readonly text: string;
@@ -60,6 +63,9 @@ function shown(reply: Reply): PreviewReply {
       return { type: 'music', text: reply.title ?? '' };
     case 'video':
       return { type: 'video', text: reply.title ?? '' };
+    case 'transfer_customer_service':
+      // The console names the kind in its own language; the text is the agent, when one is chosen.
+      return { type: 'transfer_customer_service', text: reply.kfAccount ?? '' };
     default:
       return { type: reply.type, text: '' };
   }

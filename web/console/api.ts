@@ -31,7 +31,7 @@ export interface Overview {
 }
 
 export interface Reply {
-  /** `text`, or another type (`image`, `news`, …) whose `text` is a summary. */
+  /** `text`, or another type (`image`, `news`, …) whose `text` is a summary (a hand-over's: its agent, or nothing). */
   type: string;
   text: string;
 }

@@ -76,6 +76,7 @@ const zh = {
   received: '收到',
   replied: '回复',
   noReply: '（不回复）',
+  replyHandover: '转人工客服',
   replay: '重放',
   replayLabel: '在模拟器中重放：{content}',
 
@@ -301,6 +302,7 @@ const en: Record<MessageKey, string> = {
   received: 'Received',
   replied: 'Reply',
   noReply: '(no reply)',
+  replyHandover: 'to a human agent',
   replay: 'Replay in simulator',
   replayLabel: 'Replay in simulator: {content}',
 
@@ -509,6 +511,11 @@ export function useI18n(): I18n {
 export function outcomeLabel(i18n: I18n, outcome: string): string {
   const key = `outcome_${outcome}`;
   return key in zh ? i18n.t(key as MessageKey) : outcome;
+}
+
+/** The label of a reply's type: a hand-over to human agents in words, the others as WeChat names them. */
+export function replyTypeLabel(i18n: I18n, type: string): string {
+  return type === 'transfer_customer_service' ? i18n.t('replyHandover') : type;
 }
 
 /** A clock time in the language's convention. */

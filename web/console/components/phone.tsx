@@ -1,6 +1,6 @@
 import { useEffect, useRef, useState } from 'preact/hooks';
 import { previewReply, type PreviewMessage, type Problem, type Reply } from '../api.js';
-import { useI18n } from '../i18n.js';
+import { replyTypeLabel, useI18n } from '../i18n.js';
 
 /** A message to put in the phone's input (a replay from the live list); `nonce` tells one replay from the next. */
 export interface Prefill {
@@ -129,7 +129,8 @@ export function Phone({ account, source, prefill }: PhoneProps) {
 }
 
 function ExchangeItems({ exchange, isLast }: { exchange: Exchange; isLast: boolean }) {
-  const { t } = useI18n();
+  const i18n = useI18n();
+  const { t } = i18n;
   const { sent, answer } = exchange;
   return (
     <>
@@ -154,7 +155,9 @@ function ExchangeItems({ exchange, isLast }: { exchange: Exchange; isLast: boole
       {answer.state === 'done' && (
         <li class="bubble account">
           <span class="visually-hidden">{t('account')}</span>
-          {answer.reply !== null && answer.reply.type !== 'text' && <span class="reply-type">[{answer.reply.type}] </span>}
+          {answer.reply !== null && answer.reply.type !== 'text' && (
+            <span class="reply-type">[{replyTypeLabel(i18n, answer.reply.type)}] </span>
+          )}
           <span class={answer.reply === null ? 'no-reply' : 'reply-text'} data-testid={isLast ? 'phone-reply' : undefined}>
             {answer.reply === null ? t('noReply') : answer.reply.text}
           </span>

@@ -1,6 +1,6 @@
 import { useEffect, useState } from 'preact/hooks';
 import { getSession, liveUrl, type LiveMessage } from '../api.js';
-import { formatTime, outcomeLabel, useI18n } from '../i18n.js';
+import { formatTime, outcomeLabel, replyTypeLabel, useI18n } from '../i18n.js';
 
 /** The list keeps the newest messages only. */
 const MAX_ROWS = 200;
@@ -108,7 +108,7 @@ export function LivePage({ account, onReplay }: LivePageProps) {
                   <span class="no-reply">{t('noReply')}</span>
                 ) : (
                   <>
-                    {message.reply.type !== 'text' && <span class="reply-type">[{message.reply.type}] </span>}
+                    {message.reply.type !== 'text' && <span class="reply-type">[{replyTypeLabel(i18n, message.reply.type)}] </span>}
                     {message.reply.text}
                   </>
                 )}
