@@ -316,6 +316,15 @@ describe('/api', () => {
       assert.equal(fake.count('/cgi-bin/message/custom/send'), 0);
     });
 
+    it('a hand-over (transfer_customer_service) is a passive reply only: 400 naming reply.type, nothing sent', async () => {
+      for (const reply of [{ type: 'transfer_customer_service' }, { type: 'transfer_customer_service', kfAccount: 'test1@test' }]) {
+        const { status, body } = await postJson('/api/messages/custom', { touser: 'oFollower_0001', reply });
+        assert.equal(status, 400);
+        assert.match(String(body.error), /^reply\.type: /);
+      }
+      assert.equal(fake.count('/cgi-bin/message/custom/send'), 0);
+    });
+
     const notHttp: [string, Record<string, unknown>, RegExp][] = [
       [
         'a javascript: musicUrl',
