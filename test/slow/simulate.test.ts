@@ -200,6 +200,31 @@ describe('npm run simulate -- --from: several users, each with a conversation of
   });
 });
 
+describe('npm run simulate: a hand-over to customer service', () => {
+  let app: RunningApp;
+  const env = { WECHAT_TOKEN: 'sim-token', WECHAT_ENCODING_AES_KEY: AES_KEY, WECHAT_APPID: APPID };
+  before(async () => {
+    const router = createReplyRouter().on('text', (message) => {
+      if (message.Content === '人工') return { type: 'transfer_customer_service' };
+      if (message.Content === '找小王') return { type: 'transfer_customer_service', kfAccount: 'xiaowang@coffee_shop' };
+      return undefined;
+    });
+    app = await startApp(env, { router });
+  });
+  after(() => app.close());
+
+  it('is accepted as WeChat would, and shown with its agent, in plaintext and safe mode', async () => {
+    const any = await simulate(['--url', `${app.url}/wechat`, 'text', '人工'], env);
+    assert.equal(any.code, 0, any.stderr);
+    assert.match(any.stdout, /reply: transfer_customer_service\n$/);
+    const one = await simulate(['--url', `${app.url}/wechat`, '--aes', 'text', '找小王'], env);
+    assert.equal(one.code, 0, one.stderr);
+    assert.match(one.stdout, /reply: transfer_customer_service\n {2}TransInfo: \{"KfAccount":"xiaowang@coffee_shop"\}\n$/);
+    const chat = await simulate(['--url', `${app.url}/wechat`], env, '人工\n');
+    assert.match(chat.stdout, /> 人工\n< reply: transfer_customer_service\n$/);
+  });
+});
+
 describe('npm run simulate against servers WeChat would not accept', () => {
   let server: Server;
   let answer: { status: number; body: string } = { status: 200, body: '' };
