@@ -126,6 +126,19 @@ describeInBrowser('the console in a real browser (headless Chromium)', () => {
     assert.deepEqual(problems, []);
   });
 
+  it('the phone preview names a hand-over to customer service, and its agent', async () => {
+    const editor = page.locator('[data-testid="replies-editor"]');
+    const saved = await editor.inputValue();
+    await editor.fill('keywords:\n  - exact: 找小王\n    reply: { type: transfer_customer_service, kfAccount: xiaowang@coffee_shop }\n');
+    await until(async () => (await page.locator('[data-testid="replies-problems"] li').count()) === 0, 'no problem');
+    await page.fill('[data-testid="phone-input"]', '找小王');
+    await page.click('[data-testid="phone-send"]');
+    await until(async () => (await page.locator('[data-testid="phone-reply"]').innerText()) === 'xiaowang@coffee_shop', 'the agent shown');
+    assert.equal((await page.locator('.bubble.account .reply-type').last().innerText()).trim(), '[转人工客服]');
+    await editor.fill(saved); // back to the file as saved: nothing left unsaved
+    assert.deepEqual(problems, []);
+  });
+
   it('in English, and on a phone-sized screen with nothing wider than it', async () => {
     await page.click('[data-testid="lang-switch"]');
     await until(async () => (await page.locator('[data-testid="nav-overview"]').innerText()).trim() === 'Overview', 'English');
