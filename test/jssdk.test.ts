@@ -312,6 +312,67 @@ describe('GET /jssdk/config', () => {
     }));
 });
 
+describe('GET /jssdk/config?open_tags=…', () => {
+  const signWithTags = (app: RunningApp, tags: string) =>
+    fetch(`${app.url}/jssdk/config?url=${encodeURIComponent(PAGE)}&open_tags=${encodeURIComponent(tags)}`);
+
+  it('open_tags=wx-open-subscribe adds openTagList, the signature as without it', () =>
+    withFakeWeChat(DOMAINS, async (app, fake) => {
+      const response = await signWithTags(app, 'wx-open-subscribe');
+      assert.equal(response.status, 200);
+      const body = (await response.json()) as ConfigAnswer & { openTagList: string[] };
+      assert.deepEqual(Object.keys(body).sort(), ['appId', 'nonceStr', 'openTagList', 'signature', 'timestamp']);
+      assert.deepEqual(body.openTagList, ['wx-open-subscribe']);
+      assert.equal(body.signature, expectedSignature(fake.jsapi.latest(), body.nonceStr, body.timestamp, PAGE));
+    }));
+
+  it('takes every open tag of WeChat’s, comma-separated, in the order given, spaces ignored and each once', () =>
+    withFakeWeChat(DOMAINS, async (app) => {
+      const response = await signWithTags(app, 'wx-open-audio, wx-open-launch-weapp,wx-open-launch-app ,wx-open-subscribe,wx-open-audio');
+      assert.equal(response.status, 200);
+      assert.deepEqual(((await response.json()) as { openTagList: string[] }).openTagList, [
+        'wx-open-audio',
+        'wx-open-launch-weapp',
+        'wx-open-launch-app',
+        'wx-open-subscribe',
+      ]);
+    }));
+
+  const refused: [string, string, RegExp][] = [
+    [
+      'an unknown tag',
+      'wx-open-subscribe,wx-open-launch-miniprogram',
+      /^open_tags: unknown tag "wx-open-launch-miniprogram"; WeChat's open tags are wx-open-launch-weapp, /,
+    ],
+    ['a tag in capitals', 'WX-OPEN-SUBSCRIBE', /^open_tags: unknown tag "WX-OPEN-SUBSCRIBE"/],
+    ['a JS-SDK API, not a tag', 'scanQRCode', /^open_tags: unknown tag "scanQRCode"/],
+    ['an empty value', '', /^open_tags: an empty tag/],
+    ['an empty tag between commas', 'wx-open-subscribe,,wx-open-audio', /^open_tags: an empty tag/],
+    ['a trailing comma', 'wx-open-subscribe,', /^open_tags: an empty tag/],
+    ['a value of 300 characters', 'wx-open-audio,'.repeat(22), /^open_tags: longer than 256 characters/],
+  ];
+  for (const [what, tags, message] of refused) {
+    it(`400 JSON naming open_tags for ${what}, without asking WeChat`, () =>
+      withFakeWeChat(DOMAINS, async (app, fake) => {
+        const response = await signWithTags(app, tags);
+        assert.equal(response.status, 400);
+        const body = (await response.json()) as { error: string; field: string };
+        assert.match(body.error, message);
+        assert.equal(body.field, 'open_tags');
+        assert.equal(fake.calls.length, 0);
+      }));
+  }
+
+  it('400 naming open_tags when it is given twice', () =>
+    withFakeWeChat(DOMAINS, async (app) => {
+      const response = await fetch(
+        `${app.url}/jssdk/config?url=${encodeURIComponent(PAGE)}&open_tags=wx-open-audio&open_tags=wx-open-subscribe`,
+      );
+      assert.equal(response.status, 400);
+      assert.match(((await response.json()) as { error: string }).error, /^open_tags: given more than once/);
+    }));
+});
+
 describe('CORS on /jssdk/config', () => {
   it('a page on an allowed host (any port) gets Access-Control-Allow-Origin for its origin', () =>
     withFakeWeChat(DOMAINS, async (app) => {

@@ -10,12 +10,49 @@ import { queryParam } from './query-param.js';
 /** Longer than any page URL a browser sends in practice, short enough to refuse junk. */
 const MAX_URL_LENGTH = 4096;
 
+/**
+ * WeChat's open tags (微信开放标签), which a page asks for in `wx.config`'s `openTagList`.
+ * https://developers.weixin.qq.com/doc/offiaccount/OA_Web_Apps/Wechat_Open_Tag.html
+ */
+export const OPEN_TAGS = ['wx-open-launch-weapp', 'wx-open-launch-app', 'wx-open-subscribe', 'wx-open-audio'] as const;
+export type OpenTag = (typeof OPEN_TAGS)[number];
+
+/** Far longer than the four tags together: a longer `open_tags` is junk. */
+const MAX_OPEN_TAGS_LENGTH = 256;
+
 /** The body of `GET /jssdk/config`: what `wx.config` needs besides `jsApiList`. */
 export interface JssdkConfig {
   readonly appId: string;
   readonly timestamp: number;
   readonly nonceStr: string;
   readonly signature: string;
+  /** The open tags the page asked for with `open_tags`, each once; absent when it asked for none. */
+  readonly openTagList?: readonly OpenTag[];
+}
+
+const isOpenTag = (name: string): name is OpenTag => (OPEN_TAGS as readonly string[]).includes(name);
+
+/**
+ * `open_tags`: WeChat's open tags, separated by commas (spaces around them ignored, a
+ * tag given twice kept once), or undefined when not given. Anything else is an
+ * InputError naming `open_tags`: an unknown or misspelt tag would only fail later, in
+ * the page, as a tag that never renders.
+ */
+function openTagsOf(value: string | undefined): OpenTag[] | undefined {
+  if (value === undefined) return undefined;
+  const known = `WeChat's open tags are ${OPEN_TAGS.join(', ')}, separated by commas`;
+  if (value.length > MAX_OPEN_TAGS_LENGTH)
+    throw new InputError('open_tags', `open_tags: longer than ${MAX_OPEN_TAGS_LENGTH} characters; ${known}`);
+  const tags: OpenTag[] = [];
+  for (const part of value.split(',')) {
+    const name = part.trim();
+    if (!isOpenTag(name)) {
+      const what = name === '' ? 'an empty tag' : `unknown tag ${JSON.stringify(name)}`;
+      throw new InputError('open_tags', `open_tags: ${what}; ${known}`);
+    }
+    if (!tags.includes(name)) tags.push(name);
+  }
+  return tags;
 }
 
 /** The hostname of an http(s) URL, as a browser parses it, or undefined. */
@@ -40,7 +77,7 @@ function refusal(url: string | undefined, allowed: ReadonlySet<string>): string 
 }
 
 /**
- * `GET /jssdk/config?url=…` and its CORS preflight, as a router for `/jssdk`. Public,
+ * `GET /jssdk/config?url=…[&open_tags=…]` and its CORS preflight, as a router for `/jssdk`. Public,
  * because the account's pages call it from the browser; so it signs only for the hosts
  * in JSSDK_DOMAINS, and gives CORS headers only to pages served from them. Failures are
  * JSON, as on `/api`.
@@ -85,11 +122,18 @@ export function jssdkRoutes(accountOf: AccountOf, logger: Logger): Router {
     const url = queryParam(req, 'url');
     const problem = refusal(url, allowed);
     if (problem !== undefined || url === undefined) throw new InputError('url', problem ?? 'url is required');
+    const openTagList = openTagsOf(queryParam(req, 'open_tags'));
     if (api === undefined) throw new ApiNotConfiguredError('WECHAT_APPID and WECHAT_APPSECRET must be set to sign JS-SDK pages');
     const ticket = await api.jsapiTicket.get();
     const timestamp = Math.floor(Date.now() / 1000);
     const nonceStr = createNonceStr();
-    const body: JssdkConfig = { appId: api.appId, timestamp, nonceStr, signature: signJssdk({ ticket, nonceStr, timestamp, url }) };
+    const body: JssdkConfig = {
+      appId: api.appId,
+      timestamp,
+      nonceStr,
+      signature: signJssdk({ ticket, nonceStr, timestamp, url }),
+      ...(openTagList === undefined ? {} : { openTagList }),
+    };
     res.json(body);
   }
 
