@@ -22,12 +22,15 @@ interface Answer {
 }
 
 let serial = 0;
+/** The grant events' CreateTimes count down from here: fixed, so that no two are ever the same second. */
+const EVENTS_FROM = Math.floor(Date.now() / 1000);
 /** A fresh user for each test: what the server knows of one never leaks into another's. */
 const freshUser = (): string => `oReachUser_${Date.now().toString(36)}_${++serial}`;
 
 /**
  * The grant events' XML: a `List` per template, as WeChat nests them. Each gets its own
- * CreateTime, a second before the last: one user's events are told apart by it.
+ * CreateTime, a second before the last (from a fixed start: a clock that moves on between
+ * two events must not give them the same one): one user's events are told apart by it.
  */
 function grantEventXml(user: string, event: string, wrapper: string, items: readonly Record<string, string>[]): string {
   const lists = items
@@ -40,7 +43,7 @@ function grantEventXml(user: string, event: string, wrapper: string, items: read
     .join('');
   return (
     `<xml><ToUserName><![CDATA[${ACCOUNT}]]></ToUserName><FromUserName><![CDATA[${user}]]></FromUserName>` +
-    `<CreateTime>${Math.floor(Date.now() / 1000) - ++serial}</CreateTime><MsgType><![CDATA[event]]></MsgType>` +
+    `<CreateTime>${EVENTS_FROM - ++serial}</CreateTime><MsgType><![CDATA[event]]></MsgType>` +
     `<Event><![CDATA[${event}]]></Event><${wrapper}>${lists}</${wrapper}></xml>`
   );
 }
