@@ -46,3 +46,12 @@ function keywordCountProblem(count: number): string | undefined {
     ? `${count} keyword id${count === 1 ? '' : 's'}: WeChat takes ${MIN_KEYWORDS} to ${MAX_KEYWORDS}`
     : undefined;
 }
+
+/** The keyword ids of a templates file's entry (numbers, or strings of digits), or the problem with them. */
+export function keywordsOf(value: unknown): { readonly keywords: number[] } | { readonly problem: string } {
+  if (!Array.isArray(value)) return { problem: 'must be a list of keyword ids, such as [1, 2, 3]' };
+  const parts = (value as unknown[]).map((item) => (typeof item === 'number' || typeof item === 'string' ? String(item) : ''));
+  if (parts.some((part) => !KID.test(part))) return { problem: 'must be a list of keyword ids (whole numbers from 1), such as [1, 2, 3]' };
+  const problem = keywordCountProblem(parts.length);
+  return problem === undefined ? { keywords: parts.map(Number) } : { problem };
+}

@@ -1,18 +1,23 @@
+import { readFile } from 'node:fs/promises';
 import { loadApiConfig, type ApiConfig } from '../core/config.js';
 import { loadDotenv } from '../core/dotenv.js';
+import { writeFileAtomically } from '../core/write-file-atomically.js';
 import { addNoticeTemplate, deleteNoticeTemplate, getNoticeCategories, getNoticeTemplates, grantKindOf } from '../wechat-api/notices.js';
 import { templatePlaceholders } from '../wechat-api/templates.js';
 import { accountApiConfig, accountOption, commandAccount } from './account-option.js';
 import { UsageError } from './cli-errors.js';
 import { failureText } from './command-failure.js';
 import { parseKeywords, sceneProblem, templateIdProblem, tidProblem } from './notice-checks.js';
+import { readTemplatesFile, withIds } from './notices-file.js';
 import { openCommandApi, type CommandApi } from './open-api.js';
 import { printable } from './printable.js';
 
 /**
- * `npm run notices -- templates list|add|delete|categories`: the account's subscription
- * notice templates (订阅通知, WeChat's `/wxaapi/newtmpl/*`). Exit status: 0 done, 1 a
- * WeChat errcode or a setting, 2 a usage error (found before WeChat is called).
+ * `npm run notices -- templates list|add|delete|categories|sync`: the account's
+ * subscription notice templates (订阅通知, WeChat's `/wxaapi/newtmpl/*`), kept as code
+ * with `sync` and a templates file (notices-file.ts). Exit status: 0 done, 1 a WeChat
+ * errcode, a setting, a file's problems or (`sync --dry-run`) templates to add, 2 a usage
+ * error (found before WeChat is called).
  */
 
 const USAGE = `usage: npm run notices -- templates <command> [--account NAME]
@@ -25,11 +30,16 @@ const USAGE = `usage: npm run notices -- templates <command> [--account NAME]
                  delete the account's template ID
   templates categories [--json]
                  the public library's categories the account may take templates from
+  templates sync FILE [--dry-run]
+                 add the templates FILE lists that the account lacks, write their ids
+                 into FILE, and name the account's templates FILE does not list
+                 (--dry-run: only say what it would add)
 --account NAME  act for that account of ACCOUNTS_FILE: its AppID and secret
-exit status: 0 done; 1 a WeChat errcode or a setting; 2 usage`;
+exit status: 0 done; 1 a WeChat errcode, a setting, FILE's problems, or templates
+  that sync --dry-run would add; 2 usage`;
 
-type Command = 'list' | 'add' | 'delete' | 'categories';
-const COMMANDS: readonly Command[] = ['list', 'add', 'delete', 'categories'];
+type Command = 'list' | 'add' | 'delete' | 'categories' | 'sync';
+const COMMANDS: readonly Command[] = ['list', 'add', 'delete', 'categories', 'sync'];
 
 /** Each command's own usage, said in the one line of a usage error. */
 const COMMAND_USAGE: Readonly<Record<Command, string>> = {
@@ -37,13 +47,15 @@ const COMMAND_USAGE: Readonly<Record<Command, string>> = {
   add: 'templates add --tid TID --keywords 1,2,3 [--scene TEXT]',
   delete: 'templates delete ID',
   categories: 'templates categories [--json]',
+  sync: 'templates sync FILE [--dry-run]',
 };
 
 /** What to do, its arguments checked. */
 type Action =
   | { readonly command: 'list' | 'categories'; readonly json: boolean }
   | { readonly command: 'add'; readonly tid: string; readonly keywords: readonly number[]; readonly scene: string }
-  | { readonly command: 'delete'; readonly id: string };
+  | { readonly command: 'delete'; readonly id: string }
+  | { readonly command: 'sync'; readonly file: string; readonly dryRun: boolean };
 
 interface Invocation {
   readonly action: Action;
@@ -70,6 +82,7 @@ type ValueOption = keyof typeof VALUE_OPTIONS;
 function parseArgs(argv: readonly string[]): Invocation | 'help' {
   let account: string | undefined;
   let json = false;
+  let dryRun = false;
   const values: Partial<Record<ValueOption, string>> = {};
   const words: string[] = [];
   for (let index = 0; index < argv.length; index++) {
@@ -86,6 +99,7 @@ function parseArgs(argv: readonly string[]): Invocation | 'help' {
       if (value === undefined || value === '' || value.startsWith('--')) throw new CommandUsageError('add', `--${option} needs a value`);
       values[option] = value;
     } else if (arg === '--json') json = true;
+    else if (arg === '--dry-run') dryRun = true;
     else if (arg.startsWith('-')) throw new CommandUsageError(undefined, `unknown option ${arg}`);
     else words.push(arg);
   }
@@ -100,11 +114,18 @@ function parseArgs(argv: readonly string[]): Invocation | 'help' {
       throw new CommandUsageError(command, `--${option} is for ${VALUE_OPTIONS[option]}, not ${command}`);
   }
   if (json && command !== 'list' && command !== 'categories') throw new CommandUsageError(command, `--json is for list and categories`);
-  return { action: action(command, rest, values, json), account };
+  if (dryRun && command !== 'sync') throw new CommandUsageError(command, '--dry-run is for sync');
+  return { action: action(command, rest, values, json, dryRun), account };
 }
 
 /** The command's action, its arguments checked as WeChat documents them. */
-function action(command: Command, rest: readonly string[], values: Partial<Record<ValueOption, string>>, json: boolean): Action {
+function action(
+  command: Command,
+  rest: readonly string[],
+  values: Partial<Record<ValueOption, string>>,
+  json: boolean,
+  dryRun: boolean,
+): Action {
   const [first, ...extra] = rest;
   const tooMany = (): CommandUsageError => new CommandUsageError(command, `too many arguments for ${command}`);
   if (command === 'delete') {
@@ -113,6 +134,11 @@ function action(command: Command, rest: readonly string[], values: Partial<Recor
     const problem = templateIdProblem(first);
     if (problem !== undefined) throw new CommandUsageError(command, problem);
     return { command, id: first };
+  }
+  if (command === 'sync') {
+    if (first === undefined) throw new CommandUsageError(command, 'sync needs the templates file');
+    if (extra.length > 0) throw tooMany();
+    return { command, file: first, dryRun };
   }
   if (first !== undefined) throw tooMany();
   if (command !== 'add') return { command, json };
@@ -168,21 +194,117 @@ async function categories(api: CommandApi, json: boolean): Promise<number> {
   return 0;
 }
 
-async function run(action: Action, api: CommandApi): Promise<number> {
+/** The account's templates the file names, those it lacks and those it does not list; adds the lacking ones unless `dryRun`. */
+async function sync(file: string, dryRun: boolean, openApi: () => Promise<CommandApi>): Promise<number> {
+  // The file is checked whole before WeChat is called.
+  const read = await readTemplatesFile(file);
+  if (!read.ok) {
+    for (const problem of read.problems) err(problem);
+    return 1;
+  }
+  return withApi(openApi, async (api) => {
+    const onAccount = await getNoticeTemplates(api.client);
+    const byId = new Map(onAccount.map((template) => [template.priTmplId, template]));
+    const missing: number[] = [];
+    read.templates.forEach((wanted, index) => {
+      const found = wanted.id === undefined ? undefined : byId.get(wanted.id);
+      if (found === undefined) missing.push(index);
+      else out(`kept ${printable(found.priTmplId)}  ${printable(found.title)}`);
+    });
+    const named = new Set(read.templates.map((wanted) => wanted.id));
+    const extras = onAccount.filter((template) => !named.has(template.priTmplId));
+    const entry = (index: number): string => {
+      const wanted = read.templates[index];
+      if (wanted === undefined) return `templates[${index}]`;
+      const gone = wanted.id === undefined ? '' : `; its id ${wanted.id} is not on the account`;
+      return `templates[${index}]: tid ${wanted.tid}, keyword ids ${wanted.keywords.join(',')}${gone}`;
+    };
+    const reportExtras = (): void => {
+      for (const template of extras) {
+        const id = printable(template.priTmplId);
+        out(`extra ${id}  ${printable(template.title)}: not in ${file}; \`npm run notices -- templates delete ${id}\` removes it`);
+      }
+    };
+    const kept = read.templates.length - missing.length;
+    if (dryRun) {
+      for (const index of missing) out(`would add ${entry(index)}`);
+      reportExtras();
+      out(`${missing.length} to add, ${kept} kept, ${extras.length} extra (dry run: nothing changed)`);
+      return missing.length === 0 ? 0 : 1;
+    }
+    const added = new Map<number, string>();
+    let failure: unknown;
+    for (const index of missing) {
+      const wanted = read.templates[index];
+      if (wanted === undefined) continue;
+      try {
+        const id = await addNoticeTemplate(api.client, wanted.tid, wanted.keywords, wanted.scene);
+        added.set(index, id);
+        out(`added ${printable(id)} (${entry(index)})`);
+      } catch (error) {
+        // What was added before stays recorded in the file; the errcode is said last.
+        failure = error;
+        break;
+      }
+    }
+    reportExtras();
+    const recorded = added.size === 0 || (await recordIds(file, read.source, added));
+    if (failure !== undefined) throw failure;
+    out(`${added.size} added, ${kept} kept, ${extras.length} extra`);
+    return recorded ? 0 : 1;
+  });
+}
+
+/**
+ * Writes the new templates' ids into the file (atomically), so that the next sync knows
+ * them; when the file changed meanwhile or cannot be written, says which ids to record.
+ */
+async function recordIds(file: string, source: string, ids: ReadonlyMap<number, string>): Promise<boolean> {
+  let problem: string;
+  try {
+    if ((await readFile(file, 'utf8')) !== source) problem = 'it changed while sync ran';
+    else {
+      await writeFileAtomically(file, withIds(source, file, ids));
+      out(`wrote ${ids.size} new id${ids.size === 1 ? '' : 's'} into ${file}`);
+      return true;
+    }
+  } catch (error) {
+    problem = (error as NodeJS.ErrnoException).code ?? (error as Error).message;
+  }
+  const byHand = [...ids].map(([index, id]) => `templates[${index}].id: ${printable(id)}`).join(', ');
+  err(`could not write ${file} (${printable(problem)}): record ${byHand}`);
+  return false;
+}
+
+async function run(action: Action, openApi: () => Promise<CommandApi>): Promise<number> {
   switch (action.command) {
     case 'list':
-      return list(api, action.json);
+      return withApi(openApi, (api) => list(api, action.json));
     case 'categories':
-      return categories(api, action.json);
-    case 'add': {
-      const id = await addNoticeTemplate(api.client, action.tid, action.keywords, action.scene);
-      out(`added ${printable(id)} (tid ${action.tid}, keyword ids ${action.keywords.join(',')})`);
-      return 0;
-    }
+      return withApi(openApi, (api) => categories(api, action.json));
+    case 'add':
+      return withApi(openApi, async (api) => {
+        const id = await addNoticeTemplate(api.client, action.tid, action.keywords, action.scene);
+        out(`added ${printable(id)} (tid ${action.tid}, keyword ids ${action.keywords.join(',')})`);
+        return 0;
+      });
     case 'delete':
-      await deleteNoticeTemplate(api.client, action.id);
-      out(`deleted ${action.id}`);
-      return 0;
+      return withApi(openApi, async (api) => {
+        await deleteNoticeTemplate(api.client, action.id);
+        out(`deleted ${action.id}`);
+        return 0;
+      });
+    case 'sync':
+      return sync(action.file, action.dryRun, openApi);
+  }
+}
+
+async function withApi(openApi: () => Promise<CommandApi>, use: (api: CommandApi) => Promise<number>): Promise<number> {
+  const api = await openApi();
+  try {
+    return await use(api);
+  } finally {
+    await api.close();
   }
 }
 
@@ -201,12 +323,7 @@ async function main(): Promise<number> {
     return 0;
   }
   try {
-    const api = await openCommandApi(apiConfig(invocation, env), err);
-    try {
-      return await run(invocation.action, api);
-    } finally {
-      await api.close();
-    }
+    return await run(invocation.action, () => openCommandApi(apiConfig(invocation, env), err));
   } catch (error) {
     const text = failureText(error);
     if (text === undefined) throw error;
