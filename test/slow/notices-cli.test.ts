@@ -1,5 +1,5 @@
 import assert from 'node:assert/strict';
-import { mkdtempSync, writeFileSync } from 'node:fs';
+import { mkdtempSync, readdirSync, readFileSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
@@ -228,6 +228,14 @@ describe('npm run notices -- templates, against the fake WeChat', () => {
       assert.equal(templates[2]?.example, HOSTILE);
     });
 
+    it('sync: an extra’s title and id', async () => {
+      writeFileSync(join(dir, 'none.yaml'), 'templates: []\n');
+      const planned = await run('templates', 'sync', 'none.yaml', '--dry-run');
+      assert.equal(planned.code, 0, planned.stderr);
+      assertEscaped(planned);
+      assert.match(planned.stdout, /^extra HOSTILE\\u001b\[31m/m);
+    });
+
     it('categories, an errmsg and an added id', async () => {
       fake.on('/wxaapi/newtmpl/getcategory', { body: { errcode: 0, data: [{ id: 1, name: HOSTILE }] } });
       assertEscaped(await run('templates', 'categories'));
@@ -240,6 +248,138 @@ describe('npm run notices -- templates, against the fake WeChat', () => {
       const added = await run('templates', 'add', '--tid', '1001', '--keywords', '1,2');
       assert.equal(added.code, 0, added.stderr);
       assertEscaped(added);
+    });
+  });
+
+  describe('templates sync FILE: the templates as code', () => {
+    const read = (name: string) => readFileSync(join(dir, name), 'utf8');
+    const YAML = `# The account's notices
+templates:
+  - tid: 1001 # 预约提醒
+    keywords: [3, 1]
+    scene: 预约成功后提醒
+  - tid: "2002"
+    keywords: [1, 2]
+    id: NOTICE_LONG_TERM
+`;
+    beforeEach(() => writeFileSync(join(dir, 'templates.yaml'), YAML));
+
+    it('--dry-run: what it would add and the extras, exit 1, nothing added or written', async () => {
+      const planned = await run('templates', 'sync', 'templates.yaml', '--dry-run');
+      assert.equal(planned.code, 1, planned.stderr);
+      assert.equal(
+        planned.stdout,
+        'kept NOTICE_LONG_TERM  账户余额提醒\n' +
+          'would add templates[0]: tid 1001, keyword ids 3,1\n' +
+          'extra NOTICE_ONE_TIME  预约成功通知: not in templates.yaml; `npm run notices -- templates delete NOTICE_ONE_TIME` removes it\n' +
+          '1 to add, 1 kept, 1 extra (dry run: nothing changed)\n',
+      );
+      assert.equal(fake.count(ADD), 0);
+      assert.equal(read('templates.yaml'), YAML);
+    });
+
+    it('adds what is missing, writes its id into the file (comments kept); the next run adds nothing', async () => {
+      const synced = await run('templates', 'sync', 'templates.yaml');
+      assert.equal(synced.code, 0, synced.stderr);
+      assert.match(synced.stdout, /^added NOTICE_ADDED_1 \(templates\[0\]: tid 1001, keyword ids 3,1\)$/m);
+      assert.match(synced.stdout, /^extra NOTICE_ONE_TIME /m);
+      assert.match(synced.stdout, /^wrote 1 new id into templates\.yaml\n1 added, 1 kept, 1 extra\n$/m);
+      assert.deepEqual(
+        fake.callsTo(ADD).map((call) => call.body),
+        [{ tid: '1001', kidList: [3, 1], sceneDesc: '预约成功后提醒' }],
+      );
+      assert.equal(read('templates.yaml'), YAML.replace('scene: 预约成功后提醒\n', 'scene: 预约成功后提醒\n    id: NOTICE_ADDED_1\n'));
+      assert.deepEqual(readdirSync(dir), ['templates.yaml'], 'no temporary file left');
+
+      const again = await run('templates', 'sync', 'templates.yaml');
+      assert.equal(again.code, 0, again.stderr);
+      assert.equal(fake.count(ADD), 1);
+      assert.match(again.stdout, /^kept NOTICE_ADDED_1 {2}预约提醒\nkept NOTICE_LONG_TERM /m);
+      assert.match(again.stdout, /^0 added, 2 kept, 1 extra\n$/m);
+      assert.equal((await run('templates', 'sync', 'templates.yaml', '--dry-run')).code, 0);
+    });
+
+    it('a JSON file is written back as JSON; an id no longer on the account is added anew and replaced', async () => {
+      const file = { templates: [{ tid: '2002', keywords: ['1', '3'], id: 'DELETED_ON_THE_PLATFORM' }] };
+      writeFileSync(join(dir, 'templates.json'), JSON.stringify(file));
+      const planned = await run('templates', 'sync', 'templates.json', '--dry-run');
+      assert.match(
+        planned.stdout,
+        /^would add templates\[0\]: tid 2002, keyword ids 1,3; its id DELETED_ON_THE_PLATFORM is not on the account$/m,
+      );
+      const synced = await run('templates', 'sync', 'templates.json');
+      assert.equal(synced.code, 0, synced.stderr);
+      assert.deepEqual(JSON.parse(read('templates.json')), { templates: [{ tid: '2002', keywords: ['1', '3'], id: 'NOTICE_ADDED_1' }] });
+      assert.match(synced.stdout, /^1 added, 0 kept, 2 extra$/m);
+    });
+
+    it('a file with problems: every one with its line, exit 1, WeChat not called', async () => {
+      writeFileSync(
+        join(dir, 'bad.yaml'),
+        `templates:
+  - tid: abc
+    keywords: [1]
+  - tid: 1001
+    keywords: [1, 2]
+    scene: 一二三四五六七八九十一二三四五六
+    colour: red
+  - keywords: [1, x]
+    id: NOTICE_LONG_TERM
+  - tid: 2002
+    keywords: [1, 2]
+    id: NOTICE_LONG_TERM
+`,
+      );
+      const checked = await run('templates', 'sync', 'bad.yaml');
+      assert.equal(checked.code, 1);
+      assert.deepEqual(checked.stderr.trim().split('\n'), [
+        'bad.yaml:2: templates[0].tid: "abc" is not a tid (the public template\'s number, such as 401)',
+        'bad.yaml:3: templates[0].keywords: 1 keyword id: WeChat takes 2 to 5',
+        'bad.yaml:6: templates[1].scene: is 16 characters, WeChat takes at most 15',
+        'bad.yaml:7: templates[1].colour: unknown key',
+        "bad.yaml:8: templates[2].tid: is missing: the public template's number, such as 401",
+        'bad.yaml:8: templates[2].keywords: must be a list of keyword ids (whole numbers from 1), such as [1, 2, 3]',
+        'bad.yaml:12: templates[3].id: NOTICE_LONG_TERM is named by an earlier entry too',
+      ]);
+      assert.equal(fake.calls.length, 0);
+
+      writeFileSync(join(dir, 'empty.yaml'), '# nothing yet\n');
+      const empty = await run('templates', 'sync', 'empty.yaml');
+      assert.equal(empty.code, 1);
+      assert.match(empty.stderr, /^empty\.yaml: must hold a list `templates:`/m);
+      const missing = await run('templates', 'sync', 'no-such.yaml');
+      assert.equal(missing.code, 1);
+      assert.equal(missing.stderr, 'no-such.yaml: no such file\n');
+      assert.equal(fake.calls.length, 0);
+    });
+
+    it('an errcode part-way: what was added is written into the file, then the errcode, exit 1', async () => {
+      writeFileSync(
+        join(dir, 'two.yaml'),
+        'templates:\n  - tid: 1001\n    keywords: [1, 2]\n  - tid: 9999\n    keywords: [1, 2]\n  - tid: 2002\n    keywords: [1, 2]\n',
+      );
+      const synced = await run('templates', 'sync', 'two.yaml');
+      assert.equal(synced.code, 1);
+      assert.equal(synced.stderr, 'WeChat refused /wxaapi/newtmpl/addtemplate: errcode 200014 (template tid not exist)\n');
+      assert.match(synced.stdout, /^added NOTICE_ADDED_1 .*\n(.*\n)*wrote 1 new id into two\.yaml\n$/);
+      assert.equal(fake.count(ADD), 2, 'the third is not tried');
+      assert.equal(
+        read('two.yaml'),
+        'templates:\n  - tid: 1001\n    keywords: [1, 2]\n    id: NOTICE_ADDED_1\n  - tid: 9999\n    keywords: [1, 2]\n  - tid: 2002\n    keywords: [1, 2]\n',
+      );
+    });
+
+    it('sync without a file, or --dry-run elsewhere, is a usage error', async () => {
+      for (const args of [
+        ['templates', 'sync'],
+        ['templates', 'sync', 'a.yaml', 'b.yaml'],
+        ['templates', 'list', '--dry-run'],
+      ]) {
+        const result = await run(...args);
+        assert.equal(result.code, 2, `${args.join(' ')}: ${result.stderr}`);
+        assertOneLine(result);
+      }
+      assert.equal(fake.calls.length, 0);
     });
   });
 
