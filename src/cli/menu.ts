@@ -3,8 +3,9 @@ import { deleteMenu, getMenu, NO_MENU, pushMenu, type MenuGetAnswer } from '../w
 import { loadApiConfig, type ApiConfig } from '../core/config.js';
 import { readVariables } from '../core/config-variables.js';
 import { loadDotenv } from '../core/dotenv.js';
-import { ConfigError, WeChatApiError, WeChatUnreachableError } from '../core/errors.js';
+import { WeChatApiError } from '../core/errors.js';
 import { UsageError } from './cli-errors.js';
+import { failureText } from './command-failure.js';
 import { accountApiConfig, accountOption, commandAccount } from './account-option.js';
 import { checkMenu, formatProblems, type MenuCheck, type MenuProblem } from '../menu/check.js';
 import { diffMenus, formatDifferences } from '../menu/diff.js';
@@ -249,22 +250,12 @@ async function main(): Promise<number> {
     const { file, api } = target(invocation, env);
     return await run(invocation, file, () => openCommandApi(api(), err));
   } catch (error) {
-    if (error instanceof WeChatApiError) {
-      err(`WeChat refused ${error.path}: errcode ${error.errcode} (${printable(error.errmsg)})${notWritten(invocation.out)}`);
-      const cause = MENU_ERRCODES[error.errcode];
-      if (cause !== undefined) err(`  ${cause}`);
-      return 1;
-    }
-    if (error instanceof WeChatUnreachableError) {
-      err(`${printable(error.message)}${notWritten(invocation.out)}`);
-      return 1;
-    }
-    if (error instanceof ConfigError) {
-      // A line for each problem.
-      err(`${error.problems.map((problem) => printable(problem.message)).join('\n')}${notWritten(invocation.out)}`);
-      return 1;
-    }
-    throw error;
+    const text = failureText(error);
+    if (text === undefined) throw error;
+    err(`${text}${notWritten(invocation.out)}`);
+    const cause = error instanceof WeChatApiError ? MENU_ERRCODES[error.errcode] : undefined;
+    if (cause !== undefined) err(`  ${cause}`);
+    return 1;
   }
 }
 
