@@ -29,7 +29,21 @@ const BUDGET = 1.05;
 const START_TIMEOUT_MS = 120_000;
 
 /** Instructions the whole process executed while it started, answered `messages` echo messages at `path`, and stopped. */
-async function totalInstructions(path: string, messages: number, accountsFile: string | undefined, watched = false): Promise<number> {
+/** What a run adds to the shipped defaults: a console watching, or an AppSecret (the account can send, and keeps its users' reach). */
+interface Variant {
+  readonly watched?: boolean;
+  readonly withSecret?: boolean;
+}
+
+/** An AppSecret for the runs that have one: never used to call WeChat (the echo needs no API). */
+const BENCH_SECRET = 'bench-appsecret-never-sent-anywhere';
+
+async function totalInstructions(
+  path: string,
+  messages: number,
+  accountsFile: string | undefined,
+  { watched = false, withSecret = false }: Variant = {},
+): Promise<number> {
   const dir = mkdtempSync(join(os.tmpdir(), 'wechat-instructions-'));
   const out = join(dir, 'cachegrind.out');
   try {
@@ -39,7 +53,11 @@ async function totalInstructions(path: string, messages: number, accountsFile: s
       ['--tool=cachegrind', '--cache-sim=no', '--branch-sim=no', `--cachegrind-out-file=${out}`, process.execPath, ...SERVER_ARGS.ours],
       {
         cwd: SERVERS_DIR,
-        env: { ...serverEnv(port, { shipped: true, accountsFile }), ...(watched ? { ADMIN_TOKEN: CONSOLE_TOKEN } : {}) },
+        env: {
+          ...serverEnv(port, { shipped: true, accountsFile }),
+          ...(watched ? { ADMIN_TOKEN: CONSOLE_TOKEN } : {}),
+          ...(withSecret ? { WECHAT_APPSECRET: BENCH_SECRET } : {}),
+        },
         stdio: 'ignore',
       },
     );
@@ -70,9 +88,9 @@ async function totalInstructions(path: string, messages: number, accountsFile: s
   }
 }
 
-async function perMessage(path: string, accountsFile: string | undefined, watched = false): Promise<number> {
-  const few = await totalInstructions(path, FEW, accountsFile, watched);
-  const many = await totalInstructions(path, MANY, accountsFile, watched);
+async function perMessage(path: string, accountsFile: string | undefined, variant: Variant = {}): Promise<number> {
+  const few = await totalInstructions(path, FEW, accountsFile, variant);
+  const many = await totalInstructions(path, MANY, accountsFile, variant);
   return (many - few) / (MANY - FEW);
 }
 
@@ -84,7 +102,8 @@ const accounts = writeAccountsFile();
 try {
   const one = await perMessage(WECHAT_PATH, undefined);
   const fifty = await perMessage(`${WECHAT_PATH}/${ACCOUNT_NAME}`, accounts.file);
-  const streamed = await perMessage(WECHAT_PATH, undefined, true);
+  const streamed = await perMessage(WECHAT_PATH, undefined, { watched: true });
+  const sending = await perMessage(WECHAT_PATH, undefined, { withSecret: true });
   const ratio = fifty / one;
   const pass = ratio <= BUDGET;
   process.stdout.write(
@@ -94,9 +113,11 @@ try {
       `| ours (one account) | ${Math.round(one).toLocaleString('en')} |`,
       `| ours, ${ACCOUNTS} accounts | ${Math.round(fifty).toLocaleString('en')} |`,
       `| ours, a console watching the live stream | ${Math.round(streamed).toLocaleString('en')} |`,
+      `| ours, one account with its AppSecret (each user's reach kept) | ${Math.round(sending).toLocaleString('en')} |`,
       '',
       `- ${pass ? 'PASS' : 'FAIL'} ${ACCOUNTS} accounts ≤ ${BUDGET}× one: ${ratio.toFixed(4)}×`,
       `- a console watching costs ${(streamed / one).toFixed(4)}× one account's instructions a message (the stream's formatting and sending included)`,
+      `- an account with its AppSecret (reach kept for each user) costs ${(sending / one).toFixed(4)}× one without`,
       '',
     ].join('\n'),
   );

@@ -1,3 +1,4 @@
+import { detached } from '../core/detached-string.js';
 import { SENDS_KEPT, type InteractionKind, type WindowRecord } from './customer-service-window.js';
 import type { GrantRecord } from './grants.js';
 
@@ -28,6 +29,8 @@ export interface ReachStore {
 export const MEMORY_REACH_USERS = 20_000;
 
 interface UserReach {
+  /** The openid as the map keeps it: a copy made once (the caller's may be a slice of a message). */
+  readonly key: string;
   message?: number;
   event?: number;
   refused?: number;
@@ -43,12 +46,13 @@ export function createMemoryReachStore(max = MEMORY_REACH_USERS): ReachStore {
   function touch(openid: string): UserReach {
     let user = users.get(openid);
     if (user === undefined) {
-      user = { sends: [], grants: new Map() };
+      // Kept for hours: a copy, not a slice that would keep the whole message alive.
+      user = { key: detached(openid), sends: [], grants: new Map() };
       if (users.size >= max) users.delete(users.keys().next().value as string);
     } else {
       users.delete(openid);
     }
-    users.set(openid, user);
+    users.set(user.key, user);
     return user;
   }
 
