@@ -138,6 +138,33 @@ describe('several accounts on one server (ACCOUNTS_FILE)', () => {
     assert.deepEqual(handled, ['shop', 'news']);
   });
 
+  it('reach is per account: a window and a grant recorded for one account are not the other’s, for the same openid', async () => {
+    const user = 'oSameOpenidTwoAccounts';
+    const shop = side('shop');
+    assert.equal((await post('/wechat/shop', shop, shop.messageXml({ MsgType: 'text', Content: 'hi' }, { user }))).status, 200);
+    const popup =
+      `<xml><ToUserName><![CDATA[gh_shop]]></ToUserName><FromUserName><![CDATA[${user}]]></FromUserName>` +
+      `<CreateTime>${Math.floor(Date.now() / 1000) - 60}</CreateTime><MsgType><![CDATA[event]]></MsgType>` +
+      `<Event><![CDATA[subscribe_msg_change_event]]></Event><SubscribeMsgChangeEvent><List><TemplateId><![CDATA[NOTICE_LONG_TERM]]></TemplateId>` +
+      `<SubscribeStatusString><![CDATA[reject]]></SubscribeStatusString></List></SubscribeMsgChangeEvent></xml>`;
+    assert.equal((await post('/wechat/shop', shop, popup)).status, 200);
+    const reach = async (account: string) =>
+      (await (await admin(`/api/users/${user}/reach?account=${account}`)).json()) as { window: string; grants: { status: string }[] };
+    const shopReach = await reach('shop');
+    assert.equal(shopReach.window, 'open');
+    assert.deepEqual(
+      shopReach.grants.map((grant) => grant.status),
+      ['reject'],
+    );
+    assert.deepEqual(await reach('news'), {
+      window: 'unknown',
+      window_until: null,
+      custom_sent_in_window: 0,
+      sends_left: null,
+      grants: [],
+    });
+  });
+
   it('admin routes pick the account by ?account= or X-WeChat-Account; none → 400 naming account; unknown → 404', async () => {
     const byQuery = (await (await admin('/api/access-token?account=shop')).json()) as { access_token: string };
     assert.equal(fake.ownerOf(byQuery.access_token), APPIDS.shop);
