@@ -98,7 +98,16 @@ describe('configuration', () => {
 
   it('never quotes the value of a variable the table marks secret, whatever is wrong with it', () => {
     const secrets = VARIABLE_NAMES.filter((name) => (VARIABLES[name] as Variable<unknown>).secret === true);
-    assert.deepEqual(secrets.sort(), ['ADMIN_TOKEN', 'REDIS_URL', 'WECHAT_APPSECRET', 'WECHAT_ENCODING_AES_KEY', 'WECHAT_TOKEN']);
+    assert.deepEqual(secrets.sort(), [
+      'ADMIN_TOKEN',
+      'REDIS_URL',
+      'WECHAT_APPSECRET',
+      'WECHAT_COMPONENT_AES_KEY',
+      'WECHAT_COMPONENT_SECRET',
+      'WECHAT_COMPONENT_TOKEN',
+      'WECHAT_ENCODING_AES_KEY',
+      'WECHAT_TOKEN',
+    ]);
     const values = ['s3cr3t', 'not a url s3cr3t', 'http://user:s3cr3t@example.com/', 'redis://:s3cr3t@[bad/', `${'s3cr3t'.repeat(7)}!`];
     let refused = 0;
     for (const name of secrets) {
@@ -158,6 +167,59 @@ describe('configuration', () => {
     // ACCOUNTS_FILE alone is accepted, and so are the two without it: the refusal is of the pair.
     assert.equal(loadConfig({ ACCOUNTS_FILE: 'accounts.yaml' }).accountsFile, 'accounts.yaml');
     assert.equal(loadConfig({ WECHAT_TOKEN: 't', ...files }).repliesFile, files.REPLIES_FILE);
+  });
+
+  const COMPONENT = {
+    WECHAT_COMPONENT_APPID: 'wx_component_0001',
+    WECHAT_COMPONENT_SECRET: 'component-secret-5e1d',
+    WECHAT_COMPONENT_TOKEN: 'componenttoken',
+    WECHAT_COMPONENT_AES_KEY: 'abcdefghijklmnopqrstuvwxyz0123456789ABCDEFG',
+  };
+
+  it('the open platform: all four WECHAT_COMPONENT_* make it, and then WECHAT_TOKEN is optional', () => {
+    const config = loadConfig(COMPONENT);
+    assert.deepEqual(config.component, {
+      appId: COMPONENT.WECHAT_COMPONENT_APPID,
+      secret: COMPONENT.WECHAT_COMPONENT_SECRET,
+      token: COMPONENT.WECHAT_COMPONENT_TOKEN,
+      aesKey: COMPONENT.WECHAT_COMPONENT_AES_KEY,
+    });
+    assert.equal(config.token, undefined);
+    assert.equal(config.openStateFile, '.open-state.json');
+    assert.equal(loadConfig({ ...COMPONENT, OPEN_STATE_FILE: '/var/lib/wechat/open.json' }).openStateFile, '/var/lib/wechat/open.json');
+    // The part-one account beside it, as one more account.
+    assert.equal(loadConfig({ ...COMPONENT, WECHAT_TOKEN: 't' }).token, 't');
+    // Without the platform, nothing changes: WECHAT_TOKEN is required.
+    assert.equal(loadConfig({ WECHAT_TOKEN: 't' }).component, undefined);
+    assert.deepEqual(
+      problemWith({}).problems.map((problem) => problem.variable),
+      ['WECHAT_TOKEN'],
+    );
+  });
+
+  it('some but not all WECHAT_COMPONENT_*: one problem naming the missing ones, never quoting a secret', () => {
+    const { WECHAT_COMPONENT_APPID, WECHAT_COMPONENT_SECRET } = COMPONENT;
+    const error = problemWith({ WECHAT_TOKEN: 't', WECHAT_COMPONENT_APPID, WECHAT_COMPONENT_SECRET });
+    assert.equal(error.problems.length, 1);
+    assert.equal(error.variable, 'WECHAT_COMPONENT_TOKEN');
+    assert.match(error.message, /WECHAT_COMPONENT_TOKEN, WECHAT_COMPONENT_AES_KEY are missing/);
+    assert.doesNotMatch(error.message, new RegExp(WECHAT_COMPONENT_SECRET));
+    // With only some set, WECHAT_TOKEN is still required.
+    const alone = problemWith({ WECHAT_COMPONENT_APPID });
+    assert.deepEqual(alone.problems.map((problem) => problem.variable).sort(), ['WECHAT_COMPONENT_SECRET', 'WECHAT_TOKEN']);
+    // An empty one is missing too.
+    assert.match(problemWith({ ...COMPONENT, WECHAT_COMPONENT_TOKEN: '' }).message, /WECHAT_COMPONENT_TOKEN is missing/);
+  });
+
+  it('WECHAT_COMPONENT_AES_KEY is checked like WECHAT_ENCODING_AES_KEY, and not quoted', () => {
+    const key = 'not-a-key-but-still-secret';
+    const error = problemWith({ ...COMPONENT, WECHAT_COMPONENT_AES_KEY: key });
+    assert.deepEqual(
+      error.problems.map((problem) => problem.variable),
+      ['WECHAT_COMPONENT_AES_KEY'],
+    );
+    assert.match(error.message, /^WECHAT_COMPONENT_AES_KEY must be the 43 base64 characters/);
+    assert.doesNotMatch(error.message, new RegExp(key));
   });
 
   it('the commands’ API configuration reads only its own variables, and reports all of their problems', () => {

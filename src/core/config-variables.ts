@@ -39,6 +39,7 @@ export type Section =
   | 'replies'
   | 'menu'
   | 'several accounts'
+  | 'open platform'
   | 'logging';
 
 export interface Variable<T, F extends T | undefined = T | undefined> {
@@ -250,6 +251,41 @@ export const VARIABLES = {
     description: 'the directory of the MP_verify_<code>.txt files WeChat asks a domain to host, served at /MP_verify_<code>.txt',
     parse: text,
     fallback: 'verify',
+  }),
+
+  // The open platform (第三方平台): accounts that other people authorise.
+  WECHAT_COMPONENT_APPID: variable({
+    section: 'open platform',
+    description: "the third-party platform's AppID (component_appid); the four WECHAT_COMPONENT_* are set together or not at all",
+    parse: text,
+    fallback: undefined,
+  }),
+  WECHAT_COMPONENT_SECRET: variable({
+    section: 'open platform',
+    description: "the third-party platform's AppSecret (component_appsecret)",
+    parse: text,
+    fallback: undefined,
+    secret: true,
+  }),
+  WECHAT_COMPONENT_TOKEN: variable({
+    section: 'open platform',
+    description: "the platform's message-check Token (消息校验Token), which signs the pushes to /open/events",
+    parse: text,
+    fallback: undefined,
+    secret: true,
+  }),
+  WECHAT_COMPONENT_AES_KEY: variable({
+    section: 'open platform',
+    description: "the platform's 43-character message encryption key (消息加解密Key)",
+    parse: aesKey,
+    fallback: undefined,
+    secret: true,
+  }),
+  OPEN_STATE_FILE: variable({
+    section: 'open platform',
+    description: "without REDIS_URL, where the platform's ticket and authorised accounts are kept (mode 0600)",
+    parse: text,
+    fallback: '.open-state.json',
   }),
 
   LOG_LEVEL: variable({ section: 'logging', description: 'pino level', parse: oneOf(LOG_LEVELS), fallback: 'info' }),

@@ -63,6 +63,18 @@ export interface Config {
   readonly metricsAccountLabel: 'name' | 'none';
   /** Where the `MP_verify_<code>.txt` files are (VERIFY_FILES_DIR). */
   readonly verifyFilesDir: string;
+  /** The third-party platform, when all four WECHAT_COMPONENT_* are set. */
+  readonly component: ComponentConfig | undefined;
+  /** Without REDIS_URL, the file of the platform's ticket and authorised accounts (OPEN_STATE_FILE). */
+  readonly openStateFile: string;
+}
+
+/** The third-party platform (第三方平台): the four WECHAT_COMPONENT_* variables. */
+export interface ComponentConfig {
+  readonly appId: string;
+  readonly secret: string;
+  readonly token: string;
+  readonly aesKey: string;
 }
 
 /** JSSDK_DOMAINS when unset: the host of PUBLIC_URL, or none. */
@@ -105,6 +117,14 @@ export interface LoadConfigOptions {
 /** Part one's account: none of these may be set beside ACCOUNTS_FILE, where each account has its own. */
 const SINGLE_ACCOUNT_VARIABLES = ['WECHAT_TOKEN', 'WECHAT_APPID', 'WECHAT_APPSECRET', 'WECHAT_ENCODING_AES_KEY'] as const;
 
+/** The third-party platform's variables: all four, or none. */
+const COMPONENT_VARIABLES = [
+  'WECHAT_COMPONENT_APPID',
+  'WECHAT_COMPONENT_SECRET',
+  'WECHAT_COMPONENT_TOKEN',
+  'WECHAT_COMPONENT_AES_KEY',
+] as const;
+
 /** What the server reads: every variable of the table (MENU_FILE for the console's menu editor). */
 const SERVER_VARIABLES = VARIABLE_NAMES;
 
@@ -123,8 +143,8 @@ export function loadConfig(env: Env, options: LoadConfigOptions = {}): Config {
     });
   }
   const accountsFile = values.ACCOUNTS_FILE;
+  const isSet = (name: string): boolean => env[name] !== undefined && env[name] !== '';
   if (accountsFile !== undefined) {
-    const isSet = (name: string): boolean => env[name] !== undefined && env[name] !== '';
     for (const name of SINGLE_ACCOUNT_VARIABLES) {
       if (!isSet(name)) continue;
       problems.push({
@@ -140,10 +160,25 @@ export function loadConfig(env: Env, options: LoadConfigOptions = {}): Config {
       });
     }
   }
+  const componentSet = COMPONENT_VARIABLES.filter(isSet);
+  if (componentSet.length > 0 && componentSet.length < COMPONENT_VARIABLES.length) {
+    const missing = COMPONENT_VARIABLES.filter((name) => !isSet(name));
+    problems.push({
+      variable: missing[0] ?? 'WECHAT_COMPONENT_APPID',
+      message: `the open platform needs all four WECHAT_COMPONENT_* variables: ${missing.join(', ')} ${missing.length === 1 ? 'is' : 'are'} missing (set ${missing.length === 1 ? 'it' : 'them'}, or unset ${componentSet.join(', ')})`,
+    });
+  }
+  const { WECHAT_COMPONENT_APPID: componentAppId, WECHAT_COMPONENT_SECRET: componentSecret } = values;
+  const { WECHAT_COMPONENT_TOKEN: componentToken, WECHAT_COMPONENT_AES_KEY: componentAesKey } = values;
+  const component: ComponentConfig | undefined =
+    componentAppId !== undefined && componentSecret !== undefined && componentToken !== undefined && componentAesKey !== undefined
+      ? Object.freeze({ appId: componentAppId, secret: componentSecret, token: componentToken, aesKey: componentAesKey })
+      : undefined;
   const token = values.WECHAT_TOKEN;
-  // With ACCOUNTS_FILE the server needs no WECHAT_TOKEN: each account has its token.
-  const found =
-    accountsFile === undefined ? problems : problems.filter((problem) => !(problem.variable === 'WECHAT_TOKEN' && token === undefined));
+  // With ACCOUNTS_FILE the server needs no WECHAT_TOKEN: each account has its token. As a
+  // third-party platform it needs none either: the `WECHAT_*` account is then optional.
+  const tokenOptional = accountsFile !== undefined || componentSet.length === COMPONENT_VARIABLES.length;
+  const found = tokenOptional ? problems.filter((problem) => !(problem.variable === 'WECHAT_TOKEN' && token === undefined)) : problems;
   if (found.length > 0) throwProblems(found);
 
   const publicUrl = values.PUBLIC_URL;
@@ -174,5 +209,7 @@ export function loadConfig(env: Env, options: LoadConfigOptions = {}): Config {
     accountsFile,
     metricsAccountLabel: values.METRICS_ACCOUNT_LABEL,
     verifyFilesDir: values.VERIFY_FILES_DIR,
+    component,
+    openStateFile: values.OPEN_STATE_FILE,
   });
 }
