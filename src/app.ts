@@ -11,6 +11,7 @@ import { jssdkRoutes } from './http/jssdk.js';
 import { jssdkDemoRoute } from './http/jssdk-demo.js';
 import { metricsRoute } from './http/metrics.js';
 import { verifyFileRoute } from './http/verify-file.js';
+import { openEventsRoute } from './http/open-events.js';
 import { oauthRoutes } from './http/oauth.js';
 import { pageSecurity } from './http/page-security.js';
 import { qrCodeRoute } from './http/qrcode.js';
@@ -84,6 +85,12 @@ export function createApp(config: Config, options: ServiceOptions = {}): WeChatA
     else webhook.verifyServer(req, res, account);
   });
   app.use(verifyFileRoute(config.verifyFilesDir));
+  // The open platform's pushes: a few an hour, so Express's cost does not matter here.
+  const { openPlatform } = services;
+  if (openPlatform !== undefined && config.component !== undefined) {
+    const { component, signatureMaxAgeS } = config;
+    app.post('/open/events', openEventsRoute({ component, platform: openPlatform, signatureMaxAgeS, logger }));
+  }
   app.get('/livez', livenessRoute());
   app.get('/healthz', healthRoute(server.checks));
   // Each family of routes ends in its own error middleware (http/error-middleware.ts),

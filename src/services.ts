@@ -8,6 +8,9 @@ import { createAccountSet, type AccountSet } from './accounts/account-set.js';
 import { defaultAccountSettings } from './accounts/account-settings.js';
 import { readAccountsFile, type AccountsFileContext } from './accounts/accounts-file.js';
 import { createServerResources, type ServerResources } from './accounts/server-resources.js';
+import { createFileOpenPlatformState } from './open-platform/file-state.js';
+import { OpenPlatform } from './open-platform/open-platform.js';
+import { createRedisOpenPlatformState, warnUnlessRedisKeepsState } from './redis/redis-open-platform-state.js';
 
 export interface ServiceOptions extends AccountOptions {
   readonly logger?: Logger;
@@ -26,6 +29,8 @@ export interface ServiceOptions extends AccountOptions {
 export interface Services {
   readonly server: ServerResources;
   readonly accounts: AccountSet;
+  /** The third-party platform, when the four WECHAT_COMPONENT_* are set. */
+  readonly openPlatform: OpenPlatform | undefined;
   /** Closes what the services opened: the file watch, each account, then the Redis connection. */
   shutdown(): Promise<void>;
 }
@@ -78,6 +83,14 @@ export function createServices(config: Config, options: ServiceOptions = {}): Se
     throw error;
   }
 
+  let openPlatform: OpenPlatform | undefined;
+  try {
+    openPlatform = createOpenPlatform(config, server);
+  } catch (error) {
+    void accounts.close().then(() => server.close());
+    throw error;
+  }
+
   const watcher =
     accountsFile === undefined
       ? undefined
@@ -102,10 +115,37 @@ export function createServices(config: Config, options: ServiceOptions = {}): Se
   return {
     server,
     accounts,
+    openPlatform,
     async shutdown() {
       watcher?.close();
       await accounts.close();
+      await openPlatform?.close();
       await server.close();
     },
   };
+}
+
+/**
+ * The third-party platform, when configured: its state in Redis (shared by every
+ * instance, and Redis is checked to keep it) or in OPEN_STATE_FILE; asks WeChat for a
+ * ticket when it has none.
+ */
+function createOpenPlatform(config: Config, server: ServerResources): OpenPlatform | undefined {
+  const { component } = config;
+  if (component === undefined) return undefined;
+  const { redis, logger } = server;
+  if (redis !== undefined) warnUnlessRedisKeepsState(redis, logger);
+  const state =
+    redis === undefined
+      ? createFileOpenPlatformState(config.openStateFile, component.appId, logger)
+      : createRedisOpenPlatformState(redis, component.appId);
+  const platform = new OpenPlatform({
+    component,
+    state,
+    apiBase: config.apiBase,
+    now: server.now,
+    logger: logger.child({ open: component.appId }),
+  });
+  void platform.start();
+  return platform;
 }

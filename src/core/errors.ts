@@ -22,7 +22,9 @@ export type ErrorCode =
   | 'qr_code_too_long'
   | 'account_unknown'
   | 'account_forbidden'
-  | 'reach_closed';
+  | 'reach_closed'
+  | 'component_ticket_missing'
+  | 'authorizer_reauthorization_needed';
 
 /** An error this server raised on purpose: `code` says which. */
 export abstract class CodedError extends Error {
@@ -244,6 +246,41 @@ export class ReachClosedError extends CodedError {
   }
 }
 
+/** The start of what a call that needs the open platform's ticket is answered while there is none. */
+export const WAITING_FOR_TICKET = "waiting for WeChat's component_verify_ticket push";
+
+/**
+ * The open platform has no usable component_verify_ticket (just deployed, or WeChat
+ * refused it with 61005/61006): no component_access_token can be fetched until WeChat's
+ * next push, which comes every 10 minutes. `errcode` is WeChat's, when it refused one.
+ */
+export class TicketMissingError extends CodedError {
+  override readonly name = 'TicketMissingError';
+  readonly code = 'component_ticket_missing';
+  constructor(
+    readonly errcode?: number,
+    readonly errmsg?: string,
+  ) {
+    super(
+      `${WAITING_FOR_TICKET}… (WeChat pushes one to /open/events every 10 minutes${
+        errcode === undefined ? '' : `; it refused the last one with errcode ${errcode}`
+      }): try again in a few minutes`,
+    );
+  }
+}
+
+/**
+ * An authorised account's refresh token is no longer valid (WeChat answered 61023), or
+ * could not be read: the account must authorise the platform again.
+ */
+export class ReauthorizationNeededError extends CodedError {
+  override readonly name = 'ReauthorizationNeededError';
+  readonly code = 'authorizer_reauthorization_needed';
+  constructor(readonly authorizerAppId: string) {
+    super(`the account ${authorizerAppId} must authorise the platform again: its refresh token is no longer valid`);
+  }
+}
+
 /** Every coded error: a `switch (error.code)` over it must handle each one. */
 export type KnownError =
   | ConfigError
@@ -263,4 +300,6 @@ export type KnownError =
   | QrCodeTooLongError
   | UnknownAccountError
   | AccountForbiddenError
-  | ReachClosedError;
+  | ReachClosedError
+  | TicketMissingError
+  | ReauthorizationNeededError;

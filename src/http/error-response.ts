@@ -151,6 +151,16 @@ export function errorResponse(error: unknown, context: ErrorContext = {}): Error
         return { status: 403, code: error.code, message: error.message, field: 'account' };
       case 'reach_closed':
         return { status: 409, code: error.code, message: error.message, field: 'touser' };
+      case 'component_ticket_missing':
+        return {
+          status: 503,
+          code: error.code,
+          message: error.message,
+          retryAfterS: 60,
+          ...(error.errcode === undefined ? {} : { errcode: error.errcode, errmsg: error.errmsg }),
+        };
+      case 'authorizer_reauthorization_needed':
+        return { status: 409, code: error.code, message: error.message, field: 'account' };
       case 'config_invalid':
       case 'session_unavailable':
         return INTERNAL;

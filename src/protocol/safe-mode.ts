@@ -118,6 +118,28 @@ export function openMessage(
   request: SealedRequest,
   body: string,
 ): { message: InboundMessage; appId: string } {
+  const decrypted = openSealed(cipher, token, expectedAppId, request, body);
+  try {
+    return { message: toMessage(parseXml(decrypted.xml)), appId: decrypted.appId };
+  } catch (error) {
+    if (error instanceof MessageXmlError) throw new UnopenableMessageError('message');
+    throw error;
+  }
+}
+
+/**
+ * The XML inside an encrypted body, not yet parsed: reads `Encrypt`, checks
+ * `msg_signature` over it, decrypts it and checks the AppID (when one is expected).
+ * Throws UnopenableMessageError, whatever went wrong. `openMessage` parses a message
+ * from it; the open platform's pushes, which are not messages, parse their own.
+ */
+export function openSealed(
+  cipher: MessageCipher,
+  token: string,
+  expectedAppId: string | undefined,
+  request: SealedRequest,
+  body: string,
+): Decrypted {
   const encrypted = readEncryptField(body);
   if (!verifySignature(request.msgSignature, token, request.timestamp, request.nonce, encrypted)) {
     throw new UnopenableMessageError('msg_signature');
@@ -130,10 +152,5 @@ export function openMessage(
     throw error;
   }
   if (expectedAppId !== undefined && decrypted.appId !== expectedAppId) throw new UnopenableMessageError('appid');
-  try {
-    return { message: toMessage(parseXml(decrypted.xml)), appId: decrypted.appId };
-  } catch (error) {
-    if (error instanceof MessageXmlError) throw new UnopenableMessageError('message');
-    throw error;
-  }
+  return decrypted;
 }

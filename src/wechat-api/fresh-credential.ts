@@ -27,6 +27,12 @@ export interface FreshCredentialOptions {
   /** The clock, injectable so that expiry is tested without sleeping. */
   readonly now?: () => number;
   readonly logger?: Logger;
+  /**
+   * Whether a failed fetch's error holds the next callers back (the back-off below);
+   * default: every error. The open platform's "no ticket yet" does not: the ticket may
+   * arrive the next second, and the check that throws it asks WeChat nothing.
+   */
+  readonly backsOff?: (error: unknown) => boolean;
 }
 
 /**
@@ -116,7 +122,7 @@ export class FreshCredential {
       this.#backOff.succeeded(this.#options.name);
       return fetched;
     } catch (error) {
-      this.#backOff.failed(this.#options.name, error);
+      if (this.#options.backsOff?.(error) !== false) this.#backOff.failed(this.#options.name, error);
       throw error;
     }
   }

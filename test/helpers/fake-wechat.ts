@@ -6,6 +6,7 @@ import { FakeMenus } from './fake-wechat-menu.js';
 import { FakeNotices } from './fake-wechat-notices.js';
 import { FakeTags } from './fake-wechat-tags.js';
 import { FakeJsapiTickets, TICKET_PATH } from './fake-jsapi-ticket.js';
+import { FakeComponent } from './fake-wechat-component.js';
 
 /** One call the fake received. */
 export interface RecordedCall {
@@ -47,6 +48,8 @@ export class FakeWeChat {
   readonly jsapi = new FakeJsapiTickets();
   /** Subscription notices: `/wxaapi/newtmpl/*` and `bizsend` (test/helpers/fake-wechat-notices.ts). */
   readonly notices = new FakeNotices();
+  /** The third-party platform's `/cgi-bin/component/*`, and its pushes (test/helpers/fake-wechat-component.ts). */
+  readonly component = new FakeComponent();
   /** When set, `custom/send` answers this errcode for every user in it (45015 outside the window, 45047 past its sends). */
   readonly customRefusals = new Map<string, number>();
   readonly #valid = new Map<string, number>();
@@ -211,6 +214,8 @@ export class FakeWeChat {
     if (path.startsWith('/wxaapi/newtmpl/') || path === '/cgi-bin/message/subscribe/bizsend')
       return needsToken() ?? this.notices.answer(path, body, query);
     if (FakeTags.serves(path)) return needsToken() ?? this.tags.answer(path, body);
+    const component = this.component.answer(path, query, body);
+    if (component !== undefined) return component;
 
     switch (path) {
       case '/cgi-bin/token':
