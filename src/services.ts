@@ -146,6 +146,8 @@ function createOpenPlatform(config: Config, server: ServerResources): OpenPlatfo
     now: server.now,
     logger: logger.child({ open: component.appId }),
   });
-  void platform.start();
+  // With Redis, once it answers: the ask is claimed there, once for every instance.
+  if (redis === undefined || redis.redis.status === 'ready') void platform.start();
+  else redis.redis.once('ready', () => void platform.start());
   return platform;
 }
