@@ -46,7 +46,9 @@ export {
   MessageXmlError,
   NotSignedInError,
   QrCodeTooLongError,
+  ReauthorizationNeededError,
   SessionUnavailableError,
+  TicketMissingError,
   UnopenableMessageError,
   UsedStatesFullError,
   WeChatApiError,
@@ -56,4 +58,4 @@ export {
   type KnownError,
   type UnopenableReason,
 } from './core/errors.js';
-export { loadConfig, type AddressRange, type Config, type LoadConfigOptions, type LogLevel } from './core/config.js';
+export { loadConfig, type AddressRange, type ComponentConfig, type Config, type LoadConfigOptions, type LogLevel } from './core/config.js';
