@@ -12,6 +12,7 @@ import { parseComponentEvent } from '../src/protocol/component-event.js';
 import { FakeComponent } from './helpers/fake-wechat-component.js';
 import { FakeWeChat } from './helpers/fake-wechat.js';
 import { startApp, type RunningApp } from './helpers/start-app.js';
+import { until } from './helpers/until.js';
 
 const stateFile = (): string => join(mkdtempSync(join(tmpdir(), 'open-state-')), 'open-state.json');
 
@@ -80,6 +81,7 @@ describe('POST /open/events, over HTTP, with the state in OPEN_STATE_FILE', () =
     assert.equal(body.errcode, undefined);
     assert.equal(fake.count('/cgi-bin/component/api_component_token'), 0, 'WeChat is not asked without a ticket');
     // Asked once at start-up, not again within 10 minutes.
+    await until(() => component().pushRequests > 0, 'the push request');
     assert.equal(component().pushRequests, 1);
   });
 
@@ -142,10 +144,10 @@ describe('POST /open/events, over HTTP, with the state in OPEN_STATE_FILE', () =
     assert.equal((await fetch(`${app.url}/open/events?${without}`, { method: 'POST', body })).status, 400);
     const wrongAppId = await component().push(app.url, FakeComponent.ticketXml(component().appId, 'T'), { appId: 'wx_someone_else' });
     assert.deepEqual(wrongAppId, { status: 403, text: `${UNOPENABLE_MESSAGE}\n` });
-    const tampered = await fetch(`${app.url}/open/events?${query}`, {
-      method: 'POST',
-      body: body.replace(/<Encrypt><!\[CDATA\[./, '<Encrypt><![CDATA[A'),
-    });
+    // One character of the ciphertext changed (to another than it was).
+    const tamperedBody = body.replace(/<Encrypt><!\[CDATA\[(.)/, (_, first: string) => `<Encrypt><![CDATA[${first === 'A' ? 'B' : 'A'}`);
+    assert.notEqual(tamperedBody, body);
+    const tampered = await fetch(`${app.url}/open/events?${query}`, { method: 'POST', body: tamperedBody });
     assert.equal(tampered.status, 403);
     const stale = await component().push(app.url, FakeComponent.ticketXml(component().appId, 'T'), {
       timestamp: Math.floor(Date.now() / 1000) - 3600,
@@ -257,8 +259,7 @@ describe("an authorised account's access token", () => {
     await platform.state.writeTicket({ value: fake.component.newTicket(), receivedAt: clock - 13 * 3600 * 1000 });
     const requests = fake.component.pushRequests;
     assert.ok((await platform.componentToken.get()).startsWith('COMPONENT_TOKEN_'));
-    await new Promise((resolve) => setTimeout(resolve, 50));
-    assert.equal(fake.component.pushRequests, requests + 1);
+    await until(async () => fake.component.pushRequests === requests + 1, 'the push request');
     await platform.close();
   });
 });
