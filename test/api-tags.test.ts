@@ -1,7 +1,5 @@
 import assert from 'node:assert/strict';
 import { after, before, beforeEach, describe, it } from 'node:test';
-import { WeChatApiError } from '../src/core/errors.js';
-import { errorResponse } from '../src/http/error-response.js';
 import { FakeWeChat } from './helpers/fake-wechat.js';
 import { startApp, type RunningApp } from './helpers/start-app.js';
 
@@ -414,34 +412,4 @@ describe('/api tags, remarks and the blacklist', () => {
       assert.equal(text.includes('SECRET_REMARK'), false, 'the remark was logged');
     });
   });
-});
-
-describe('WeChat’s errcodes about tags, remarks and the blacklist', () => {
-  const api = { callerInputToWeChat: true };
-  const cases: [number, string, number, string][] = [
-    [45056, '/cgi-bin/tags/create', 409, 'name'],
-    [45157, '/cgi-bin/tags/update', 409, 'name'],
-    [45158, '/cgi-bin/tags/create', 400, 'name'],
-    [45159, '/cgi-bin/tags/members/batchtagging', 404, 'id'],
-    [45057, '/cgi-bin/tags/delete', 409, 'id'],
-    [45058, '/cgi-bin/tags/update', 400, 'id'],
-    [45059, '/cgi-bin/tags/members/batchtagging', 409, 'openids'],
-    [40032, '/cgi-bin/tags/members/batchblacklist', 400, 'openids'],
-    [40092, '/cgi-bin/user/info/updateremark', 400, 'remark'],
-    [49003, '/cgi-bin/tags/members/batchuntagging', 404, 'openids'],
-    [49003, '/cgi-bin/tags/getidlist', 404, 'openid'],
-    [40003, '/cgi-bin/tags/members/batchunblacklist', 404, 'openids'],
-    [40003, '/cgi-bin/user/tag/get', 404, 'next_openid'],
-    [40003, '/cgi-bin/tags/members/getblacklist', 404, 'begin_openid'],
-  ];
-  for (const [errcode, path, status, field] of cases) {
-    it(`${errcode} from ${path} → ${status} naming ${field}; elsewhere still 502`, () => {
-      const error = new WeChatApiError(errcode, 'x', path);
-      const response = errorResponse(error, api);
-      assert.equal(response.status, status);
-      assert.equal(response.field, field);
-      assert.match(response.message, new RegExp(`^${field}: .*\\(errcode ${errcode}\\)$`));
-      assert.equal(errorResponse(error).status, 502);
-    });
-  }
 });

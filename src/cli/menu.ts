@@ -12,7 +12,7 @@ import { diffMenus, formatDifferences } from '../menu/diff.js';
 import { MENU_ERRCODES } from '../menu/errcodes.js';
 import { canonicalMenu, menuFromGet } from '../menu/normalise.js';
 import { MAX_JSON_DEPTH, nestedDeeperThan } from '../core/json-depth.js';
-import { openCommandApi, type CommandApi } from './open-api.js';
+import { openCommandApi, withApi, type CommandApi } from './open-api.js';
 import { printable } from './printable.js';
 import { writeFileAtomically } from '../core/write-file-atomically.js';
 
@@ -221,15 +221,6 @@ async function run(invocation: Invocation, file: string, openApi: () => Promise<
     out('menu/delete: the menu and every personalised menu are deleted');
     return 0;
   });
-}
-
-async function withApi(openApi: () => Promise<CommandApi>, use: (api: CommandApi) => Promise<number>): Promise<number> {
-  const api = await openApi();
-  try {
-    return await use(api);
-  } finally {
-    await api.close();
-  }
 }
 
 async function main(): Promise<number> {

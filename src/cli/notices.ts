@@ -9,7 +9,7 @@ import { UsageError } from './cli-errors.js';
 import { failureText } from './command-failure.js';
 import { parseKeywords, sceneProblem, templateIdProblem, tidProblem } from './notice-checks.js';
 import { readTemplatesFile, withIds } from './notices-file.js';
-import { openCommandApi, type CommandApi } from './open-api.js';
+import { openCommandApi, withApi, type CommandApi } from './open-api.js';
 import { printable } from './printable.js';
 
 /**
@@ -296,15 +296,6 @@ async function run(action: Action, openApi: () => Promise<CommandApi>): Promise<
       });
     case 'sync':
       return sync(action.file, action.dryRun, openApi);
-  }
-}
-
-async function withApi(openApi: () => Promise<CommandApi>, use: (api: CommandApi) => Promise<number>): Promise<number> {
-  const api = await openApi();
-  try {
-    return await use(api);
-  } finally {
-    await api.close();
   }
 }
 

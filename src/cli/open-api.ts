@@ -64,3 +64,13 @@ function whenReady(connection: RedisConnection, timeoutMs: number): Promise<bool
     connection.redis.once('ready', ready);
   });
 }
+
+/** Opens the API, runs `use` with it, and closes it whatever `use` did: a command's exit status. */
+export async function withApi(openApi: () => Promise<CommandApi>, use: (api: CommandApi) => Promise<number>): Promise<number> {
+  const api = await openApi();
+  try {
+    return await use(api);
+  } finally {
+    await api.close();
+  }
+}

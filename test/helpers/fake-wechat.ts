@@ -50,8 +50,6 @@ export class FakeWeChat {
   readonly notices = new FakeNotices();
   /** The third-party platform's `/cgi-bin/component/*`, and its pushes (test/helpers/fake-wechat-component.ts). */
   readonly component = new FakeComponent();
-  /** When set, `custom/send` answers this errcode for every user in it (45015 outside the window, 45047 past its sends). */
-  readonly customRefusals = new Map<string, number>();
   readonly #valid = new Map<string, number>();
   /** The AppSecret of each account the fake knows: its own first, then those `addAccount` adds. */
   readonly #secrets = new Map<string, string>([[this.appId, this.appSecret]]);
@@ -247,11 +245,8 @@ export class FakeWeChat {
           url: `http://weixin.qq.com/q/kZgfwMTm72WWPkovabbI${this.#serial}`,
         };
       }
-      case '/cgi-bin/message/custom/send': {
-        const refused = this.customRefusals.get(String(body?.touser));
-        if (refused !== undefined) return needsToken() ?? { errcode: refused, errmsg: `fake refusal ${refused}` };
+      case '/cgi-bin/message/custom/send':
         return needsToken() ?? { errcode: 0, errmsg: 'ok' };
-      }
       case '/cgi-bin/message/custom/typing':
         return (
           needsToken() ??

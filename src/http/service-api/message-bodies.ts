@@ -7,6 +7,7 @@ import type { NoticeMessage } from '../../wechat-api/notices.js';
 import type { NoticeCatalogTemplate } from '../../wechat-api/template-catalog.js';
 import type { TemplateMessage } from '../../wechat-api/template-message.js';
 import { loadZod, onFirstUse } from './read-json.js';
+import { OPENID } from './openid-rules.js';
 import type { SendingAccount } from './sending-account.js';
 
 /**
@@ -16,10 +17,7 @@ import type { SendingAccount } from './sending-account.js';
  * takes the same bodies.
  */
 
-export const openid = () =>
-  loadZod()
-    .string()
-    .regex(/^[A-Za-z0-9_-]{1,64}$/, 'an openid is 1 to 64 letters, digits, _ or -');
+export const openid = () => loadZod().string().regex(OPENID, 'an openid is 1 to 64 letters, digits, _ or -');
 
 /**
  * The one rule for every URL a caller hands us (the template's link, a music or news

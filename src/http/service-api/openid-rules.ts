@@ -3,7 +3,7 @@ import { InputError } from '../../core/errors.js';
 import { queryParam } from '../query-param.js';
 import { loadZod } from './read-json.js';
 
-/** What an openid is to the routes of the tags, the remarks and the blacklist. */
+/** What an openid is to every /api route (the send bodies, the users, tags, remarks and the blacklist). */
 export const OPENID = /^[A-Za-z0-9_-]{1,64}$/;
 const OPENID_RULE = 'an openid (1 to 64 letters, digits, _ or -)';
 

@@ -5,15 +5,9 @@ import { queryParam } from '../query-param.js';
 import type { Reach } from '../../reach/reach.js';
 import type { WindowState } from '../../reach/customer-service-window.js';
 import type { SendingAccount } from './sending-account.js';
+import { cursorParam, openidParam } from './openid-rules.js';
 
-const OPENID = /^[A-Za-z0-9_-]{1,64}$/;
 const LANGS = ['zh_CN', 'zh_TW', 'en'] as const;
-
-function openidOf(req: Request): string {
-  const openid = String(req.params.openid);
-  if (!OPENID.test(openid)) throw new InputError('openid', 'openid: 1 to 64 letters, digits, _ or -');
-  return openid;
-}
 
 const isoOrNull = (ms: number | null): string | null => (ms === null ? null : new Date(ms).toISOString());
 
@@ -35,7 +29,7 @@ export function userRoutes(accountOf: (req: Request) => SendingAccount) {
   return {
     /** WeChat's profile of one follower, as WeChat answers it. */
     async one(req: Request, res: Response): Promise<void> {
-      const openid = openidOf(req);
+      const openid = openidParam(req);
       const lang = queryParam(req, 'lang');
       if (lang !== undefined && !(LANGS as readonly string[]).includes(lang)) {
         throw new InputError('lang', `lang: one of ${LANGS.join(', ')}`);
@@ -45,27 +39,24 @@ export function userRoutes(accountOf: (req: Request) => SendingAccount) {
 
     /** One page of followers from `next_openid` on. */
     async page(req: Request, res: Response): Promise<void> {
-      const next = queryParam(req, 'next_openid');
-      if (next !== undefined && next !== '' && !OPENID.test(next)) {
-        throw new InputError('next_openid', 'next_openid: an openid (1 to 64 letters, digits, _ or -)');
-      }
+      const next = cursorParam(req, 'next_openid');
       res.json(await getFollowerPage(accountOf(req).api.client, next));
     },
 
     /** The notice grants the server knows of: `{ openid, grants }`. */
     async grants(req: Request, res: Response): Promise<void> {
-      const openid = openidOf(req);
+      const openid = openidParam(req);
       res.set('Cache-Control', 'no-store').json({ openid, grants: await accountOf(req).reach.grants(openid) });
     },
 
     /** The customer-service window and the grants: whether, and how, the user can be reached now. */
     async reach(req: Request, res: Response): Promise<void> {
-      res.set('Cache-Control', 'no-store').json((await reachOf(accountOf(req).reach, openidOf(req))).body);
+      res.set('Cache-Control', 'no-store').json((await reachOf(accountOf(req).reach, openidParam(req))).body);
     },
 
     /** `reach`, and when the user last interacted (`last_interaction`, ISO 8601 or null): for the console's users page. */
     async reachInDetail(req: Request, res: Response): Promise<void> {
-      const found = await reachOf(accountOf(req).reach, openidOf(req));
+      const found = await reachOf(accountOf(req).reach, openidParam(req));
       res.set('Cache-Control', 'no-store').json({ ...found.body, last_interaction: isoOrNull(found.window.latest) });
     },
   };
