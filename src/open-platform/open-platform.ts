@@ -3,7 +3,7 @@ import type { ComponentConfig } from '../core/config.js';
 import type { MetricsRecorder } from '../core/metrics.js';
 import type { ComponentEvent } from '../protocol/component-event.js';
 import { createApiTransport, type ApiTransport } from '../wechat-api/transport.js';
-import { AuthorizerTokens } from './authorizer-tokens.js';
+import { AuthorizerTokens, type Authorization } from './authorizer-tokens.js';
 import { ComponentToken, TICKET_LIFETIME_MS } from './component-token.js';
 import type { OpenPlatformState } from './platform-state.js';
 import { createRefreshTokenSeal } from './refresh-token-seal.js';
@@ -31,6 +31,7 @@ export class OpenPlatform {
   readonly state: OpenPlatformState;
   readonly #now: () => number;
   readonly #logger: Logger | undefined;
+  readonly #listeners = new Set<(appId: string) => void>();
 
   constructor(options: OpenPlatformOptions) {
     const { component, state, now, logger } = options;
@@ -77,7 +78,7 @@ export class OpenPlatform {
         return;
       case 'authorized':
       case 'updateauthorized': {
-        const { appId } = await this.authorizers.authorize(event.AuthorizationCode);
+        const { appId } = await this.authorize(event.AuthorizationCode);
         if (appId !== event.AuthorizerAppid) {
           this.#logger?.warn({ pushed: event.AuthorizerAppid, authorizer: appId }, 'the push named another account than api_query_auth');
         }
@@ -85,10 +86,37 @@ export class OpenPlatform {
       }
       case 'unauthorized':
         await this.authorizers.unauthorize(event.AuthorizerAppid);
+        this.#changed(event.AuthorizerAppid);
         return;
       case 'other':
         this.#logger?.debug({ infoType: event.infoType }, 'an open-platform push left alone');
         return;
+    }
+  }
+
+  /**
+   * An authorisation code (from an `authorized` push or `/open/authorize/callback`)
+   * exchanged and kept: the account is authorised from now on. Both may come for one
+   * authorisation; the second exchange just replaces the first's tokens.
+   */
+  async authorize(authorizationCode: string): Promise<Authorization> {
+    const authorization = await this.authorizers.authorize(authorizationCode);
+    this.#changed(authorization.appId);
+    return authorization;
+  }
+
+  /** Calls `listener` with an account's AppID each time this process sees it authorise or withdraw. */
+  onAuthorizationChange(listener: (appId: string) => void): void {
+    this.#listeners.add(listener);
+  }
+
+  #changed(appId: string): void {
+    for (const listener of this.#listeners) {
+      try {
+        listener(appId);
+      } catch (error) {
+        this.#logger?.error({ err: error }, 'a listener of authorisations failed');
+      }
     }
   }
 
