@@ -7,7 +7,7 @@ export { createWeChatApi, type WeChatApi, type WeChatApiOptions } from './wechat
 export type { ApiClient } from './wechat-api/client.js';
 export type { ApiRequest, WeChatResponseBody } from './wechat-api/transport.js';
 export type { ApiConfig } from './core/config.js';
-export type { AccessToken } from './wechat-api/access-token.js';
+export type { AccessToken, AccessTokenSource } from './wechat-api/access-token.js';
 export { createMemoryTokenStore, type StoredToken, type TokenStore } from './wechat-api/token-store.js';
 export { sendCustomMessage, splitText } from './wechat-api/custom-message.js';
 export type * from './protocol/reply-types.js';

@@ -12,6 +12,7 @@ import { jssdkDemoRoute } from './http/jssdk-demo.js';
 import { metricsRoute } from './http/metrics.js';
 import { verifyFileRoute } from './http/verify-file.js';
 import { openEventsRoute } from './http/open-events.js';
+import { OPEN_MESSAGES_PREFIX, openMessagesAppId, openMessagesRoute } from './http/open-messages.js';
 import { oauthRoutes } from './http/oauth.js';
 import { pageSecurity } from './http/page-security.js';
 import { qrCodeRoute } from './http/qrcode.js';
@@ -69,6 +70,12 @@ export function createApp(config: Config, options: ServiceOptions = {}): WeChatA
   const notFound = (res: ServerResponse): void => {
     res.writeHead(404, { 'Content-Type': 'text/plain; charset=utf-8', 'X-Content-Type-Options': 'nosniff' }).end('not found\n');
   };
+  // The open platform's authorised accounts: their messages at /open/messages/<appid>.
+  const { authorized, openPlatform } = services;
+  const openMessages =
+    authorized === undefined || config.component === undefined
+      ? undefined
+      : openMessagesRoute({ authorized, componentToken: config.component.token, receive: webhook.receiveMessage, notFound });
 
   const app = express();
   app.disable('x-powered-by');
@@ -77,6 +84,10 @@ export function createApp(config: Config, options: ServiceOptions = {}): WeChatA
   // The webhook inside Express too, for an app that mounts `app.express` in a server of its own.
   app.use(function webhookRoute(req: Request, res: Response, next: NextFunction) {
     const { method } = req;
+    if (method === 'POST' && openMessages !== undefined && req.path.startsWith(OPEN_MESSAGES_PREFIX)) {
+      void openMessages(req, res, openMessagesAppId(req.path));
+      return;
+    }
     const account =
       method === 'POST' || method === 'GET' || method === 'HEAD' ? webhookAccountLoosely(accounts, config.wechatPath, req.path) : null;
     if (account === null) next();
@@ -86,7 +97,6 @@ export function createApp(config: Config, options: ServiceOptions = {}): WeChatA
   });
   app.use(verifyFileRoute(config.verifyFilesDir));
   // The open platform's pushes: a few an hour, so Express's cost does not matter here.
-  const { openPlatform } = services;
   if (openPlatform !== undefined && config.component !== undefined) {
     const { component, signatureMaxAgeS } = config;
     app.post('/open/events', openEventsRoute({ component, platform: openPlatform, signatureMaxAgeS, logger }));
@@ -132,7 +142,12 @@ export function createApp(config: Config, options: ServiceOptions = {}): WeChatA
     const mark = url.indexOf('?');
     const method = req.method;
     if (method === 'POST' || method === 'GET' || method === 'HEAD') {
-      const account = webhookAccount(accounts, config.wechatPath, mark === -1 ? url : url.slice(0, mark));
+      const path = mark === -1 ? url : url.slice(0, mark);
+      if (method === 'POST' && openMessages !== undefined && path.startsWith(OPEN_MESSAGES_PREFIX)) {
+        void openMessages(req, res, openMessagesAppId(path));
+        return;
+      }
+      const account = webhookAccount(accounts, config.wechatPath, path);
       if (account === undefined) {
         notFound(res);
         return;

@@ -5,7 +5,11 @@ import { ConfigError } from './core/errors.js';
 import { watchFileChanges, type WatchOptions } from './core/watch-file.js';
 import { createAccount, type AccountOptions } from './accounts/account.js';
 import { createAccountSet, type AccountSet } from './accounts/account-set.js';
-import { defaultAccountSettings } from './accounts/account-settings.js';
+import { DEFAULT_ACCOUNT, defaultAccountSettings, type AccountSettings } from './accounts/account-settings.js';
+import { createAuthorizedAccounts, type AuthorizedAccounts } from './accounts/authorized-accounts.js';
+import type { Account } from './accounts/account.js';
+import { isReleaseCheckAccount, releaseCheckRouter } from './open-platform/release-check.js';
+import { createReplyRouter } from './replies/router.js';
 import { readAccountsFile, type AccountsFileContext } from './accounts/accounts-file.js';
 import { createServerResources, type ServerResources } from './accounts/server-resources.js';
 import { createFileOpenPlatformState } from './open-platform/file-state.js';
@@ -28,9 +32,12 @@ export interface ServiceOptions extends AccountOptions {
 /** What the routes share: the server's resources and the accounts they serve. */
 export interface Services {
   readonly server: ServerResources;
+  /** Every account served: the configured ones, then those that authorised the platform. */
   readonly accounts: AccountSet;
   /** The third-party platform, when the four WECHAT_COMPONENT_* are set. */
   readonly openPlatform: OpenPlatform | undefined;
+  /** The accounts that authorised the platform (also in `accounts`), with its messages' lookup. */
+  readonly authorized: AuthorizedAccounts | undefined;
   /** Closes what the services opened: the file watch, each account, then the Redis connection. */
   shutdown(): Promise<void>;
 }
@@ -44,7 +51,8 @@ export function createServices(config: Config, options: ServiceOptions = {}): Se
   const server = createServerResources(config, {
     logger: options.logger,
     now: options.now,
-    accountLabel: config.accountsFile !== undefined && config.metricsAccountLabel === 'name',
+    // Several accounts (a file, or a platform's authorised ones): each series names its account.
+    accountLabel: (config.accountsFile !== undefined || config.component !== undefined) && config.metricsAccountLabel === 'name',
   });
   const { logger } = server;
   const env = options.env ?? (() => process.env);
@@ -53,6 +61,7 @@ export function createServices(config: Config, options: ServiceOptions = {}): Se
     adminToken: config.adminToken,
     requireAes: config.requireAes,
     jssdkDomains: config.jssdkDomains,
+    component: config.component,
   });
   const { accountsFile } = config;
   // A store passed in holds one account's state: several accounts would read each other's.
@@ -63,33 +72,51 @@ export function createServices(config: Config, options: ServiceOptions = {}): Se
       throw new TypeError(`${given.join(', ')}: a store serves one account; with ACCOUNTS_FILE leave it out (each account gets its own)`);
     }
   }
-  let accounts: AccountSet;
+  let openPlatform: OpenPlatform | undefined;
+  let configured: AccountSet;
+  let authorized: AuthorizedAccounts | undefined;
+  // A removed account's series leave /metrics once its last messages are answered.
+  const onRetired = (retired: Account): void => {
+    if (accounts.find(retired.name) === undefined) server.metrics.dropAccount(retired.name);
+  };
+  let entries: readonly AccountSettings[];
   try {
+    openPlatform = createOpenPlatform(config, server);
     const settings =
       accountsFile === undefined
         ? [defaultAccountSettings(config)].filter((entry) => entry !== undefined)
         : readAccountsFile(accountsFile, context());
-    accounts = createAccountSet(
-      settings,
+    entries = settings.filter((entry) => entry.componentAppId !== undefined);
+    configured = createAccountSet(
+      settings.filter((entry) => entry.componentAppId === undefined),
       (entry) => createAccount(entry, config, server, options),
       logger,
-      // A removed account's series leave /metrics once its last messages are answered.
-      (retired) => {
-        if (accounts.find(retired.name) === undefined) server.metrics.dropAccount(retired.name);
-      },
+      onRetired,
     );
   } catch (error) {
-    void server.close();
+    void Promise.resolve(openPlatform?.close()).finally(() => server.close());
     throw error;
   }
-
-  let openPlatform: OpenPlatform | undefined;
-  try {
-    openPlatform = createOpenPlatform(config, server);
-  } catch (error) {
-    void accounts.close().then(() => server.close());
-    throw error;
+  if (openPlatform !== undefined && config.component !== undefined) {
+    const platform = openPlatform;
+    // An authorised account gets the application's handlers, never a store given for one account.
+    const { router, defaultRules } = options;
+    authorized = createAuthorizedAccounts({
+      platform,
+      component: config.component,
+      jssdkDomains: config.jssdkDomains,
+      make: (settings, authorisedTo) => {
+        const handlers = isReleaseCheckAccount(settings.appId)
+          ? releaseCheckRouter(platform, router ?? createReplyRouter(), logger.child({ account: settings.name }))
+          : router;
+        return createAccount(settings, config, server, { router: handlers, defaultRules }, authorisedTo);
+      },
+      logger,
+      onRetired,
+    });
+    authorized.setEntries(entries);
   }
+  const accounts = withAuthorizedAccounts(configured, authorized);
 
   const watcher =
     accountsFile === undefined
@@ -98,7 +125,9 @@ export function createServices(config: Config, options: ServiceOptions = {}): Se
           accountsFile,
           () => {
             try {
-              accounts.update(readAccountsFile(accountsFile, context()));
+              const settings = readAccountsFile(accountsFile, context());
+              configured.update(settings.filter((entry) => entry.componentAppId === undefined));
+              authorized?.setEntries(settings.filter((entry) => entry.componentAppId !== undefined));
             } catch (error) {
               const problems = error instanceof ConfigError ? error.problems.map((problem) => problem.message) : [String(error)];
               logger.error(
@@ -116,11 +145,33 @@ export function createServices(config: Config, options: ServiceOptions = {}): Se
     server,
     accounts,
     openPlatform,
+    authorized,
     async shutdown() {
       watcher?.close();
       await accounts.close();
       await openPlatform?.close();
       await server.close();
+    },
+  };
+}
+
+/**
+ * The configured accounts and those that authorised the platform, as one set: an
+ * authorised account is found by its AppID (its name) like any other. A request that
+ * names no account goes, with authorised accounts present, to the one named `default`.
+ */
+function withAuthorizedAccounts(configured: AccountSet, authorized: AuthorizedAccounts | undefined): AccountSet {
+  if (authorized === undefined) return configured;
+  return {
+    find: (key) => configured.find(key) ?? authorized.find(key),
+    fallback: () => (authorized.all().length === 0 ? configured.fallback() : configured.find(DEFAULT_ACCOUNT)),
+    all: () => {
+      const more = authorized.all();
+      return more.length === 0 ? configured.all() : [...configured.all(), ...more];
+    },
+    update: (settings) => configured.update(settings),
+    close: async () => {
+      await Promise.all([configured.close(), authorized.close()]);
     },
   };
 }

@@ -52,6 +52,8 @@ export function createAccountSet(
   make: (settings: AccountSettings) => Account,
   logger: Logger,
   onRetired: (account: Account) => void = () => undefined,
+  /** What the log line of an applied update says. */
+  applied = 'accounts file applied',
 ): AccountSet {
   const build = (list: readonly AccountSettings[], keep: ReadonlyMap<string, Account>): { next: Account[]; made: Account[] } => {
     const next: Account[] = [];
@@ -103,7 +105,7 @@ export function createAccountSet(
       const added = made.filter((account) => !before.has(account.name)).map((account) => account.name);
       const changed = made.filter((account) => before.has(account.name)).map((account) => account.name);
       const removed = gone.filter((account) => !next.some((other) => other.name === account.name)).map((account) => account.name);
-      logger.info({ added, changed, removed, accounts: next.length }, 'accounts file applied');
+      logger.info({ added, changed, removed, accounts: next.length }, applied);
     },
     async close() {
       const retired = [...retiring.values()];

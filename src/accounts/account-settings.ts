@@ -32,6 +32,13 @@ export interface AccountSettings {
   readonly jssdkDomains: readonly string[];
   /** The keys that may use `/api` for this account only. */
   readonly apiKeys: readonly ApiKey[];
+  /**
+   * The component AppID of the third-party platform this account authorised, when it is
+   * one of the platform's accounts: its messages come sealed with the component's token
+   * and key (and carry this AppID), its API goes through the platform, and its keys in
+   * Redis are under the platform's.
+   */
+  readonly componentAppId?: string;
 }
 
 /** The one account of part one: the `WECHAT_*` variables, named `default`; none with ACCOUNTS_FILE. */
@@ -48,5 +55,30 @@ export function defaultAccountSettings(config: Config): AccountSettings | undefi
     menuFile: config.menuFile,
     jssdkDomains: config.jssdkDomains,
     apiKeys: [],
+  };
+}
+
+/** What ACCOUNTS_FILE may give an account that authorised the platform: its files and keys. */
+export type AuthorisedAccountFiles = Pick<AccountSettings, 'repliesFile' | 'menuFile' | 'jssdkDomains' | 'apiKeys'>;
+
+/**
+ * An account that authorised the third-party platform: named by its AppID, its messages
+ * sealed with the platform's token and key, its files and keys from its ACCOUNTS_FILE
+ * entry (none without one).
+ */
+export function authorisedAccountSettings(
+  component: { readonly appId: string; readonly token: string; readonly aesKey: string },
+  appId: string,
+  files: AuthorisedAccountFiles,
+): AccountSettings {
+  return {
+    name: appId,
+    appId,
+    appSecret: undefined,
+    token: component.token,
+    encodingAesKey: component.aesKey,
+    requireAes: true,
+    ...files,
+    componentAppId: component.appId,
   };
 }

@@ -30,6 +30,8 @@ import { createWeChatApi, type WeChatApi } from '../wechat-api/create-api.js';
 import { uploadMedia, type MediaFile, type MediaType } from '../wechat-api/media.js';
 import { createNoticeCatalog, createTemplateCatalog, type NoticeCatalog, type TemplateCatalog } from '../wechat-api/template-catalog.js';
 import { createReach, type Reach } from '../reach/reach.js';
+import { createAuthorizerApi } from '../open-platform/authorizer-api.js';
+import type { OpenPlatform } from '../open-platform/open-platform.js';
 import { createTyping } from '../wechat-api/typing.js';
 import { createMemoryReachStore, type ReachStore } from '../reach/reach-store.js';
 import { createRedisReachStore } from '../redis/redis-reach-store.js';
@@ -63,8 +65,13 @@ export interface Account {
   readonly name: string;
   readonly appId: string | undefined;
   readonly settings: AccountSettings;
-  /** WeChat's API as this account, when it has an AppID and AppSecret. */
+  /** WeChat's API as this account, when it has an AppID and AppSecret (or authorised the platform). */
   readonly api: WeChatApi | undefined;
+  /**
+   * What its OAuth cookies are signed with: its AppSecret, or for an account that
+   * authorised the platform a key the platform derives for it; undefined without either.
+   */
+  readonly cookieSecret: string | undefined;
   /** The templates of this account, cached (made with the API). */
   readonly templates: TemplateCatalog | undefined;
   /** The subscription-notice templates of this account, cached (made with the API). */
@@ -92,8 +99,18 @@ export interface Account {
   close(): Promise<void>;
 }
 
-/** Builds one account on the server's shared resources; with REDIS_URL, its stores on Redis with a fallback. */
-export function createAccount(settings: AccountSettings, config: Config, server: ServerResources, options: AccountOptions = {}): Account {
+/**
+ * Builds one account on the server's shared resources; with REDIS_URL, its stores on
+ * Redis with a fallback. An account that authorised the third-party platform
+ * (`settings.componentAppId`) calls WeChat through `platform`; without it, it has no API.
+ */
+export function createAccount(
+  settings: AccountSettings,
+  config: Config,
+  server: ServerResources,
+  options: AccountOptions = {},
+  platform?: OpenPlatform,
+): Account {
   const { logger, now, redis } = server;
   // First: a replies file that does not validate stops the start (or the edit) before anything opens.
   const replies = settings.repliesFile === undefined ? undefined : watchRepliesFile(settings.repliesFile, logger);
@@ -114,7 +131,7 @@ export function createAccount(settings: AccountSettings, config: Config, server:
   let closeShared = (): void => undefined;
   if (redis !== undefined) {
     // Many instances, one token, one ticket and one retry memory; the process's own while Redis is down.
-    const keys = keyspaceOf(redis, settings.appId);
+    const keys = keyspaceOf(redis, settings.appId, settings.componentAppId);
     tokenStore = tokenStoreWithFallback(redis, createRedisTokenStore(keys), tokenStore);
     ticketStore = tokenStoreWithFallback(redis, createRedisTokenStore(keys, 'jsapi_ticket'), ticketStore);
     // A retry on another instance waits for the first's answer, never past the deadline.
@@ -129,10 +146,20 @@ export function createAccount(settings: AccountSettings, config: Config, server:
   }
   let madeRetryStore: RetryStore | undefined;
   let madeSeenSignatures: SeenSignatures | undefined;
-  const api = createWeChatApi(
-    { ...settings, apiBase: config.apiBase, tokenMode: config.tokenMode },
-    { store: tokenStore, ticketStore, now, logger, metrics },
-  );
+  let api: WeChatApi | undefined;
+  let cookieSecret = settings.appSecret;
+  if (settings.componentAppId === undefined) {
+    api = createWeChatApi(
+      { ...settings, apiBase: config.apiBase, tokenMode: config.tokenMode },
+      { store: tokenStore, ticketStore, now, logger, metrics },
+    );
+  } else if (platform !== undefined && settings.appId !== undefined) {
+    // The platform keeps the authorizer token (and its refresh token) under its own keys.
+    tokenStore = platform.state.authorizerToken(settings.appId);
+    api = createAuthorizerApi(platform, settings.appId, { apiBase: config.apiBase, ticketStore, now, logger, metrics });
+    // It has no AppSecret here: the platform derives the secret its OAuth cookies are signed with.
+    cookieSecret = platform.cookieSecret(settings.appId);
+  }
   const uploads = replies?.mediaFiles() ?? [];
   if (api === undefined && uploads.length > 0) logger.warn(uploadsWithoutCredentials(uploads));
   // The replies file's own images, voices and videos: uploaded once, their media ids shared.
@@ -158,6 +185,7 @@ export function createAccount(settings: AccountSettings, config: Config, server:
     appId: settings.appId,
     settings,
     api,
+    cookieSecret,
     templates: client === undefined ? undefined : createTemplateCatalog(client),
     notices,
     reach,

@@ -7,7 +7,7 @@ import { lazyRequire } from '../core/lazy-require.js';
 import { problemsFrom, type Problem } from '../replies-file/problems.js';
 import { readYamlFile } from '../replies-file/load.js';
 import { ConfigError } from '../core/errors.js';
-import type { AccountSettings, ApiKey } from './account-settings.js';
+import { authorisedAccountSettings, type AccountSettings, type ApiKey } from './account-settings.js';
 
 /** zod: loaded only when an accounts file is read. */
 const loadZod = lazyRequire<typeof Zod>('zod');
@@ -27,6 +27,11 @@ export interface AccountsFileContext {
   /** WECHAT_REQUIRE_AES and JSSDK_DOMAINS: each account's default. */
   readonly requireAes: boolean;
   readonly jssdkDomains: readonly string[];
+  /**
+   * The third-party platform, when WECHAT_COMPONENT_* are set: an entry without a token is
+   * then an account that authorised it, whose token and key are the platform's.
+   */
+  readonly component?: { readonly appId: string; readonly token: string; readonly aesKey: string };
 }
 
 export type AccountsFileResult =
@@ -50,10 +55,10 @@ function schema(z: typeof Zod.z) {
   const key = text('the key');
   const apiKey = z.union([key, z.strictObject({ name: text('name'), key, console: z.boolean().optional() })]);
   const account = z.strictObject({
-    name: text('name').regex(ACCOUNT_NAME, "name: letters, digits, '-' and '_' only, at most 64"),
+    name: text('name').regex(ACCOUNT_NAME, "name: letters, digits, '-' and '_' only, at most 64").optional(),
     appid: text('appid').regex(/^[A-Za-z0-9_-]{1,64}$/, 'appid: letters, digits, - and _ only, at most 64'),
     secret: text('secret').optional(),
-    token: text('token'),
+    token: text('token').optional(),
     encoding_aes_key: parsed('encoding_aes_key', aesKey).optional(),
     replies_file: text('replies_file').optional(),
     menu_file: text('menu_file').optional(),
@@ -132,15 +137,30 @@ function parseAccountsFile(source: string, file: string, context: AccountsFileCo
     const at = (field: string, message: string, more: (string | number)[] = []): void => {
       problems.push({ path: ['accounts', index, field, ...more], message });
     };
-    const sameName = names.get(entry.name);
-    if (sameName !== undefined) at('name', `"${entry.name}" is the name of accounts[${sameName}] too`);
-    names.set(entry.name, index);
+    // An entry without a token is an account that authorised the platform: named by its AppID.
+    const authorised = entry.token === undefined;
+    const name = entry.name ?? entry.appid;
+    if (authorised) {
+      if (context.component === undefined) {
+        at('token', 'is missing (an entry without a token is an account that authorised the third-party platform: set WECHAT_COMPONENT_*)');
+      }
+      if (entry.name !== undefined && entry.name !== entry.appid) at('name', "an authorised account's name is its AppID: leave name out");
+      for (const field of ['secret', 'encoding_aes_key', 'require_aes'] as const) {
+        if (entry[field] !== undefined)
+          at(field, `${field}: an authorised account's messages and API go through the platform; leave it out`);
+      }
+    } else if (entry.name === undefined) {
+      at('name', 'is missing');
+    }
+    const sameName = names.get(name);
+    if (sameName !== undefined) at('name', `"${name}" is the name of accounts[${sameName}] too`);
+    names.set(name, index);
     const sameAppId = appIds.get(entry.appid);
     if (sameAppId !== undefined) at('appid', `this AppID is accounts[${sameAppId}]'s too`);
     appIds.set(entry.appid, index);
     const domains = entry.jssdk_domains === undefined ? context.jssdkDomains : hostNames(entry.jssdk_domains.join(','));
     if (domains instanceof Refusal) at('jssdk_domains', `jssdk_domains ${domains.problem}`);
-    const apiKeys = apiKeysOf(entry.name, entry.api_keys ?? []);
+    const apiKeys = apiKeysOf(name, entry.api_keys ?? []);
     apiKeys.forEach(({ key }, keyIndex) => {
       const place: (string | number)[] = [keyIndex];
       if (key.length < ADMIN_TOKEN_MIN_LENGTH) {
@@ -153,24 +173,33 @@ function parseAccountsFile(source: string, file: string, context: AccountsFileCo
       keys.set(key, `accounts[${index}]`);
     });
     const requireAes = entry.require_aes ?? context.requireAes;
-    if (requireAes && entry.encoding_aes_key === undefined) {
+    if (!authorised && requireAes && entry.encoding_aes_key === undefined) {
       at('require_aes', 'require_aes is true, but encoding_aes_key is not set: safe mode needs the key');
     }
-    accounts.push({
-      name: entry.name,
-      appId: entry.appid,
-      appSecret: entry.secret,
-      token: entry.token,
-      encodingAesKey: entry.encoding_aes_key,
-      requireAes,
+    const files = {
       repliesFile: entry.replies_file === undefined ? undefined : resolve(directory, entry.replies_file),
       menuFile: entry.menu_file === undefined ? undefined : resolve(directory, entry.menu_file),
       jssdkDomains: domains instanceof Refusal ? [] : domains,
       apiKeys,
+    };
+    const { component } = context;
+    if (authorised) {
+      if (component !== undefined) accounts.push(authorisedAccountSettings(component, entry.appid, files));
+      return;
+    }
+    accounts.push({
+      name,
+      appId: entry.appid,
+      appSecret: entry.secret,
+      token: entry.token ?? '',
+      encodingAesKey: entry.encoding_aes_key,
+      requireAes,
+      ...files,
     });
   });
   // A name may not be another account's AppID: WECHAT_PATH/<x> must name one account.
   entries.forEach(({ entry, index }) => {
+    if (entry.name === undefined) return;
     const other = appIds.get(entry.name);
     if (other !== undefined && other !== index) {
       problems.push({ path: ['accounts', index, 'name'], message: `"${entry.name}" is the AppID of accounts[${other}]` });

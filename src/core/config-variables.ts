@@ -242,7 +242,7 @@ export const VARIABLES = {
   METRICS_ACCOUNT_LABEL: variable({
     section: 'several accounts',
     description:
-      'with ACCOUNTS_FILE, `name` labels each series of /metrics with its account; `none` drops the label, for very many accounts',
+      'with ACCOUNTS_FILE or WECHAT_COMPONENT_*, `name` labels each series of /metrics with its account; `none` drops the label, for very many accounts',
     parse: oneOf(['name', 'none'] as const),
     fallback: 'name',
   }),

@@ -2,7 +2,7 @@ import { Router, type Request, type Response } from 'express';
 import type { Logger } from 'pino';
 import { perAccount, type AccountOf } from './account-of.js';
 import { DEFAULT_ACCOUNT } from '../accounts/account-settings.js';
-import { authorizeUrl, type UserProfile } from '../wechat-api/oauth.js';
+import type { UserProfile } from '../wechat-api/oauth.js';
 import { ApiNotConfiguredError, InputError, NotSignedInError } from '../core/errors.js';
 import { errorMiddleware, pageFailures } from './error-middleware.js';
 import type { ErrorResponse } from './error-response.js';
@@ -88,8 +88,8 @@ function userOf(flow: OAuthFlow, openid: string, profile: UserProfile | undefine
  */
 export function oauthRoutes(accountOf: AccountOf, publicUrl: string | undefined, logger: Logger, now: () => number): Router {
   // Each account's cookies are signed with keys derived from its own AppSecret.
-  const cookiesOf = perAccount(({ settings: { appSecret } }) =>
-    appSecret === undefined ? undefined : { state: createStateCookie(appSecret), user: createUserCookie(appSecret) },
+  const cookiesOf = perAccount(({ cookieSecret }) =>
+    cookieSecret === undefined ? undefined : { state: createStateCookie(cookieSecret), user: createUserCookie(cookieSecret) },
   );
   const secure = publicUrl?.startsWith('https://') ?? false;
   const cookieOptions = { httpOnly: true, sameSite: 'lax', secure, path: '/oauth' } as const;
@@ -121,7 +121,7 @@ export function oauthRoutes(accountOf: AccountOf, publicUrl: string | undefined,
     const { state, cookie } = stateCookie.issue(now(), flow);
     res.cookie(STATE_COOKIE, cookie, { ...cookieOptions, maxAge: STATE_TTL_MS });
     res.set('Cache-Control', 'no-store');
-    res.redirect(302, authorizeUrl(api.appId, callbackUrl, state, flow.scope));
+    res.redirect(302, api.oauth.authorizeUrl(callbackUrl, state, flow.scope));
   }
 
   /** GET /oauth/callback: a 302 to `next`, or the profile page, or a page that says what went wrong. */

@@ -69,7 +69,8 @@ export function webhookDeps(config: Pick<Config, 'signatureMaxAgeS'>, account: W
   const { settings, responder, retryStore, seenSignatures, reach } = account;
   return {
     token: settings.token,
-    appId: settings.appId,
+    // The AppID inside the ciphertext: an authorised account's messages carry the platform's.
+    appId: settings.componentAppId ?? settings.appId,
     requireAes: settings.requireAes,
     signatureMaxAgeS: config.signatureMaxAgeS,
     cipher: settings.encodingAesKey === undefined ? undefined : createMessageCipher(settings.encodingAesKey),

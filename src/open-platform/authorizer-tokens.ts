@@ -1,6 +1,7 @@
 import type { Logger } from 'pino';
 import { ReauthorizationNeededError, UnknownAccountError, WeChatApiError } from '../core/errors.js';
 import { FreshCredential, type FetchedCredential } from '../wechat-api/fresh-credential.js';
+import type { StoredToken } from '../wechat-api/token-store.js';
 import type { WeChatResponseBody } from '../wechat-api/transport.js';
 import type { ComponentToken } from './component-token.js';
 import type { AuthorizerRecord, OpenPlatformState } from './platform-state.js';
@@ -22,6 +23,13 @@ export interface AuthorizerTokensOptions {
 export interface Authorization {
   readonly appId: string;
   readonly funcInfo: readonly number[];
+}
+
+/** What an authorisation code was exchanged for (`api_query_auth`). */
+export interface CodeExchange extends Authorization {
+  readonly accessToken: string | undefined;
+  readonly expiresIn: number;
+  readonly refreshToken: string;
 }
 
 /** The funcscope_category ids of func_info, whatever else it holds. */
@@ -61,6 +69,14 @@ export class AuthorizerTokens {
     return this.#credential(appId).get();
   }
 
+  /** The account's token in force and when it expires (as `get`, with its expiry). */
+  async current(appId: string): Promise<StoredToken> {
+    const record = await this.#options.state.readAuthorizer(appId);
+    if (record === undefined) throw new UnknownAccountError();
+    if (record.needsReauthorization) throw new ReauthorizationNeededError(appId);
+    return this.#credential(appId).current();
+  }
+
   /** Forgets `refused`, the account's token WeChat rejected with `answer` (40001, 40014, 42001). */
   invalidate(appId: string, refused: string, answer: WeChatResponseBody = {}): Promise<void> {
     return this.#credential(appId).invalidate(refused, answer);
@@ -71,7 +87,31 @@ export class AuthorizerTokens {
    * keeps what it gives, replacing the account's refresh token and access token.
    */
   async authorize(authorizationCode: string): Promise<Authorization> {
-    const { component, componentAppId, state, seal, logger } = this.#options;
+    const { state, seal, logger } = this.#options;
+    const { appId, accessToken, expiresIn, refreshToken, funcInfo } = await this.exchange(authorizationCode);
+    const record: AuthorizerRecord = {
+      appId,
+      sealedRefreshToken: seal.seal(appId, refreshToken),
+      authorizedAt: this.#now(),
+      needsReauthorization: false,
+      funcInfo,
+    };
+    await state.writeAuthorizer(record);
+    // A credential of this process made before holds the old token and refusals: start afresh.
+    this.#credentials.delete(appId);
+    if (accessToken !== undefined) {
+      await state.authorizerToken(appId).write({ value: accessToken, expiresAt: this.#now() + expiresIn * 1000 });
+    }
+    logger?.info({ authorizer: appId, funcInfo }, 'an account authorised the platform');
+    return { appId, funcInfo };
+  }
+
+  /**
+   * What `api_query_auth` gives for an authorisation code, kept nowhere: the account, its
+   * access token (undefined when the answer has none usable) and its refresh token.
+   */
+  async exchange(authorizationCode: string): Promise<CodeExchange> {
+    const { component, componentAppId } = this.#options;
     const path = '/cgi-bin/component/api_query_auth';
     const answer = await component.call({
       method: 'POST',
@@ -86,22 +126,8 @@ export class AuthorizerTokens {
     if (typeof appId !== 'string' || appId === '' || typeof refreshToken !== 'string' || refreshToken === '') {
       throw new WeChatApiError(-1, 'the answer has no authorizer_appid or authorizer_refresh_token', path);
     }
-    const funcInfo = funcInfoIds(info.func_info);
-    const record: AuthorizerRecord = {
-      appId,
-      sealedRefreshToken: seal.seal(appId, refreshToken),
-      authorizedAt: this.#now(),
-      needsReauthorization: false,
-      funcInfo,
-    };
-    await state.writeAuthorizer(record);
-    // A credential of this process made before holds the old token and refusals: start afresh.
-    this.#credentials.delete(appId);
-    if (typeof accessToken === 'string' && accessToken !== '' && expiresIn > 0) {
-      await state.authorizerToken(appId).write({ value: accessToken, expiresAt: this.#now() + expiresIn * 1000 });
-    }
-    logger?.info({ authorizer: appId, funcInfo }, 'an account authorised the platform');
-    return { appId, funcInfo };
+    const usable = typeof accessToken === 'string' && accessToken !== '' && expiresIn > 0;
+    return { appId, accessToken: usable ? accessToken : undefined, expiresIn, refreshToken, funcInfo: funcInfoIds(info.func_info) };
   }
 
   /** An `unauthorized` push: the account's tokens and state are dropped. */

@@ -1,3 +1,4 @@
+import { hkdfSync } from 'node:crypto';
 import type { Logger } from 'pino';
 import type { ComponentConfig } from '../core/config.js';
 import type { MetricsRecorder } from '../core/metrics.js';
@@ -29,14 +30,19 @@ export class OpenPlatform {
   readonly componentToken: ComponentToken;
   readonly authorizers: AuthorizerTokens;
   readonly state: OpenPlatformState;
+  /** The platform's way to WeChat's API (WECHAT_API_BASE), counted in the platform's series. */
+  readonly transport: ApiTransport;
   readonly #now: () => number;
   readonly #logger: Logger | undefined;
+  readonly #secret: string;
   readonly #listeners = new Set<(appId: string) => void>();
 
   constructor(options: OpenPlatformOptions) {
     const { component, state, now, logger } = options;
     const transport = options.transport ?? createApiTransport(options.apiBase ?? 'https://api.weixin.qq.com', undefined, options.metrics);
+    this.transport = transport;
     this.componentAppId = component.appId;
+    this.#secret = component.secret;
     this.state = state;
     this.#now = now ?? Date.now;
     this.#logger = logger;
@@ -57,6 +63,16 @@ export class OpenPlatform {
       now,
       logger,
     });
+  }
+
+  /**
+   * The secret an authorised account's cookies are signed with (it has no AppSecret of
+   * its own here): derived from WECHAT_COMPONENT_SECRET for that account alone.
+   */
+  cookieSecret(appId: string): string {
+    return Buffer.from(
+      hkdfSync('sha256', this.#secret, `${this.componentAppId}\n${appId}`, 'wechat-oa-server authorised account cookies v1', 32),
+    ).toString('base64url');
   }
 
   /** At start-up: without a ticket, or with one older than 12 hours, asks WeChat to push one. */

@@ -20,9 +20,15 @@ export interface RedisKeyspace extends Pick<HealthCheck, 'healthy'> {
   readonly prefix: string;
 }
 
-/** The keys of the account with this AppID (`no-appid` for an account without one, which has no API). */
-export function keyspaceOf(connection: RedisConnection, appId: string | undefined): RedisKeyspace {
-  return { redis: connection.redis, prefix: `wechat:${appId ?? 'no-appid'}:`, healthy: () => connection.healthy() };
+/**
+ * The keys of the account with this AppID (`no-appid` for an account without one, which
+ * has no API): `wechat:<AppID>:`, or for an account that authorised a third-party
+ * platform, under the platform's: `wechat:open:<componentAppId>:authorizer:<AppID>:`.
+ */
+export function keyspaceOf(connection: RedisConnection, appId: string | undefined, componentAppId?: string): RedisKeyspace {
+  const prefix =
+    componentAppId === undefined ? `wechat:${appId ?? 'no-appid'}:` : `wechat:open:${componentAppId}:authorizer:${appId ?? 'no-appid'}:`;
+  return { redis: connection.redis, prefix, healthy: () => connection.healthy() };
 }
 
 /**

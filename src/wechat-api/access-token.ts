@@ -21,6 +21,19 @@ export interface AccessTokenOptions {
   readonly metrics?: Pick<MetricsRecorder, 'countTokenRefresh'>;
 }
 
+/**
+ * What calls with an access token need of it: the account's own (AccessToken, on its
+ * AppSecret) or an authorised account's (the open platform's authorizer token).
+ */
+export interface AccessTokenSource {
+  /** A valid access token, fetched only when none is stored or it is about to expire. */
+  get(): Promise<string>;
+  /** The token in force and when it expires, for systems that must call WeChat themselves. */
+  current(): Promise<StoredToken>;
+  /** Forgets `refused`, which WeChat rejected with `answer` (errcode 40001, 40014 or 42001). */
+  invalidate(refused: string, answer?: WeChatResponseBody): Promise<void>;
+}
+
 /** WeChat allows `force_refresh: true` on stable_token at most this often. */
 export const FORCE_REFRESH_INTERVAL_MS = 30 * 1000;
 
@@ -28,7 +41,7 @@ export const FORCE_REFRESH_INTERVAL_MS = 30 * 1000;
  * The API credential, kept fresh (see FreshCredential): what is particular to it is
  * only how it is fetched. https://developers.weixin.qq.com/doc/offiaccount/Basic_Information/getStableAccessToken.html
  */
-export class AccessToken {
+export class AccessToken implements AccessTokenSource {
   readonly #options: AccessTokenOptions;
   readonly #credential: FreshCredential;
   readonly #now: () => number;

@@ -1,5 +1,5 @@
 import { checkResponseBody, type ApiRequest, type ApiTransport, type WeChatResponseBody } from './transport.js';
-import type { AccessToken } from './access-token.js';
+import type { AccessTokenSource } from './access-token.js';
 
 /** The errcodes that mean "this access token is not valid (any more)". */
 const TOKEN_INVALID = new Set([40001, 40014, 42001]);
@@ -12,7 +12,7 @@ export interface ApiClient {
   call(request: ApiRequest): Promise<WeChatResponseBody>;
 }
 
-export function createApiClient(transport: ApiTransport, accessToken: AccessToken): ApiClient {
+export function createApiClient(transport: ApiTransport, accessToken: Pick<AccessTokenSource, 'get' | 'invalidate'>): ApiClient {
   async function attempt(request: ApiRequest, token: string): Promise<WeChatResponseBody> {
     return transport.send({ ...request, query: { ...request.query, access_token: token } });
   }

@@ -1,7 +1,7 @@
 import type { Logger } from 'pino';
 import type { ApiConfig } from '../core/config.js';
 import type { MetricsRecorder } from '../core/metrics.js';
-import { AccessToken } from './access-token.js';
+import { AccessToken, type AccessTokenSource } from './access-token.js';
 import { createApiClient, type ApiClient } from './client.js';
 import type { FreshCredential } from './fresh-credential.js';
 import { createApiTransport } from './transport.js';
@@ -11,7 +11,8 @@ import type { TokenStore } from './token-store.js';
 
 export interface WeChatApi {
   readonly client: ApiClient;
-  readonly accessToken: AccessToken;
+  /** The account's access token: on its AppSecret, or the open platform's authorizer token. */
+  readonly accessToken: AccessTokenSource;
   /** The JS-SDK's jsapi_ticket, kept like the access token. */
   readonly jsapiTicket: FreshCredential;
   /** Web authorization's calls, which go without the API access token. */

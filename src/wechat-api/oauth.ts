@@ -1,4 +1,4 @@
-import { checkResponseBody, type ApiTransport } from './transport.js';
+import { checkResponseBody, type ApiRequest, type ApiTransport, type WeChatResponseBody } from './transport.js';
 
 /** The profile `/sns/userinfo` answers for the `snsapi_userinfo` scope. */
 export interface UserProfile {
@@ -18,9 +18,20 @@ export interface UserProfile {
  */
 export type OAuthScope = 'snsapi_base' | 'snsapi_userinfo';
 
-/** WeChat's web-authorization page, where `/oauth` sends the browser. */
-export function authorizeUrl(appId: string, redirectUri: string, state: string, scope: OAuthScope = 'snsapi_userinfo'): string {
+/**
+ * WeChat's web-authorization page, where `/oauth` sends the browser. An account that
+ * authorised a third-party platform is authorised through it: `componentAppId` names the
+ * platform.
+ */
+export function authorizeUrl(
+  appId: string,
+  redirectUri: string,
+  state: string,
+  scope: OAuthScope = 'snsapi_userinfo',
+  componentAppId?: string,
+): string {
   const query = new URLSearchParams({ appid: appId, redirect_uri: redirectUri, response_type: 'code', scope, state });
+  if (componentAppId !== undefined) query.set('component_appid', componentAppId);
   return `https://open.weixin.qq.com/connect/oauth2/authorize?${query.toString()}#wechat_redirect`;
 }
 
@@ -41,6 +52,10 @@ async function exchangeCode(transport: ApiTransport, appId: string, appSecret: s
     await transport.send({ method: 'GET', path, query: { appid: appId, secret: appSecret, code, grant_type: 'authorization_code' } }),
     path,
   );
+  return webAccessTokenOf(token);
+}
+
+function webAccessTokenOf(token: WeChatResponseBody): WebAccessToken {
   return { accessToken: String(token.access_token ?? ''), openid: String(token.openid ?? '') };
 }
 
@@ -68,6 +83,8 @@ async function fetchUserInfo(transport: ApiTransport, { accessToken, openid }: W
  * without the API access token, with the AppSecret kept inside.
  */
 export interface WebAuthorization {
+  /** WeChat's authorization page for this account, coming back to `redirectUri` with `state`. */
+  authorizeUrl(redirectUri: string, state: string, scope: OAuthScope): string;
   /** The authorization code WeChat handed the browser, for the user's web access token and openid. */
   exchangeCode(code: string): Promise<WebAccessToken>;
   /** The profile of the user a web access token was issued for (`snsapi_userinfo` only). */
@@ -76,7 +93,31 @@ export interface WebAuthorization {
 
 export function createWebAuthorization(transport: ApiTransport, appId: string, appSecret: string): WebAuthorization {
   return {
+    authorizeUrl: (redirectUri, state, scope) => authorizeUrl(appId, redirectUri, state, scope),
     exchangeCode: (code) => exchangeCode(transport, appId, appSecret, code),
+    fetchUserInfo: (token) => fetchUserInfo(transport, token),
+  };
+}
+
+/**
+ * The web authorization of an account that authorised a third-party platform: the
+ * platform's flow, with `component_appid` on the authorization page and the code
+ * exchanged at `/sns/oauth2/component/access_token` with the component_access_token
+ * (`callComponent` adds it, and retries once with a new one when WeChat refuses it).
+ * https://developers.weixin.qq.com/doc/oplatform/Third-party_Platforms/2.0/api/Before_Develop/official_account_web_authorization.html
+ */
+export function createComponentWebAuthorization(
+  transport: ApiTransport,
+  appId: string,
+  componentAppId: string,
+  callComponent: (request: ApiRequest) => Promise<WeChatResponseBody>,
+): WebAuthorization {
+  return {
+    authorizeUrl: (redirectUri, state, scope) => authorizeUrl(appId, redirectUri, state, scope, componentAppId),
+    async exchangeCode(code) {
+      const query = { appid: appId, code, grant_type: 'authorization_code', component_appid: componentAppId };
+      return webAccessTokenOf(await callComponent({ method: 'GET', path: '/sns/oauth2/component/access_token', query }));
+    },
     fetchUserInfo: (token) => fetchUserInfo(transport, token),
   };
 }

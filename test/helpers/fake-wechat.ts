@@ -96,7 +96,7 @@ export class FakeWeChat {
 
   /** The account an access token was issued to. */
   ownerOf(token: string | undefined): string | undefined {
-    return token === undefined ? undefined : this.#owners.get(token);
+    return token === undefined ? undefined : (this.#owners.get(token) ?? this.component.authorizerTokens.get(token));
   }
 
   /** Calls to `path` so far. */
@@ -151,6 +151,8 @@ export class FakeWeChat {
   }
 
   #tokenValid(token: string | undefined): boolean {
+    // An authorised account's token, issued by the platform's api_query_auth or api_authorizer_token.
+    if (token !== undefined && this.component.authorizerTokens.has(token)) return true;
     const expires = token === undefined ? undefined : this.#valid.get(token);
     return expires !== undefined && expires > Date.now();
   }
@@ -268,6 +270,26 @@ export class FakeWeChat {
           refresh_token: `REFRESH_${this.#serial}`,
           openid: profile.openid,
           scope: 'snsapi_userinfo',
+        };
+      }
+      case '/sns/oauth2/component/access_token': {
+        // An authorised account's web authorization, through the platform.
+        const { component } = this;
+        if (query.component_appid !== component.appId) return { errcode: 40013, errmsg: 'invalid appid' };
+        if (!component.componentTokens.has(query.component_access_token ?? '')) return { errcode: 40001, errmsg: 'invalid credential' };
+        if (!component.refreshTokens.has(query.appid ?? ''))
+          return { errcode: 61003, errmsg: 'component is not authorized by this account' };
+        const profile = query.code === undefined ? undefined : this.#codes.get(query.code);
+        if (profile === undefined || query.grant_type !== 'authorization_code') return { errcode: 40029, errmsg: 'invalid code' };
+        this.#codes.delete(query.code ?? '');
+        const token = `OAUTH_TOKEN_${++this.#serial}`;
+        this.#oauthTokens.set(token, profile);
+        return {
+          access_token: token,
+          expires_in: 7200,
+          refresh_token: `REFRESH_${this.#serial}`,
+          openid: profile.openid,
+          scope: 'snsapi_base',
         };
       }
       case '/sns/userinfo': {
