@@ -13,6 +13,7 @@ import { metricsRoute } from './http/metrics.js';
 import { verifyFileRoute } from './http/verify-file.js';
 import { openEventsRoute } from './http/open-events.js';
 import { OPEN_MESSAGES_PREFIX, openMessagesAppId, openMessagesRoute } from './http/open-messages.js';
+import { openAuthorizeRoutes } from './http/open-authorize.js';
 import { oauthRoutes } from './http/oauth.js';
 import { pageSecurity } from './http/page-security.js';
 import { qrCodeRoute } from './http/qrcode.js';
@@ -100,6 +101,7 @@ export function createApp(config: Config, options: ServiceOptions = {}): WeChatA
   if (openPlatform !== undefined && config.component !== undefined) {
     const { component, signatureMaxAgeS } = config;
     app.post('/open/events', openEventsRoute({ component, platform: openPlatform, signatureMaxAgeS, logger }));
+    app.use('/open/authorize', pageSecurity, admin, openAuthorizeRoutes({ platform: openPlatform, publicUrl: config.publicUrl, logger }));
   }
   app.get('/livez', livenessRoute());
   app.get('/healthz', healthRoute(server.checks));

@@ -89,6 +89,8 @@ describe('WeChat’s errcodes that are the caller’s mistake, on the routes tha
     [40003, '/cgi-bin/tags/members/batchunblacklist', 404, 'openids'],
     [40003, '/cgi-bin/user/tag/get', 404, 'next_openid'],
     [40003, '/cgi-bin/tags/members/getblacklist', 404, 'begin_openid'],
+    [61009, '/cgi-bin/component/api_query_auth', 400, 'auth_code'],
+    [61010, '/cgi-bin/component/api_query_auth', 400, 'auth_code'],
   ];
   for (const [errcode, path, status, field] of cases) {
     it(`${errcode} from ${path} → ${status} naming ${field}; elsewhere still 502`, () => {

@@ -84,6 +84,9 @@ const CALLER_MISTAKES: Readonly<Record<number, { status: 400 | 404 | 409; field:
   45157: { status: 409, field: () => 'name', says: 'the account already has a tag of that name' },
   45158: { status: 400, field: () => 'name', says: 'a tag name is at most 30 bytes of UTF-8' },
   45159: { status: 404, field: () => 'id', says: 'WeChat knows no such tag of this account' },
+  // The open platform's authorisation code, as `/open/authorize/callback` gets it.
+  61009: { status: 400, field: () => 'auth_code', says: 'WeChat does not know this authorisation code' },
+  61010: { status: 400, field: () => 'auth_code', says: 'the authorisation code has expired or was used: authorise again' },
 };
 
 /** WeChat's refusal: the caller's mistake (4xx naming the field), or a 502 (with the allow-list to fix when it is that). */

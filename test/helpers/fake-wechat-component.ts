@@ -28,6 +28,10 @@ export class FakeComponent {
   readonly refreshTokens = new Map<string, string>();
   /** The authorizer_access_tokens issued, with their account. */
   readonly authorizerTokens = new Map<string, string>();
+  /** Each account's nickname (`authorizer_info.nick_name`), when not `account <appid>`. */
+  readonly nicknames = new Map<string, string>();
+  /** The pre_auth_codes issued (api_create_preauthcode), in order. */
+  readonly preAuthCodes: string[] = [];
   /** How many times the server asked for a push (api_start_push_ticket). */
   pushRequests = 0;
   #serial = 0;
@@ -142,8 +146,13 @@ export class FakeComponent {
         this.componentTokens.add(token);
         return { component_access_token: token, expires_in: this.expiresIn };
       }
-      case '/cgi-bin/component/api_create_preauthcode':
-        return tokenProblem() ?? { pre_auth_code: `preauthcode@@@${++this.#serial}`, expires_in: 1800 };
+      case '/cgi-bin/component/api_create_preauthcode': {
+        const problem = tokenProblem();
+        if (problem) return problem;
+        const code = `preauthcode@@@${++this.#serial}_${randomBytes(6).toString('hex')}`;
+        this.preAuthCodes.push(code);
+        return { pre_auth_code: code, expires_in: 1800 };
+      }
       case '/cgi-bin/component/api_query_auth': {
         const problem = tokenProblem();
         if (problem) return problem;
@@ -166,7 +175,7 @@ export class FakeComponent {
         const appId = String(body?.authorizer_appid);
         if (!this.refreshTokens.has(appId)) return { errcode: 61003, errmsg: 'component is not authorized by this account' };
         return {
-          authorizer_info: { nick_name: `account ${appId}`, user_name: `gh_${appId}` },
+          authorizer_info: { nick_name: this.nicknames.get(appId) ?? `account ${appId}`, user_name: `gh_${appId}` },
           authorization_info: { authorizer_appid: appId, func_info: FUNC_INFO },
         };
       }
