@@ -61,8 +61,9 @@ describe('ADMIN_TOKEN unset behind a reverse proxy on this machine', () => {
     try {
       const warning = app.logs.find((line) => line.level === 40 && String(line.msg).startsWith('ADMIN_TOKEN is not set'));
       assert.ok(warning);
-      for (const route of ['/api', '/qrcode', '/metrics', '/jssdk/demo']) assert.ok(String(warning.msg).includes(route), route);
-      assert.deepEqual([...ADMIN_ROUTES].sort(), ['/api', '/jssdk/demo', '/metrics', '/qrcode']);
+      for (const route of ['/api', '/qrcode', '/metrics', '/jssdk/demo', '/open/authorize'])
+        assert.ok(String(warning.msg).includes(route), route);
+      assert.deepEqual([...ADMIN_ROUTES].sort(), ['/api', '/jssdk/demo', '/metrics', '/open/authorize', '/qrcode']);
     } finally {
       await app.close();
     }

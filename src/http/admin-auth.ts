@@ -32,7 +32,7 @@ function presentedSecret(header: string | undefined): string | undefined {
 }
 
 /** Every route the admin guard protects, for the start-up warning and the docs. */
-export const ADMIN_ROUTES = Object.freeze(['/api', '/qrcode', '/metrics', '/jssdk/demo']);
+export const ADMIN_ROUTES = Object.freeze(['/api', '/qrcode', '/metrics', '/jssdk/demo', '/open/authorize']);
 
 export interface AdminGuardOptions {
   /** Proxies whose `X-Forwarded-For` names the client (TRUST_PROXY); by default none. */
