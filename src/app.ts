@@ -21,7 +21,7 @@ import { createLimitedServer } from './http/server-limits.js';
 import { createWebhook } from './http/webhook.js';
 import { webhookRouter } from './http/wechat-middleware.js';
 import type { ApiClient } from './wechat-api/client.js';
-import { selectAccount } from './http/account-selection.js';
+import { findAuthorisedElsewhere, selectAccount } from './http/account-selection.js';
 import { webhookAccount, webhookAccountLoosely } from './http/webhook-path.js';
 import type { AccountSet } from './accounts/account-set.js';
 import type { Account } from './accounts/account.js';
@@ -103,6 +103,7 @@ export function createApp(config: Config, options: ServiceOptions = {}): WeChatA
     app.post('/open/events', openEventsRoute({ component, platform: openPlatform, signatureMaxAgeS, logger }));
     app.use('/open/authorize', pageSecurity, admin, openAuthorizeRoutes({ platform: openPlatform, publicUrl: config.publicUrl, logger }));
   }
+  if (authorized !== undefined) app.use(findAuthorisedElsewhere(accounts, (appId) => authorized.refresh(appId)));
   app.get('/livez', livenessRoute());
   app.get('/healthz', healthRoute(server.checks));
   // Each family of routes ends in its own error middleware (http/error-middleware.ts),

@@ -99,6 +99,7 @@ export function createServices(config: Config, options: ServiceOptions = {}): Se
   }
   if (openPlatform !== undefined && config.component !== undefined) {
     const platform = openPlatform;
+    server.metrics.watchOpenPlatform(platform.state);
     // An authorised account gets the application's handlers, never a store given for one account.
     const { router, defaultRules } = options;
     authorized = createAuthorizedAccounts({

@@ -78,7 +78,9 @@ describe('the list of admin routes', () => {
     assert.notEqual(start, -1, `${file} mentions ${marker}`);
     const end = text.indexOf(until, start);
     const passage = text.slice(start, end === -1 ? undefined : end);
-    return [...new Set(passage.match(/(?<![\w.])\/(?:api|qrcode|metrics|jssdk\/demo|open\/authorize|oauth|healthz|livez|console)\b/g) ?? [])].sort();
+    return [
+      ...new Set(passage.match(/(?<![\w.])\/(?:api|qrcode|metrics|jssdk\/demo|open\/authorize|oauth|healthz|livez|console)\b/g) ?? []),
+    ].sort();
   };
 
   it('.env.example, the README and the reference name the routes the guard protects', () => {

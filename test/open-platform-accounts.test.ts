@@ -1,10 +1,11 @@
 import assert from 'node:assert/strict';
-import { mkdirSync, mkdtempSync, writeFileSync } from 'node:fs';
+import { mkdirSync, mkdtempSync, renameSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { after, before, describe, it } from 'node:test';
 import { createWeChatSide, type WeChatSide } from '../src/testing.js';
 import { RELEASE_CHECK_ACCOUNTS } from '../src/open-platform/release-check.js';
+import { loadAccountsFile } from '../src/accounts/accounts-file.js';
 import { FakeWeChat } from './helpers/fake-wechat.js';
 import { startApp, type RunningApp } from './helpers/start-app.js';
 import { until } from './helpers/until.js';
@@ -40,6 +41,17 @@ describe('the accounts that authorised the platform', () => {
     const { status, text } = await post(appId, side, side.messageXml({ MsgType: 'text', Content: content }, { user }), user);
     const reply = side.checkReply(status, text, { user }).reply;
     return reply === undefined ? undefined : String(reply.Content);
+  };
+  /** A console session of the admin: its cookie. */
+  const consoleSession = async (): Promise<string> => {
+    const response = await fetch(`${app.url}/console/login`, {
+      method: 'POST',
+      redirect: 'manual',
+      headers: { 'Content-Type': 'application/x-www-form-urlencoded' },
+      body: new URLSearchParams({ token: ADMIN }).toString(),
+    });
+    assert.equal(response.status, 303);
+    return (response.headers.get('set-cookie') ?? '').split(';')[0] ?? '';
   };
   const authorise = async (appId: string): Promise<void> => {
     const { status, text } = await component().push(app.url, component().authorizationXml('authorized', appId, component().newCode(appId)));
@@ -82,6 +94,13 @@ describe('the accounts that authorised the platform', () => {
     // An account without an entry gets the default rules.
     await authorise(NEWS);
     assert.notEqual(await say(NEWS, '店名'), '这里是授权的商店');
+  });
+
+  it('an edit of ACCOUNTS_FILE gives an authorised account its new replies file', async () => {
+    writeFileSync(join(dir, 'replies', 'shop2.yaml'), 'keywords:\n  - exact: [店名]\n    reply: 商店换了新的回复\n');
+    writeFileSync(join(dir, 'accounts.yaml.tmp'), `accounts:\n  - appid: ${SHOP}\n    replies_file: replies/shop2.yaml\n`);
+    renameSync(join(dir, 'accounts.yaml.tmp'), join(dir, 'accounts.yaml'));
+    await until(async () => (await say(SHOP, '店名')) === '商店换了新的回复', 'the new replies file', 5000);
   });
 
   it('refuses what the webhook refuses: a missing msg_signature 400, a message sealed for another AppID 403', async () => {
@@ -144,6 +163,26 @@ describe('the accounts that authorised the platform', () => {
     const again = await fetch(`${app.url}/api/access-token?account=${NEWS}`, { headers: admin });
     assert.equal(again.status, 409);
     assert.match(((await again.json()) as { error: string }).error, /authoris/);
+    // Shown in /metrics and in the console.
+    const metrics = await (await fetch(`${app.url}/metrics`, { headers: admin })).text();
+    assert.match(metrics, /^wechat_open_authorizers 2$/m);
+    assert.match(metrics, new RegExp(`^wechat_open_reauthorization_needed\\{account="${NEWS}"\\} 1$`, 'm'));
+    assert.doesNotMatch(metrics, new RegExp(`wechat_open_reauthorization_needed\\{account="${SHOP}"`));
+    const cookie = await consoleSession();
+    const session = (await (await fetch(`${app.url}/console/api/session`, { headers: { Cookie: cookie } })).json()) as {
+      accounts: { name: string; appId: string | null }[];
+    };
+    assert.deepEqual(
+      session.accounts.map((account) => account.name),
+      [NEWS, SHOP],
+      'the console lists the authorised accounts by AppID',
+    );
+    const overviewOf = async (appId: string) =>
+      (await (await fetch(`${app.url}/console/api/overview?account=${appId}`, { headers: { Cookie: cookie } })).json()) as {
+        authorisation: { needsReauthorization: boolean; authorizedAt: string } | null;
+      };
+    assert.equal((await overviewOf(NEWS)).authorisation?.needsReauthorization, true);
+    assert.equal((await overviewOf(SHOP)).authorisation?.needsReauthorization, false);
   });
 
   it('unauthorized: its messages and its admin routes are a 404 again', async () => {
@@ -209,5 +248,49 @@ describe('the accounts that authorised the platform', () => {
   it('logs none of the platform’s secrets or tokens', () => {
     const logs = app.logText();
     for (const secret of component().secrets()) assert.ok(!logs.includes(secret), `a secret in the logs: ${secret.slice(0, 12)}…`);
+  });
+});
+
+describe('ACCOUNTS_FILE entries of authorised accounts (no token)', () => {
+  const component = { appId: 'wx_component', token: 'componenttoken', aesKey: 'a'.repeat(43) };
+  const context = { env: {}, adminToken: undefined, requireAes: false, jssdkDomains: [] };
+  const load = (text: string, withComponent = true) => {
+    const dir = mkdtempSync(join(tmpdir(), 'open-entries-'));
+    writeFileSync(join(dir, 'accounts.yaml'), text);
+    return loadAccountsFile(join(dir, 'accounts.yaml'), withComponent ? { ...context, component } : context);
+  };
+
+  it('is the account of that AppID, with the platform’s token and key, and the entry’s files', () => {
+    const loaded = load('accounts:\n  - appid: wx_shop\n    replies_file: shop.yaml\n    menu_file: menu.yaml\n');
+    assert.ok(loaded.ok);
+    const [shop] = loaded.accounts;
+    assert.equal(shop?.name, 'wx_shop');
+    assert.equal(shop?.componentAppId, component.appId);
+    assert.equal(shop?.token, component.token);
+    assert.equal(shop?.encodingAesKey, component.aesKey);
+    assert.equal(shop?.requireAes, true);
+    assert.match(shop?.repliesFile ?? '', /shop\.yaml$/);
+    assert.match(shop?.menuFile ?? '', /menu\.yaml$/);
+  });
+
+  it('without the platform configured, a missing token is a problem that says what an entry without one means', () => {
+    const loaded = load('accounts:\n  - appid: wx_shop\n', false);
+    assert.ok(!loaded.ok);
+    assert.match(loaded.problems.join('\n'), /accounts\[0\]\.token.*WECHAT_COMPONENT_/);
+  });
+
+  it('a name other than the AppID, a secret or a key of its own are problems, each named', () => {
+    const loaded = load('accounts:\n  - appid: wx_shop\n    name: shop\n    secret: s\n    require_aes: false\n');
+    assert.ok(!loaded.ok);
+    const text = loaded.problems.join('\n');
+    assert.match(text, /accounts\[0\]\.name.*its AppID/);
+    assert.match(text, /accounts\[0\]\.secret/);
+    assert.match(text, /accounts\[0\]\.require_aes/);
+  });
+
+  it('an entry with a token still needs its name', () => {
+    const loaded = load('accounts:\n  - appid: wx_shop\n    token: t\n');
+    assert.ok(!loaded.ok);
+    assert.match(loaded.problems.join('\n'), /accounts\[0\]\.name.*is missing/);
   });
 });

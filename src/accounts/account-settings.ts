@@ -1,5 +1,8 @@
 import type { Config } from '../core/config.js';
 
+/** How an AppID is spelt here (WeChat's are `wx` and 16 hex digits): letters, digits, '-' and '_', at most 64. */
+export const APP_ID_SPELLING = /^[A-Za-z0-9_-]{1,64}$/;
+
 /** The name of the account part one's `WECHAT_*` variables define. */
 export const DEFAULT_ACCOUNT = 'default';
 

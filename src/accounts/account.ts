@@ -93,10 +93,22 @@ export interface Account {
   readonly metrics: MetricsRecorder;
   /** The SHA-256 (hex) of the replies file's version this process serves; undefined without one. */
   repliesVersion(): string | undefined;
+  /**
+   * For an account that authorised the platform: when, and whether WeChat refused its
+   * refresh token (61023) so that it must authorise again. Undefined for the others.
+   */
+  authorisation(): Promise<AuthorisationStatus | undefined>;
   /** When the access token held now expires (ms since the epoch); undefined when none is held. */
   tokenExpiresAt(): Promise<number | undefined>;
   /** Stops watching its files, lets replies on their way go out, stops its Redis writers. */
   close(): Promise<void>;
+}
+
+/** What the platform knows of an authorised account's authorisation. */
+export interface AuthorisationStatus {
+  /** When it (last) authorised the platform, ms since the epoch. */
+  readonly authorizedAt: number;
+  readonly needsReauthorization: boolean;
 }
 
 /**
@@ -201,6 +213,11 @@ export function createAccount(
     responder,
     metrics,
     repliesVersion: () => replies?.version(),
+    async authorisation() {
+      if (platform === undefined || settings.componentAppId === undefined || settings.appId === undefined) return undefined;
+      const record = await platform.state.readAuthorizer(settings.appId);
+      return record === undefined ? undefined : { authorizedAt: record.authorizedAt, needsReauthorization: record.needsReauthorization };
+    },
     tokenExpiresAt: async () => (await tokenStore.read().catch(() => undefined))?.expiresAt,
     async close() {
       replies?.close();

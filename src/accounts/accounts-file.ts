@@ -7,7 +7,7 @@ import { lazyRequire } from '../core/lazy-require.js';
 import { problemsFrom, type Problem } from '../replies-file/problems.js';
 import { readYamlFile } from '../replies-file/load.js';
 import { ConfigError } from '../core/errors.js';
-import { authorisedAccountSettings, type AccountSettings, type ApiKey } from './account-settings.js';
+import { APP_ID_SPELLING, authorisedAccountSettings, type AccountSettings, type ApiKey } from './account-settings.js';
 
 /** zod: loaded only when an accounts file is read. */
 const loadZod = lazyRequire<typeof Zod>('zod');
@@ -56,7 +56,7 @@ function schema(z: typeof Zod.z) {
   const apiKey = z.union([key, z.strictObject({ name: text('name'), key, console: z.boolean().optional() })]);
   const account = z.strictObject({
     name: text('name').regex(ACCOUNT_NAME, "name: letters, digits, '-' and '_' only, at most 64").optional(),
-    appid: text('appid').regex(/^[A-Za-z0-9_-]{1,64}$/, 'appid: letters, digits, - and _ only, at most 64'),
+    appid: text('appid').regex(APP_ID_SPELLING, 'appid: letters, digits, - and _ only, at most 64'),
     secret: text('secret').optional(),
     token: text('token').optional(),
     encoding_aes_key: parsed('encoding_aes_key', aesKey).optional(),

@@ -17,6 +17,11 @@ export interface Overview {
   readonly since: string;
   /** True when several accounts count in one set of series (METRICS_ACCOUNT_LABEL=none): the figures are all accounts'. */
   readonly sharedCounts: boolean;
+  /**
+   * For an account that authorised the third-party platform: when (ISO 8601), and
+   * whether it must authorise again (WeChat refused its refresh token, 61023). Null for the others.
+   */
+  readonly authorisation: { readonly authorizedAt: string; readonly needsReauthorization: boolean } | null;
 }
 
 interface Snapshot {
@@ -66,7 +71,7 @@ export function createOverview(metrics: Metrics, redis: HealthCheck | undefined,
       .filter((errcode) => errcode !== '0')
       .map((errcode) => ({ errcode, count: difference(totals.apiCalls, hourAgo.totals.apiCalls, errcode) }))
       .filter(({ count }) => count > 0);
-    const expiresAt = await account.tokenExpiresAt();
+    const [expiresAt, authorisation] = await Promise.all([account.tokenExpiresAt(), account.authorisation().catch(() => undefined)]);
     const redisState = redis === undefined ? 'none' : redis.healthy() ? 'up' : 'down';
     return {
       account: account.name,
@@ -79,6 +84,10 @@ export function createOverview(metrics: Metrics, redis: HealthCheck | undefined,
       errcodes,
       since: new Date(hourAgo.time).toISOString(),
       sharedCounts: !metrics.labelsAccounts && accounts > 1,
+      authorisation:
+        authorisation === undefined
+          ? null
+          : { authorizedAt: new Date(authorisation.authorizedAt).toISOString(), needsReauthorization: authorisation.needsReauthorization },
     };
   };
 }

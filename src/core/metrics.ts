@@ -77,6 +77,17 @@ export interface Metrics {
    * without the label, the one set every account counts in.
    */
   totalsOf(name: string): MetricTotals;
+  /**
+   * Serves the third-party platform's gauges: how many accounts authorised it, and each
+   * one marked as needing re-authorisation (61023), read from its state at each scrape.
+   */
+  watchOpenPlatform(source: OpenPlatformGauges): void;
+}
+
+/** What the platform's gauges read at each scrape. */
+export interface OpenPlatformGauges {
+  authorizers(): Promise<readonly string[]>;
+  needingReauthorization(): Promise<readonly string[]>;
 }
 
 /** What an account's counters add up to, from the start of the process. */
@@ -283,6 +294,28 @@ export function createMetrics(options: MetricsOptions = {}): Metrics {
   };
 
   let registry: Registry | undefined;
+  let openPlatform: OpenPlatformGauges | undefined;
+  function openPlatformGauges(made: Registry, source: OpenPlatformGauges): void {
+    const { Gauge } = loadPromClient();
+    new Gauge({
+      name: 'wechat_open_authorizers',
+      help: 'Accounts that authorised the third-party platform',
+      registers: [made],
+      async collect() {
+        this.set((await source.authorizers().catch(() => [])).length);
+      },
+    });
+    new Gauge({
+      name: 'wechat_open_reauthorization_needed',
+      help: 'An account whose refresh token WeChat refused (61023): it must authorise the platform again',
+      labelNames: ['account'],
+      registers: [made],
+      async collect() {
+        this.reset();
+        for (const account of await source.needingReauthorization().catch(() => [])) this.set({ account }, 1);
+      },
+    });
+  }
   function makeRegistry(): Registry {
     const { Gauge, Registry, collectDefaultMetrics } = loadPromClient();
     const made = new Registry();
@@ -328,6 +361,7 @@ export function createMetrics(options: MetricsOptions = {}): Metrics {
         },
       });
     }
+    if (openPlatform !== undefined) openPlatformGauges(made, openPlatform);
     return made;
   }
 
@@ -344,6 +378,10 @@ export function createMetrics(options: MetricsOptions = {}): Metrics {
     },
     dropAccount(name) {
       if (unlabelled === undefined) accounts.delete(name);
+    },
+    watchOpenPlatform(source) {
+      openPlatform = source;
+      if (registry !== undefined) openPlatformGauges(registry, source);
     },
     totalsOf(name) {
       const counts = unlabelled ?? accounts.get(name);

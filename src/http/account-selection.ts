@@ -1,6 +1,7 @@
 import type { Request } from 'express';
 import type { AccountSet } from '../accounts/account-set.js';
 import type { Account } from '../accounts/account.js';
+import { APP_ID_SPELLING } from '../accounts/account-settings.js';
 import { AccountForbiddenError, InputError, UnknownAccountError } from '../core/errors.js';
 import type { AccountOf } from './account-of.js';
 import { callerAccountOf } from './admin-auth.js';
@@ -10,7 +11,7 @@ import { queryParam } from './query-param.js';
 const ACCOUNT_HEADER = 'x-wechat-account';
 
 /** The account a request names: `?account=<name|appid>`, else the X-WeChat-Account header. */
-function namedAccount(req: Request): string | undefined {
+export function namedAccount(req: Request): string | undefined {
   const query = queryParam(req, 'account');
   if (query !== undefined && query !== '') return query;
   const header = req.headers[ACCOUNT_HEADER];
@@ -39,6 +40,29 @@ export function selectAccount(accounts: AccountSet): AccountOf {
     throw new InputError(
       'account',
       'account: this server serves several accounts: name one with ?account=<name> or the X-WeChat-Account header',
+    );
+  };
+}
+
+/**
+ * Before the routes that select an account: an AppID named that this process does not
+ * know yet may have authorised the platform on another instance (each reads the list
+ * every 30 s): it is looked up in the platform's state first, so that `?account=<appid>`
+ * works at once everywhere.
+ */
+export function findAuthorisedElsewhere(
+  accounts: Pick<AccountSet, 'find'>,
+  refresh: (appId: string) => Promise<unknown>,
+): (req: Request, res: unknown, next: () => void) => void {
+  return function authorisedElsewhere(req, _res, next) {
+    const named = namedAccount(req);
+    if (named === undefined || !APP_ID_SPELLING.test(named) || accounts.find(named) !== undefined) {
+      next();
+      return;
+    }
+    refresh(named).then(
+      () => next(),
+      () => next(),
     );
   };
 }

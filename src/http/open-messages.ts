@@ -1,5 +1,6 @@
 import type { IncomingMessage, ServerResponse } from 'node:http';
 import type { Account } from '../accounts/account.js';
+import { APP_ID_SPELLING } from '../accounts/account-settings.js';
 import type { AuthorizedAccounts } from '../accounts/authorized-accounts.js';
 import { verifySignature } from '../protocol/signature.js';
 import { readQuery } from './read-query.js';
@@ -7,14 +8,11 @@ import { readQuery } from './read-query.js';
 /** The platform's 消息与事件接收URL, `/open/messages/$APPID$`: one path per authorised account. */
 export const OPEN_MESSAGES_PREFIX = '/open/messages/';
 
-/** An AppID as WeChat writes them (and as an account's name may be): bounded, no '/'. */
-const APP_ID = /^[A-Za-z0-9_-]{1,64}$/;
-
 /** The AppID of an `/open/messages/<appid>` path (without its query); undefined when it names none. */
 export function openMessagesAppId(path: string): string | undefined {
   if (!path.startsWith(OPEN_MESSAGES_PREFIX)) return undefined;
   const appId = path.slice(OPEN_MESSAGES_PREFIX.length);
-  return APP_ID.test(appId) ? appId : undefined;
+  return APP_ID_SPELLING.test(appId) ? appId : undefined;
 }
 
 export interface OpenMessagesOptions {

@@ -84,6 +84,12 @@ export function createFileOpenPlatformState(file: string, componentAppId: string
       return save();
     },
     authorizers: () => Promise.resolve(Object.keys(entry.authorizers)),
+    needingReauthorization: () =>
+      Promise.resolve(
+        Object.values(entry.authorizers)
+          .filter((record) => record.needsReauthorization)
+          .map((record) => record.appId),
+      ),
     claimPushRequest: (() => {
       let askedAt = -Infinity;
       return (intervalMs: number) => {

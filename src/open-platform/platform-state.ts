@@ -39,6 +39,8 @@ export interface OpenPlatformState {
   deleteAuthorizer(appId: string): Promise<void>;
   /** The AppIDs of the authorised accounts. */
   authorizers(): Promise<readonly string[]>;
+  /** The AppIDs of the accounts marked as needing re-authorisation (61023). */
+  needingReauthorization(): Promise<readonly string[]>;
   /**
    * True when nobody asked WeChat to push a ticket within `intervalMs` (and remembers this
    * ask): at most one `api_start_push_ticket` per interval, across instances with Redis.

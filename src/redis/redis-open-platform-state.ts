@@ -9,7 +9,10 @@ import { tokenStoreWithFallback } from './with-fallback.js';
 const DISCARD_TICKET = `if redis.call('HGET', KEYS[1], 'value') == ARGV[1] then return redis.call('DEL', KEYS[1]) end
 return 0`;
 /** Marks the account only if its refresh token is still ARGV[1]. */
-const MARK_REAUTHORIZATION = `if redis.call('HGET', KEYS[1], 'refresh') == ARGV[1] then return redis.call('HSET', KEYS[1], 'needs_reauth', '1') end
+const MARK_REAUTHORIZATION = `if redis.call('HGET', KEYS[1], 'refresh') == ARGV[1] then
+  redis.call('SADD', KEYS[2], ARGV[2])
+  return redis.call('HSET', KEYS[1], 'needs_reauth', '1')
+end
 return 0`;
 
 /** The keys of one component AppID's platform: `wechat:open:<componentAppId>:`. */
@@ -21,7 +24,7 @@ export function openPlatformPrefix(componentAppId: string): string {
  * The open platform's state in Redis, shared by every instance, under
  * `wechat:open:<componentAppId>:`: `ticket` (a hash: value, received_at),
  * `authorizer:<appid>` (a hash: the sealed refresh token, needs_reauth, authorized_at,
- * func_info), `authorizers` (the set of AppIDs), `push_requested` (the last ask for a
+ * func_info), `authorizers` (the set of AppIDs), `needs_reauthorization` (the set of those marked), `push_requested` (the last ask for a
  * push, for 10 minutes), and the tokens (`component_token`, `authorizer:<appid>:access_token`,
  * each with its lock). None but the tokens and `push_requested` has a TTL.
  * The tokens fall back to the process while Redis is down; the ticket and the accounts
@@ -33,6 +36,8 @@ export function createRedisOpenPlatformState(connection: RedisConnection, compon
   const keyspace = { redis, prefix, healthy: () => connection.healthy() };
   const ticketKey = `${prefix}ticket`;
   const listKey = `${prefix}authorizers`;
+  /** The AppIDs marked as needing re-authorisation, kept beside their records' flag. */
+  const reauthorizationKey = `${prefix}needs_reauthorization`;
   const authorizerKey = (appId: string): string => `${prefix}authorizer:${appId}`;
   const tokenStore = (name: string): TokenStore =>
     tokenStoreWithFallback(connection, createRedisTokenStore(keyspace, name), createMemoryTokenStore());
@@ -63,7 +68,7 @@ export function createRedisOpenPlatformState(connection: RedisConnection, compon
       } satisfies AuthorizerRecord;
     },
     async writeAuthorizer(record) {
-      await redis
+      const write = redis
         .multi()
         .hset(authorizerKey(record.appId), {
           refresh: record.sealedRefreshToken,
@@ -71,11 +76,13 @@ export function createRedisOpenPlatformState(connection: RedisConnection, compon
           needs_reauth: record.needsReauthorization ? '1' : '0',
           func_info: JSON.stringify(record.funcInfo),
         })
-        .sadd(listKey, record.appId)
-        .exec();
+        .sadd(listKey, record.appId);
+      if (record.needsReauthorization) write.sadd(reauthorizationKey, record.appId);
+      else write.srem(reauthorizationKey, record.appId);
+      await write.exec();
     },
     async markNeedsReauthorization(appId, sealedRefreshToken) {
-      await redis.eval(MARK_REAUTHORIZATION, 1, authorizerKey(appId), sealedRefreshToken);
+      await redis.eval(MARK_REAUTHORIZATION, 2, authorizerKey(appId), reauthorizationKey, sealedRefreshToken, appId);
     },
     async deleteAuthorizer(appId) {
       authorizerTokens.delete(appId);
@@ -83,10 +90,14 @@ export function createRedisOpenPlatformState(connection: RedisConnection, compon
         .multi()
         .del(authorizerKey(appId), `${authorizerKey(appId)}:access_token`)
         .srem(listKey, appId)
+        .srem(reauthorizationKey, appId)
         .exec();
     },
     async authorizers() {
       return redis.smembers(listKey);
+    },
+    async needingReauthorization() {
+      return redis.smembers(reauthorizationKey);
     },
     async claimPushRequest(intervalMs) {
       return (await redis.set(`${prefix}push_requested`, String(Date.now()), 'PX', intervalMs, 'NX')) === 'OK';

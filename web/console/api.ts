@@ -28,6 +28,8 @@ export interface Overview {
   since: string;
   /** True when several accounts count in one set of series (METRICS_ACCOUNT_LABEL=none). */
   sharedCounts: boolean;
+  /** An account that authorised the third-party platform: when, and whether it must authorise again (61023). */
+  authorisation: { authorizedAt: string; needsReauthorization: boolean } | null;
 }
 
 export interface Reply {

@@ -41,6 +41,9 @@ const zh = {
   token: '接口凭证（access_token）',
   tokenAge: '剩余有效期',
   tokenNone: '尚未获取',
+  authorizedAt: '授权于',
+  reauthorizationNeeded:
+    '微信已拒绝该公众号的刷新令牌（61023）：需由公众号管理员通过 /open/authorize 重新授权，在此之前所有接口调用都会返回 409。',
   tokenRefreshes: '刷新次数',
   messages: '消息（每分钟）',
   noMessages: '最近没有消息',
@@ -267,6 +270,9 @@ const en: Record<MessageKey, string> = {
   token: 'Access token',
   tokenAge: 'Expires in',
   tokenNone: 'not fetched yet',
+  authorizedAt: 'Authorised',
+  reauthorizationNeeded:
+    'WeChat refused this account’s refresh token (61023): its administrator must authorise the platform again at /open/authorize; until then every call answers 409.',
   tokenRefreshes: 'Refreshes',
   messages: 'Messages per minute',
   noMessages: 'No recent messages',

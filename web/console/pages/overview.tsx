@@ -64,12 +64,23 @@ export function OverviewPage({ account, active }: OverviewPageProps) {
           {t('loadFailed', { error: state.error })}
         </p>
       )}
+      {overview?.authorisation?.needsReauthorization === true && (
+        <p class="error" role="alert" data-testid="reauthorization-needed">
+          {t('reauthorizationNeeded')}
+        </p>
+      )}
       {overview !== null && (
         <div class="cards">
           <HealthCard i18n={i18n} health={overview.health} />
           <section class="card">
             <h3>{t('token')}</h3>
             <dl>
+              {overview.authorisation !== null && (
+                <>
+                  <dt>{t('authorizedAt')}</dt>
+                  <dd>{formatTime(lang, new Date(overview.authorisation.authorizedAt))}</dd>
+                </>
+              )}
               <dt>{t('tokenAge')}</dt>
               <dd>{overview.token.expiresInSeconds === null ? t('tokenNone') : formatDuration(i18n, overview.token.expiresInSeconds)}</dd>
               <dt>{t('tokenRefreshes')}</dt>
