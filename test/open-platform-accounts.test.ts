@@ -24,6 +24,8 @@ describe('the accounts that authorised the platform', () => {
   let fake: FakeWeChat;
   let app: RunningApp;
   let dir: string;
+  /** The first app's logs, once it was restarted. */
+  let restartedLogs = '';
   const component = () => fake.component;
   const sideOf = (appId: string, account = `gh_${appId}`): WeChatSide =>
     createWeChatSide({ token: component().token, encodingAesKey: component().aesKey, appId: component().appId, account });
@@ -245,8 +247,34 @@ describe('the accounts that authorised the platform', () => {
     });
   });
 
-  it('logs none of the platform’s secrets or tokens', () => {
+  it('a restart keeps the authorised accounts (OPEN_STATE_FILE): they answer and send with no new ticket nor authorisation', async () => {
+    const exchanges = fake.count('/cgi-bin/component/api_query_auth');
     const logs = app.logText();
+    await app.close();
+    app = await startApp({
+      WECHAT_API_BASE: fake.url,
+      ...component().env(),
+      WECHAT_TOKEN: '',
+      ACCOUNTS_FILE: join(dir, 'accounts.yaml'),
+      OPEN_STATE_FILE: join(dir, 'open-state.json'),
+      ADMIN_TOKEN: ADMIN,
+    });
+    const tickets = component().tickets.size;
+    assert.notEqual(await say(NEWS, 'TESTCOMPONENT_MSG_TYPE_TEXT'), undefined);
+    const response = await fetch(`${app.url}/api/messages/custom?account=${NEWS}`, {
+      method: 'POST',
+      headers: { ...admin, 'Content-Type': 'application/json' },
+      body: JSON.stringify({ touser: 'o_follower_2', reply: { type: 'text', content: 'after the restart' } }),
+    });
+    assert.equal(response.status, 200, await response.text());
+    assert.equal(fake.count('/cgi-bin/component/api_query_auth'), exchanges, 'no new authorisation');
+    assert.equal(component().tickets.size, tickets, 'no new ticket');
+    assert.equal(fake.ownerOf(fake.callsTo('/cgi-bin/message/custom/send').at(-1)?.query.access_token), NEWS);
+    restartedLogs = logs;
+  });
+
+  it('logs none of the platform’s secrets or tokens', () => {
+    const logs = restartedLogs + app.logText();
     for (const secret of component().secrets()) assert.ok(!logs.includes(secret), `a secret in the logs: ${secret.slice(0, 12)}…`);
   });
 });
