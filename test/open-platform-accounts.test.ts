@@ -44,6 +44,17 @@ describe('the accounts that authorised the platform', () => {
     const reply = side.checkReply(status, text, { user }).reply;
     return reply === undefined ? undefined : String(reply.Content);
   };
+  /** The platform alone (no WECHAT_TOKEN), its state in a file, the accounts file listing the shop. */
+  const startPlatform = (): Promise<RunningApp> =>
+    startApp({
+      WECHAT_API_BASE: fake.url,
+      ...component().env(),
+      WECHAT_TOKEN: '',
+      ACCOUNTS_FILE: join(dir, 'accounts.yaml'),
+      OPEN_STATE_FILE: join(dir, 'open-state.json'),
+      ADMIN_TOKEN: ADMIN,
+      PUBLIC_URL: 'https://platform.example.com',
+    });
   /** A console session of the admin: its cookie. */
   const consoleSession = async (): Promise<string> => {
     const response = await fetch(`${app.url}/console/login`, {
@@ -67,15 +78,7 @@ describe('the accounts that authorised the platform', () => {
     // The shop is listed by its AppID (no token: the platform's), the news account is not.
     writeFileSync(join(dir, 'accounts.yaml'), `accounts:\n  - appid: ${SHOP}\n    replies_file: replies/shop.yaml\n`);
     fake = await new FakeWeChat().start();
-    app = await startApp({
-      WECHAT_API_BASE: fake.url,
-      ...component().env(),
-      WECHAT_TOKEN: '',
-      ACCOUNTS_FILE: join(dir, 'accounts.yaml'),
-      OPEN_STATE_FILE: join(dir, 'open-state.json'),
-      ADMIN_TOKEN: ADMIN,
-      PUBLIC_URL: 'https://platform.example.com',
-    });
+    app = await startPlatform();
     await component().pushTicket(app.url);
   });
   after(async () => {
@@ -251,14 +254,7 @@ describe('the accounts that authorised the platform', () => {
     const exchanges = fake.count('/cgi-bin/component/api_query_auth');
     const logs = app.logText();
     await app.close();
-    app = await startApp({
-      WECHAT_API_BASE: fake.url,
-      ...component().env(),
-      WECHAT_TOKEN: '',
-      ACCOUNTS_FILE: join(dir, 'accounts.yaml'),
-      OPEN_STATE_FILE: join(dir, 'open-state.json'),
-      ADMIN_TOKEN: ADMIN,
-    });
+    app = await startPlatform();
     const tickets = component().tickets.size;
     assert.notEqual(await say(NEWS, 'TESTCOMPONENT_MSG_TYPE_TEXT'), undefined);
     const response = await fetch(`${app.url}/api/messages/custom?account=${NEWS}`, {

@@ -150,6 +150,22 @@ export class FakeWeChat {
     return token;
   }
 
+  /** A code issued by `issueCode` exchanged for a web access token, once. */
+  #webAccessToken(query: Record<string, string>): Record<string, unknown> {
+    const profile = query.code === undefined ? undefined : this.#codes.get(query.code);
+    if (profile === undefined || query.grant_type !== 'authorization_code') return { errcode: 40029, errmsg: 'invalid code' };
+    this.#codes.delete(query.code ?? '');
+    const token = `OAUTH_TOKEN_${++this.#serial}`;
+    this.#oauthTokens.set(token, profile);
+    return {
+      access_token: token,
+      expires_in: 7200,
+      refresh_token: `REFRESH_${this.#serial}`,
+      openid: profile.openid,
+      scope: 'snsapi_userinfo',
+    };
+  }
+
   #tokenValid(token: string | undefined): boolean {
     // An authorised account's token, issued by the platform's api_query_auth or api_authorizer_token.
     if (token !== undefined && this.component.authorizerTokens.has(token)) return true;
@@ -256,22 +272,8 @@ export class FakeWeChat {
             ? { errcode: 0, errmsg: 'ok' }
             : { errcode: 47001, errmsg: 'data format error' })
         );
-      case '/sns/oauth2/access_token': {
-        const problem = credentials(query.appid, query.secret);
-        if (problem) return problem;
-        const profile = query.code === undefined ? undefined : this.#codes.get(query.code);
-        if (profile === undefined || query.grant_type !== 'authorization_code') return { errcode: 40029, errmsg: 'invalid code' };
-        this.#codes.delete(query.code ?? '');
-        const token = `OAUTH_TOKEN_${++this.#serial}`;
-        this.#oauthTokens.set(token, profile);
-        return {
-          access_token: token,
-          expires_in: 7200,
-          refresh_token: `REFRESH_${this.#serial}`,
-          openid: profile.openid,
-          scope: 'snsapi_userinfo',
-        };
-      }
+      case '/sns/oauth2/access_token':
+        return credentials(query.appid, query.secret) ?? this.#webAccessToken(query);
       case '/sns/oauth2/component/access_token': {
         // An authorised account's web authorization, through the platform.
         const { component } = this;
@@ -279,18 +281,7 @@ export class FakeWeChat {
         if (!component.componentTokens.has(query.component_access_token ?? '')) return { errcode: 40001, errmsg: 'invalid credential' };
         if (!component.refreshTokens.has(query.appid ?? ''))
           return { errcode: 61003, errmsg: 'component is not authorized by this account' };
-        const profile = query.code === undefined ? undefined : this.#codes.get(query.code);
-        if (profile === undefined || query.grant_type !== 'authorization_code') return { errcode: 40029, errmsg: 'invalid code' };
-        this.#codes.delete(query.code ?? '');
-        const token = `OAUTH_TOKEN_${++this.#serial}`;
-        this.#oauthTokens.set(token, profile);
-        return {
-          access_token: token,
-          expires_in: 7200,
-          refresh_token: `REFRESH_${this.#serial}`,
-          openid: profile.openid,
-          scope: 'snsapi_base',
-        };
+        return this.#webAccessToken(query);
       }
       case '/sns/userinfo': {
         const profile = query.access_token === undefined ? undefined : this.#oauthTokens.get(query.access_token);
