@@ -199,7 +199,8 @@ export interface WeChatMiddleware extends Router {
  * parser: it reads the raw body itself. `config.wechatPath` is not used.
  */
 export function wechatMiddleware(config: Config, options: ServiceOptions = {}): WeChatMiddleware {
-  const services = createServices(config, options);
+  // The third-party platform needs createApp's /open routes: the middleware serves the one account only.
+  const services = createServices({ ...config, component: undefined }, options);
   return withLazyMetrics(
     Object.assign(webhookRouter(config, onlyAccount(services.accounts), services.server.logger), {
       api: onlyAccount(services.accounts).api?.client,

@@ -16,7 +16,7 @@ describeWithRedis('one lock helper for every lock shared through Redis', () => {
   let server: PrivateRedis;
   let connection: RedisConnection;
   let n = 0;
-  const freshKey = () => `${keyspaceOf(connection, 'wx_lock_test').prefix}test-lock:${++n}`;
+  const freshKey = () => `${keyspaceOf(connection, { appId: 'wx_lock_test' }).prefix}test-lock:${++n}`;
 
   before(async () => {
     server = await PrivateRedis.start();
@@ -81,9 +81,9 @@ describeWithRedis('one lock helper for every lock shared through Redis', () => {
   });
 
   it('a conversation another instance keeps past the turn is `busy` to the handler, as before', async () => {
-    const store = createRedisSessionStore(keyspaceOf(connection, 'wx_lock_test'), 60_000);
+    const store = createRedisSessionStore(keyspaceOf(connection, { appId: 'wx_lock_test' }), 60_000);
     await connection.redis.set(
-      `${keyspaceOf(connection, 'wx_lock_test').prefix}session-lock:gh_account:o_busy`,
+      `${keyspaceOf(connection, { appId: 'wx_lock_test' }).prefix}session-lock:gh_account:o_busy`,
       'another-instance',
       'PX',
       10_000,
@@ -97,7 +97,8 @@ describeWithRedis('one lock helper for every lock shared through Redis', () => {
     assert.equal(await free.read(), '{"step":1}');
     free.release();
     await until(
-      async () => (await connection.redis.exists(`${keyspaceOf(connection, 'wx_lock_test').prefix}session-lock:gh_account:o_free`)) === 0,
+      async () =>
+        (await connection.redis.exists(`${keyspaceOf(connection, { appId: 'wx_lock_test' }).prefix}session-lock:gh_account:o_free`)) === 0,
       'let go',
     );
   });

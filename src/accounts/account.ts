@@ -143,7 +143,7 @@ export function createAccount(
   let closeShared = (): void => undefined;
   if (redis !== undefined) {
     // Many instances, one token, one ticket and one retry memory; the process's own while Redis is down.
-    const keys = keyspaceOf(redis, settings.appId, settings.componentAppId);
+    const keys = keyspaceOf(redis, settings);
     tokenStore = tokenStoreWithFallback(redis, createRedisTokenStore(keys), tokenStore);
     ticketStore = tokenStoreWithFallback(redis, createRedisTokenStore(keys, 'jsapi_ticket'), ticketStore);
     // A retry on another instance waits for the first's answer, never past the deadline.

@@ -35,7 +35,7 @@ export async function openCommandApi(config: ApiConfig, note: (line: string) => 
   if (config.redisUrl !== undefined) {
     const redis = connectRedis(config.redisUrl, createLogger('silent'));
     if (await whenReady(redis, REDIS_WAIT_MS)) {
-      store = tokenStoreWithFallback(redis, createRedisTokenStore(keyspaceOf(redis, config.appId)), store);
+      store = tokenStoreWithFallback(redis, createRedisTokenStore(keyspaceOf(redis, { appId: config.appId })), store);
       tokenMode = config.tokenMode;
       close = () => redis.close();
     } else {

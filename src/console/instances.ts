@@ -18,7 +18,7 @@ export interface InstanceReport {
 /** How often each instance reports, and how long a report counts: an instance gone quiet drops out. */
 const REPORT_EVERY_MS = 10_000;
 const REPORT_LIFE_MS = 30_000;
-/** Under the account's keys (`wechat:<AppID>:instance:<id>`), as every key of an account's. */
+/** Under the account's keys (`wechat:<AppID>:instance:<id>`, keyspaceOf), as every key of an account's. */
 const INSTANCE = 'instance:';
 /** Instances listed at most (SCAN pages of 100). */
 const MAX_INSTANCES = 200;
@@ -66,7 +66,7 @@ export function createInstanceRegistry({
   });
   if (redis === undefined) return { list: (account) => Promise.resolve([own(account)]), close: () => undefined };
   const client = redis.redis;
-  const keyOf = (account: Account): string => `${keyspaceOf(redis, account.appId).prefix}${INSTANCE}${id}`;
+  const keyOf = (account: Account): string => `${keyspaceOf(redis, account.settings).prefix}${INSTANCE}${id}`;
 
   const report = (): void => {
     const batch = client.pipeline();
@@ -83,7 +83,7 @@ export function createInstanceRegistry({
 
   return {
     async list(account) {
-      const pattern = `${keyspaceOf(redis, account.appId).prefix}${INSTANCE}*`;
+      const pattern = `${keyspaceOf(redis, account.settings).prefix}${INSTANCE}*`;
       const keys: string[] = [];
       let cursor = '0';
       do {

@@ -20,14 +20,21 @@ export interface RedisKeyspace extends Pick<HealthCheck, 'healthy'> {
   readonly prefix: string;
 }
 
+/** Who an account is, as its keys in Redis need it (an account's settings). */
+export interface KeyedAccount {
+  readonly appId: string | undefined;
+  /** The third-party platform it authorised, when it is one of a platform's accounts. */
+  readonly componentAppId?: string;
+}
+
 /**
- * The keys of the account with this AppID (`no-appid` for an account without one, which
- * has no API): `wechat:<AppID>:`, or for an account that authorised a third-party
- * platform, under the platform's: `wechat:open:<componentAppId>:authorizer:<AppID>:`.
+ * The keys of an account: `wechat:<AppID>:` (`no-appid` for an account without one,
+ * which has no API), or for an account that authorised a third-party platform, under
+ * the platform's: `wechat:open:<componentAppId>:authorizer:<AppID>:`.
  */
-export function keyspaceOf(connection: RedisConnection, appId: string | undefined, componentAppId?: string): RedisKeyspace {
-  const prefix =
-    componentAppId === undefined ? `wechat:${appId ?? 'no-appid'}:` : `wechat:open:${componentAppId}:authorizer:${appId ?? 'no-appid'}:`;
+export function keyspaceOf(connection: RedisConnection, account: KeyedAccount): RedisKeyspace {
+  const appId = account.appId ?? 'no-appid';
+  const prefix = account.componentAppId === undefined ? `wechat:${appId}:` : `wechat:open:${account.componentAppId}:authorizer:${appId}:`;
   return { redis: connection.redis, prefix, healthy: () => connection.healthy() };
 }
 
