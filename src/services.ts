@@ -187,16 +187,17 @@ function createOpenPlatform(config: Config, server: ServerResources): OpenPlatfo
   if (component === undefined) return undefined;
   const { redis, logger } = server;
   if (redis !== undefined) warnUnlessRedisKeepsState(redis, logger);
+  const platformLogger = logger.child({ open: component.appId });
   const state =
     redis === undefined
       ? createFileOpenPlatformState(config.openStateFile, component.appId, logger)
-      : createRedisOpenPlatformState(redis, component.appId);
+      : createRedisOpenPlatformState(redis, component.appId, { logger: platformLogger });
   const platform = new OpenPlatform({
     component,
     state,
     apiBase: config.apiBase,
     now: server.now,
-    logger: logger.child({ open: component.appId }),
+    logger: platformLogger,
   });
   // With Redis, once it answers: the ask is claimed there, once for every instance.
   if (redis === undefined || redis.redis.status === 'ready') void platform.start();
