@@ -102,7 +102,9 @@ export function createServices(config: Config, options: ServiceOptions = {}): Se
     server.metrics.watchOpenPlatform(platform.state);
     // An authorised account gets the application's handlers, never a store given for one account.
     const { router, defaultRules } = options;
-    authorized = createAuthorizedAccounts({
+    // Redis refuses commands until it is connected: the first read of the list waits for it, not for the next 30 s.
+    const connecting = server.redis !== undefined && server.redis.redis.status !== 'ready';
+    const accountsOfPlatform = createAuthorizedAccounts({
       platform,
       component: config.component,
       jssdkDomains: config.jssdkDomains,
@@ -114,8 +116,11 @@ export function createServices(config: Config, options: ServiceOptions = {}): Se
       },
       logger,
       onRetired,
+      syncAtStart: !connecting,
     });
-    authorized.setEntries(entries);
+    if (connecting) server.redis?.redis.once('ready', () => void accountsOfPlatform.sync());
+    accountsOfPlatform.setEntries(entries);
+    authorized = accountsOfPlatform;
   }
   const accounts = withAuthorizedAccounts(configured, authorized);
 
