@@ -102,7 +102,9 @@ export function createServices(config: Config, options: ServiceOptions = {}): Se
     server.metrics.watchOpenPlatform(platform.state);
     // An authorised account gets the application's handlers, never a store given for one account.
     const { router, defaultRules } = options;
-    authorized = createAuthorizedAccounts({
+    // Redis refuses commands until it is connected: the first read of the list waits for it, not for the next 30 s.
+    const connecting = server.redis !== undefined && server.redis.redis.status !== 'ready';
+    const accountsOfPlatform = createAuthorizedAccounts({
       platform,
       component: config.component,
       jssdkDomains: config.jssdkDomains,
@@ -114,8 +116,11 @@ export function createServices(config: Config, options: ServiceOptions = {}): Se
       },
       logger,
       onRetired,
+      syncAtStart: !connecting,
     });
-    authorized.setEntries(entries);
+    if (connecting) server.redis?.redis.once('ready', () => void accountsOfPlatform.sync());
+    accountsOfPlatform.setEntries(entries);
+    authorized = accountsOfPlatform;
   }
   const accounts = withAuthorizedAccounts(configured, authorized);
 
@@ -187,16 +192,17 @@ function createOpenPlatform(config: Config, server: ServerResources): OpenPlatfo
   if (component === undefined) return undefined;
   const { redis, logger } = server;
   if (redis !== undefined) warnUnlessRedisKeepsState(redis, logger);
+  const platformLogger = logger.child({ open: component.appId });
   const state =
     redis === undefined
       ? createFileOpenPlatformState(config.openStateFile, component.appId, logger)
-      : createRedisOpenPlatformState(redis, component.appId);
+      : createRedisOpenPlatformState(redis, component.appId, { logger: platformLogger });
   const platform = new OpenPlatform({
     component,
     state,
     apiBase: config.apiBase,
     now: server.now,
-    logger: logger.child({ open: component.appId }),
+    logger: platformLogger,
   });
   // With Redis, once it answers: the ask is claimed there, once for every instance.
   if (redis === undefined || redis.redis.status === 'ready') void platform.start();

@@ -21,6 +21,11 @@ export interface AuthorizedAccountsOptions {
   /** Called when an account is closed for good (its series leave /metrics). */
   readonly onRetired?: (account: Account) => void;
   readonly syncEveryMs?: number;
+  /**
+   * Whether to read the list at once (default true); false while the state cannot answer
+   * yet (Redis connecting), and the caller calls `sync` when it can.
+   */
+  readonly syncAtStart?: boolean;
 }
 
 /**
@@ -106,7 +111,7 @@ export function createAuthorizedAccounts(options: AuthorizedAccountsOptions): Au
   const timer = setInterval(() => void sync(), options.syncEveryMs ?? AUTHORIZERS_SYNC_MS);
   timer.unref();
   platform.onAuthorizationChange(() => void sync());
-  void sync();
+  if (options.syncAtStart ?? true) void sync();
 
   const refresh = async (appId: string): Promise<Account | undefined> => {
     const known = set.find(appId);

@@ -35,7 +35,11 @@ export interface OpenPlatformState {
   writeAuthorizer(record: AuthorizerRecord): Promise<void>;
   /** Marks the account as needing re-authorisation, only if its refresh token is still `sealedRefreshToken`. */
   markNeedsReauthorization(appId: string, sealedRefreshToken: string): Promise<void>;
-  /** Drops the account: its record and its access token. */
+  /**
+   * Drops the account: its record and its access token, and in Redis every key it kept
+   * (its retry memory, sessions, reach, media ids…); without Redis those die with its
+   * `Account`.
+   */
   deleteAuthorizer(appId: string): Promise<void>;
   /** The AppIDs of the authorised accounts. */
   authorizers(): Promise<readonly string[]>;

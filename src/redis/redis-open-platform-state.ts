@@ -20,18 +20,48 @@ export function openPlatformPrefix(componentAppId: string): string {
   return `wechat:open:${componentAppId}:`;
 }
 
+/** `text` as a Redis glob (SCAN's MATCH) that matches it alone: `*`, `?`, `[`, `]` and `\` escaped. */
+export function escapeGlob(text: string): string {
+  return text.replace(/[*?[\]\\]/g, '\\$&');
+}
+
+/** How an `unauthorized` account's keys are swept: bounds that keep the push from blocking on a large Redis. */
+export interface AuthorizerSweepLimits {
+  /** The most keys deleted in one sweep (default 100 000). */
+  readonly maxKeys?: number;
+  /** How long one sweep may scan, in ms (default 2 000: the push is answered within WeChat's 5 s). */
+  readonly maxMs?: number;
+}
+
+export interface RedisOpenPlatformStateOptions {
+  readonly logger?: Logger;
+  readonly sweep?: AuthorizerSweepLimits;
+}
+
+/** SCAN's COUNT: how many slots each call looks at. */
+const SWEEP_SCAN_COUNT = 500;
+
 /**
  * The open platform's state in Redis, shared by every instance, under
  * `wechat:open:<componentAppId>:`: `ticket` (a hash: value, received_at),
  * `authorizer:<appid>` (a hash: the sealed refresh token, needs_reauth, authorized_at,
  * func_info), `authorizers` (the set of AppIDs), `needs_reauthorization` (the set of those marked), `push_requested` (the last ask for a
  * push, for 10 minutes), and the tokens (`component_token`, `authorizer:<appid>:access_token`,
- * each with its lock). None but the tokens and `push_requested` has a TTL.
+ * each with its lock). None but the tokens and `push_requested` has a TTL. Each authorised
+ * account's own keys (keyspaceOf in connection.ts) are under `authorizer:<appid>:` too,
+ * and go with it on `unauthorized`.
  * The tokens fall back to the process while Redis is down; the ticket and the accounts
  * do not (a push then fails, and WeChat sends it again).
  */
-export function createRedisOpenPlatformState(connection: RedisConnection, componentAppId: string): OpenPlatformState {
+export function createRedisOpenPlatformState(
+  connection: RedisConnection,
+  componentAppId: string,
+  options: RedisOpenPlatformStateOptions = {},
+): OpenPlatformState {
   const { redis } = connection;
+  const { logger } = options;
+  const maxKeys = options.sweep?.maxKeys ?? 100_000;
+  const maxMs = options.sweep?.maxMs ?? 2_000;
   const prefix = openPlatformPrefix(componentAppId);
   const keyspace = { redis, prefix, healthy: () => connection.healthy() };
   const ticketKey = `${prefix}ticket`;
@@ -43,6 +73,35 @@ export function createRedisOpenPlatformState(connection: RedisConnection, compon
     tokenStoreWithFallback(connection, createRedisTokenStore(keyspace, name), createMemoryTokenStore());
   const componentToken = tokenStore('component_token');
   const authorizerTokens = new Map<string, TokenStore>();
+
+  /**
+   * Deletes every key under the account's `authorizer:<appid>:` (its retry memory,
+   * sessions, reach, media ids, tickets, tokens and locks): SCAN on that prefix, each
+   * batch UNLINKed, within `maxKeys` and `maxMs`; a sweep cut short is logged with what
+   * is left to do. Redis failing throws (the push is then sent again, and swept again).
+   */
+  const sweepAuthorizer = async (appId: string): Promise<void> => {
+    const keyPrefix = `${authorizerKey(appId)}:`;
+    const match = `${escapeGlob(keyPrefix)}*`;
+    const giveUpAt = Date.now() + maxMs;
+    let cursor = '0';
+    let deleted = 0;
+    do {
+      const [next, keys] = await redis.scan(cursor, 'MATCH', match, 'COUNT', SWEEP_SCAN_COUNT);
+      cursor = next;
+      const batch = keys.slice(0, maxKeys - deleted);
+      if (batch.length > 0) deleted += await redis.unlink(...batch);
+      const overBudget = keys.length > batch.length || (cursor !== '0' && deleted >= maxKeys);
+      if (overBudget || (cursor !== '0' && Date.now() >= giveUpAt)) {
+        logger?.warn(
+          { authorizer: appId, deleted, pattern: match },
+          `the keys of an account that took back its authorisation were not all deleted (${overBudget ? `${maxKeys} keys` : `${maxMs} ms`} reached): delete the rest with SCAN MATCH and UNLINK`,
+        );
+        return;
+      }
+    } while (cursor !== '0');
+    logger?.debug({ authorizer: appId, deleted }, 'the keys of an account that took back its authorisation deleted');
+  };
 
   return {
     async readTicket() {
@@ -86,12 +145,14 @@ export function createRedisOpenPlatformState(connection: RedisConnection, compon
     },
     async deleteAuthorizer(appId) {
       authorizerTokens.delete(appId);
+      // The record and the lists first, at once: no instance finds the account any more.
       await redis
         .multi()
         .del(authorizerKey(appId), `${authorizerKey(appId)}:access_token`)
         .srem(listKey, appId)
         .srem(reauthorizationKey, appId)
         .exec();
+      await sweepAuthorizer(appId);
     },
     async authorizers() {
       return redis.smembers(listKey);

@@ -1,6 +1,10 @@
 import assert from 'node:assert/strict';
 import { after, before, it } from 'node:test';
+import { Writable } from 'node:stream';
 import { Redis } from 'ioredis';
+import { createLogger } from '../../src/core/logger.js';
+import { connectRedis, type RedisConnection } from '../../src/redis/connection.js';
+import { createRedisOpenPlatformState, escapeGlob } from '../../src/redis/redis-open-platform-state.js';
 import { FakeWeChat } from '../helpers/fake-wechat.js';
 import { PrivateRedis, describeWithRedis } from '../helpers/redis-server.js';
 import { startApp, untilRedisReady, type RunningApp } from '../helpers/start-app.js';
@@ -94,14 +98,100 @@ describeWithRedis('the open platform across instances (Redis)', () => {
     assert.equal(await client.hget(`${prefix()}authorizer:wx_shared`, 'needs_reauth'), '0');
   });
 
-  it('unauthorized, at either instance, drops the account for both', async () => {
+  it('unauthorized, at either instance, drops the account for both, and every key under its prefix', async () => {
+    // What the account's stores keep (keyspaceOf): some with a TTL, some without.
+    const own = [`session:gh_shared:o_1`, `reach:o_1`, `grants:o_1`, `media:file-1`, `jsapi_ticket`].map(
+      (key) => `${prefix()}authorizer:wx_shared:${key}`,
+    );
+    const others = [`${prefix()}authorizer:wx_second:session:gh_second:o_1`, `${prefix()}authorizer:wx_shared_too:reach:o_1`];
+    for (const key of [...own, ...others]) await client.set(key, '1');
+    await client.pexpire(own[0]!, 60_000);
     assert.equal((await fake.component.push(b.url, fake.component.unauthorizationXml('wx_shared'))).text, 'success');
     assert.deepEqual(await client.smembers(`${prefix()}authorizers`), ['wx_second']);
     assert.equal(await client.exists(`${prefix()}authorizer:wx_shared`), 0);
+    assert.deepEqual(await client.keys(`${prefix()}authorizer:wx_shared:*`), []);
+    assert.equal(await client.exists(...others), others.length);
+    assert.ok(await client.exists(`${prefix()}authorizer:wx_second`));
   });
 
   it('logs none of the secret, the key, the tickets, the tokens or the refresh tokens', () => {
     const logs = `${a.logText()}\n${b.logText()}`;
     for (const secret of fake.component.secrets()) assert.ok(!logs.includes(secret), `the logs hold ${secret.slice(0, 12)}…`);
+  });
+});
+
+describeWithRedis('deleteAuthorizer sweeps the account’s keys (Redis)', () => {
+  let redis: PrivateRedis;
+  let connection: RedisConnection;
+  let client: Redis;
+  const warnings: string[] = [];
+  const sink = new Writable({
+    write(chunk: Buffer, _encoding, callback) {
+      for (const line of chunk.toString('utf8').split('\n').filter(Boolean)) {
+        const entry = JSON.parse(line) as { level: number; msg: string };
+        if (entry.level === 40) warnings.push(entry.msg);
+      }
+      callback();
+    },
+  });
+  const logger = createLogger('debug', sink);
+
+  before(async () => {
+    redis = await PrivateRedis.start();
+    connection = connectRedis(redis.url, createLogger('silent'));
+    client = new Redis(redis.url);
+    await until(() => connection.healthy(), 'Redis ready');
+  });
+  after(async () => {
+    await connection?.close();
+    client?.disconnect();
+    await redis?.stop();
+  });
+
+  /** `count` keys under `prefix`, written in one pipeline. */
+  const write = async (prefix: string, count: number): Promise<void> => {
+    const pipeline = client.pipeline();
+    for (let i = 0; i < count; i++) pipeline.set(`${prefix}${i}`, '1');
+    await pipeline.exec();
+  };
+
+  it('escapes the glob characters of the component AppID and the AppID: nothing they would match is deleted', async () => {
+    const state = createRedisOpenPlatformState(connection, 'wx_c*', { logger });
+    await write('wechat:open:wx_c*:authorizer:wx_[ab]:', 3);
+    // What `wechat:open:wx_c*:authorizer:wx_[ab]:*` would match unescaped.
+    await write('wechat:open:wx_cX:authorizer:wx_[ab]:', 2);
+    await write('wechat:open:wx_c*:authorizer:wx_a:', 2);
+    await write('wechat:open:wx_c*:authorizer:wx_?ab]:', 2);
+    await state.deleteAuthorizer('wx_[ab]');
+    assert.deepEqual(await client.keys('wechat:open:wx_c\\*:authorizer:wx_\\[ab\\]:*'), []);
+    assert.equal((await client.keys('wechat:open:wx_c?:authorizer:*')).length, 6);
+    assert.equal(escapeGlob('a*b?c[d]e\\f'), 'a\\*b\\?c\\[d\\]e\\\\f');
+  });
+
+  it('deletes in batches, and stops at its bound of keys with a warning, leaving the rest', async () => {
+    await client.flushdb();
+    warnings.length = 0;
+    const prefix = 'wechat:open:wx_bounded:authorizer:wx_many:';
+    await write(prefix, 1_200);
+    await write('wechat:open:wx_bounded:authorizer:wx_other:', 50);
+    await createRedisOpenPlatformState(connection, 'wx_bounded', { logger, sweep: { maxKeys: 1_000 } }).deleteAuthorizer('wx_many');
+    assert.equal((await client.keys(`${prefix}*`)).length, 200);
+    assert.equal((await client.keys('wechat:open:wx_bounded:authorizer:wx_other:*')).length, 50);
+    assert.equal(warnings.length, 1);
+    assert.match(warnings[0] ?? '', /not all deleted \(1000 keys reached\)/);
+    // Unbounded, the next sweep deletes the rest, and warns of nothing.
+    await createRedisOpenPlatformState(connection, 'wx_bounded', { logger }).deleteAuthorizer('wx_many');
+    assert.deepEqual(await client.keys(`${prefix}*`), []);
+    assert.equal(warnings.length, 1);
+  });
+
+  it('stops at its bound of time with a warning', async () => {
+    warnings.length = 0;
+    const prefix = 'wechat:open:wx_slow:authorizer:wx_many:';
+    await write(prefix, 5_000);
+    await createRedisOpenPlatformState(connection, 'wx_slow', { logger, sweep: { maxMs: 0 } }).deleteAuthorizer('wx_many');
+    const left = (await client.keys(`${prefix}*`)).length;
+    assert.ok(left > 0 && left < 5_000, `${left} keys left`);
+    assert.match(warnings[0] ?? '', /not all deleted \(0 ms reached\)/);
   });
 });
