@@ -1,6 +1,6 @@
 import { readFile } from 'node:fs/promises';
 import { deleteMenu, getMenu, NO_MENU, pushMenu, type MenuGetAnswer } from '../wechat-api/menu.js';
-import { loadApiConfig, type ApiConfig } from '../core/config.js';
+import { loadApiConfig } from '../core/config.js';
 import { readVariables } from '../core/config-variables.js';
 import { loadDotenv } from '../core/dotenv.js';
 import { WeChatApiError } from '../core/errors.js';
@@ -12,7 +12,7 @@ import { diffMenus, formatDifferences } from '../menu/diff.js';
 import { MENU_ERRCODES } from '../menu/errcodes.js';
 import { canonicalMenu, menuFromGet } from '../menu/normalise.js';
 import { MAX_JSON_DEPTH, nestedDeeperThan } from '../core/json-depth.js';
-import { openCommandApi, withApi, type CommandApi } from './open-api.js';
+import { openCommandApi, withApi, type CommandApi, type CommandApiConfig } from './open-api.js';
 import { printable } from './printable.js';
 import { writeFileAtomically } from '../core/write-file-atomically.js';
 
@@ -83,7 +83,7 @@ function parseArgs(argv: readonly string[]): Invocation | 'help' {
 }
 
 /** What the command acts on: the menu file and the API's settings, those of `--account` when named. */
-function target(invocation: Invocation, env: NodeJS.ProcessEnv): { readonly file: string; readonly api: () => ApiConfig } {
+function target(invocation: Invocation, env: NodeJS.ProcessEnv): { readonly file: string; readonly api: () => CommandApiConfig } {
   if (invocation.account === undefined) {
     return { file: invocation.file ?? readVariables(env, ['MENU_FILE']).MENU_FILE, api: () => loadApiConfig(env) };
   }

@@ -1,5 +1,5 @@
 import { readFile } from 'node:fs/promises';
-import { loadApiConfig, type ApiConfig } from '../core/config.js';
+import { loadApiConfig } from '../core/config.js';
 import { loadDotenv } from '../core/dotenv.js';
 import { writeFileAtomically } from '../core/write-file-atomically.js';
 import { addNoticeTemplate, deleteNoticeTemplate, getNoticeCategories, getNoticeTemplates, grantKindOf } from '../wechat-api/notices.js';
@@ -9,7 +9,7 @@ import { UsageError } from './cli-errors.js';
 import { failureText } from './command-failure.js';
 import { parseKeywords, sceneProblem, templateIdProblem, tidProblem } from './notice-checks.js';
 import { readTemplatesFile, withIds } from './notices-file.js';
-import { openCommandApi, withApi, type CommandApi } from './open-api.js';
+import { openCommandApi, withApi, type CommandApi, type CommandApiConfig } from './open-api.js';
 import { printable } from './printable.js';
 
 /**
@@ -155,7 +155,7 @@ function action(
 }
 
 /** The API's settings: those of `--account` when named, otherwise the `WECHAT_*` variables. */
-function apiConfig(invocation: Invocation, env: NodeJS.ProcessEnv): ApiConfig {
+function apiConfig(invocation: Invocation, env: NodeJS.ProcessEnv): CommandApiConfig {
   return invocation.account === undefined ? loadApiConfig(env) : accountApiConfig(env, commandAccount(env, invocation.account));
 }
 
