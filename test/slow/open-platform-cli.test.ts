@@ -5,6 +5,7 @@ import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { after, before, describe, it } from 'node:test';
 import { FakeWeChat } from '../helpers/fake-wechat.js';
+import { freePort } from '../helpers/free-port.js';
 import { runProgram, type ProgramResult } from '../helpers/run-program.js';
 import { startApp, type RunningApp } from '../helpers/start-app.js';
 
@@ -157,6 +158,15 @@ describe('npm run menu --account <appid> for an account that authorised the plat
     assert.equal(
       result.stderr,
       'the open platform needs all four WECHAT_COMPONENT_* variables: WECHAT_COMPONENT_TOKEN, WECHAT_COMPONENT_AES_KEY are missing (set them, or unset WECHAT_COMPONENT_APPID, WECHAT_COMPONENT_SECRET)\n',
+    );
+  });
+
+  it('REDIS_URL set but Redis unreachable: one line, not the file (the state is in Redis)', async () => {
+    const result = await menu(['pull', '--account', SHOP], commandEnv({ REDIS_URL: `redis://127.0.0.1:${await freePort()}` }));
+    assert.equal(result.code, 1);
+    assert.equal(
+      result.stderr,
+      'Redis (REDIS_URL) is unreachable: the platform’s state (its ticket, the authorised accounts and their tokens) is there; try again once it answers\n',
     );
   });
 
