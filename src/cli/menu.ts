@@ -31,6 +31,7 @@ const USAGE = `usage: npm run menu -- <command> [file] [--account NAME]
   diff [file]    compare the file with the account's menus
   delete --yes   delete the menu and every personalised menu
 --account NAME  act for that account of ACCOUNTS_FILE: its AppID and secret, its menu_file
+                (an account that authorised the platform, by its AppID: its authorizer token)
 file: MENU_FILE (with --account, the account's menu_file), or menu.json
 exit status: 0 done or no difference; 1 problems, differences or a WeChat errcode; 2 usage`;
 

@@ -34,7 +34,8 @@ const USAGE = `usage: npm run notices -- templates <command> [--account NAME]
                  add the templates FILE lists that the account lacks, write their ids
                  into FILE, and name the account's templates FILE does not list
                  (--dry-run: only say what it would add)
---account NAME  act for that account of ACCOUNTS_FILE: its AppID and secret
+--account NAME  act for that account of ACCOUNTS_FILE: its AppID and secret, or for an
+                account that authorised the platform (by its AppID), its authorizer token
 exit status: 0 done; 1 a WeChat errcode, a setting, FILE's problems, or templates
   that sync --dry-run would add; 2 usage`;
 
