@@ -14,6 +14,7 @@ import { startApp, type RunningApp } from '../helpers/start-app.js';
 // and calls WeChat with the account's authorizer token.
 
 const menuCommand = fileURLToPath(new URL('../../src/cli/menu.ts', import.meta.url));
+const noticesCommand = fileURLToPath(new URL('../../src/cli/notices.ts', import.meta.url));
 const example = readFileSync(new URL('../../menu.example.json', import.meta.url), 'utf8');
 
 const SHOP = 'wx_authorised_shop_01';
@@ -84,6 +85,14 @@ describe('npm run menu --account <appid> for an account that authorised the plat
     // From the file the server wrote: its ticket gave the component token, its refresh token the authorizer token.
     const refreshed = fake.callsTo('/cgi-bin/component/api_authorizer_token').at(-1)?.body as { authorizer_appid?: string } | undefined;
     assert.equal(refreshed?.authorizer_appid, SHOP);
+  });
+
+  it('notices templates list --account <appid>: the same way, with its authorizer token', async () => {
+    const listed = await runProgram(noticesCommand, ['templates', 'list', '--account', SHOP], { env: commandEnv(), cwd: dir });
+    assert.equal(listed.code, 0, listed.stderr);
+    assert.match(listed.stdout, /^NOTICE_ONE_TIME {2}one-time {2}预约成功通知$/m);
+    const [call] = fake.callsTo('/wxaapi/newtmpl/gettemplate');
+    assert.equal(fake.ownerOf(call?.query.access_token), SHOP);
   });
 
   it('an AppID listed but never authorised: one line, exit 1, nothing asked of WeChat', async () => {
