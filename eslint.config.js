@@ -24,7 +24,7 @@ const MAY_IMPORT = {
   http: ['protocol', 'wechat-api', 'replay-memory', 'replies', 'reach', 'pages', 'accounts', 'open-platform'],
   console: ['protocol', 'menu', 'wechat-api', 'replies', 'replies-file', 'reach', 'redis', 'pages', 'accounts', 'http'],
   testing: ['protocol'],
-  cli: ['protocol', 'menu', 'wechat-api', 'replies', 'replies-file', 'reach', 'redis', 'accounts', 'testing'],
+  cli: ['protocol', 'menu', 'wechat-api', 'replies', 'replies-file', 'reach', 'open-platform', 'redis', 'accounts', 'testing'],
   'start-up': [],
 };
 const FOLDERS = Object.keys(MAY_IMPORT);

@@ -12,9 +12,8 @@ import { isReleaseCheckAccount, releaseCheckRouter } from './open-platform/relea
 import { createReplyRouter } from './replies/router.js';
 import { readAccountsFile, type AccountsFileContext } from './accounts/accounts-file.js';
 import { createServerResources, type ServerResources } from './accounts/server-resources.js';
-import { createFileOpenPlatformState } from './open-platform/file-state.js';
 import { OpenPlatform } from './open-platform/open-platform.js';
-import { createRedisOpenPlatformState, warnUnlessRedisKeepsState } from './redis/redis-open-platform-state.js';
+import { openPlatformState, warnUnlessRedisKeepsState } from './redis/redis-open-platform-state.js';
 
 export interface ServiceOptions extends AccountOptions {
   readonly logger?: Logger;
@@ -193,10 +192,7 @@ function createOpenPlatform(config: Config, server: ServerResources): OpenPlatfo
   const { redis, logger } = server;
   if (redis !== undefined) warnUnlessRedisKeepsState(redis, logger);
   const platformLogger = logger.child({ open: component.appId });
-  const state =
-    redis === undefined
-      ? createFileOpenPlatformState(config.openStateFile, component.appId, logger)
-      : createRedisOpenPlatformState(redis, component.appId, { logger: platformLogger });
+  const state = openPlatformState(redis, config.openStateFile, component.appId, platformLogger);
   const platform = new OpenPlatform({
     component,
     state,

@@ -13,3 +13,18 @@ export class UsageError extends Error {
 export class NoResponseError extends Error {
   override readonly name = 'NoResponseError';
 }
+
+/** How an account authorises the platform (again): the admin route that gives WeChat's authorisation link. */
+export const AUTHORISE_AT = "ask the platform's admin to open /open/authorize";
+
+/**
+ * `--account <appid>` names an account of ACCOUNTS_FILE that has not authorised the
+ * third-party platform, or took its authorisation back: the platform's state does not
+ * hold it, so nothing can be called for it.
+ */
+export class NotAuthorisedError extends Error {
+  override readonly name = 'NotAuthorisedError';
+  constructor(readonly appId: string) {
+    super(`--account ${appId}: ${appId} has not authorised the third-party platform (or took its authorisation back): ${AUTHORISE_AT}`);
+  }
+}

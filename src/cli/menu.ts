@@ -1,6 +1,6 @@
 import { readFile } from 'node:fs/promises';
 import { deleteMenu, getMenu, NO_MENU, pushMenu, type MenuGetAnswer } from '../wechat-api/menu.js';
-import { loadApiConfig, type ApiConfig } from '../core/config.js';
+import { loadApiConfig } from '../core/config.js';
 import { readVariables } from '../core/config-variables.js';
 import { loadDotenv } from '../core/dotenv.js';
 import { WeChatApiError } from '../core/errors.js';
@@ -12,7 +12,7 @@ import { diffMenus, formatDifferences } from '../menu/diff.js';
 import { MENU_ERRCODES } from '../menu/errcodes.js';
 import { canonicalMenu, menuFromGet } from '../menu/normalise.js';
 import { MAX_JSON_DEPTH, nestedDeeperThan } from '../core/json-depth.js';
-import { openCommandApi, withApi, type CommandApi } from './open-api.js';
+import { openCommandApi, withApi, type CommandApi, type CommandApiConfig } from './open-api.js';
 import { printable } from './printable.js';
 import { writeFileAtomically } from '../core/write-file-atomically.js';
 
@@ -31,6 +31,7 @@ const USAGE = `usage: npm run menu -- <command> [file] [--account NAME]
   diff [file]    compare the file with the account's menus
   delete --yes   delete the menu and every personalised menu
 --account NAME  act for that account of ACCOUNTS_FILE: its AppID and secret, its menu_file
+                (an account that authorised the platform, by its AppID: its authorizer token)
 file: MENU_FILE (with --account, the account's menu_file), or menu.json
 exit status: 0 done or no difference; 1 problems, differences or a WeChat errcode; 2 usage`;
 
@@ -83,7 +84,7 @@ function parseArgs(argv: readonly string[]): Invocation | 'help' {
 }
 
 /** What the command acts on: the menu file and the API's settings, those of `--account` when named. */
-function target(invocation: Invocation, env: NodeJS.ProcessEnv): { readonly file: string; readonly api: () => ApiConfig } {
+function target(invocation: Invocation, env: NodeJS.ProcessEnv): { readonly file: string; readonly api: () => CommandApiConfig } {
   if (invocation.account === undefined) {
     return { file: invocation.file ?? readVariables(env, ['MENU_FILE']).MENU_FILE, api: () => loadApiConfig(env) };
   }

@@ -1,5 +1,5 @@
 import { readFile } from 'node:fs/promises';
-import { loadApiConfig, type ApiConfig } from '../core/config.js';
+import { loadApiConfig } from '../core/config.js';
 import { loadDotenv } from '../core/dotenv.js';
 import { writeFileAtomically } from '../core/write-file-atomically.js';
 import { addNoticeTemplate, deleteNoticeTemplate, getNoticeCategories, getNoticeTemplates, grantKindOf } from '../wechat-api/notices.js';
@@ -9,7 +9,7 @@ import { UsageError } from './cli-errors.js';
 import { failureText } from './command-failure.js';
 import { parseKeywords, sceneProblem, templateIdProblem, tidProblem } from './notice-checks.js';
 import { readTemplatesFile, withIds } from './notices-file.js';
-import { openCommandApi, withApi, type CommandApi } from './open-api.js';
+import { openCommandApi, withApi, type CommandApi, type CommandApiConfig } from './open-api.js';
 import { printable } from './printable.js';
 
 /**
@@ -34,7 +34,8 @@ const USAGE = `usage: npm run notices -- templates <command> [--account NAME]
                  add the templates FILE lists that the account lacks, write their ids
                  into FILE, and name the account's templates FILE does not list
                  (--dry-run: only say what it would add)
---account NAME  act for that account of ACCOUNTS_FILE: its AppID and secret
+--account NAME  act for that account of ACCOUNTS_FILE: its AppID and secret, or for an
+                account that authorised the platform (by its AppID), its authorizer token
 exit status: 0 done; 1 a WeChat errcode, a setting, FILE's problems, or templates
   that sync --dry-run would add; 2 usage`;
 
@@ -155,7 +156,7 @@ function action(
 }
 
 /** The API's settings: those of `--account` when named, otherwise the `WECHAT_*` variables. */
-function apiConfig(invocation: Invocation, env: NodeJS.ProcessEnv): ApiConfig {
+function apiConfig(invocation: Invocation, env: NodeJS.ProcessEnv): CommandApiConfig {
   return invocation.account === undefined ? loadApiConfig(env) : accountApiConfig(env, commandAccount(env, invocation.account));
 }
 

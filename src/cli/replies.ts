@@ -75,7 +75,9 @@ function main(argv: readonly string[]): number {
   }
   const compiled = compileReplies(loaded.data);
   process.stdout.write(`${printable(path)}: ${compiled.summary}\n`);
-  // Media are uploaded with the account's credentials: --account's, or WECHAT_APPID and WECHAT_APPSECRET.
+  // Media are uploaded with the account's credentials: --account's, or WECHAT_APPID and
+  // WECHAT_APPSECRET; an account that authorised the platform uploads through the platform.
+  if (settings?.componentAppId !== undefined) return 0;
   const credentials =
     settings === undefined
       ? readVariables(env, ['WECHAT_APPID', 'WECHAT_APPSECRET'])

@@ -126,6 +126,11 @@ function readSettings(env: Env, parsed: ReturnType<typeof parseArgs>): Settings 
  * secret, and its name for the server's pages).
  */
 function accountSettings(env: Env, parsed: ReturnType<typeof parseArgs>, account: AccountSettings): Settings {
+  if (account.componentAppId !== undefined) {
+    fail(
+      `simulate --account ${account.name}: an account that authorised the platform gets its messages at /open/messages/<appid>, where simulate does not post yet`,
+    );
+  }
   const place = parsed.url === undefined ? checkVariables(env, ['PORT', 'WECHAT_PATH']) : undefined;
   if (place !== undefined && place.problems.length > 0) throwProblems(place.problems);
   if (parsed.kind === 'oauth') {

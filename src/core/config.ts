@@ -1,4 +1,5 @@
 import type { AddressRange } from './config-values.js';
+import type { ConfigProblem } from './errors.js';
 import {
   checkVariables,
   readVariables,
@@ -125,6 +126,40 @@ const COMPONENT_VARIABLES = [
   'WECHAT_COMPONENT_AES_KEY',
 ] as const;
 
+const isSetIn = (env: Env, name: string): boolean => env[name] !== undefined && env[name] !== '';
+
+/** Some of the four WECHAT_COMPONENT_* set but not all: the problem, naming the missing ones. */
+function componentProblem(env: Env): ConfigProblem | undefined {
+  const componentSet = COMPONENT_VARIABLES.filter((name) => isSetIn(env, name));
+  if (componentSet.length === 0 || componentSet.length === COMPONENT_VARIABLES.length) return undefined;
+  const missing = COMPONENT_VARIABLES.filter((name) => !isSetIn(env, name));
+  return {
+    variable: missing[0] ?? 'WECHAT_COMPONENT_APPID',
+    message: `the open platform needs all four WECHAT_COMPONENT_* variables: ${missing.join(', ')} ${missing.length === 1 ? 'is' : 'are'} missing (set ${missing.length === 1 ? 'it' : 'them'}, or unset ${componentSet.join(', ')})`,
+  };
+}
+
+/** The platform the four variables' values make, or undefined unless all four are there. */
+function componentOf(values: Values<(typeof COMPONENT_VARIABLES)[number]>): ComponentConfig | undefined {
+  const { WECHAT_COMPONENT_APPID: appId, WECHAT_COMPONENT_SECRET: secret } = values;
+  const { WECHAT_COMPONENT_TOKEN: token, WECHAT_COMPONENT_AES_KEY: aesKey } = values;
+  if (appId === undefined || secret === undefined || token === undefined || aesKey === undefined) return undefined;
+  return Object.freeze({ appId, secret, token, aesKey });
+}
+
+/**
+ * The third-party platform alone, for a command: the four WECHAT_COMPONENT_*, read and
+ * checked as `loadConfig` does (all four or none). Undefined when none is set; throws a
+ * ConfigError naming the missing ones when only some are, or a value that is refused.
+ */
+export function loadComponentConfig(env: Env): ComponentConfig | undefined {
+  const { values, problems } = checkVariables(env, COMPONENT_VARIABLES);
+  const partial = componentProblem(env);
+  if (partial !== undefined) problems.push(partial);
+  if (problems.length > 0) throwProblems(problems);
+  return componentOf(values);
+}
+
 /** What the server reads: every variable of the table (MENU_FILE for the console's menu editor). */
 const SERVER_VARIABLES = VARIABLE_NAMES;
 
@@ -143,7 +178,7 @@ export function loadConfig(env: Env, options: LoadConfigOptions = {}): Config {
     });
   }
   const accountsFile = values.ACCOUNTS_FILE;
-  const isSet = (name: string): boolean => env[name] !== undefined && env[name] !== '';
+  const isSet = (name: string): boolean => isSetIn(env, name);
   if (accountsFile !== undefined) {
     for (const name of SINGLE_ACCOUNT_VARIABLES) {
       if (!isSet(name)) continue;
@@ -160,24 +195,13 @@ export function loadConfig(env: Env, options: LoadConfigOptions = {}): Config {
       });
     }
   }
-  const componentSet = COMPONENT_VARIABLES.filter(isSet);
-  if (componentSet.length > 0 && componentSet.length < COMPONENT_VARIABLES.length) {
-    const missing = COMPONENT_VARIABLES.filter((name) => !isSet(name));
-    problems.push({
-      variable: missing[0] ?? 'WECHAT_COMPONENT_APPID',
-      message: `the open platform needs all four WECHAT_COMPONENT_* variables: ${missing.join(', ')} ${missing.length === 1 ? 'is' : 'are'} missing (set ${missing.length === 1 ? 'it' : 'them'}, or unset ${componentSet.join(', ')})`,
-    });
-  }
-  const { WECHAT_COMPONENT_APPID: componentAppId, WECHAT_COMPONENT_SECRET: componentSecret } = values;
-  const { WECHAT_COMPONENT_TOKEN: componentToken, WECHAT_COMPONENT_AES_KEY: componentAesKey } = values;
-  const component: ComponentConfig | undefined =
-    componentAppId !== undefined && componentSecret !== undefined && componentToken !== undefined && componentAesKey !== undefined
-      ? Object.freeze({ appId: componentAppId, secret: componentSecret, token: componentToken, aesKey: componentAesKey })
-      : undefined;
+  const partial = componentProblem(env);
+  if (partial !== undefined) problems.push(partial);
+  const component = componentOf(values);
   const token = values.WECHAT_TOKEN;
   // With ACCOUNTS_FILE the server needs no WECHAT_TOKEN: each account has its token. As a
   // third-party platform it needs none either: the `WECHAT_*` account is then optional.
-  const tokenOptional = accountsFile !== undefined || componentSet.length === COMPONENT_VARIABLES.length;
+  const tokenOptional = accountsFile !== undefined || COMPONENT_VARIABLES.every(isSet);
   const found = tokenOptional ? problems.filter((problem) => !(problem.variable === 'WECHAT_TOKEN' && token === undefined)) : problems;
   if (found.length > 0) throwProblems(found);
 

@@ -1,4 +1,5 @@
 import type { Logger } from 'pino';
+import { createFileOpenPlatformState } from '../open-platform/file-state.js';
 import type { AuthorizerRecord, OpenPlatformState, StoredTicket } from '../open-platform/platform-state.js';
 import { createMemoryTokenStore, type TokenStore } from '../wechat-api/token-store.js';
 import type { RedisConnection } from './connection.js';
@@ -171,6 +172,22 @@ export function createRedisOpenPlatformState(
     },
     close: () => Promise.resolve(),
   };
+}
+
+/**
+ * Where the platform's state is, for the server and the commands alike: in Redis when
+ * there is a connection (REDIS_URL), shared by every instance; otherwise in `file`
+ * (OPEN_STATE_FILE), read now.
+ */
+export function openPlatformState(
+  connection: RedisConnection | undefined,
+  file: string,
+  componentAppId: string,
+  logger?: Logger,
+): OpenPlatformState {
+  return connection === undefined
+    ? createFileOpenPlatformState(file, componentAppId, logger)
+    : createRedisOpenPlatformState(connection, componentAppId, { logger });
 }
 
 /**

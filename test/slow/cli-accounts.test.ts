@@ -190,3 +190,55 @@ describe('npm run simulate --account, against a server with ACCOUNTS_FILE', () =
     assert.match(oneLine(result), /^oauth --account news needs appid and secret in its entry of ACCOUNTS_FILE$/);
   });
 });
+
+describe('--account with an accounts file that also lists an account of the third-party platform', () => {
+  const AUTHORISED = 'wx_authorised_cli_04';
+  const PLATFORM = new FakeWeChat().component.env();
+  let fake: FakeWeChat;
+  let dir: string;
+  let env: Record<string, string>;
+  before(async () => {
+    fake = await new FakeWeChat().start();
+    fake.addAccount(SHOP.appId, SHOP.secret);
+    dir = accountsDirectory();
+    writeFileSync(join(dir, 'logo.png'), 'not really a png, but a file');
+    writeFileSync(join(dir, 'replies', 'authorised.yaml'), 'subscribe: { type: image, file: ../logo.png }\n');
+    // An entry without a token: an account that authorised the platform, by its AppID.
+    writeFileSync(join(dir, 'mixed.yaml'), `${ACCOUNTS_YAML}  - appid: ${AUTHORISED}\n    replies_file: replies/authorised.yaml\n`);
+    env = { WECHAT_API_BASE: fake.url, ACCOUNTS_FILE: 'mixed.yaml', ...SECRETS, ...PLATFORM };
+  });
+  after(() => fake.stop());
+
+  it('with the platform’s variables the file reads as the server reads it: menu push --account shop', async () => {
+    const pushed = await runProgram(cli('menu'), ['--account', 'shop', 'push'], { env, cwd: dir });
+    assert.equal(pushed.code, 0, pushed.stderr);
+    const [create] = fake.callsTo('/cgi-bin/menu/create');
+    assert.equal(fake.ownerOf(create?.query.access_token), SHOP.appId);
+  });
+
+  it('without them, the file is refused as the server refuses it: the entry without a token named', async () => {
+    const bare = Object.fromEntries(Object.entries(env).filter(([name]) => !name.startsWith('WECHAT_COMPONENT_')));
+    const result = await runProgram(cli('menu'), ['--account', 'shop', 'pull'], { env: bare, cwd: dir });
+    assert.equal(result.code, 1);
+    assert.equal(
+      result.stderr,
+      'mixed.yaml:13: accounts[2].token: is missing (an entry without a token is an account that authorised the third-party platform: set WECHAT_COMPONENT_*)\n',
+    );
+  });
+
+  it('replies check --account <appid>: its replies_file, no warning about credentials (its uploads go through the platform)', async () => {
+    const result = await runProgram(cli('replies'), ['check', '--account', AUTHORISED], { env, cwd: dir });
+    assert.equal(result.code, 0, result.stderr);
+    assert.equal(result.stdout, `${join(dir, 'replies', 'authorised.yaml')}: 0 keyword rules, 0 scenes, 0 menu keys\n`);
+    assert.equal(result.stderr, '');
+  });
+
+  it('simulate --account <appid>: one line, its messages are not at WECHAT_PATH', async () => {
+    const result = await runProgram(cli('simulate'), ['--account', AUTHORISED, 'text', 'hi'], { env, cwd: dir });
+    assert.equal(result.code, 1);
+    assert.equal(
+      result.stderr,
+      `simulate --account ${AUTHORISED}: an account that authorised the platform gets its messages at /open/messages/<appid>, where simulate does not post yet\n`,
+    );
+  });
+});

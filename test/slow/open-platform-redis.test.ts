@@ -1,4 +1,8 @@
 import assert from 'node:assert/strict';
+import { mkdtempSync, readFileSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { fileURLToPath } from 'node:url';
 import { after, before, it } from 'node:test';
 import { Writable } from 'node:stream';
 import { Redis } from 'ioredis';
@@ -7,8 +11,12 @@ import { connectRedis, type RedisConnection } from '../../src/redis/connection.j
 import { createRedisOpenPlatformState, escapeGlob } from '../../src/redis/redis-open-platform-state.js';
 import { FakeWeChat } from '../helpers/fake-wechat.js';
 import { PrivateRedis, describeWithRedis } from '../helpers/redis-server.js';
+import { runProgram } from '../helpers/run-program.js';
 import { startApp, untilRedisReady, type RunningApp } from '../helpers/start-app.js';
 import { until } from '../helpers/until.js';
+
+const menuCommand = fileURLToPath(new URL('../../src/cli/menu.ts', import.meta.url));
+const example = readFileSync(new URL('../../menu.example.json', import.meta.url), 'utf8');
 
 describeWithRedis('the open platform across instances (Redis)', () => {
   let redis: PrivateRedis;
@@ -78,6 +86,26 @@ describeWithRedis('the open platform across instances (Redis)', () => {
     assert.ok(refresh !== undefined && !stored.includes(refresh));
     assert.ok(!stored.includes(fake.component.secret));
     assert.ok(!stored.includes(fake.component.aesKey));
+  });
+
+  it('npm run menu --account <appid> calls with the authorizer token the servers stored: no component token nor refresh fetched', async () => {
+    const dir = mkdtempSync(join(tmpdir(), 'open-cli-redis-'));
+    writeFileSync(join(dir, 'accounts.yaml'), 'accounts:\n  - appid: wx_shared\n    menu_file: menu.json\n');
+    writeFileSync(join(dir, 'menu.json'), example);
+    const stored = await client.get(`${prefix()}authorizer:wx_shared:access_token`);
+    assert.equal(fake.ownerOf(stored ?? undefined), 'wx_shared');
+    const fetches = () => [fake.count('/cgi-bin/component/api_component_token'), fake.count('/cgi-bin/component/api_authorizer_token')];
+    const before = fetches();
+    const pushed = await runProgram(menuCommand, ['push', '--account', 'wx_shared'], {
+      env: { ...env, ACCOUNTS_FILE: 'accounts.yaml' },
+      cwd: dir,
+    });
+    assert.equal(pushed.code, 0, pushed.stderr);
+    assert.equal(pushed.stderr, '');
+    const creates = fake.callsTo('/cgi-bin/menu/create');
+    assert.equal(creates.length, 1);
+    assert.equal(creates[0]?.query.access_token, stored);
+    assert.deepEqual(fetches(), before);
   });
 
   it('a restart keeps the ticket and the accounts', async () => {
