@@ -27,23 +27,15 @@ describe('the accounts that authorised the platform', () => {
   /** The first app's logs, once it was restarted. */
   let restartedLogs = '';
   const component = () => fake.component;
-  const sideOf = (appId: string, account = `gh_${appId}`): WeChatSide =>
-    createWeChatSide({ token: component().token, encodingAesKey: component().aesKey, appId: component().appId, account });
+  const sideOf = (appId: string, account?: string): WeChatSide => component().sideOf(appId, account);
   const admin = { Authorization: `Bearer ${ADMIN}` };
 
   /** Posts `xml` to the account's /open/messages/<appid> as WeChat does. */
-  const post = async (appId: string, side: WeChatSide, xml: string, user?: string): Promise<{ status: number; text: string }> => {
-    const signed = side.signRequest(xml, user === undefined ? {} : { user });
-    const response = await fetch(`${app.url}/open/messages/${appId}?${signed.query}`, { method: 'POST', body: signed.body });
-    return { status: response.status, text: await response.text() };
-  };
+  const post = (appId: string, side: WeChatSide, xml: string, user?: string): Promise<{ status: number; text: string }> =>
+    component().postMessage(app.url, appId, side.signRequest(xml, user === undefined ? {} : { user }));
   /** A text from `user` to the account, and the reply's content (undefined for none). */
-  const say = async (appId: string, content: string, user = 'o_follower_1'): Promise<string | undefined> => {
-    const side = sideOf(appId);
-    const { status, text } = await post(appId, side, side.messageXml({ MsgType: 'text', Content: content }, { user }), user);
-    const reply = side.checkReply(status, text, { user }).reply;
-    return reply === undefined ? undefined : String(reply.Content);
-  };
+  const say = (appId: string, content: string, user = 'o_follower_1'): Promise<string | undefined> =>
+    component().say(app.url, appId, content, user);
   /** The platform alone (no WECHAT_TOKEN), its state in a file, the accounts file listing the shop. */
   const startPlatform = (): Promise<RunningApp> =>
     startApp({
@@ -66,10 +58,7 @@ describe('the accounts that authorised the platform', () => {
     assert.equal(response.status, 303);
     return (response.headers.get('set-cookie') ?? '').split(';')[0] ?? '';
   };
-  const authorise = async (appId: string): Promise<void> => {
-    const { status, text } = await component().push(app.url, component().authorizationXml('authorized', appId, component().newCode(appId)));
-    assert.deepEqual({ status, text }, { status: 200, text: 'success' });
-  };
+  const authorise = (appId: string): Promise<void> => component().authorise(app.url, appId);
 
   before(async () => {
     dir = mkdtempSync(join(tmpdir(), 'open-accounts-'));

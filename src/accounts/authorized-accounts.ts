@@ -4,7 +4,7 @@ import type { OpenPlatform } from '../open-platform/open-platform.js';
 import { isReleaseCheckAccount } from '../open-platform/release-check.js';
 import type { Account } from './account.js';
 import { createAccountSet, type AccountSet } from './account-set.js';
-import { authorisedAccountSettings, type AccountSettings, type AuthorisedAccountFiles } from './account-settings.js';
+import { authorisedAccountSettings, type AccountSettings } from './account-settings.js';
 
 /** How often each process reads which accounts are authorised (another instance may have seen a change). */
 export const AUTHORIZERS_SYNC_MS = 30_000;
@@ -70,21 +70,15 @@ export function createAuthorizedAccounts(options: AuthorizedAccountsOptions): Au
   /** The release-check accounts that did not authorise: made at their first message. */
   const releaseChecks = new Map<string, Account>();
 
-  const settingsOf = (appId: string): AccountSettings => {
-    const entry = entries.get(appId);
-    const files: AuthorisedAccountFiles = entry ?? {
+  /** Its ACCOUNTS_FILE entry (already the platform's settings), else the platform's with no files. */
+  const settingsOf = (appId: string): AccountSettings =>
+    entries.get(appId) ??
+    authorisedAccountSettings(component, appId, {
       repliesFile: undefined,
       menuFile: undefined,
       jssdkDomains: options.jssdkDomains,
       apiKeys: [],
-    };
-    return authorisedAccountSettings(component, appId, {
-      repliesFile: files.repliesFile,
-      menuFile: files.menuFile,
-      jssdkDomains: files.jssdkDomains,
-      apiKeys: files.apiKeys,
     });
-  };
   const apply = (): void => {
     const list = appIds.map(settingsOf);
     const json = JSON.stringify(list);

@@ -1,4 +1,5 @@
 import { randomBytes } from 'node:crypto';
+import { createWeChatSide, type WeChatSide } from '../../src/testing.js';
 import { sha1Signature, WeChatCrypto } from './wechat-crypto.js';
 
 type Answer = Record<string, unknown>;
@@ -107,6 +108,32 @@ export class FakeComponent {
     const { query, body } = this.sealedPush(xml, options);
     const response = await fetch(`${appUrl}/open/events?${query}`, { method: 'POST', body, headers: { 'Content-Type': 'text/xml' } });
     return { status: response.status, text: await response.text() };
+  }
+
+  /** Makes `appId` authorise the platform, as WeChat pushes it; throws unless the push is answered `success`. */
+  async authorise(appUrl: string, appId: string): Promise<void> {
+    const { status, text } = await this.push(appUrl, this.authorizationXml('authorized', appId, this.newCode(appId)));
+    if (status !== 200 || text !== 'success') throw new Error(`the authorisation push was answered ${status} ${text}`);
+  }
+
+  /** WeChat's side of an authorised account's messages: signed and sealed with the platform's token, key and AppID. */
+  sideOf(appId: string, account = `gh_${appId}`): WeChatSide {
+    return createWeChatSide({ token: this.token, encodingAesKey: this.aesKey, appId: this.appId, account });
+  }
+
+  /** Posts a signed request to the app's `/open/messages/<appid>`, as WeChat does; the answer's status and text. */
+  async postMessage(appUrl: string, appId: string, signed: { query: string; body: string }): Promise<{ status: number; text: string }> {
+    const response = await fetch(`${appUrl}/open/messages/${appId}?${signed.query}`, { method: 'POST', body: signed.body });
+    return { status: response.status, text: await response.text() };
+  }
+
+  /** A text from `user` to the authorised account, checked as WeChat would: the reply's content, undefined for none. */
+  async say(appUrl: string, appId: string, content: string, user: string): Promise<string | undefined> {
+    const side = this.sideOf(appId);
+    const signed = side.signRequest(side.messageXml({ MsgType: 'text', Content: content }, { user }), { user });
+    const { status, text } = await this.postMessage(appUrl, appId, signed);
+    const reply = side.checkReply(status, text, { user }).reply;
+    return reply === undefined ? undefined : String(reply.Content);
   }
 
   /** Pushes a new ticket; returns it. */

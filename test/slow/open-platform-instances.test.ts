@@ -5,7 +5,6 @@ import { join } from 'node:path';
 import { after, before, it } from 'node:test';
 import { Redis } from 'ioredis';
 import { createReplyRouter } from '../../src/replies/router.js';
-import { createWeChatSide, type WeChatSide } from '../../src/testing.js';
 import { FakeWeChat } from '../helpers/fake-wechat.js';
 import { PrivateRedis, describeWithRedis } from '../helpers/redis-server.js';
 import { closeAll, startApp, untilRedisReady, type RunningApp } from '../helpers/start-app.js';
@@ -44,26 +43,13 @@ describeWithRedis('an authorised account served by two instances on one Redis', 
   const component = () => fake.component;
   const prefix = () => `wechat:open:${component().appId}:`;
   const keysOf = async (appId: string): Promise<string[]> => (await client.keys(`${prefix()}authorizer:${appId}:*`)).sort();
-  const sideOf = (appId: string): WeChatSide =>
-    createWeChatSide({ token: component().token, encodingAesKey: component().aesKey, appId: component().appId, account: `gh_${appId}` });
   const start = (): Promise<RunningApp> => startApp(env, { router });
 
   /** Posts a signed request to `app`'s /open/messages/<appid>, as WeChat does. */
-  const post = async (app: RunningApp, appId: string, signed: { query: string; body: string }) => {
-    const response = await fetch(`${app.url}/open/messages/${appId}?${signed.query}`, { method: 'POST', body: signed.body });
-    return { status: response.status, text: await response.text() };
-  };
+  const post = (app: RunningApp, appId: string, signed: { query: string; body: string }) => component().postMessage(app.url, appId, signed);
   /** A text from `user` to the account at `app`; the reply's content. */
-  const say = async (app: RunningApp, appId: string, content: string, user = 'o_instances_1'): Promise<string | undefined> => {
-    const side = sideOf(appId);
-    const { status, text } = await post(
-      app,
-      appId,
-      side.signRequest(side.messageXml({ MsgType: 'text', Content: content }, { user }), { user }),
-    );
-    const reply = side.checkReply(status, text, { user }).reply;
-    return reply === undefined ? undefined : String(reply.Content);
-  };
+  const say = (app: RunningApp, appId: string, content: string, user = 'o_instances_1'): Promise<string | undefined> =>
+    component().say(app.url, appId, content, user);
   /** A customer-service text sent through `app`'s /api for the account: the status, and who the fake says sent it. */
   const sendThrough = async (app: RunningApp, appId: string): Promise<{ status: number; sender: string | undefined }> => {
     const before = fake.count('/cgi-bin/message/custom/send');
@@ -91,10 +77,7 @@ describeWithRedis('an authorised account served by two instances on one Redis', 
     };
     return session.accounts.map((account) => account.name);
   };
-  const authorise = async (app: RunningApp, appId: string): Promise<void> => {
-    const answer = await component().push(app.url, component().authorizationXml('authorized', appId, component().newCode(appId)));
-    assert.deepEqual(answer, { status: 200, text: 'success' });
-  };
+  const authorise = (app: RunningApp, appId: string): Promise<void> => component().authorise(app.url, appId);
 
   before(async () => {
     redis = await PrivateRedis.start();
@@ -149,7 +132,7 @@ describeWithRedis('an authorised account served by two instances on one Redis', 
   });
 
   it('a message delivered to A and retried to B is answered once: the same bytes, the handler run once', async () => {
-    const side = sideOf(SHOP);
+    const side = component().sideOf(SHOP);
     const xml = side.messageXml({ MsgType: 'text', Content: '店名' }, { user: 'o_instances_2' });
     const msgId = /<MsgId>(\d+)<\/MsgId>/.exec(xml)?.[1];
     const signed = side.signRequest(xml, { user: 'o_instances_2' });
