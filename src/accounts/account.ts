@@ -36,6 +36,11 @@ import { createTyping } from '../wechat-api/typing.js';
 import { createMemoryReachStore, type ReachStore } from '../reach/reach-store.js';
 import { createRedisReachStore } from '../redis/redis-reach-store.js';
 import { createMemoryTokenStore, type TokenStore } from '../wechat-api/token-store.js';
+import { createFileRecordTables } from '../articles/file-record-tables.js';
+import { createPublisher, type Publisher } from '../articles/publisher.js';
+import { createPublishingEvents, type PublishingEvents } from '../articles/publishing-events.js';
+import { createPublishingRecords, type RecordTables } from '../articles/publishing-records.js';
+import { createRedisRecordTables } from '../redis/redis-record-tables.js';
 import type { AccountSettings } from './account-settings.js';
 import type { ServerResources } from './server-resources.js';
 
@@ -91,6 +96,11 @@ export interface Account {
   readonly responder: Responder;
   /** This account's series of `/metrics`. */
   readonly metrics: MetricsRecorder;
+  /**
+   * Publishing (drafts, publish, mass send) and the record of WeChat's reports of it;
+   * undefined for an account without an AppID. `publisher` needs the API.
+   */
+  readonly publishing: { readonly events: PublishingEvents; readonly publisher: Publisher | undefined } | undefined;
   /** The SHA-256 (hex) of the replies file's version this process serves; undefined without one. */
   repliesVersion(): string | undefined;
   /**
@@ -141,6 +151,8 @@ export function createAccount(
   let sessions: SessionStore = createMemorySessionStore({ ttlMs: sessionTtlMs, now });
   let reachStore: ReachStore = createMemoryReachStore();
   let closeShared = (): void => undefined;
+  let recordTables: RecordTables | undefined =
+    settings.appId === undefined ? undefined : createFileRecordTables(config.articlesStateFile, settings.appId);
   if (redis !== undefined) {
     // Many instances, one token, one ticket and one retry memory; the process's own while Redis is down.
     const keys = keyspaceOf(redis, settings);
@@ -154,6 +166,8 @@ export function createAccount(
     mediaIds = mediaIdStoreWithFallback(redis, createRedisMediaIdStore(keys), mediaIds);
     sessions = sessionStoreWithFallback(redis, createRedisSessionStore(keys, sessionTtlMs), sessions);
     reachStore = reachStoreWithFallback(redis, createRedisReachStore(keys), reachStore);
+    // Publishing's records are shared by every instance and the commands: no fallback of the process's own.
+    if (settings.appId !== undefined) recordTables = createRedisRecordTables(keys);
     closeShared = () => sharedRetries.close();
   }
   let madeRetryStore: RetryStore | undefined;
@@ -180,6 +194,14 @@ export function createAccount(
   const media = createMediaCache({ upload, store: mediaIds, logger, now });
   const notices = client === undefined ? undefined : createNoticeCatalog(client);
   const reach = client === undefined || notices === undefined ? undefined : createReach({ store: reachStore, client, notices, now });
+  const records = recordTables === undefined ? undefined : createPublishingRecords(recordTables);
+  const publishing =
+    records === undefined || settings.appId === undefined
+      ? undefined
+      : {
+          events: createPublishingEvents(records, logger, now),
+          publisher: client === undefined ? undefined : createPublisher({ client, records, appId: settings.appId, now }),
+        };
   const router = options.router ?? createReplyRouter();
   const responder = createResponder({
     router: replies === undefined ? router : withRepliesFile(router, replies, media),
@@ -212,6 +234,7 @@ export function createAccount(
     mediaIds,
     responder,
     metrics,
+    publishing,
     repliesVersion: () => replies?.version(),
     async authorisation() {
       if (platform === undefined || settings.componentAppId === undefined || settings.appId === undefined) return undefined;

@@ -18,6 +18,10 @@ export const REDIS_WAIT_MS = 2000;
 
 export interface CommandApi {
   readonly client: ApiClient;
+  /** Whose API it is, as its keys in Redis name it. */
+  readonly account: { readonly appId: string; readonly componentAppId?: string };
+  /** The connection to REDIS_URL while the command runs; undefined without it, or when it was unreachable. */
+  readonly redis: RedisConnection | undefined;
   /** Closes what the API opened: the Redis connection, the platform's state. */
   close(): Promise<void>;
 }
@@ -62,12 +66,14 @@ async function openOwnApi(config: ApiConfig, note: (line: string) => void): Prom
   let store: TokenStore = createMemoryTokenStore();
   let tokenMode: ApiConfig['tokenMode'] = 'stable';
   let close = async (): Promise<void> => undefined;
+  let redis: RedisConnection | undefined;
   if (config.redisUrl !== undefined) {
-    const redis = await readyRedis(config.redisUrl);
+    redis = await readyRedis(config.redisUrl);
     if (redis !== undefined) {
       store = tokenStoreWithFallback(redis, createRedisTokenStore(keyspaceOf(redis, { appId: config.appId })), store);
       tokenMode = config.tokenMode;
-      close = () => redis.close();
+      const connection = redis;
+      close = () => connection.close();
     } else {
       note('Redis (REDIS_URL) is unreachable: using a stable access token, which does not invalidate the servers’ token');
     }
@@ -76,7 +82,7 @@ async function openOwnApi(config: ApiConfig, note: (line: string) => void): Prom
   }
   const api = createWeChatApi({ ...config, tokenMode }, { store });
   if (api === undefined) throw missing();
-  return { client: api.client, close };
+  return { client: api.client, account: { appId: config.appId }, redis, close };
 }
 
 /**
@@ -113,7 +119,7 @@ async function openAuthorisedApi(config: AuthorisedApiConfig): Promise<CommandAp
     throw error;
   }
   const api = createAuthorizerApi(platform, config.authorizerAppId, { apiBase: config.apiBase });
-  return { client: api.client, close };
+  return { client: api.client, account: { appId: config.authorizerAppId, componentAppId: config.component.appId }, redis, close };
 }
 
 /** Throws unless the platform's state holds `appId` as an authorised account in good standing. */

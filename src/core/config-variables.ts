@@ -40,6 +40,7 @@ export type Section =
   | 'menu'
   | 'several accounts'
   | 'open platform'
+  | 'publishing'
   | 'logging';
 
 export interface Variable<T, F extends T | undefined = T | undefined> {
@@ -286,6 +287,19 @@ export const VARIABLES = {
     description: "without REDIS_URL, where the platform's ticket and authorised accounts are kept (mode 0600)",
     parse: text,
     fallback: '.open-state.json',
+  }),
+
+  ARTICLES_DIR: variable({
+    section: 'publishing',
+    description: 'where /api/articles and the console find the article files they name (paths are taken within it)',
+    parse: text,
+    fallback: 'articles',
+  }),
+  ARTICLES_STATE_FILE: variable({
+    section: 'publishing',
+    description: "without REDIS_URL, where publishing keeps each file's draft, uploaded images, previews, sends and WeChat's reports",
+    parse: text,
+    fallback: '.wechat-articles.json',
   }),
 
   LOG_LEVEL: variable({ section: 'logging', description: 'pino level', parse: oneOf(LOG_LEVELS), fallback: 'info' }),

@@ -68,6 +68,10 @@ export interface Config {
   readonly component: ComponentConfig | undefined;
   /** Without REDIS_URL, the file of the platform's ticket and authorised accounts (OPEN_STATE_FILE). */
   readonly openStateFile: string;
+  /** Where /api/articles and the console find article files (ARTICLES_DIR). */
+  readonly articlesDir: string;
+  /** Without REDIS_URL, the file of publishing's records (ARTICLES_STATE_FILE). */
+  readonly articlesStateFile: string;
 }
 
 /** The third-party platform (第三方平台): the four WECHAT_COMPONENT_* variables. */
@@ -235,5 +239,7 @@ export function loadConfig(env: Env, options: LoadConfigOptions = {}): Config {
     verifyFilesDir: values.VERIFY_FILES_DIR,
     component,
     openStateFile: values.OPEN_STATE_FILE,
+    articlesDir: values.ARTICLES_DIR,
+    articlesStateFile: values.ARTICLES_STATE_FILE,
   });
 }

@@ -20,6 +20,7 @@ import { RETRY_WINDOW_MS, type RetryStore } from '../replay-memory/retry-store.j
 import { DIGEST_BYTES, type SeenSignatures } from '../replay-memory/seen-signatures.js';
 import type { Responder } from '../replies/respond.js';
 import type { Reach } from '../reach/reach.js';
+import type { PublishingEvents } from '../articles/publishing-events.js';
 import { errorResponse } from './error-response.js';
 import type { Query } from './read-query.js';
 import { createRejectionLog, type RejectionLog } from './rejection-log.js';
@@ -56,17 +57,19 @@ export interface WebhookDeps {
   readonly seenSignatures: SeenSignatures;
   /** Told of each message's first delivery: the customer-service window and notice grants (undefined without the API). */
   readonly reach: Pick<Reach, 'note'> | undefined;
+  /** Told of each message's first delivery: records how publishes and mass sends ended. */
+  readonly publishing: PublishingEvents | undefined;
   readonly logger: Logger;
   /** Refusals, logged once per reason per interval. */
   readonly logRejection: RejectionLog;
 }
 
 /** The parts of an account the webhook uses. */
-export type WebhookAccount = Pick<Account, 'settings' | 'responder' | 'retryStore' | 'seenSignatures' | 'reach'>;
+export type WebhookAccount = Pick<Account, 'settings' | 'responder' | 'retryStore' | 'seenSignatures' | 'reach' | 'publishing'>;
 
 /** What `receiveMessage` needs for one account: its token, key and stores, and the server's signature window. */
 export function webhookDeps(config: Pick<Config, 'signatureMaxAgeS'>, account: WebhookAccount, logger: Logger): WebhookDeps {
-  const { settings, responder, retryStore, seenSignatures, reach } = account;
+  const { settings, responder, retryStore, seenSignatures, reach, publishing } = account;
   return {
     token: settings.token,
     // The AppID inside the ciphertext: an authorised account's messages carry the platform's.
@@ -78,6 +81,7 @@ export function webhookDeps(config: Pick<Config, 'signatureMaxAgeS'>, account: W
     retryStore,
     seenSignatures,
     reach,
+    publishing: publishing?.events,
     logger,
     logRejection: createRejectionLog(logger),
   };
@@ -279,6 +283,7 @@ export async function receiveMessage(request: WebhookRequest, deps: WebhookDeps)
       result = { reply: NO_REPLY, outcome: 'repeated' };
     } else if (claim.first) {
       deps.reach?.note(message);
+      deps.publishing?.note(message);
       result = await firstReply(message, seal, logs, deps.responder);
       claim.settle(result.reply);
     } else {
