@@ -110,7 +110,7 @@ export function createApp(config: Config, options: ServiceOptions = {}): WeChatA
   // which answers whatever its routes throw as the family does: JSON, pages.
   app.get('/qrcode', pageSecurity, admin, ...qrCodeRoute(accountOf, logger));
   app.use('/oauth', oauthRoutes(accountOf, config.publicUrl, logger, server.now));
-  app.use('/api', apiRoutes(accountOf, admin.withAccountKeys, logger));
+  app.use('/api', apiRoutes(accountOf, admin.withAccountKeys, logger, config.articlesDir));
   app.use('/jssdk', jssdkRoutes(accountOf, logger));
   app.get('/jssdk/demo', admin, ...jssdkDemoRoute());
   app.get('/metrics', admin, metricsRoute(server.metrics, accounts));

@@ -2,6 +2,7 @@ import express, { Router, type Request, type RequestHandler, type Response } fro
 import type { Logger } from 'pino';
 import type { AccountOf } from '../account-of.js';
 import { accessTokenRoute } from './access-token.js';
+import { articleRoutes } from './articles.js';
 import { blacklistRoutes } from './blacklist.js';
 import { errorMiddleware } from '../error-middleware.js';
 import { mediaRoute } from './media.js';
@@ -21,7 +22,7 @@ export const API_JSON_LIMIT = '64kb';
  * Its routes throw; the router's last middleware answers every failure as JSON, WeChat's
  * errcodes about the caller's own values as the caller's mistake.
  */
-export function apiRoutes(accountOf: AccountOf, admin: RequestHandler, logger: Logger): Router {
+export function apiRoutes(accountOf: AccountOf, admin: RequestHandler, logger: Logger, articlesDir = 'articles'): Router {
   const sending = (req: Request): SendingAccount => sendingAccount(accountOf(req));
   /** Before each route: nothing is read or checked without AppID and AppSecret (503). */
   const ready: RequestHandler = function apiConfigured(req, _res, next) {
@@ -64,6 +65,7 @@ export function apiRoutes(accountOf: AccountOf, admin: RequestHandler, logger: L
   router.get('/blacklist', ready, blacklist.page);
   router.post('/blacklist', ready, blacklist.add);
   router.post('/blacklist/remove', ready, blacklist.remove);
+  router.use('/articles', ready, articleRoutes(accountOf, articlesDir, logger));
   router.use(function apiNotFound(req: Request, res: Response) {
     res.status(404).json({ error: `path: no ${req.method} /api${req.path}` });
   });
