@@ -28,7 +28,16 @@ export interface UploadedMedia {
 }
 
 /** Uploads of a few MB take longer than the API's usual 5 s. */
-const UPLOAD_TIMEOUT_MS = 60_000;
+export const UPLOAD_TIMEOUT_MS = 60_000;
+
+/** A file as the multipart field `media`, the one every WeChat upload reads. */
+export function mediaForm(file: MediaFile): FormData {
+  const blob =
+    file.data instanceof Blob ? file.data : new Blob([file.data], file.contentType === undefined ? {} : { type: file.contentType });
+  const form = new FormData();
+  form.append('media', blob, file.filename);
+  return form;
+}
 
 /**
  * Uploads temporary media (临时素材), sent as multipart field `media`, as WeChat asks.
@@ -36,11 +45,7 @@ const UPLOAD_TIMEOUT_MS = 60_000;
  */
 export async function uploadMedia(client: ApiClient, type: MediaType, file: MediaFile): Promise<UploadedMedia> {
   const path = '/cgi-bin/media/upload';
-  const blob =
-    file.data instanceof Blob ? file.data : new Blob([file.data], file.contentType === undefined ? {} : { type: file.contentType });
-  const form = new FormData();
-  form.append('media', blob, file.filename);
-  const answer = await client.call({ method: 'POST', path, query: { type }, body: form, timeoutMs: UPLOAD_TIMEOUT_MS });
+  const answer = await client.call({ method: 'POST', path, query: { type }, body: mediaForm(file), timeoutMs: UPLOAD_TIMEOUT_MS });
   if (typeof answer.media_id !== 'string' || answer.media_id === '') throw new WeChatApiError(-1, 'the answer has no media_id', path);
   return { type, media_id: answer.media_id, created_at: Number(answer.created_at) };
 }

@@ -5,6 +5,7 @@ import { FakeAccount, parseMultipart } from './fake-wechat-account.js';
 import { FakeMenus } from './fake-wechat-menu.js';
 import { FakeNotices } from './fake-wechat-notices.js';
 import { FakeTags } from './fake-wechat-tags.js';
+import { FakePublishing } from './fake-wechat-publishing.js';
 import { FakeJsapiTickets, TICKET_PATH } from './fake-jsapi-ticket.js';
 import { FakeComponent } from './fake-wechat-component.js';
 
@@ -68,6 +69,10 @@ export class FakeWeChat {
   readonly account = new FakeAccount();
   /** The user tags, remarks and blacklist of the account's followers (fake-wechat-tags.ts). */
   readonly tags = new FakeTags(() => this.account.followers);
+  /** Article images, drafts, free publish and mass send (fake-wechat-publishing.ts); a sendall reaches every follower or a tag's. */
+  readonly publishing = new FakePublishing((filter) =>
+    filter?.is_to_all === true ? this.account.followers.length : (this.tags.members.get(Number(filter?.tag_id))?.length ?? 0),
+  );
 
   async start(): Promise<this> {
     this.#server.on('connection', (socket) => {
@@ -230,6 +235,7 @@ export class FakeWeChat {
     if (path.startsWith('/wxaapi/newtmpl/') || path === '/cgi-bin/message/subscribe/bizsend')
       return needsToken() ?? this.notices.answer(path, body, query);
     if (FakeTags.serves(path)) return needsToken() ?? this.tags.answer(path, body);
+    if (FakePublishing.serves(path)) return needsToken() ?? this.publishing.answer(path, query, body);
     const component = this.component.answer(path, query, body);
     if (component !== undefined) return component;
 
