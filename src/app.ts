@@ -127,6 +127,7 @@ export function createApp(config: Config, options: ServiceOptions = {}): WeChatA
       liveFeed,
       instances,
       fallbackReply: config.fallbackReply,
+      articlesDir: config.articlesDir,
       logger,
       now: server.now,
     }),

@@ -55,6 +55,16 @@ export interface DraftResult {
   readonly coverUploaded: boolean;
 }
 
+/** What the console lists for an article file. */
+export interface ArticleState {
+  readonly title: string;
+  readonly problems: readonly string[];
+  /** Its draft; `current` when the file has not changed since. */
+  readonly draft?: { readonly mediaId: string; readonly at: number; readonly current: boolean };
+  /** Whether a preview of the file's content as it is now was sent. */
+  readonly previewed: boolean;
+}
+
 export interface MassSendResult {
   readonly msgIds: readonly string[];
   readonly clientMsgIds: readonly string[];
@@ -343,7 +353,21 @@ export function createPublisher({ client, records, appId, now = Date.now }: Publ
     return send === undefined ? undefined : { kind: 'send', send };
   }
 
-  return { check, draft, submit, preview, mass, status };
+  /** The file's title, problems and draft: whether it has one, and whether the file changed since. */
+  async function state(file: string): Promise<ArticleState> {
+    const { article, problems } = await check(file);
+    const drafted = await records.draft(article.path);
+    return {
+      title: article.frontMatter.title,
+      problems,
+      ...(drafted === undefined
+        ? {}
+        : { draft: { mediaId: drafted.mediaId, at: drafted.at, current: drafted.contentHash === article.contentHash } }),
+      previewed: (await records.preview(article.contentHash)) !== undefined,
+    };
+  }
+
+  return { check, draft, submit, preview, mass, status, state };
 }
 
 export type Publisher = ReturnType<typeof createPublisher>;

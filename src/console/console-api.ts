@@ -1,4 +1,4 @@
-import express, { type Request, type Response, type Router } from 'express';
+import express, { type NextFunction, type Request, type Response, type Router } from 'express';
 import type { Logger } from 'pino';
 import type { AccountSet } from '../accounts/account-set.js';
 import type { Account } from '../accounts/account.js';
@@ -9,6 +9,7 @@ import { messageRoutes } from '../http/service-api/messages.js';
 import { loadZod, onFirstUse, readJson } from '../http/service-api/read-json.js';
 import { noticeTemplatesRoute, templatesRoute } from '../http/service-api/templates.js';
 import { userRoutes } from '../http/service-api/users.js';
+import { articleRoutes } from '../http/service-api/articles.js';
 import { sendingAccount, type SendingAccount } from '../http/service-api/sending-account.js';
 import { requireCsrf, sessionOf } from './console-access.js';
 import type { InstanceRegistry } from './instances.js';
@@ -29,6 +30,8 @@ export interface ConsoleApiOptions {
   readonly liveFeed: LiveFeed;
   readonly instances: InstanceRegistry;
   readonly fallbackReply: string;
+  /** Where the publishing page finds the article files (ARTICLES_DIR). */
+  readonly articlesDir: string;
   readonly logger: Logger;
 }
 
@@ -73,7 +76,7 @@ function repliesFileOf(account: Account): string {
 }
 
 /** `/console/api/*`: the data of the console's pages, for a signed-in session (console-routes.ts checks it first). */
-export function consoleApi({ accounts, accountOf, overviewOf, liveFeed, instances, fallbackReply, logger }: ConsoleApiOptions): Router {
+export function consoleApi({ accounts, accountOf, overviewOf, liveFeed, instances, fallbackReply, articlesDir, logger }: ConsoleApiOptions): Router {
   const router = express.Router();
   router.use(express.json({ limit: JSON_LIMIT }));
 
@@ -182,6 +185,13 @@ export function consoleApi({ accounts, accountOf, overviewOf, liveFeed, instance
   );
   router.post('/send/subscribe/check', requireCsrf, messages.checkSubscribe);
   router.post('/send/subscribe', requireCsrf, messages.subscribe);
+
+  // Publishing: /api/articles's routes, acting as the session's key; every change carries the CSRF token.
+  router.use(
+    '/articles',
+    (req: Request, res: Response, next: NextFunction) => (req.method === 'GET' ? next() : requireCsrf(req, res, next)),
+    articleRoutes(accountOf, articlesDir, logger),
+  );
 
   router.get('/menu', async (req: Request, res: Response) => {
     const account = accountOf(req);

@@ -58,6 +58,8 @@ export interface ConsoleOptions {
   readonly liveFeed: LiveFeed;
   readonly instances: InstanceRegistry;
   readonly fallbackReply: string;
+  /** Where the publishing page finds the article files (ARTICLES_DIR). */
+  readonly articlesDir: string;
   readonly logger: Logger;
   readonly now?: () => number;
 }

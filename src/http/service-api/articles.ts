@@ -1,4 +1,5 @@
-import { isAbsolute, relative, resolve } from 'node:path';
+import { readdir } from 'node:fs/promises';
+import { isAbsolute, join, relative, resolve } from 'node:path';
 import { Router, type NextFunction, type Request, type Response } from 'express';
 import type { Logger } from 'pino';
 import type { AccountOf } from '../account-of.js';
@@ -27,6 +28,24 @@ const REFUSAL_STATUS: Readonly<Record<number, number>> = {
 };
 
 const MEDIA_ID = /^[A-Za-z0-9_-]{1,128}$/;
+/** How many article files a listing shows: a repository of articles has tens. */
+export const ARTICLES_LISTED_MAX = 500;
+
+/** The Markdown files under `root` (its subfolders too, not hidden ones), relative to it, sorted; at most ARTICLES_LISTED_MAX. */
+async function markdownFiles(root: string): Promise<string[]> {
+  let entries;
+  try {
+    entries = await readdir(root, { recursive: true, withFileTypes: true });
+  } catch {
+    return [];
+  }
+  return entries
+    .filter((entry) => entry.isFile() && /\.(md|markdown)$/i.test(entry.name))
+    .map((entry) => relative(root, join(entry.parentPath, entry.name)))
+    .filter((file) => !file.split(/[\\/]/).some((part) => part.startsWith('.')))
+    .sort()
+    .slice(0, ARTICLES_LISTED_MAX);
+}
 
 const targetFields = onFirstUse(() => {
   const z = loadZod();
@@ -80,6 +99,28 @@ export function articleRoutes(account: AccountOf, articlesDir: string, logger: L
 
   const route = (req: Request, pattern: string): string => `${req.method} ${req.baseUrl}${pattern}`;
   const router = Router();
+
+  /** GET /api/articles: each article file with its title, problems and draft. */
+  router.get('/', async (req, res) => {
+    const publisher = publisherOf(req);
+    const articles = [];
+    for (const file of await markdownFiles(root)) {
+      try {
+        const state = await publisher.state(join(root, file));
+        articles.push({
+          file,
+          title: state.title,
+          problems: state.problems,
+          draft: state.draft === undefined ? null : { media_id: state.draft.mediaId, at: state.draft.at, current: state.draft.current },
+          previewed: state.previewed,
+        });
+      } catch (error) {
+        if (!(error instanceof ArticleError)) throw error;
+        articles.push({ file, title: null, problems: [error.message.replaceAll(root, 'ARTICLES_DIR')], draft: null, previewed: false });
+      }
+    }
+    res.json({ articles });
+  });
 
   router.post('/check', async (req, res) => {
     const { file } = readJson(req, fileSchema());
