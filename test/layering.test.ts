@@ -29,6 +29,8 @@ describe('the import rule of the layers (npm run lint)', () => {
     ['a layer making metrics of its own', 'src/wechat-api/example.ts', "import { Counter } from 'prom-client';"],
     ['testing/ (WeChat’s side) importing replies/', 'src/testing/example.ts', "import type { X } from '../replies/router.js';"],
     ['a layer importing an entry point of the package', 'src/cli/example.ts', "import type { X } from '../testing.js';"],
+    ['articles/ importing the replies file', 'src/articles/example.ts', "import type { X } from '../replies-file/load.js';"],
+    ['articles/ importing express', 'src/articles/example.ts', "import type { Router } from 'express';"],
   ];
   for (const [name, file, code] of refused) {
     it(`refuses ${name}`, async () => assert.equal((await problems(file, code)).length, 1));
@@ -46,6 +48,11 @@ describe('the import rule of the layers (npm run lint)', () => {
       "import type { X } from '../admin-auth.js';\nimport type { Y } from '../../wechat-api/client.js';",
     ],
     ['http/ and redis/ importing the replay memory', 'src/http/example.ts', "import type { X } from '../replay-memory/retry-store.js';"],
+    [
+      'articles/ importing wechat-api/ and core/',
+      'src/articles/example.ts',
+      "import type { X } from '../wechat-api/media.js';\nimport type { Y } from '../core/yaml-bounds.js';",
+    ],
     ['the simulator importing WeChat’s side', 'src/cli/example.ts', "import type { X } from '../testing/wechat-side.js';"],
     [
       'any layer recording metrics through the core module',

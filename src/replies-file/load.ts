@@ -6,7 +6,7 @@ import { lazyRequire } from '../core/lazy-require.js';
 import { resolveMediaFiles } from './media-files.js';
 import { placeOf, problemsFrom, type Problem } from './problems.js';
 import { repliesFileSchemas, type RepliesFileData } from './schema.js';
-import { aliasedNodes, MAX_ALIAS_NODES, MAX_NESTING, tooDeep } from './yaml-bounds.js';
+import { aliasedNodes, MAX_ALIAS_NODES, MAX_NESTING, tooDeep } from '../core/yaml-bounds.js';
 
 /** yaml: loaded only when a replies file is read. */
 const loadYaml = lazyRequire<typeof Yaml>('yaml');

@@ -2,17 +2,18 @@ import type * as Yaml from 'yaml';
 import type { Document, Node } from 'yaml';
 
 /**
- * How deep a replies file may nest: a real one is five levels deep. yaml's parser
- * recurses per level, and a few thousand `[` ran V8 out of memory in a way no `try`
- * catches, so the depth is measured in one pass over the text before yaml sees it.
+ * How deep a YAML file of ours may nest: a real replies file is five levels deep, an
+ * article's front matter one. yaml's parser recurses per level, and a few thousand `[`
+ * ran V8 out of memory in a way no `try` catches, so the depth is measured in one pass
+ * over the text before yaml sees it.
  */
 export const MAX_NESTING = 64;
 
 /**
  * How many nodes the file's aliases may stand for in all: each `*alias` repeats its
  * anchor's whole subtree when the file is read, so 100 aliases of a big anchor were
- * 100 times the work (3.7 s and 309 MB for a 0.7 MB file). A real file reuses a few
- * replies.
+ * 100 times the work (3.7 s and 309 MB for a 0.7 MB file). A real replies file reuses
+ * a few replies.
  */
 export const MAX_ALIAS_NODES = 10_000;
 
