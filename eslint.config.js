@@ -13,7 +13,6 @@ const MAY_IMPORT = {
   protocol: [],
   menu: ['protocol'],
   'wechat-api': ['protocol', 'menu'],
-  articles: ['wechat-api'],
   'replay-memory': [],
   replies: ['protocol', 'wechat-api'],
   'replies-file': ['protocol', 'wechat-api', 'replies'],

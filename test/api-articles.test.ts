@@ -93,7 +93,9 @@ describe('/api/articles', () => {
     assert.equal(fake.publishing.massSends.length, 1);
 
     const side = createWeChatSide({ token: TEST_TOKEN });
-    const signed = side.signRequest(fake.publishing.finishMass(msgId, { status: 'send success', totalCount: 10, filterCount: 9, sentCount: 9, errorCount: 0 }));
+    const signed = side.signRequest(
+      fake.publishing.finishMass(msgId, { status: 'send success', totalCount: 10, filterCount: 9, sentCount: 9, errorCount: 0 }),
+    );
     assert.equal((await fetch(`${app.url}/wechat?${signed.query}`, { method: 'POST', body: signed.body })).status, 200);
     let status = await call('GET', `/status/${msgId}`);
     for (let tries = 0; tries < 20 && status.body.source !== 'event'; tries++) status = await call('GET', `/status/${msgId}`);

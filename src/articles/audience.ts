@@ -47,7 +47,9 @@ async function readOpenids(file: string): Promise<string[]> {
   try {
     handle = await open(file, 'r');
   } catch (error) {
-    throw new AudienceError(`--to ${file}: not all, tag:<id>, nor a readable openids file (${(error as NodeJS.ErrnoException).code ?? 'unreadable'})`);
+    throw new AudienceError(
+      `--to ${file}: not all, tag:<id>, nor a readable openids file (${(error as NodeJS.ErrnoException).code ?? 'unreadable'})`,
+    );
   }
   try {
     const buffer = Buffer.alloc(OPENIDS_FILE_MAX_BYTES + 1);
@@ -67,7 +69,9 @@ export function audienceKey(audience: Audience): string {
     case 'tag':
       return `tag:${audience.tagId}`;
     case 'openids':
-      return `openids:${createHash('sha256').update([...audience.openids].sort().join('\n')).digest('hex')}`;
+      return `openids:${createHash('sha256')
+        .update([...audience.openids].sort().join('\n'))
+        .digest('hex')}`;
   }
 }
 

@@ -305,7 +305,14 @@ export function createPublisher({ client, records, appId, now = Date.now }: Publ
         resolved = await resolve({ file: resolved.file });
       }
       const clientMsgId = part === 0 ? baseId : clientMsgIdOf(appId, `${baseId}`, key, 0, part);
-      const record: SendRecord = { clientMsgId, contentKey: resolved.contentKey, audience: key, mediaId: resolved.mediaId, msgIds: [], at: now() };
+      const record: SendRecord = {
+        clientMsgId,
+        contentKey: resolved.contentKey,
+        audience: key,
+        mediaId: resolved.mediaId,
+        msgIds: [],
+        at: now(),
+      };
       if (!(await claim(record))) {
         throw new PublishingRefusedError('repeated', `clientmsgid ${clientMsgId} is being sent by another run`);
       }
@@ -341,10 +348,16 @@ export function createPublisher({ client, records, appId, now = Date.now }: Publ
     if (published.result !== undefined) return publishReport(id, 'event', published.result);
     if (published.record !== undefined) {
       const asked = await getPublishStatus(client, id);
-      return publishReport(id, 'wechat', { status: asked.publish_status, articleUrls: asked.article_urls, failIdx: asked.fail_idx, at: now() });
+      return publishReport(id, 'wechat', {
+        status: asked.publish_status,
+        articleUrls: asked.article_urls,
+        failIdx: asked.fail_idx,
+        at: now(),
+      });
     }
     const massed = await records.mass(id);
-    if (massed.result !== undefined) return { kind: 'mass', msgId: id, source: 'event', status: massed.result.status, result: massed.result, send: massed.send };
+    if (massed.result !== undefined)
+      return { kind: 'mass', msgId: id, source: 'event', status: massed.result.status, result: massed.result, send: massed.send };
     if (massed.send !== undefined) {
       const asked = await massStatus(client, id);
       return { kind: 'mass', msgId: id, source: 'wechat', status: asked.msg_status, send: massed.send };

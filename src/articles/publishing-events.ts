@@ -24,7 +24,12 @@ export function publishResultOf(event: PublishJobFinishEvent, at: number): Publi
 }
 
 export function massResultOf(event: MassSendJobFinishEvent, at: number): MassResult {
-  const fields = { total: count(event.TotalCount), filtered: count(event.FilterCount), sent: count(event.SentCount), errors: count(event.ErrorCount) };
+  const fields = {
+    total: count(event.TotalCount),
+    filtered: count(event.FilterCount),
+    sent: count(event.SentCount),
+    errors: count(event.ErrorCount),
+  };
   const present = Object.fromEntries(Object.entries(fields).filter(([, value]) => value !== undefined));
   return { status: event.Status, ...present, at };
 }

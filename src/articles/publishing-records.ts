@@ -10,15 +10,7 @@
 
 /** The tables, each a map from a key to a JSON value. */
 export type RecordTable =
-  | 'drafts'
-  | 'images'
-  | 'covers'
-  | 'previews'
-  | 'sends'
-  | 'masses'
-  | 'mass-results'
-  | 'publishes'
-  | 'publish-results';
+  'drafts' | 'images' | 'covers' | 'previews' | 'sends' | 'masses' | 'mass-results' | 'publishes' | 'publish-results';
 
 /** One account's tables: the storage the records below are kept in. */
 export interface RecordTables {

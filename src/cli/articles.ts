@@ -246,7 +246,11 @@ async function run(invocation: Invocation): Promise<number> {
   const config = apiConfig(invocation);
   return withApi(
     () => openCommandApi(config, err),
-    (api) => act(action as Exclude<Action, { command: 'draft'; check: true }>, createPublisher({ client: api.client, records: recordsOf(api, config), appId: api.account.appId })),
+    (api) =>
+      act(
+        action as Exclude<Action, { command: 'draft'; check: true }>,
+        createPublisher({ client: api.client, records: recordsOf(api, config), appId: api.account.appId }),
+      ),
   );
 }
 

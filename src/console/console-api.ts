@@ -76,7 +76,16 @@ function repliesFileOf(account: Account): string {
 }
 
 /** `/console/api/*`: the data of the console's pages, for a signed-in session (console-routes.ts checks it first). */
-export function consoleApi({ accounts, accountOf, overviewOf, liveFeed, instances, fallbackReply, articlesDir, logger }: ConsoleApiOptions): Router {
+export function consoleApi({
+  accounts,
+  accountOf,
+  overviewOf,
+  liveFeed,
+  instances,
+  fallbackReply,
+  articlesDir,
+  logger,
+}: ConsoleApiOptions): Router {
   const router = express.Router();
   router.use(express.json({ limit: JSON_LIMIT }));
 

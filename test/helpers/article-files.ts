@@ -6,7 +6,8 @@ export const pngBytes = (label: string, size = 64): Buffer =>
   Buffer.concat([Buffer.from([0x89, 0x50, 0x4e, 0x47, 0x0d, 0x0a, 0x1a, 0x0a]), Buffer.alloc(size, label)]);
 
 /** Bytes that read as a JPEG (its start of image), different for each `label`. */
-export const jpegBytes = (label: string, size = 64): Buffer => Buffer.concat([Buffer.from([0xff, 0xd8, 0xff, 0xe0]), Buffer.alloc(size, label)]);
+export const jpegBytes = (label: string, size = 64): Buffer =>
+  Buffer.concat([Buffer.from([0xff, 0xd8, 0xff, 0xe0]), Buffer.alloc(size, label)]);
 
 export interface ArticleFields {
   readonly title?: string;

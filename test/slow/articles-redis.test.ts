@@ -67,7 +67,9 @@ describeWithRedis('publishing with REDIS_URL: the records in Redis under the App
     assert.equal(fake.publishing.massSends.length, 1);
 
     const side = createWeChatSide({ token: TEST_TOKEN });
-    const signed = side.signRequest(fake.publishing.finishMass(msgId, { status: 'err(30003)', totalCount: 5, filterCount: 5, sentCount: 0, errorCount: 5 }));
+    const signed = side.signRequest(
+      fake.publishing.finishMass(msgId, { status: 'err(30003)', totalCount: 5, filterCount: 5, sentCount: 0, errorCount: 5 }),
+    );
     assert.equal((await fetch(`${app.url}/wechat?${signed.query}`, { method: 'POST', body: signed.body })).status, 200);
     let status = await runProgram(command, ['status', msgId], { env, cwd: otherDir });
     for (let tries = 0; tries < 20 && !/err\(30003\)/.test(status.stdout); tries++) {
