@@ -133,7 +133,7 @@ const WEB_CONSOLE_SAFETY = {
 };
 
 export default tseslint.config(
-  { ignores: ['dist/', 'node_modules/', 'coverage/', 'test-artifacts/'] },
+  { ignores: ['dist/', 'node_modules/', 'coverage/', 'test-artifacts/', 'docs/.vitepress/cache/', 'docs/.vitepress/dist/'] },
   js.configs.recommended,
   ...tseslint.configs.recommended,
   {

@@ -204,7 +204,7 @@ export function renderReport(
     `- ${CONSOLE_LABEL}: our server (a fourth process, same settings, ADMIN_TOKEN set) with a console signed in and reading the live stream ` +
       '(bench/console-watch.ts) throughout; sent the plaintext echo load; held to the plaintext budget',
     "- checks: every response's status; the first 20 and every 50th reply opened and checked (parties swapped, Content echoed or the rule's reply; safe mode: MsgSignature, decrypted, AppID)",
-    "- medians over rounds; peak RSS is the server process's VmHWM; server CPU from /proc/<pid>/stat (utime + stime) over the window ÷ responses",
+    "- medians over rounds; peak RSS is the server process's VmHWM; server CPU from `/proc/<pid>/stat` (utime + stime) over the window ÷ responses",
     '',
     ...table(rows),
     '',

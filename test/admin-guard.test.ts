@@ -83,11 +83,11 @@ describe('the list of admin routes', () => {
     ].sort();
   };
 
-  it('.env.example, the README and the reference name the routes the guard protects', () => {
+  it('.env.example, the configuration reference and the routes reference name the routes the guard protects', () => {
     const guarded = [...ADMIN_ROUTES].sort();
     assert.deepEqual(routesNear('.env.example', '# Guards the admin routes'), guarded);
-    assert.deepEqual(routesNear('README.md', '| `ADMIN_TOKEN` |', '\n'), guarded);
-    assert.deepEqual(routesNear('docs/reference.md', 'Admin routes ('), guarded);
+    assert.deepEqual(routesNear('docs/reference/configuration.md', '| `ADMIN_TOKEN` |', '\n'), guarded);
+    assert.deepEqual(routesNear('docs/reference/http.md', 'Admin routes ('), guarded);
   });
 });
 

@@ -19,7 +19,7 @@ import { ConfigError, type ConfigProblem } from './errors.js';
  * Every environment variable the server and the commands read, in one table: its
  * section, its default, how its text is parsed (and so its bounds), and a line saying
  * what it is. `loadConfig`, `loadApiConfig` and each command read their variables through
- * it; a test holds `.env.example` and the README's configuration table to it.
+ * it; a test holds `.env.example` and the configuration reference (generated from it) to it.
  *
  * A table and not a zod schema: zod (the replies file's and /api's validator) is loaded
  * only when one of those is used, and loading it at start-up would cost every server
@@ -45,7 +45,7 @@ export type Section =
 
 export interface Variable<T, F extends T | undefined = T | undefined> {
   readonly section: Section;
-  /** What it is, in one line. */
+  /** What it is and what it does, for the configuration reference (Markdown; links relative to docs/reference/). */
   readonly description: string;
   readonly parse: Parse<T>;
   /** The value when unset or empty; undefined when there is none. */
@@ -75,7 +75,7 @@ export const VARIABLES = {
   // The webhook: what WeChat's messages are checked with.
   WECHAT_TOKEN: variable({
     section: 'webhook',
-    description: "the Token entered on the platform's server-configuration page (服务器配置)",
+    description: "the Token entered on the platform's server-config page (not with `ACCOUNTS_FILE`, where each account has its own)",
     parse: text,
     fallback: undefined,
     required:
@@ -85,32 +85,45 @@ export const VARIABLES = {
   }),
   WECHAT_ENCODING_AES_KEY: variable({
     section: 'webhook',
-    description: 'the 43-character EncodingAESKey; enables compatible and safe mode',
+    description: '43-character EncodingAESKey; enables compatible and safe mode',
     parse: aesKey,
     fallback: undefined,
     secret: true,
     // WeChat's documentation sample, so that `npm run simulate -- --aes` works out of the box.
     example: 'abcdefghijklmnopqrstuvwxyz0123456789ABCDEFG',
   }),
-  WECHAT_PATH: variable({ section: 'webhook', description: 'where the webhook is mounted', parse: urlPath, fallback: '/wechat' }),
+  WECHAT_PATH: variable({
+    section: 'webhook',
+    description: 'where the webhook is mounted; with `ACCOUNTS_FILE`, each account at `WECHAT_PATH/<name>` (and `/<appid>`)',
+    parse: urlPath,
+    fallback: '/wechat',
+  }),
   WECHAT_REQUIRE_AES: variable({
     section: 'webhook',
-    description: 'true: refuse every POST that is not encrypted (encrypt_type=aes); needs WECHAT_ENCODING_AES_KEY',
+    description:
+      '`true` (or `1`): every POST without `encrypt_type=aes` is refused with 403, for an account already in safe mode; needs `WECHAT_ENCODING_AES_KEY`',
     parse: flag,
     fallback: false,
   }),
   SIGNATURE_MAX_AGE_S: variable({
     section: 'webhook',
-    description: "how far (seconds) a POST's timestamp may be from the server's clock; 0: unchecked",
+    description:
+      "a POST whose `timestamp` is more than this many seconds from the server's clock (either way) is refused with 403; `0` turns the check off; not a whole number → configuration error; see [replayed and forged messages](./webhook.md#replayed-and-forged-messages)",
     parse: wholeNumber(0, 86_400),
     fallback: 300,
   }),
 
   // The account's credentials, for every outbound call.
-  WECHAT_APPID: variable({ section: 'account credentials', description: "the account's AppID", parse: text, fallback: undefined }),
+  WECHAT_APPID: variable({
+    section: 'account credentials',
+    description:
+      "the account's AppID; needed for QR codes, OAuth, customer-service sends, and to check the AppID inside encrypted messages",
+    parse: text,
+    fallback: undefined,
+  }),
   WECHAT_APPSECRET: variable({
     section: 'account credentials',
-    description: "the account's AppSecret, needed with WECHAT_APPID for every outbound API call",
+    description: 'the AppSecret; needed with `WECHAT_APPID` for every outbound API call',
     parse: text,
     fallback: undefined,
     secret: true,
@@ -119,13 +132,13 @@ export const VARIABLES = {
   // Outbound calls to WeChat's API.
   WECHAT_API_BASE: variable({
     section: 'outbound API',
-    description: 'base URL of every outbound API call (a proxy, or a local fake)',
+    description: 'base URL of every outbound API call (a proxy, or a local fake in tests)',
     parse: url(['http:', 'https:']),
     fallback: 'https://api.weixin.qq.com',
   }),
   WECHAT_TOKEN_MODE: variable({
     section: 'outbound API',
-    description: 'stable: POST /cgi-bin/stable_token; token: the classic GET /cgi-bin/token',
+    description: '`stable`: `POST /cgi-bin/stable_token`; `token`: the classic `GET /cgi-bin/token`',
     parse: oneOf(['stable', 'token']),
     fallback: 'stable',
   }),
@@ -133,7 +146,7 @@ export const VARIABLES = {
   // Where the server listens.
   PORT: variable({
     section: 'listening',
-    description: 'listening port (WeChat only calls 80 and 443)',
+    description: 'listening port (WeChat only calls 80/443)',
     parse: wholeNumber(1, 65535),
     fallback: 80,
     // So that `npm start` works without root.
@@ -144,14 +157,16 @@ export const VARIABLES = {
   // The admin routes.
   ADMIN_TOKEN: variable({
     section: 'admin',
-    description: 'guards the admin routes; unset: only clients on this machine not coming through a proxy',
+    description:
+      "guards the admin routes (`/api`, `/qrcode`, `/metrics`, `/jssdk/demo`, `/open/authorize`) for every account; at least 16 characters. Unset: only clients on this machine that do not come through a proxy. On `/api`, an account's `api_keys` (`ACCOUNTS_FILE`) also let in, each for its own account",
     parse: adminToken,
     fallback: undefined,
     secret: true,
   }),
   TRUST_PROXY: variable({
     section: 'admin',
-    description: 'the reverse proxies (addresses or CIDRs, comma-separated) whose X-Forwarded-For names the client',
+    description:
+      'addresses or CIDRs (comma-separated) of the reverse proxies whose `X-Forwarded-For` names the client, for counting failed admin logins; unset, every client behind a proxy is the proxy',
     parse: addressRanges,
     fallback: Object.freeze([]),
   }),
@@ -159,13 +174,14 @@ export const VARIABLES = {
   // The pages a user opens: OAuth and the JS-SDK.
   PUBLIC_URL: variable({
     section: 'web pages',
-    description: 'the externally visible base URL, for the OAuth redirect_uri',
+    description: 'the externally visible base URL, used to build the OAuth `redirect_uri`',
     parse: url(['http:', 'https:']),
     fallback: undefined,
   }),
   JSSDK_DOMAINS: variable({
     section: 'web pages',
-    description: 'host names (comma-separated, exact) whose pages may get a JS-SDK signature',
+    description:
+      'host names, separated by commas, whose pages may get a JS-SDK signature from `/jssdk/config`: exact names (no `*.`), any port; an entry that is not a host name stops the server',
     parse: hostNames,
     fallback: undefined,
     derivedDefault: 'the host of PUBLIC_URL',
@@ -174,7 +190,8 @@ export const VARIABLES = {
   // State kept between messages, in this process or in Redis.
   REDIS_URL: variable({
     section: 'shared state',
-    description: 'Redis, shared by every instance: the access token, its lock, retries and sessions',
+    description:
+      'when set, the access token and its refresh lock, the JS-SDK ticket, the retry de-duplication, the replay signatures, sessions and media ids live in Redis, under `wechat:<AppID>:`, shared by every instance',
     parse: url(['redis:', 'rediss:']),
     fallback: undefined,
     // A URL may carry a password.
@@ -182,13 +199,15 @@ export const VARIABLES = {
   }),
   RETRY_MEMORY_MB: variable({
     section: 'shared state',
-    description: "MiB of answers remembered for WeChat's retries in this process",
+    description:
+      'MiB of answers (1–1024) the in-process retry memory keeps, without `REDIS_URL` or while Redis is down; its index adds about half as much; see [retries](./webhook.md#retries)',
     parse: wholeNumber(1, 1024),
     fallback: 8,
   }),
   SESSION_TTL_S: variable({
     section: 'shared state',
-    description: "how long (seconds) a user's conversation state is kept after its last use",
+    description:
+      "how many seconds a user's conversation state (`context.session`) is kept after a handler last read or wrote it; not a whole number from 1 up → configuration error; see [conversation state](./webhook.md#conversation-state)",
     parse: wholeNumber(1, 30 * 86_400),
     fallback: 1800,
   }),
@@ -196,7 +215,8 @@ export const VARIABLES = {
   // Replies.
   REPLIES_FILE: variable({
     section: 'replies',
-    description: 'the replies file (.yaml, .yml or .json); set but empty: none',
+    description:
+      'the replies file (`.yaml`, `.yml` or `.json`); set but empty: none, even where `replies.yaml` exists; see [the replies file](./replies-file.md)',
     parse: repliesFile,
     fallback: undefined,
     emptyIsValue: true,
@@ -211,14 +231,14 @@ export const VARIABLES = {
   }),
   REPLY_TIMEOUT_MS: variable({
     section: 'replies',
-    description: 'how long (ms) a handler may take before the reply goes out as a customer-service message',
+    description: 'how long a handler may take before the passive reply falls back',
     parse: wholeNumber(1, 60_000),
     fallback: 4500,
   }),
   TYPING_AFTER_MS: variable({
     section: 'replies',
     description:
-      'after how long (ms) a handler still working shows the user “对方正在输入…” (customer-service typing, sent once); 0: never',
+      'after how long a handler still working shows the user “对方正在输入…” (`message/custom/typing`, once per message); `0`: never',
     parse: wholeNumber(0, 60_000),
     fallback: 1000,
   }),
@@ -226,7 +246,7 @@ export const VARIABLES = {
   // The menu command.
   MENU_FILE: variable({
     section: 'menu',
-    description: 'the file `npm run menu` reads when none is named, and the console’s menu editor edits',
+    description: 'the file `npm run menu` checks, pushes and diffs when none is named, and the console’s menu editor edits',
     parse: text,
     fallback: 'menu.json',
   }),
@@ -235,7 +255,7 @@ export const VARIABLES = {
   ACCOUNTS_FILE: variable({
     section: 'several accounts',
     description:
-      'the accounts file (YAML or JSON) listing several accounts; then no WECHAT_TOKEN, WECHAT_APPID, WECHAT_APPSECRET or WECHAT_ENCODING_AES_KEY',
+      'the accounts file (YAML or JSON) listing several accounts, each with `${VAR}` references for its secrets; then setting `WECHAT_TOKEN`, `WECHAT_APPID`, `WECHAT_APPSECRET`, `WECHAT_ENCODING_AES_KEY`, `REPLIES_FILE` or `MENU_FILE` too is a configuration error (each account names its own). See [Several accounts](../guide/accounts.md)',
     parse: text,
     fallback: undefined,
     example: 'accounts.yaml',
@@ -243,13 +263,13 @@ export const VARIABLES = {
   METRICS_ACCOUNT_LABEL: variable({
     section: 'several accounts',
     description:
-      'with ACCOUNTS_FILE or WECHAT_COMPONENT_*, `name` labels each series of /metrics with its account; `none` drops the label, for very many accounts',
+      'with `ACCOUNTS_FILE` or the open platform, each series of `/metrics` carries `account="<name>"`; `none` drops the label, for very many accounts',
     parse: oneOf(['name', 'none'] as const),
     fallback: 'name',
   }),
   VERIFY_FILES_DIR: variable({
     section: 'web pages',
-    description: 'the directory of the MP_verify_<code>.txt files WeChat asks a domain to host, served at /MP_verify_<code>.txt',
+    description: 'the directory of the `MP_verify_<code>.txt` files WeChat asks a domain to host, served at `/MP_verify_<code>.txt`',
     parse: text,
     fallback: 'verify',
   }),
@@ -257,47 +277,52 @@ export const VARIABLES = {
   // The open platform (第三方平台): accounts that other people authorise.
   WECHAT_COMPONENT_APPID: variable({
     section: 'open platform',
-    description: "the third-party platform's AppID (component_appid); the four WECHAT_COMPONENT_* are set together or not at all",
+    description:
+      "the third-party platform's (第三方平台) AppID; the four `WECHAT_COMPONENT_*` are set together or not at all, and with them `WECHAT_TOKEN` is optional. See [the open platform](../guide/open-platform.md)",
     parse: text,
     fallback: undefined,
   }),
   WECHAT_COMPONENT_SECRET: variable({
     section: 'open platform',
-    description: "the third-party platform's AppSecret (component_appsecret)",
+    description:
+      "the platform's AppSecret; also the key (through HKDF) that encrypts the authorised accounts' refresh tokens where they are kept",
     parse: text,
     fallback: undefined,
     secret: true,
   }),
   WECHAT_COMPONENT_TOKEN: variable({
     section: 'open platform',
-    description: "the platform's message-check Token (消息校验Token), which signs the pushes to /open/events",
+    description: "the platform's message-check Token, which signs the pushes to `/open/events`",
     parse: text,
     fallback: undefined,
     secret: true,
   }),
   WECHAT_COMPONENT_AES_KEY: variable({
     section: 'open platform',
-    description: "the platform's 43-character message encryption key (消息加解密Key)",
+    description: "the platform's 43-character message encryption key",
     parse: aesKey,
     fallback: undefined,
     secret: true,
   }),
   OPEN_STATE_FILE: variable({
     section: 'open platform',
-    description: "without REDIS_URL, where the platform's ticket and authorised accounts are kept (mode 0600)",
+    description:
+      "without `REDIS_URL`, the file (mode 0600, replaced atomically) that keeps the platform's ticket and authorised accounts across restarts",
     parse: text,
     fallback: '.open-state.json',
   }),
 
   ARTICLES_DIR: variable({
     section: 'publishing',
-    description: 'where /api/articles and the console find the article files they name (paths are taken within it)',
+    description:
+      'where `/api/articles` finds the article files it is named (a path outside it is refused); see [Publishing](../guide/publishing.md)',
     parse: text,
     fallback: 'articles',
   }),
   ARTICLES_STATE_FILE: variable({
     section: 'publishing',
-    description: "without REDIS_URL, where publishing keeps each file's draft, uploaded images, previews, sends and WeChat's reports",
+    description:
+      "without `REDIS_URL`, the file (mode 0600) where publishing keeps each article file's draft, the images uploaded, the previews and mass sends made, and WeChat's reports; `npm run articles` and the server share it, so run the command where the server runs",
     parse: text,
     fallback: '.wechat-articles.json',
   }),
