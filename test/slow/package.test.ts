@@ -75,9 +75,9 @@ describe('the package, packed from a fresh clone and installed without devDepend
 
   after(() => rmSync(work, { recursive: true, force: true }));
 
-  it('npm pack built dist/ (prepack) and ships it, README and .env.example, not the sources, tests or build info', () => {
+  it('npm pack built dist/ (prepack) and ships it, README, CHANGELOG and .env.example, not the sources, tests or build info', () => {
     const entries = ['index', 'protocol', 'api', 'testing'].flatMap((entry) => [`dist/${entry}.js`, `dist/${entry}.d.ts`]);
-    for (const file of [...entries, 'dist/server.js', 'dist/cli/simulate.js', 'README.md', '.env.example']) {
+    for (const file of [...entries, 'dist/server.js', 'dist/cli/simulate.js', 'README.md', 'CHANGELOG.md', '.env.example']) {
       assert.ok(packed.includes(`package/${file}`), `${file} is in the package`);
     }
     for (const file of packed) assert.doesNotMatch(file, /^package\/(src|test|bench|node_modules)\/|\.tsbuildinfo$|^package\/\.env$/);
