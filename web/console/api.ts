@@ -3,6 +3,7 @@
  * itself; every request that changes something carries the CSRF token of the session.
  * A 401 (the session ended) reloads /console, which asks to sign in again; a 400 with
  * problems and a 409 come back to the caller as values; anything else throws ApiError.
+ * Publishing's requests give every refusal back as a value, with what the server said.
  */
 
 export interface Account {
@@ -145,15 +146,15 @@ function fieldOf(body: unknown): string | undefined {
   return typeof field === 'string' ? field : undefined;
 }
 
-async function request<T, P = Problem>(method: 'GET' | 'POST' | 'PUT', url: string, body?: unknown): Promise<Result<T, P>> {
+/** The request, with the CSRF token when it changes something; an ApiError (status 0) when no answer came. */
+async function call(method: 'GET' | 'POST' | 'PUT', url: string, body?: unknown): Promise<Response> {
   const headers: Record<string, string> = { Accept: 'application/json' };
   if (method !== 'GET') {
     headers['X-CSRF-Token'] = csrfToken;
     headers['Content-Type'] = 'application/json';
   }
-  let response: Response;
   try {
-    response = await fetch(url, {
+    return await fetch(url, {
       method,
       headers,
       credentials: 'same-origin',
@@ -163,6 +164,10 @@ async function request<T, P = Problem>(method: 'GET' | 'POST' | 'PUT', url: stri
   } catch (error) {
     throw new ApiError(error instanceof Error ? error.message : String(error), 0);
   }
+}
+
+async function request<T, P = Problem>(method: 'GET' | 'POST' | 'PUT', url: string, body?: unknown): Promise<Result<T, P>> {
+  const response = await call(method, url, body);
   if (response.status === 401) return signInAgain();
   if (response.status === 400) {
     const json = await readJson(response);
@@ -434,4 +439,172 @@ export function getUser(account: string | null, openid: string): Promise<Record<
 export function getReach(account: string | null, openid: string): Promise<Reach> {
   const url = `/console/api/users/${encodeURIComponent(openid)}/reach`;
   return requestData<Reach>('GET', account === null ? url : `${url}?${new URLSearchParams({ account }).toString()}`);
+}
+
+/** An article file under ARTICLES_DIR, as the server lists it, with its draft. */
+export interface ArticleEntry {
+  /** Relative to ARTICLES_DIR. */
+  file: string;
+  /** null when the file cannot be read as an article (`problems` says why). */
+  title: string | null;
+  problems: string[];
+  /** Its draft (`at` in ms since the epoch); `current` when the file has not changed since. */
+  draft: { media_id: string; at: number; current: boolean } | null;
+  /** Whether a preview of the file's content as it is now was sent. */
+  previewed: boolean;
+}
+
+export interface ArticleCheck {
+  problems: string[];
+  /** The length of the article's HTML, in characters (WeChat takes fewer than 20,000). */
+  characters: number;
+}
+
+export interface ArticleDraft {
+  media_id: string;
+  action: 'added' | 'updated';
+  images_uploaded: number;
+  images_reused: number;
+  cover_uploaded: boolean;
+}
+
+export interface ArticlePublish {
+  publish_id: string;
+  media_id: string;
+}
+
+export interface ArticleMass {
+  msg_ids: string[];
+  clientmsgids: string[];
+}
+
+/** Who a mass send goes to, as the server takes it. */
+export type MassAudience = 'all' | `tag:${number}`;
+
+/** A mass send the server recorded under its clientmsgid (`errcode` when WeChat refused it). */
+export interface MassSendRecord {
+  clientMsgId: string;
+  msgIds: string[];
+  at: number;
+  errcode?: number;
+}
+
+/** What the server knows of a publish_id or a msg_id: the event WeChat pushed, else WeChat's answer now. */
+export type PublishingStatus =
+  | {
+      kind: 'publish';
+      publishId: string;
+      source: 'event' | 'wechat';
+      status: number;
+      meaning: string;
+      articleUrls: string[];
+      failIdx: number[];
+    }
+  | {
+      kind: 'mass';
+      msgId: string;
+      source: 'event' | 'wechat';
+      status: string;
+      result?: { status: string; total?: number; filtered?: number; sent?: number; errors?: number; at: number };
+      send?: MassSendRecord;
+    }
+  | { kind: 'send'; send: MassSendRecord };
+
+/**
+ * Why the server refused a publishing step, as it said it: the HTTP status (0: no answer
+ * came), the rail that held (`reason`), WeChat's errcode, the article's problems, the
+ * field at fault, and how long to wait. The page words it in the operator's language.
+ */
+export interface Refusal {
+  status: number;
+  error: string;
+  reason?: string;
+  errcode?: number;
+  errmsg?: string;
+  field?: string;
+  problems: string[];
+  retryAfterS?: number;
+}
+
+/** What a publishing request gives back: its data, or the server's refusal (it never rejects). */
+export type Publishing<T> = { kind: 'ok'; data: T } | { kind: 'refused'; refusal: Refusal };
+
+function refusalOf(body: unknown, status: number, retryAfter: string | null): Refusal {
+  const json = (typeof body === 'object' && body !== null ? body : {}) as Record<string, unknown>;
+  const text = (value: unknown): string | undefined => (typeof value === 'string' ? value : undefined);
+  const seconds = retryAfter === null ? NaN : Number(retryAfter);
+  const refusal: Refusal = {
+    status,
+    error: text(json.error) ?? `HTTP ${status}`,
+    problems: Array.isArray(json.problems) ? json.problems.filter((item): item is string => typeof item === 'string') : [],
+  };
+  const reason = text(json.reason);
+  if (reason !== undefined) refusal.reason = reason;
+  if (typeof json.errcode === 'number') refusal.errcode = json.errcode;
+  const errmsg = text(json.errmsg);
+  if (errmsg !== undefined) refusal.errmsg = errmsg;
+  const field = text(json.field);
+  if (field !== undefined) refusal.field = field;
+  if (Number.isFinite(seconds) && seconds >= 0) refusal.retryAfterS = seconds;
+  return refusal;
+}
+
+async function publishing<T>(method: 'GET' | 'POST', path: string, account: string | null, body?: unknown): Promise<Publishing<T>> {
+  let response: Response;
+  try {
+    response = await call(method, apiUrl(`articles${path}`, account), body);
+  } catch (error) {
+    return { kind: 'refused', refusal: { status: 0, error: error instanceof Error ? error.message : String(error), problems: [] } };
+  }
+  if (response.status === 401) {
+    try {
+      return await signInAgain();
+    } catch {
+      return { kind: 'refused', refusal: { status: 401, error: 'HTTP 401', problems: [] } };
+    }
+  }
+  let json: unknown = null;
+  try {
+    json = (await response.json()) as unknown;
+  } catch {
+    // Not JSON (a proxy's page): the status says enough.
+  }
+  if (response.ok && json !== null) return { kind: 'ok', data: json as T };
+  return { kind: 'refused', refusal: refusalOf(json, response.ok ? 502 : response.status, response.headers.get('Retry-After')) };
+}
+
+/** The article files under ARTICLES_DIR, with their drafts. */
+export async function getArticles(account: string | null): Promise<Publishing<ArticleEntry[]>> {
+  const result = await publishing<{ articles: ArticleEntry[] }>('GET', '', account);
+  return result.kind === 'ok' ? { kind: 'ok', data: result.data.articles } : result;
+}
+
+/** The article's problems, offline: nothing goes to WeChat. */
+export function checkArticle(account: string | null, file: string): Promise<Publishing<ArticleCheck>> {
+  return publishing<ArticleCheck>('POST', '/check', account, { file });
+}
+
+/** The file as a draft: added, or its draft updated; each image uploaded once. */
+export function draftArticle(account: string | null, file: string): Promise<Publishing<ArticleDraft>> {
+  return publishing<ArticleDraft>('POST', '/draft', account, { file });
+}
+
+/** A preview of the file's draft to one openid (what a mass send of it needs first). */
+export function previewArticle(account: string | null, file: string, to: string): Promise<Publishing<{ media_id: string }>> {
+  return publishing<{ media_id: string }>('POST', '/preview', account, { file, to });
+}
+
+/** Publishes the file's draft (freepublish): a link, no push to followers. */
+export function publishArticle(account: string | null, file: string): Promise<Publishing<ArticlePublish>> {
+  return publishing<ArticlePublish>('POST', '/submit', account, { file });
+}
+
+/** Mass sends the file's draft, once: the server refuses it without a preview, and a second time. */
+export function massSendArticle(account: string | null, file: string, to: MassAudience): Promise<Publishing<ArticleMass>> {
+  return publishing<ArticleMass>('POST', '/mass', account, { file, to });
+}
+
+/** What the server knows of a publish_id or a msg_id. */
+export function getPublishingStatus(account: string | null, id: string): Promise<Publishing<PublishingStatus>> {
+  return publishing<PublishingStatus>('GET', `/status/${encodeURIComponent(id)}`, account);
 }

@@ -6,11 +6,12 @@ import { HTML_LANG, I18nContext, i18nFor, storedLang, storeLang, useI18n, type L
 import { LivePage } from './pages/live.js';
 import { MenuPage } from './pages/menu.js';
 import { OverviewPage } from './pages/overview.js';
+import { PublishingPage } from './pages/publishing.js';
 import { RepliesPage } from './pages/replies.js';
 import { SendPage } from './pages/send.js';
 import { UsersPage } from './pages/users.js';
 
-const ROUTES = ['overview', 'live', 'replies', 'menu', 'send', 'users'] as const;
+const ROUTES = ['overview', 'live', 'replies', 'menu', 'send', 'users', 'publishing'] as const;
 type Route = (typeof ROUTES)[number];
 
 const NAV_LABELS: Record<Route, MessageKey> = {
@@ -20,6 +21,7 @@ const NAV_LABELS: Record<Route, MessageKey> = {
   menu: 'navMenu',
   send: 'navSend',
   users: 'navUsers',
+  publishing: 'navPublishing',
 };
 const TITLES: Record<Route, MessageKey> = {
   overview: 'overviewTitle',
@@ -28,6 +30,7 @@ const TITLES: Record<Route, MessageKey> = {
   menu: 'menuTitle',
   send: 'sendTitle',
   users: 'usersTitle',
+  publishing: 'publishingTitle',
 };
 
 /** `#/live` → live; anything unknown → overview. */
@@ -243,6 +246,7 @@ function Console({ session, onSwitchLang }: { session: Session; onSwitchLang: ()
             {name === 'menu' && <MenuPage account={account} onDirtyChange={onMenuDirtyChange} />}
             {name === 'send' && <SendPage account={account} />}
             {name === 'users' && <UsersPage account={account} />}
+            {name === 'publishing' && <PublishingPage account={account} />}
           </section>
         ))}
       </main>
