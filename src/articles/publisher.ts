@@ -1,3 +1,4 @@
+import { relative, sep } from 'node:path';
 import { WeChatApiError } from '../core/errors.js';
 import { maskedOpenid } from '../core/masked-openid.js';
 import { addPermanentImage, uploadArticleImage } from '../wechat-api/article-images.js';
@@ -98,6 +99,12 @@ export interface PublisherOptions {
   readonly records: PublishingRecords;
   readonly appId: string;
   readonly now?: () => number;
+  /**
+   * Where file paths are counted from in the records (default: the working directory), so
+   * that the command, the server and a CI job run from the repository's root, each in
+   * its own checkout, know a file's draft by the same name: `articles/hello.md`.
+   */
+  readonly root?: string;
 }
 
 /** The article, its HTML as it will be (images at a URL of realistic length), and its problems: offline. */
@@ -130,8 +137,10 @@ const isErrcode = (error: unknown, ...codes: number[]): error is WeChatApiError 
  * same content first, and never the same content to the same audience twice (the
  * `clientmsgid`, remembered here and by WeChat).
  */
-export function createPublisher({ client, records, appId, now = Date.now }: PublisherOptions) {
+export function createPublisher({ client, records, appId, now = Date.now, root = process.cwd() }: PublisherOptions) {
   const check = checkArticle;
+  /** The name a file's draft is recorded under: its path from `root`, with forward slashes. */
+  const fileKey = (path: string): string => relative(root, path).split(sep).join('/');
 
   async function imageUrl(image: ArticleImage): Promise<{ url: string; uploaded: boolean }> {
     const sha256 = image.sha256 ?? '';
@@ -174,7 +183,8 @@ export function createPublisher({ client, records, appId, now = Date.now }: Publ
       need_open_comment: frontMatter.comments ? 1 : 0,
       only_fans_can_comment: 0,
     };
-    const before = await records.draft(article.path);
+    const key = fileKey(article.path);
+    const before = await records.draft(key);
     let mediaId: string | undefined;
     let action: DraftResult['action'] = 'added';
     if (before !== undefined) {
@@ -188,7 +198,7 @@ export function createPublisher({ client, records, appId, now = Date.now }: Publ
       }
     }
     mediaId ??= await addDraft(client, [draftArticle]);
-    await records.saveDraft(article.path, { mediaId, contentHash: article.contentHash, at: now() });
+    await records.saveDraft(key, { mediaId, contentHash: article.contentHash, at: now() });
     return {
       file: article.path,
       mediaId,
@@ -201,9 +211,15 @@ export function createPublisher({ client, records, appId, now = Date.now }: Publ
 
   /** The draft a target names and the content it holds (`contentKey`, what previews and clientmsgids cover). */
   async function resolve(target: Target): Promise<{ mediaId: string; contentKey: string; file?: string }> {
-    if ('mediaId' in target) return { mediaId: target.mediaId, contentKey: `media:${target.mediaId}` };
+    if ('mediaId' in target) {
+      // A draft drafted here holds known content: its previews and sends are by that content,
+      // so an update after a preview needs a new one. Others (WeChat's editor) by the id.
+      const drafted = await records.draftContent(target.mediaId);
+      return { mediaId: target.mediaId, contentKey: drafted ?? `media:${target.mediaId}` };
+    }
     const article = await readArticle(target.file);
-    const drafted = await records.draft(article.path);
+    const key = fileKey(article.path);
+    const drafted = await records.draft(key);
     if (drafted === undefined) {
       throw new PublishingRefusedError('not-drafted', `${target.file} has no draft: run draft ${target.file} first`);
     }
@@ -213,7 +229,7 @@ export function createPublisher({ client, records, appId, now = Date.now }: Publ
         `${target.file} changed since its draft ${drafted.mediaId}: run draft ${target.file} again first`,
       );
     }
-    return { mediaId: drafted.mediaId, contentKey: article.contentHash, file: article.path };
+    return { mediaId: drafted.mediaId, contentKey: article.contentHash, file: key };
   }
 
   async function submit(target: Target): Promise<{ publishId: string; mediaId: string }> {
@@ -369,7 +385,7 @@ export function createPublisher({ client, records, appId, now = Date.now }: Publ
   /** The file's title, problems and draft: whether it has one, and whether the file changed since. */
   async function state(file: string): Promise<ArticleState> {
     const { article, problems } = await check(file);
-    const drafted = await records.draft(article.path);
+    const drafted = await records.draft(fileKey(article.path));
     return {
       title: article.frontMatter.title,
       problems,

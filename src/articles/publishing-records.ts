@@ -10,7 +10,7 @@
 
 /** The tables, each a map from a key to a JSON value. */
 export type RecordTable =
-  'drafts' | 'images' | 'covers' | 'previews' | 'sends' | 'masses' | 'mass-results' | 'publishes' | 'publish-results';
+  'drafts' | 'draft-contents' | 'images' | 'covers' | 'previews' | 'sends' | 'masses' | 'mass-results' | 'publishes' | 'publish-results';
 
 /** One account's tables: the storage the records below are kept in. */
 export interface RecordTables {
@@ -97,7 +97,10 @@ const isNumber = (value: unknown): value is number => typeof value === 'number' 
 /** The typed records on an account's tables. */
 export interface PublishingRecords {
   draft(file: string): Promise<DraftRecord | undefined>;
+  /** Records the file's draft, and the content the draft's media_id now holds. */
   saveDraft(file: string, record: DraftRecord): Promise<void>;
+  /** The content hash a draft's media_id was last drafted with here: what a preview or a send named by media_id covers. */
+  draftContent(mediaId: string): Promise<string | undefined>;
   /** The draft was consumed (a publish or a mass send): the next `draft` of the file adds a new one. */
   dropDraft(file: string): Promise<void>;
   /** An image already uploaded: an inline image's URL, or a cover's permanent media_id. */
@@ -130,7 +133,11 @@ export function createPublishingRecords(tables: RecordTables): PublishingRecords
     isNumber(v.status) && Array.isArray(v.articleUrls) && Array.isArray(v.failIdx) && isNumber(v.at);
   return {
     draft: async (file) => parsed<DraftRecord>(await tables.get('drafts', file), draftValid),
-    saveDraft: (file, record) => tables.set('drafts', file, json(record)),
+    async saveDraft(file, record) {
+      await tables.set('draft-contents', record.mediaId, record.contentHash);
+      await tables.set('drafts', file, json(record));
+    },
+    draftContent: (mediaId) => tables.get('draft-contents', mediaId),
     dropDraft: (file) => tables.delete('drafts', file),
     uploaded: (kind, sha256) => tables.get(kind, sha256),
     saveUpload: (kind, sha256, value) => tables.set(kind, sha256, value),

@@ -140,6 +140,32 @@ describe('npm run articles, against the fake WeChat', () => {
     assert.equal(fake.count(SENDALL), 0);
   });
 
+  it('mass by media_id: a preview made before the draft was updated does not cover the new content', async () => {
+    const mediaId = await drafted();
+    assert.equal((await run('preview', mediaId, '--to', TEST_OPENID)).code, 0);
+    writeHelloArticle(dir, { title: 'Hello, changed' });
+    assert.equal(await drafted(), mediaId, 'the same draft, updated');
+    const unpreviewed = await run('mass', mediaId, '--to', 'all');
+    assert.equal(unpreviewed.code, 1);
+    assert.match(unpreviewed.stderr, /preview/);
+    assert.equal(fake.count(SENDALL), 0);
+    assert.equal((await run('preview', mediaId, '--to', TEST_OPENID)).code, 0);
+    const sent = await run('mass', mediaId, '--to', 'all');
+    assert.equal(sent.code, 0, sent.stderr);
+    assert.equal(fake.count(SENDALL), 1);
+  });
+
+  it('a file’s draft is known by its path from the working directory: another checkout with the same records updates it', async () => {
+    const mediaId = await drafted();
+    const other = mkdtempSync(join(tmpdir(), 'articles-checkout-'));
+    const copy = writeHelloArticle(other);
+    writeFileSync(join(other, '.wechat-articles.json'), readFileSync(join(dir, '.wechat-articles.json')), { mode: 0o600 });
+    const result = await runProgram(command, ['draft', copy], { env, cwd: other });
+    assert.equal(result.code, 0, result.stderr);
+    assert.match(result.stdout, new RegExp(`draft ${mediaId} updated \\(0 images uploaded, 2 reused, cover reused\\)`));
+    assert.equal(fake.count(DRAFT_ADD), 1);
+  });
+
   it('mass: WeChat’s own guard (45065) holds when this server’s records are lost', async () => {
     await drafted();
     await run('preview', article, '--to', TEST_OPENID);
