@@ -1,3 +1,4 @@
+import { resolve } from 'node:path';
 import type { Config } from '../core/config.js';
 import type { MetricsRecorder } from '../core/metrics.js';
 import { keyspaceOf } from '../redis/connection.js';
@@ -200,7 +201,10 @@ export function createAccount(
       ? undefined
       : {
           events: createPublishingEvents(records, logger, now),
-          publisher: client === undefined ? undefined : createPublisher({ client, records, appId: settings.appId, now }),
+          publisher:
+            client === undefined
+              ? undefined
+              : createPublisher({ client, records, appId: settings.appId, now, root: resolve(config.articlesDir) }),
         };
   const router = options.router ?? createReplyRouter();
   const responder = createResponder({

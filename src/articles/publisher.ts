@@ -100,9 +100,9 @@ export interface PublisherOptions {
   readonly appId: string;
   readonly now?: () => number;
   /**
-   * Where file paths are counted from in the records (default: the working directory), so
-   * that the command, the server and a CI job run from the repository's root, each in
-   * its own checkout, know a file's draft by the same name: `articles/hello.md`.
+   * Where file paths are counted from in the records: ARTICLES_DIR (by default the working
+   * directory), so that the command, the server and a CI job, each in its own checkout,
+   * know a file's draft by the same name: `hello.md` for `articles/hello.md`.
    */
   readonly root?: string;
 }

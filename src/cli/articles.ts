@@ -1,3 +1,4 @@
+import { resolve } from 'node:path';
 import { ArticleError } from '../articles/article-error.js';
 import { AudienceError, audienceText, parseAudience } from '../articles/audience.js';
 import { createFileRecordTables } from '../articles/file-record-tables.js';
@@ -176,6 +177,11 @@ function recordsOf(api: CommandApi, config: CommandApiConfig): PublishingRecords
   return createPublishingRecords(createFileRecordTables(file, api.account.appId));
 }
 
+/** ARTICLES_DIR, which the records name files from, as the server does. */
+function articlesRoot(): string {
+  return resolve(readVariables(process.env, ['ARTICLES_DIR']).ARTICLES_DIR);
+}
+
 /** `draft --check`: every file's problems, without WeChat. */
 async function checkFiles(files: readonly string[]): Promise<number> {
   let status = 0;
@@ -249,7 +255,7 @@ async function run(invocation: Invocation): Promise<number> {
     (api) =>
       act(
         action as Exclude<Action, { command: 'draft'; check: true }>,
-        createPublisher({ client: api.client, records: recordsOf(api, config), appId: api.account.appId }),
+        createPublisher({ client: api.client, records: recordsOf(api, config), appId: api.account.appId, root: articlesRoot() }),
       ),
   );
 }

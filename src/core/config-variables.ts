@@ -315,7 +315,7 @@ export const VARIABLES = {
   ARTICLES_DIR: variable({
     section: 'publishing',
     description:
-      'where `/api/articles` finds the article files it is named (a path outside it is refused); see [Publishing](../guide/publishing.md)',
+      'where `/api/articles` finds the article files it is named (a path outside it is refused), and what the records of drafts name files from, for the server and `npm run articles` alike; see [Publishing](../guide/publishing.md)',
     parse: text,
     fallback: 'articles',
   }),
