@@ -48,6 +48,7 @@ export {
   QrCodeTooLongError,
   ReauthorizationNeededError,
   SessionUnavailableError,
+  StoreUnavailableError,
   TicketMissingError,
   UnopenableMessageError,
   UsedStatesFullError,

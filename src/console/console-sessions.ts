@@ -1,5 +1,6 @@
 import { randomBytes } from 'node:crypto';
 import type { Redis } from 'ioredis';
+import { StoreUnavailableError } from '../core/errors.js';
 import { ExpiringMap } from '../core/expiring-map.js';
 import { secretDigest } from '../core/same-secret.js';
 
@@ -72,12 +73,21 @@ function isSession(value: unknown): value is ConsoleSession {
   );
 }
 
+/** Redis's failure (down, or slower than its bound) as a 503 the client may retry, never a 500. */
+async function answered<T>(call: () => Promise<T>): Promise<T> {
+  try {
+    return await call();
+  } catch {
+    throw new StoreUnavailableError('the console’s sessions are in Redis, which did not answer: try again in a moment');
+  }
+}
+
 /** `wechat:console:session:<sha256 of the id>`: server-wide, as the console is. */
 function redisStore(redis: Redis): SessionStore {
   const keyOf = (digest: string): string => `wechat:console:session:${digest}`;
   return {
     async get(digest) {
-      const text = await redis.get(keyOf(digest));
+      const text = await answered(() => redis.get(keyOf(digest)));
       if (text === null) return undefined;
       try {
         const value: unknown = JSON.parse(text);
@@ -87,10 +97,10 @@ function redisStore(redis: Redis): SessionStore {
       }
     },
     async set(digest, session, ttlMs) {
-      await redis.set(keyOf(digest), JSON.stringify(session), 'PX', Math.max(1, Math.ceil(ttlMs)));
+      await answered(() => redis.set(keyOf(digest), JSON.stringify(session), 'PX', Math.max(1, Math.ceil(ttlMs))));
     },
     async delete(digest) {
-      await redis.del(keyOf(digest));
+      await answered(() => redis.del(keyOf(digest)));
     },
   };
 }

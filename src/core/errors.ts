@@ -17,6 +17,7 @@ export type ErrorCode =
   | 'wechat_api_refused'
   | 'wechat_unreachable'
   | 'lock_timeout'
+  | 'store_unavailable'
   | 'session_unavailable'
   | 'oauth_states_full'
   | 'qr_code_too_long'
@@ -171,6 +172,15 @@ export class LockTimeoutError extends CodedError {
 }
 
 /**
+ * A store the request cannot do without (the console's sessions in Redis) did not answer
+ * within its bound: the request is refused with 503 and Retry-After, not failed with a 500.
+ */
+export class StoreUnavailableError extends CodedError {
+  override readonly name = 'StoreUnavailableError';
+  readonly code = 'store_unavailable';
+}
+
+/**
  * A handler's `session` could not be used: another instance kept the user's
  * conversation past the turn limit (`busy`), this message's turn lost it (`lost`), or
  * the handler used it after its turn ended (`ended`). Thrown into the handler, which
@@ -295,6 +305,7 @@ export type KnownError =
   | WeChatApiError
   | WeChatUnreachableError
   | LockTimeoutError
+  | StoreUnavailableError
   | SessionUnavailableError
   | UsedStatesFullError
   | QrCodeTooLongError

@@ -145,6 +145,7 @@ export function errorResponse(error: unknown, context: ErrorContext = {}): Error
       case 'qr_code_too_long':
         return { status: 502, code: error.code, message: error.message };
       case 'lock_timeout':
+      case 'store_unavailable':
         return { status: 503, code: error.code, message: error.message, retryAfterS: 1 };
       case 'oauth_states_full':
         return { status: 503, code: error.code, message: error.message, retryAfterS: error.retryAfterS };

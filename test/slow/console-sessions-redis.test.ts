@@ -106,4 +106,23 @@ describeWithRedis('console sessions across instances (Redis)', () => {
       20_000,
     );
   });
+
+  // Last: it stops this suite's Redis.
+  it('with Redis down, a request of a signed-in console is refused with 503 and Retry-After, never a 500', async () => {
+    const login = await fetch(`${a.url}/console/login`, {
+      method: 'POST',
+      redirect: 'manual',
+      headers: { 'Content-Type': 'application/x-www-form-urlencoded' },
+      body: new URLSearchParams({ token: ADMIN }).toString(),
+    });
+    assert.equal(login.status, 303);
+    const cookie = (login.headers.get('set-cookie') ?? '').split(';')[0] ?? '';
+    await redis.stop();
+    for (const app of [a, b]) {
+      const response = await fetch(`${app.url}/console/api/session`, { headers: { Cookie: cookie } });
+      assert.equal(response.status, 503);
+      assert.equal(response.headers.get('retry-after'), '1');
+      assert.match(await response.text(), /Redis/);
+    }
+  });
 });
