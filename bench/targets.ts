@@ -2,7 +2,7 @@ import { fileURLToPath } from 'node:url';
 import { ACCOUNT_NAME, WECHAT_PATH } from './settings.js';
 
 /**
- * The server processes compared; each serves plaintext and (except bare) safe mode.
+ * The server processes compared; each serves plaintext and safe mode (bare: the least work of each, the floor).
  * `ours-keywords` is our server again, with a replies file of 100 keyword rules;
  * `ours-accounts` is our server again, with an accounts file of 50 accounts;
  * `ours-console` is our server again, with a console signed in and reading the live stream.
@@ -65,4 +65,5 @@ export const TARGETS: readonly Target[] = [
   { label: 'ours --aes', server: 'ours', safe: true, load: 'echo' },
   { label: 'node-webot aes', server: 'node-webot', safe: true, load: 'echo' },
   { label: 'co-wechat aes', server: 'co-wechat', safe: true, load: 'echo' },
+  { label: 'bare aes', server: 'bare', safe: true, load: 'echo' },
 ];
