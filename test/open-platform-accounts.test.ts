@@ -9,6 +9,7 @@ import { loadAccountsFile } from '../src/accounts/accounts-file.js';
 import { FakeWeChat } from './helpers/fake-wechat.js';
 import { startApp, type RunningApp } from './helpers/start-app.js';
 import { until } from './helpers/until.js';
+import { consoleSignIn } from './helpers/console-session.js';
 
 const ADMIN = 'open-platform-admin-token-0123456789';
 const SHOP = 'wx_authorised_shop_01';
@@ -48,16 +49,7 @@ describe('the accounts that authorised the platform', () => {
       PUBLIC_URL: 'https://platform.example.com',
     });
   /** A console session of the admin: its cookie. */
-  const consoleSession = async (): Promise<string> => {
-    const response = await fetch(`${app.url}/console/login`, {
-      method: 'POST',
-      redirect: 'manual',
-      headers: { 'Content-Type': 'application/x-www-form-urlencoded' },
-      body: new URLSearchParams({ token: ADMIN }).toString(),
-    });
-    assert.equal(response.status, 303);
-    return (response.headers.get('set-cookie') ?? '').split(';')[0] ?? '';
-  };
+  const consoleSession = async (): Promise<string> => (await consoleSignIn(app.url, ADMIN)).cookie;
   const authorise = (appId: string): Promise<void> => component().authorise(app.url, appId);
 
   before(async () => {

@@ -1,6 +1,6 @@
 import { existsSync } from 'node:fs';
 import { describe, it } from 'node:test';
-import { chromium, type Browser } from 'playwright-core';
+import { chromium, type Browser, type Page } from 'playwright-core';
 
 /** Debian's Chromium, which playwright-core drives (it never downloads a browser of its own). */
 const CHROMIUM = '/usr/bin/chromium';
@@ -39,4 +39,26 @@ export function launchBrowser(extraArgs: readonly string[] = []): Promise<Browse
       ...extraArgs,
     ],
   });
+}
+
+/**
+ * A new page in Chinese (the console's first language) whose script errors and CSP
+ * violations, as the browser's console shows them, are pushed to `problems`.
+ */
+export async function watchedPage(browser: Browser, problems: string[], height = 900): Promise<Page> {
+  const context = await browser.newContext({ viewport: { width: 1100, height }, locale: 'zh-CN' });
+  const page = await context.newPage();
+  page.on('console', (message) => {
+    if (message.type() === 'error') problems.push(message.text());
+  });
+  page.on('pageerror', (error) => problems.push(error.message));
+  return page;
+}
+
+/** Signs `page` in to the console at `baseUrl` with `token`, and waits for the overview. */
+export async function signInToConsole(page: Page, baseUrl: string, token: string): Promise<void> {
+  await page.goto(`${baseUrl}/console`);
+  await page.fill('input[name="token"]', token);
+  await page.click('button[type="submit"]');
+  await page.waitForSelector('[data-testid="overview"]');
 }

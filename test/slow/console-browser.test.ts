@@ -5,7 +5,7 @@ import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { after, before, it } from 'node:test';
 import type { Browser, Page } from 'playwright-core';
-import { describeInBrowser, launchBrowser } from '../helpers/browser.js';
+import { describeInBrowser, launchBrowser, signInToConsole, watchedPage } from '../helpers/browser.js';
 import { FakeWeChat } from '../helpers/fake-wechat.js';
 import { closeAll, startApp, TEST_TOKEN, type RunningApp } from '../helpers/start-app.js';
 import { until } from '../helpers/until.js';
@@ -36,13 +36,8 @@ describeInBrowser('the console in a real browser (headless Chromium)', () => {
     writeFileSync(join(dir, 'replies.yaml'), REPLIES);
     app = await startApp({ ADMIN_TOKEN: ADMIN, REPLIES_FILE: join(dir, 'replies.yaml') });
     browser = await launchBrowser();
-    const context = await browser.newContext({ viewport: { width: 1100, height: 800 }, locale: 'zh-CN' });
-    page = await context.newPage();
     // A CSP violation or a script error shows on the console: none may happen.
-    page.on('console', (message) => {
-      if (message.type() === 'error') problems.push(message.text());
-    });
-    page.on('pageerror', (error) => problems.push(error.message));
+    page = await watchedPage(browser, problems, 800);
   });
   after(() =>
     closeAll(
@@ -185,12 +180,7 @@ describeInBrowser('the console’s menu page in a real browser (headless Chromiu
     fake = await new FakeWeChat().start();
     app = await startApp({ ...fake.env(), ADMIN_TOKEN: ADMIN, MENU_FILE: menuFile });
     browser = await launchBrowser();
-    const context = await browser.newContext({ viewport: { width: 1100, height: 900 }, locale: 'zh-CN' });
-    page = await context.newPage();
-    page.on('console', (message) => {
-      if (message.type() === 'error') problems.push(message.text());
-    });
-    page.on('pageerror', (error) => problems.push(error.message));
+    page = await watchedPage(browser, problems);
   });
   after(() =>
     closeAll(
@@ -202,10 +192,7 @@ describeInBrowser('the console’s menu page in a real browser (headless Chromiu
   );
 
   it('edits the menu (preview and limits live), saves it, compares it with WeChat and pushes it after a confirmation', async () => {
-    await page.goto(`${app.url}/console`);
-    await page.fill('input[name="token"]', ADMIN);
-    await page.click('button[type="submit"]');
-    await page.waitForSelector('[data-testid="overview"]');
+    await signInToConsole(page, app.url, ADMIN);
 
     await page.click('[data-testid="nav-menu"]');
     await page.locator('[data-testid="menu-editor"]').waitFor();
@@ -283,12 +270,7 @@ describeInBrowser('the console’s send and users pages in a real browser (headl
     fake = await new FakeWeChat().start();
     app = await startApp({ ...fake.env(), ADMIN_TOKEN: ADMIN });
     browser = await launchBrowser();
-    const context = await browser.newContext({ viewport: { width: 1100, height: 900 }, locale: 'zh-CN' });
-    page = await context.newPage();
-    page.on('console', (message) => {
-      if (message.type() === 'error') problems.push(message.text());
-    });
-    page.on('pageerror', (error) => problems.push(error.message));
+    page = await watchedPage(browser, problems);
   });
   after(() =>
     closeAll(
@@ -299,10 +281,7 @@ describeInBrowser('the console’s send and users pages in a real browser (headl
   );
 
   it('checks a template message (nothing sent), sends exactly what the check showed, and refuses a missing placeholder', async () => {
-    await page.goto(`${app.url}/console`);
-    await page.fill('input[name="token"]', ADMIN);
-    await page.click('button[type="submit"]');
-    await page.waitForSelector('[data-testid="overview"]');
+    await signInToConsole(page, app.url, ADMIN);
 
     await page.click('[data-testid="nav-send"]');
     const select = page.locator('[data-testid="send-template"]');

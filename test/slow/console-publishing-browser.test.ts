@@ -6,7 +6,7 @@ import { fileURLToPath } from 'node:url';
 import { after, before, it } from 'node:test';
 import type { Browser, Page } from 'playwright-core';
 import { writeHelloArticle } from '../helpers/article-files.js';
-import { describeInBrowser, launchBrowser } from '../helpers/browser.js';
+import { describeInBrowser, launchBrowser, signInToConsole, watchedPage } from '../helpers/browser.js';
 import { FakeWeChat } from '../helpers/fake-wechat.js';
 import { closeAll, startApp, TEST_TOKEN, type RunningApp } from '../helpers/start-app.js';
 import { until } from '../helpers/until.js';
@@ -59,12 +59,7 @@ describeInBrowser('the console’s publishing page in a real browser (headless C
       ARTICLES_STATE_FILE: join(dir, '.wechat-articles.json'),
     });
     browser = await launchBrowser();
-    const context = await browser.newContext({ viewport: { width: 1100, height: 900 }, locale: 'zh-CN' });
-    page = await context.newPage();
-    page.on('console', (message) => {
-      if (message.type() === 'error') problems.push(message.text());
-    });
-    page.on('pageerror', (error) => problems.push(error.message));
+    page = await watchedPage(browser, problems);
   });
   after(() =>
     closeAll(
@@ -76,10 +71,7 @@ describeInBrowser('the console’s publishing page in a real browser (headless C
   );
 
   it('checks and drafts an article, refuses a mass send before the preview, sends it once after a typed confirmation', async () => {
-    await page.goto(`${app.url}/console`);
-    await page.fill('input[name="token"]', ADMIN);
-    await page.click('button[type="submit"]');
-    await page.waitForSelector('[data-testid="overview"]');
+    await signInToConsole(page, app.url, ADMIN);
 
     await page.click('[data-testid="nav-publishing"]');
     assert.equal((await page.locator('[data-testid="nav-publishing"]').innerText()).trim(), '发布');

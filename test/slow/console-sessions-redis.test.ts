@@ -4,6 +4,7 @@ import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { after, before, it } from 'node:test';
+import { consoleSignIn } from '../helpers/console-session.js';
 import { until } from '../helpers/until.js';
 import { PrivateRedis, describeWithRedis } from '../helpers/redis-server.js';
 import { startApp, untilRedisReady, type RunningApp } from '../helpers/start-app.js';
@@ -33,14 +34,7 @@ describeWithRedis('console sessions across instances (Redis)', () => {
   });
 
   it('a session opened on one instance works on the other, and sign-out there ends it on both', async () => {
-    const login = await fetch(`${a.url}/console/login`, {
-      method: 'POST',
-      redirect: 'manual',
-      headers: { 'Content-Type': 'application/x-www-form-urlencoded' },
-      body: new URLSearchParams({ token: ADMIN }).toString(),
-    });
-    assert.equal(login.status, 303);
-    const cookie = (login.headers.get('set-cookie') ?? '').split(';')[0] ?? '';
+    const { cookie } = await consoleSignIn(a.url, ADMIN);
     const id = cookie.split('=')[1] ?? '';
     const onB = await fetch(`${b.url}/console/api/session`, { headers: { Cookie: cookie } });
     assert.equal(onB.status, 200);
@@ -69,14 +63,7 @@ describeWithRedis('console sessions across instances (Redis)', () => {
   });
 
   it('the console shows which version of the replies file each instance serves, and both move to a version saved on one', async () => {
-    const login = await fetch(`${a.url}/console/login`, {
-      method: 'POST',
-      redirect: 'manual',
-      headers: { 'Content-Type': 'application/x-www-form-urlencoded' },
-      body: new URLSearchParams({ token: ADMIN }).toString(),
-    });
-    const cookie = (login.headers.get('set-cookie') ?? '').split(';')[0] ?? '';
-    const session = (await (await fetch(`${a.url}/console/api/session`, { headers: { Cookie: cookie } })).json()) as { csrfToken: string };
+    const { cookie, csrf } = await consoleSignIn(a.url, ADMIN);
     type Listing = { onDisk: string; instances: { id: string; pid: number; replies: string | null }[] };
     const listing = async (): Promise<Listing> =>
       (await (await fetch(`${a.url}/console/api/instances`, { headers: { Cookie: cookie } })).json()) as Listing;
@@ -92,7 +79,7 @@ describeWithRedis('console sessions across instances (Redis)', () => {
     const next = 'message: 第二版\n';
     const saved = await fetch(`${a.url}/console/api/replies`, {
       method: 'PUT',
-      headers: { Cookie: cookie, 'X-CSRF-Token': session.csrfToken, 'Content-Type': 'application/json' },
+      headers: { Cookie: cookie, 'X-CSRF-Token': csrf, 'Content-Type': 'application/json' },
       body: JSON.stringify({ source: next, baseHash: first }),
     });
     assert.equal(saved.status, 200);
@@ -109,14 +96,7 @@ describeWithRedis('console sessions across instances (Redis)', () => {
 
   // Last: it stops this suite's Redis.
   it('with Redis down, a request of a signed-in console is refused with 503 and Retry-After, never a 500', async () => {
-    const login = await fetch(`${a.url}/console/login`, {
-      method: 'POST',
-      redirect: 'manual',
-      headers: { 'Content-Type': 'application/x-www-form-urlencoded' },
-      body: new URLSearchParams({ token: ADMIN }).toString(),
-    });
-    assert.equal(login.status, 303);
-    const cookie = (login.headers.get('set-cookie') ?? '').split(';')[0] ?? '';
+    const { cookie } = await consoleSignIn(a.url, ADMIN);
     await redis.stop();
     for (const app of [a, b]) {
       const response = await fetch(`${app.url}/console/api/session`, { headers: { Cookie: cookie } });

@@ -5,6 +5,7 @@ import { join } from 'node:path';
 import { after, before, it } from 'node:test';
 import { Redis } from 'ioredis';
 import { createReplyRouter } from '../../src/replies/router.js';
+import { consoleSignIn } from '../helpers/console-session.js';
 import { FakeWeChat } from '../helpers/fake-wechat.js';
 import { PrivateRedis, describeWithRedis } from '../helpers/redis-server.js';
 import { closeAll, startApp, untilRedisReady, type RunningApp } from '../helpers/start-app.js';
@@ -64,14 +65,7 @@ describeWithRedis('an authorised account served by two instances on one Redis', 
   };
   /** The accounts `app`'s console lists, read with an admin session: what the process knows, without naming one. */
   const consoleAccounts = async (app: RunningApp): Promise<string[]> => {
-    const login = await fetch(`${app.url}/console/login`, {
-      method: 'POST',
-      redirect: 'manual',
-      headers: { 'Content-Type': 'application/x-www-form-urlencoded' },
-      body: new URLSearchParams({ token: ADMIN }).toString(),
-    });
-    assert.equal(login.status, 303);
-    const cookie = (login.headers.get('set-cookie') ?? '').split(';')[0] ?? '';
+    const { cookie } = await consoleSignIn(app.url, ADMIN);
     const session = (await (await fetch(`${app.url}/console/api/session`, { headers: { Cookie: cookie } })).json()) as {
       accounts: { name: string }[];
     };
