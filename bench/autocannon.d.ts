@@ -21,6 +21,8 @@ declare module 'autocannon' {
     connections?: number;
     duration?: number;
     pipelining?: number;
+    /** Requests a second over all connections. */
+    overallRate?: number;
     /** Seconds before a request counts as timed out. */
     timeout?: number;
     method?: string;

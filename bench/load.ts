@@ -12,6 +12,8 @@ export interface LoadOptions {
   readonly path: string;
   readonly connections: number;
   readonly seconds: number;
+  /** Requests a second over all connections; undefined: each connection sends as soon as it is answered. */
+  readonly rate?: number;
   readonly source: MessageSource;
   /** Called with each response (or only a sample; the caller decides what to check). */
   readonly onReply: (sent: Outgoing, status: number, body: string) => void;
@@ -59,6 +61,7 @@ export function runLoad(options: LoadOptions): Promise<LoadResult> {
         url: `http://127.0.0.1:${options.port}`,
         connections: options.connections,
         duration: options.seconds,
+        ...(options.rate !== undefined && { overallRate: options.rate }),
         pipelining: 1,
         timeout: 10,
         method: 'POST',

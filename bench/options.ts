@@ -1,4 +1,4 @@
-/** `npm run bench -- [--duration N] [--rounds N] [--connections N] [--warmup N] [--soak-duration N] [--quick] [--soak | --no-soak]` */
+/** `npm run bench -- [--duration N] [--rounds N] [--connections N] [--warmup N] [--soak-duration N] [--soak-rate N] [--quick] [--soak | --no-soak]` */
 export interface BenchOptions {
   readonly duration: number;
   readonly rounds: number;
@@ -8,6 +8,8 @@ export interface BenchOptions {
   /** The comparison of every target, then (unless `compare`) the soak; or the soak alone. */
   readonly run: 'both' | 'compare' | 'soak';
   readonly soakSeconds: number;
+  /** Requests a second the soak sends, retries included; undefined: as fast as the server answers. */
+  readonly soakRate: number | undefined;
 }
 
 export const USAGE = `usage: npm run bench -- [options]
@@ -17,6 +19,7 @@ export const USAGE = `usage: npm run bench -- [options]
   --connections N     concurrent connections (default 50)
   --warmup N          warm-up seconds per target (default 3)
   --soak-duration N   seconds of the soak (default 60)
+  --soak-rate N       the soak at a steady N requests a second, retries included (default: as fast as answered)
   --quick             smoke check of every target and the soak: 1 round of 3 s, 1 s warm-up, a 15 s soak
   --soak              the soak alone (--duration N there sets its length)
   --no-soak           the comparison alone`;
@@ -27,6 +30,7 @@ const LIMITS: Record<string, [number, number]> = {
   connections: [1, 1000],
   warmup: [0, 60],
   'soak-duration': [4, 3600],
+  'soak-rate': [1, 100_000],
 };
 
 export function parseOptions(argv: readonly string[]): BenchOptions {
@@ -63,5 +67,6 @@ export function parseOptions(argv: readonly string[]): BenchOptions {
     quick,
     run: soakOnly ? 'soak' : noSoak ? 'compare' : 'both',
     soakSeconds: Math.max(4, soakDuration ?? (quick ? 15 : 60)),
+    soakRate: numbers['soak-rate'],
   };
 }

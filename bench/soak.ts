@@ -52,6 +52,7 @@ export async function soak(
   const seconds = options.soakSeconds;
   const warmSeconds = Math.min(10, Math.floor(seconds / 3));
   const sampleEvery = Math.max(1, Math.round(seconds / 30));
+  const pace = options.soakRate === undefined ? '' : `, ${options.soakRate} requests a second`;
   const controlPort = await freePort();
   const server = await startServer('ours (counting)', [COUNTING_SERVER], {
     pin,
@@ -61,7 +62,7 @@ export async function soak(
     extraEnv: { CONTROL_PORT: String(controlPort) },
   });
   log(
-    `started our server with a counting handler (pid ${server.pid}, port ${server.port}); soaking ${seconds} s at ${options.connections} connections`,
+    `started our server with a counting handler (pid ${server.pid}, port ${server.port}); soaking ${seconds} s at ${options.connections} connections${pace}`,
   );
 
   const mix = new SoakMix();
@@ -105,7 +106,15 @@ export async function soak(
   let peakRss: number;
   let result: LoadResult;
   try {
-    result = await runLoad({ port: server.port, path: WECHAT_PATH, connections: options.connections, seconds, source: mix, onReply });
+    result = await runLoad({
+      port: server.port,
+      path: WECHAT_PATH,
+      connections: options.connections,
+      seconds,
+      rate: options.soakRate,
+      source: mix,
+      onReply,
+    });
     endRss = memoryMiB(server.pid, 'VmRSS');
     rss.push({ at: (Date.now() - started) / 1000, mib: endRss });
     peakRss = memoryMiB(server.pid, 'VmHWM');
@@ -145,7 +154,7 @@ export async function soak(
   const pass = verdicts.every((v) => v.pass);
   const correct = errors === 0 && noReruns;
   const markdown = [
-    `# Soak: ours at the shipped defaults, ${seconds} s at ${options.connections} connections`,
+    `# Soak: ours at the shipped defaults, ${seconds} s at ${options.connections} connections${pace}`,
     '',
     `- date: ${new Date().toISOString()}`,
     `- machine: ${machineLine()}`,
