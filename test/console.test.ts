@@ -4,6 +4,7 @@ import { existsSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'no
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { after, before, describe, it } from 'node:test';
+import { LIVE_PER_SECOND } from '../src/console/live-feed.js';
 import { createReplyRouter } from '../src/replies/router.js';
 import { startApp, withFakeWeChat, type RunningApp } from './helpers/start-app.js';
 import { until } from './helpers/until.js';
@@ -257,6 +258,48 @@ describe('the console: sign-in, sessions and CSRF', () => {
     assert.equal(event.openid, 'o_us…enid');
     assert.equal(event.outcome, 'reply');
     assert.ok(!received.includes(USER), 'the full openid is never sent');
+  });
+
+  it(`the live stream shows at most ${LIVE_PER_SECOND} messages a second and counts the others, none lost`, async () => {
+    const { cookie } = await signIn(app, ADMIN);
+    const controller = new AbortController();
+    const response = await fetch(`${app.url}/console/api/live`, { headers: { Cookie: cookie }, signal: controller.signal });
+    const reader = response.body!.getReader();
+    await reader.read();
+    const burst = 3 * LIVE_PER_SECOND;
+    const started = Date.now();
+    const sent = await Promise.all(Array.from({ length: burst }, (_, i) => postToWebhook(app.url, textXml(`一阵 ${i}`))));
+    const seconds = (Date.now() - started) / 1000;
+    assert.ok(sent.every((answer) => answer.status === 200));
+    let received = '';
+    let shown = 0;
+    let skipped = 0;
+    const deadline = Date.now() + 5_000;
+    while (shown + skipped < burst && Date.now() < deadline) {
+      const { value, done } = await reader.read();
+      if (done) break;
+      received += Buffer.from(value).toString('utf8');
+      const events = received.split('\n\n');
+      received = events.pop() ?? '';
+      for (const event of events) {
+        const data =
+          event
+            .split('\n')
+            .find((line) => line.startsWith('data: '))
+            ?.slice('data: '.length) ?? '';
+        if (event.startsWith('event: message') && data.includes('一阵')) shown += 1;
+        if (event.startsWith('event: skipped')) {
+          const counted = JSON.parse(data) as { count: number; perSecond: number };
+          assert.equal(counted.perSecond, LIVE_PER_SECOND);
+          skipped += counted.count;
+        }
+      }
+    }
+    controller.abort();
+    assert.equal(shown + skipped, burst, `every message shown or counted: ${shown} shown, ${skipped} counted`);
+    // The burst spans at most ceil(seconds) + 1 of the feed's seconds.
+    assert.ok(shown <= LIVE_PER_SECOND * (Math.ceil(seconds) + 1), `${shown} shown in ${seconds} s`);
+    assert.ok(skipped >= burst - LIVE_PER_SECOND * (Math.ceil(seconds) + 1), `${skipped} counted in ${seconds} s`);
   });
 
   it('the live stream shows a hand-over to customer service with its agent', async () => {

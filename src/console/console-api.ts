@@ -13,7 +13,7 @@ import { articleRoutes } from '../http/service-api/articles.js';
 import { sendingAccount, type SendingAccount } from '../http/service-api/sending-account.js';
 import { requireCsrf, sessionOf } from './console-access.js';
 import type { InstanceRegistry } from './instances.js';
-import type { LiveFeed, LiveMessage } from './live-feed.js';
+import { LIVE_PER_SECOND, type LiveFeed, type LiveMessage } from './live-feed.js';
 import type { Overview } from './overview.js';
 import { checkReplies, previewReply, saveReplies } from './replies-editor.js';
 import { readVersion } from './versioned-file.js';
@@ -119,7 +119,10 @@ export function consoleApi({
       if (congested) return;
       congested = !res.write(`event: message\ndata: ${JSON.stringify(message)}\n\n`);
     };
-    const stop = liveFeed.watch({ accounts: new Set(watched.map((account) => account.name)), send });
+    const skipped = (count: number): void => {
+      if (!congested) congested = !res.write(`event: skipped\ndata: ${JSON.stringify({ count, perSecond: LIVE_PER_SECOND })}\n\n`);
+    };
+    const stop = liveFeed.watch({ accounts: new Set(watched.map((account) => account.name)), send, skipped });
     const heartbeat = setInterval(() => res.write(': heartbeat\n\n'), HEARTBEAT_MS);
     heartbeat.unref();
     res.on('close', () => {

@@ -23,14 +23,22 @@ export interface LiveMessage {
   readonly reply: { readonly type: string; readonly text: string } | null;
 }
 
-/** A watcher of the stream: the accounts it may see, and where each message goes. */
+/** A watcher of the stream: the accounts it may see, where each message goes, and how many were not shown. */
 export interface LiveWatcher {
   readonly accounts: ReadonlySet<string>;
   send(message: LiveMessage): void;
+  /** Messages of its accounts answered in the last second but past LIVE_PER_SECOND, so not shown. */
+  skipped(count: number): void;
 }
 
-/** Messages waiting to be formatted, at most: past it, the newest are dropped (a watcher that cannot keep up loses some). */
-const MAX_PENDING = 256;
+/**
+ * Messages shown a second, at most, for all watchers together; the others are only
+ * counted, per account, and each watcher is told its accounts' count once a second.
+ * A person reads a few messages a second and the page keeps 200; formatting every
+ * message of a busy account cost a quarter more CPU per message (BENCHMARKS.md), which
+ * a console left open on a desk must not cost the webhook.
+ */
+export const LIVE_PER_SECOND = 20;
 /** Characters of a follower's text or a reply's kept in the stream. */
 const MAX_TEXT = 600;
 
@@ -67,14 +75,31 @@ function replyOf(xml: string | undefined): LiveMessage['reply'] {
 /**
  * The console's live stream of answered messages, off the webhook's hot path: while no
  * one watches, the webhook asks `watching` and nothing else happens; while someone
- * does, each message is queued as it was answered (bounded: past MAX_PENDING the newest
- * are dropped) and formatted on a later turn of the event loop, after the answer has
- * gone out.
+ * does, each message is queued as it was answered and formatted on a later turn of the
+ * event loop, after the answer has gone out — LIVE_PER_SECOND of them a second; past
+ * that a message costs a count.
  */
 export function createLiveFeed(logger: Logger): LiveFeed {
   const watchers = new Set<LiveWatcher>();
   const pending: (() => LiveMessage)[] = [];
   let scheduled = false;
+  /** Messages queued in the current second. */
+  let shown = 0;
+  /** Messages not shown in the current second, by account. */
+  const skipped = new Map<string, number>();
+  let ticker: NodeJS.Timeout | undefined;
+
+  /** A new second: the count starts again, and each watcher hears what its accounts had skipped. */
+  function tick(): void {
+    shown = 0;
+    if (skipped.size === 0) return;
+    for (const watcher of watchers) {
+      let count = 0;
+      for (const [account, n] of skipped) if (watcher.accounts.has(account)) count += n;
+      if (count > 0) watcher.skipped(count);
+    }
+    skipped.clear();
+  }
 
   function flush(): void {
     scheduled = false;
@@ -96,7 +121,11 @@ export function createLiveFeed(logger: Logger): LiveFeed {
       return watchers.size > 0;
     },
     answered(account, message, outcome, ms, reply) {
-      if (pending.length >= MAX_PENDING) return;
+      if (shown >= LIVE_PER_SECOND) {
+        skipped.set(account.name, (skipped.get(account.name) ?? 0) + 1);
+        return;
+      }
+      shown += 1;
       const time = new Date().toISOString();
       pending.push(() => ({
         account: account.name,
@@ -115,7 +144,15 @@ export function createLiveFeed(logger: Logger): LiveFeed {
     },
     watch(watcher) {
       watchers.add(watcher);
-      return () => watchers.delete(watcher);
+      ticker ??= setInterval(tick, 1000).unref();
+      return () => {
+        watchers.delete(watcher);
+        if (watchers.size > 0 || ticker === undefined) return;
+        clearInterval(ticker);
+        ticker = undefined;
+        shown = 0;
+        skipped.clear();
+      };
     },
   };
 }

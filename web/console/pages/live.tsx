@@ -34,6 +34,9 @@ export function LivePage({ account, onReplay }: LivePageProps) {
   const i18n = useI18n();
   const { t, lang } = i18n;
   const [rows, setRows] = useState<Row[]>([]);
+  // Messages the server answered but did not stream (past its rate a second), and that rate.
+  const [skipped, setSkipped] = useState(0);
+  const [perSecond, setPerSecond] = useState(0);
   const [connection, setConnection] = useState<Connection>('connecting');
   const [attempt, setAttempt] = useState(0);
 
@@ -51,6 +54,19 @@ export function LivePage({ account, onReplay }: LivePageProps) {
       if (!isLiveMessage(data)) return;
       const row = { id: nextId++, message: data };
       setRows((previous) => [row, ...previous].slice(0, MAX_ROWS));
+    });
+    source.addEventListener('skipped', (event: MessageEvent<string>) => {
+      let data: unknown;
+      try {
+        data = JSON.parse(event.data);
+      } catch {
+        return;
+      }
+      const { count, perSecond: rate } =
+        typeof data === 'object' && data !== null ? (data as { count?: unknown; perSecond?: unknown }) : {};
+      if (typeof count !== 'number' || !Number.isSafeInteger(count) || count <= 0) return;
+      setSkipped((previous) => previous + count);
+      if (typeof rate === 'number') setPerSecond(rate);
     });
     source.addEventListener('error', () => {
       // CONNECTING: EventSource tries again by itself. CLOSED: the server refused the
@@ -77,10 +93,23 @@ export function LivePage({ account, onReplay }: LivePageProps) {
             {t('reconnect')}
           </button>
         )}
-        <button type="button" class="secondary" onClick={() => setRows([])} disabled={rows.length === 0}>
+        <button
+          type="button"
+          class="secondary"
+          onClick={() => {
+            setRows([]);
+            setSkipped(0);
+          }}
+          disabled={rows.length === 0 && skipped === 0}
+        >
           {t('clear')}
         </button>
       </div>
+      {skipped > 0 && (
+        <p class="muted" data-testid="live-skipped">
+          {t('liveSkipped', { limit: perSecond, count: skipped })}
+        </p>
+      )}
       {rows.length === 0 && <p class="muted">{t('liveEmpty')}</p>}
       <ol class="live-list" data-testid="live-list" aria-live="polite" aria-label={t('liveListLabel')}>
         {rows.map(({ id, message }) => {
