@@ -1,7 +1,8 @@
 import { spawn } from 'node:child_process';
-import { mkdirSync, readdirSync, readFileSync, rmSync } from 'node:fs';
+import { mkdirSync, readdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { setTimeout as sleep } from 'node:timers/promises';
+import { flameGraph, type CpuProfile } from './flame-graph.js';
 import { runLoad } from './load.js';
 import { freshTextMessage } from './messages.js';
 import { accepts, freePort } from './server-process.js';
@@ -12,19 +13,9 @@ import { ROOT, SERVER_ARGS } from './targets.js';
  * `npm run bench:profile [-- --aes]`: our server as `npm run bench` runs it (the shipped
  * defaults, pinned to core 1, 50 connections from core 0), under `node --cpu-prof` for
  * 12 s after a 3 s warm-up; writes the profile to bench/results/ (open it in Chrome's
- * DevTools or speedscope for the flame graph) and prints where the busy time went, by
- * module and by function (self time).
+ * DevTools or speedscope) with its flame graph as an SVG beside it (flame-graph.ts), and
+ * prints where the busy time went, by module and by function (self time).
  */
-
-interface ProfileNode {
-  readonly id: number;
-  readonly callFrame: { readonly functionName: string; readonly url: string; readonly lineNumber: number };
-}
-interface CpuProfile {
-  readonly nodes: readonly ProfileNode[];
-  readonly samples: readonly number[];
-  readonly timeDeltas: readonly number[];
-}
 
 const safe = process.argv.includes('--aes');
 const out = join(ROOT, 'bench', 'results', `profile${safe ? '-aes' : ''}`);
@@ -107,8 +98,11 @@ async function main(): Promise<void> {
   }
   const file = readdirSync(out).find((name) => name.endsWith('.cpuprofile'));
   if (file === undefined) throw new Error('no profile written');
-  console.log(`profile: ${join(out, file)}\n`);
-  console.log(summarise(JSON.parse(readFileSync(join(out, file), 'utf8')) as CpuProfile).join('\n'));
+  const profile = JSON.parse(readFileSync(join(out, file), 'utf8')) as CpuProfile;
+  const title = `${safe ? 'safe mode' : 'plaintext'} echo at the shipped defaults, 50 connections, 12 s — ${new Date().toISOString().slice(0, 16)}Z`;
+  writeFileSync(join(out, 'flame.svg'), flameGraph(profile, ROOT, title));
+  console.log(`profile: ${join(out, file)}\nflame graph: ${join(out, 'flame.svg')}\n`);
+  console.log(summarise(profile).join('\n'));
 }
 
 await main();
