@@ -46,6 +46,9 @@ export function createLogger(level: LogLevel, destination: DestinationStream = l
 /** Loggers made by createLogger: their line format is known, so a line can be written for them directly. */
 const ownLoggers = new WeakSet<Logger>();
 
+/** Message types whose JSON the per-message line keeps: WeChat's types and events are far fewer. */
+const MAX_QUOTED_TYPES = 256;
+
 /** The one line per answered message: `type`, `id` (absent for events), `outcome`, `ms`. */
 export type MessageLine = (type: string, id: string | undefined, outcome: string, ms: number) => void;
 
@@ -62,11 +65,21 @@ export function messageLine(logger: Logger): MessageLine {
   }
   const stream = (logger as unknown as Record<symbol, DestinationStream>)[pino.symbols.streamSym];
   if (stream === undefined) return () => undefined;
+  // The few types there are, quoted once each (a bounded number of them).
+  const quoted = new Map<string, string>();
+  const quote = (type: string): string => {
+    let json = quoted.get(type);
+    if (json === undefined) {
+      json = JSON.stringify(type);
+      if (quoted.size < MAX_QUOTED_TYPES) quoted.set(type, json);
+    }
+    return json;
+  };
   return (type, id, outcome, ms) => {
     if (!logger.isLevelEnabled('info')) return;
     const idPart = id === undefined ? '' : `,"id":${JSON.stringify(id)}`;
     stream.write(
-      `{"level":30,"time":${Date.now()},"type":${JSON.stringify(type)}${idPart},"outcome":"${outcome}","ms":${ms},"msg":"message answered"}\n`,
+      `{"level":30,"time":${Date.now()},"type":${quote(type)}${idPart},"outcome":"${outcome}","ms":${ms},"msg":"message answered"}\n`,
     );
   };
 }

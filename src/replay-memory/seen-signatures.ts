@@ -49,8 +49,10 @@ export function createMemorySeenSignatures(options: { maxEntries?: number; now?:
     },
     see(signature, digest, until) {
       // A hex SHA-1 as 28 base64 characters, short enough for the table; anything else
-      // that passed the signature check, as its own digest.
-      const key = /^[0-9a-f]{40}$/i.test(signature) ? Buffer.from(signature, 'hex').toString('base64') : hash('sha1', signature, 'base64');
+      // that passed the signature check, as its own digest. (Decoding stops at the first
+      // character that is not hex, so 20 bytes means 40 hex digits.)
+      const raw = signature.length === 40 ? Buffer.from(signature, 'hex') : undefined;
+      const key = raw?.length === 20 ? raw.toString('base64') : hash('sha1', signature, 'base64');
       const known = table.find(key);
       if (known !== -1) {
         if ((expiresAt[known] ?? 0) > now()) {
