@@ -101,12 +101,15 @@ function reasonOf(error: unknown): string {
   return error.code;
 }
 
+/** The refusal of a request that lacks some of `names`. */
+function missingParameters(query: Query, names: readonly string[]): WebhookRequestError {
+  const missing = names.filter((name) => query.get(name) === undefined);
+  return new WebhookRequestError(400, `missing query parameter: ${missing.join(', ')}`, 'missing-parameter');
+}
+
 function required(query: Query, ...names: string[]): string[] {
   const values = names.map((name) => query.get(name));
-  const missing = names.filter((_, i) => values[i] === undefined);
-  if (missing.length > 0) {
-    throw new WebhookRequestError(400, `missing query parameter: ${missing.join(', ')}`, 'missing-parameter');
-  }
+  if (values.includes(undefined)) throw missingParameters(query, names);
   return values as string[];
 }
 
@@ -170,13 +173,13 @@ export async function verifyAndOpen(request: WebhookRequest, deps: WebhookDeps):
   const { query } = request;
   const { token, cipher, signatureMaxAgeS: maxAgeS } = deps;
   const encrypted = query.get('encrypt_type') === 'aes';
-  const [signature, timestamp, nonce, msgSignature = ''] = required(
-    query,
-    'signature',
-    'timestamp',
-    'nonce',
-    ...(encrypted ? ['msg_signature'] : []),
-  ) as [string, string, string, string?];
+  const signature = query.get('signature');
+  const timestamp = query.get('timestamp');
+  const nonce = query.get('nonce');
+  const msgSignature = encrypted ? query.get('msg_signature') : '';
+  if (signature === undefined || timestamp === undefined || nonce === undefined || msgSignature === undefined) {
+    throw missingParameters(query, encrypted ? ['signature', 'timestamp', 'nonce', 'msg_signature'] : ['signature', 'timestamp', 'nonce']);
+  }
   if (!verifySignature(signature, token, timestamp, nonce)) throw badSignature();
   const now = Date.now();
   if (!withinWindow(timestamp, maxAgeS, now)) {

@@ -23,12 +23,14 @@ import { perAccount } from './account-of.js';
 function writeAnswer(req: HttpRequest, res: ServerResponse, { status, contentType, body, outcome }: WebhookAnswer): void {
   // A refusal that leaves the body unread does not read it at all: the connection ends with the answer.
   const close = outcome === 'refused' && (status === 413 || !req.readableEnded);
-  res.writeHead(status, {
-    'Content-Type': contentType,
-    'Content-Length': typeof body === 'string' ? Buffer.byteLength(body) : body.length,
-    'X-Content-Type-Options': 'nosniff',
-    ...(close && { Connection: 'close' }),
-  });
+  const length = typeof body === 'string' ? Buffer.byteLength(body) : body.length;
+  // Two literals rather than a spread: an object literal with a spread takes V8's slow path.
+  res.writeHead(
+    status,
+    close
+      ? { 'Content-Type': contentType, 'Content-Length': length, 'X-Content-Type-Options': 'nosniff', Connection: 'close' }
+      : { 'Content-Type': contentType, 'Content-Length': length, 'X-Content-Type-Options': 'nosniff' },
+  );
   res.end(body);
 }
 
