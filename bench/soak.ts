@@ -9,7 +9,7 @@ import { fixed, machineLine, median } from './report.js';
 import { freePort, startServer, summarizeLog } from './server-process.js';
 import { SoakMix, type SoakMessage } from './soak-messages.js';
 import { shippedSummary, WECHAT_PATH } from './settings.js';
-import { ROOT, SERVERS_DIR } from './targets.js';
+import { ROOT, SERVERS_DIR, startFlags } from './targets.js';
 
 interface HandlerRuns {
   total: number;
@@ -54,7 +54,7 @@ export async function soak(
   const sampleEvery = Math.max(1, Math.round(seconds / 30));
   const pace = options.soakRate === undefined ? '' : `, ${options.soakRate} requests a second`;
   const controlPort = await freePort();
-  const server = await startServer('ours (counting)', [COUNTING_SERVER], {
+  const server = await startServer('ours (counting)', [...startFlags(), COUNTING_SERVER], {
     pin,
     cwd: SERVERS_DIR,
     shipped: true,

@@ -1,3 +1,4 @@
+import { readFileSync } from 'node:fs';
 import { fileURLToPath } from 'node:url';
 import { ACCOUNT_NAME, WECHAT_PATH } from './settings.js';
 
@@ -14,12 +15,22 @@ const script = (path: string): string => fileURLToPath(new URL(path, import.meta
 /** Servers run here: a folder without a .env, so a developer's .env cannot change them. */
 export const SERVERS_DIR = script('./servers/');
 
+/** Node's flags in what `npm start` runs (`node <flags> dist/server.js`): our server runs with them here too. */
+export function startFlags(packageJson: string = readFileSync(new URL('../package.json', import.meta.url), 'utf8')): string[] {
+  const { scripts } = JSON.parse(packageJson) as { scripts?: Record<string, string> };
+  const command = /\bnode((?: --[^\s]+)*) dist\/server\.js\b/.exec(scripts?.start ?? '');
+  if (command === null) throw new Error('npm start does not run node … dist/server.js');
+  return (command[1] ?? '').split(' ').filter((flag) => flag !== '');
+}
+
+const OURS = [...startFlags(), fileURLToPath(new URL('../dist/server.js', import.meta.url))];
+
 /** `node <args>` for each server. */
 export const SERVER_ARGS: Readonly<Record<ServerName, readonly string[]>> = {
-  ours: [fileURLToPath(new URL('../dist/server.js', import.meta.url))],
-  'ours-keywords': [fileURLToPath(new URL('../dist/server.js', import.meta.url))],
-  'ours-accounts': [fileURLToPath(new URL('../dist/server.js', import.meta.url))],
-  'ours-console': [fileURLToPath(new URL('../dist/server.js', import.meta.url))],
+  ours: OURS,
+  'ours-keywords': OURS,
+  'ours-accounts': OURS,
+  'ours-console': OURS,
   'node-webot': [script('./servers/node-webot.mjs')],
   'co-wechat': [script('./servers/co-wechat.mjs')],
   bare: [script('./servers/bare.mjs')],
