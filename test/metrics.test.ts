@@ -6,7 +6,7 @@ import { createReplyRouter } from '../src/replies/router.js';
 import { FakeWeChat } from './helpers/fake-wechat.js';
 import { PrivateRedis, describeWithRedis } from './helpers/redis-server.js';
 import { startApp, type RunningApp } from './helpers/start-app.js';
-import { messageXml, postToWebhook, signedQuery, textXml } from './helpers/wechat.js';
+import { eventXml, messageXml, postToWebhook, signedQuery, textXml } from './helpers/wechat.js';
 
 const ADMIN_TOKEN = 'metrics-admin-7c41e9';
 const bearer = { Authorization: `Bearer ${ADMIN_TOKEN}` };
@@ -168,6 +168,19 @@ describe('GET /metrics', () => {
     assert.equal(moved('hologram', 'replied'), 0, 'an unknown type is not a label of its own');
     // Every answered message is timed once; refusals are not.
     assert.equal(valueOf(after, 'wechat_reply_seconds_count') - valueOf(before, 'wechat_reply_seconds_count'), 6);
+  });
+
+  it('counts an event (which has no MsgId) under its own type, not as a refusal, and times it', async () => {
+    const before = await scrape(app);
+    const subscribe = await postToWebhook(app.url, eventXml('subscribe'));
+    assert.equal(subscribe.status, 200);
+    await subscribe.text();
+    const after = await scrape(app);
+    const moved = (type: string, outcome: string) =>
+      valueOf(after, ...messages(type, outcome)) - valueOf(before, ...messages(type, outcome));
+    assert.equal(moved('event.subscribe', 'replied') + moved('event.subscribe', 'success'), 1);
+    assert.equal(moved('none', 'refused'), 0);
+    assert.equal(valueOf(after, 'wechat_reply_seconds_count') - valueOf(before, 'wechat_reply_seconds_count'), 1);
   });
 
   it('counts every call to WeChat by path and errcode, and every new access token', async () => {

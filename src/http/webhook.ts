@@ -93,7 +93,8 @@ export function createWebhook(config: Pick<Config, 'signatureMaxAgeS'>, logger: 
     }
     writeAnswer(req, res, answer);
     const { message, type, id, outcome } = answer;
-    if (message === undefined || type === undefined || id === undefined) {
+    // An event has no MsgId: `id` is undefined for it, and it is counted and logged all the same.
+    if (message === undefined || type === undefined) {
       metrics.countMessage(REFUSED_TYPE, outcome);
       return;
     }
