@@ -103,7 +103,7 @@ function atMost(ours: Row, other: Row, factor: number, figure: 'cpuMicros' | 'p9
         : ['peak RSS', (r: Row) => `${fixed(r.peakRssMiB, 1)} MiB`];
   return verdict(
     ours[figure] <= factor * other[figure],
-    `${what} ${name} ≤ ${fixed(factor, 2)}× ${other.label === 'ours' ? 'one account without it' : `${other.label}'s`}: ` +
+    `${what} ${name} ≤ ${fixed(factor, 2)}× ${other.label === 'ours' ? "ours' (one account, no console)" : `${other.label}'s`}: ` +
       `${show(ours)} vs ${show(other)} (${times(ours[figure], other[figure])})`,
   );
 }
