@@ -75,6 +75,19 @@ describeInBrowser('the console in a real browser (headless Chromium)', () => {
     await page.screenshot({ path: join(SHOTS, 'live.png'), fullPage: true });
   });
 
+  it('the live page says how many messages of a burst were answered but not shown', async () => {
+    const sent = await Promise.all(Array.from({ length: 60 }, (_, i) => postToWebhook(app.url, textXml(`一阵 ${i}`))));
+    assert.ok(sent.every((answer) => answer.status === 200));
+    const notice = page.locator('[data-testid="live-skipped"]');
+    await notice.waitFor({ timeout: 5_000 });
+    const text = await notice.innerText();
+    const [limit, count] = (text.match(/\d+/g) ?? []).map(Number);
+    assert.equal(limit, 20, text);
+    assert.ok(count !== undefined && count >= 60 - 2 * 20 && count <= 60, text);
+    const rows = await page.locator('[data-testid="live-row"]').count();
+    assert.ok(rows <= 1 + 2 * 20, `${rows} rows for a burst of 60`);
+  });
+
   it('a write without the CSRF token is refused (403), nothing written', async () => {
     const before = readFileSync(join(dir, 'replies.yaml'), 'utf8');
     const status = await page.evaluate(async () => {
