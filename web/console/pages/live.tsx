@@ -26,6 +26,23 @@ function isLiveMessage(value: unknown): value is LiveMessage {
   return typeof message.time === 'string' && typeof message.type === 'string' && typeof message.openid === 'string';
 }
 
+/** An event's JSON data, or undefined when it is not JSON. */
+function dataOf(event: MessageEvent<string>): unknown {
+  try {
+    return JSON.parse(event.data) as unknown;
+  } catch {
+    return undefined;
+  }
+}
+
+/** The `skipped` event's data: how many were not shown, at what rate a second. */
+function skippedOf(data: unknown): { count: number; perSecond: number | undefined } | undefined {
+  if (typeof data !== 'object' || data === null) return undefined;
+  const { count, perSecond } = data as { count?: unknown; perSecond?: unknown };
+  if (typeof count !== 'number' || !Number.isSafeInteger(count) || count <= 0) return undefined;
+  return { count, perSecond: typeof perSecond === 'number' ? perSecond : undefined };
+}
+
 /**
  * The account's messages as they arrive (server-sent events from /console/api/live),
  * newest first. The page stays mounted while another is shown, so the list goes on filling.
@@ -45,28 +62,16 @@ export function LivePage({ account, onReplay }: LivePageProps) {
     const source = new EventSource(liveUrl(account));
     source.addEventListener('open', () => setConnection('open'));
     source.addEventListener('message', (event: MessageEvent<string>) => {
-      let data: unknown;
-      try {
-        data = JSON.parse(event.data);
-      } catch {
-        return;
-      }
+      const data = dataOf(event);
       if (!isLiveMessage(data)) return;
       const row = { id: nextId++, message: data };
       setRows((previous) => [row, ...previous].slice(0, MAX_ROWS));
     });
     source.addEventListener('skipped', (event: MessageEvent<string>) => {
-      let data: unknown;
-      try {
-        data = JSON.parse(event.data);
-      } catch {
-        return;
-      }
-      const { count, perSecond: rate } =
-        typeof data === 'object' && data !== null ? (data as { count?: unknown; perSecond?: unknown }) : {};
-      if (typeof count !== 'number' || !Number.isSafeInteger(count) || count <= 0) return;
-      setSkipped((previous) => previous + count);
-      if (typeof rate === 'number') setPerSecond(rate);
+      const skippedNow = skippedOf(dataOf(event));
+      if (skippedNow === undefined) return;
+      setSkipped((previous) => previous + skippedNow.count);
+      if (skippedNow.perSecond !== undefined) setPerSecond(skippedNow.perSecond);
     });
     source.addEventListener('error', () => {
       // CONNECTING: EventSource tries again by itself. CLOSED: the server refused the
