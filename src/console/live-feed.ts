@@ -72,6 +72,8 @@ function replyOf(xml: string | undefined): LiveMessage['reply'] {
   return { type, text: typeof title === 'string' ? clip(title) : type };
 }
 
+const accountsOf = (watchers: ReadonlySet<LiveWatcher>): Set<string> => new Set([...watchers].flatMap((watcher) => [...watcher.accounts]));
+
 /**
  * The console's live stream of answered messages, off the webhook's hot path: while no
  * one watches, the webhook asks `watching` and nothing else happens; while someone
@@ -81,6 +83,8 @@ function replyOf(xml: string | undefined): LiveMessage['reply'] {
  */
 export function createLiveFeed(logger: Logger): LiveFeed {
   const watchers = new Set<LiveWatcher>();
+  /** The accounts some watcher may see: another account's messages neither show nor use the rate. */
+  let watched = new Set<string>();
   const pending: (() => LiveMessage)[] = [];
   let scheduled = false;
   /** Messages queued in the current second. */
@@ -121,6 +125,7 @@ export function createLiveFeed(logger: Logger): LiveFeed {
       return watchers.size > 0;
     },
     answered(account, message, outcome, ms, reply) {
+      if (!watched.has(account.name)) return;
       if (shown >= LIVE_PER_SECOND) {
         skipped.set(account.name, (skipped.get(account.name) ?? 0) + 1);
         return;
@@ -144,9 +149,11 @@ export function createLiveFeed(logger: Logger): LiveFeed {
     },
     watch(watcher) {
       watchers.add(watcher);
+      watched = accountsOf(watchers);
       ticker ??= setInterval(tick, 1000).unref();
       return () => {
         watchers.delete(watcher);
+        watched = accountsOf(watchers);
         if (watchers.size > 0 || ticker === undefined) return;
         clearInterval(ticker);
         ticker = undefined;
