@@ -8,7 +8,7 @@ import { LIVE_PER_SECOND } from '../src/console/live-feed.js';
 import { createReplyRouter } from '../src/replies/router.js';
 import { startApp, withFakeWeChat, type RunningApp } from './helpers/start-app.js';
 import { until } from './helpers/until.js';
-import { exchange, postToWebhook, readReply, textXml, USER } from './helpers/wechat.js';
+import { exchange, postToWebhook, readReply, signedQuery, textXml, USER } from './helpers/wechat.js';
 
 // The console's sign-in, sessions, CSRF, CSP and data routes, through real HTTP
 // (test/slow/console-browser.test.ts drives the pages in Chromium).
@@ -406,6 +406,29 @@ describe('the console with several accounts: an account key with console: true',
   after(async () => {
     await app.close();
     rmSync(dir, { recursive: true, force: true });
+  });
+
+  it("another account's burst neither shows on a key's live stream nor uses up its rate", async () => {
+    const { cookie } = await signIn(app, SHOP_KEY);
+    const controller = new AbortController();
+    const response = await fetch(`${app.url}/console/api/live`, { headers: { Cookie: cookie }, signal: controller.signal });
+    const reader = response.body!.getReader();
+    await reader.read();
+    const post = (name: string, token: string, content: string) =>
+      fetch(`${app.url}/wechat/${name}?${signedQuery({}, token)}`, { method: 'POST', body: textXml(content) });
+    const burst = await Promise.all(Array.from({ length: 3 * LIVE_PER_SECOND }, (_, i) => post('news', 'newstoken', `新闻 ${i}`)));
+    assert.ok(burst.every((answer) => answer.status === 200));
+    assert.equal((await post('shop', 'shoptoken', '小店的消息')).status, 200);
+    let received = '';
+    const deadline = Date.now() + 2_500;
+    while (Date.now() < deadline) {
+      const chunk = await Promise.race([reader.read(), new Promise<undefined>((resolve) => setTimeout(resolve, 200))]);
+      if (chunk?.value !== undefined) received += Buffer.from(chunk.value).toString('utf8');
+    }
+    controller.abort();
+    assert.match(received, /小店的消息/, "the watched account's message is shown");
+    assert.doesNotMatch(received, /新闻/, "the other account's messages are not");
+    assert.doesNotMatch(received, /event: skipped/, 'nor counted on this stream');
   });
 
   it('the key signs in; its session sees its account only and gets 403 naming another', async () => {
