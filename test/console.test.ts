@@ -422,7 +422,7 @@ describe('the console with several accounts: an account key with console: true',
     let received = '';
     const deadline = Date.now() + 2_500;
     while (Date.now() < deadline) {
-      const chunk = await Promise.race([reader.read(), new Promise<undefined>((resolve) => setTimeout(resolve, 200))]);
+      const chunk = await Promise.race([reader.read(), new Promise<undefined>((resolve) => setTimeout(() => resolve(undefined), 200))]);
       if (chunk?.value !== undefined) received += Buffer.from(chunk.value).toString('utf8');
     }
     controller.abort();
